@@ -1,0 +1,79 @@
+# Two commands for a newcomer: `make run` (site with demo data) and `make test` (whole suite).
+# Each step is skipped when its work is already done, so a second run starts in seconds.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+PORT ?= 8000
+DEMO_COUNT ?= 2000
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+# Local development defaults; set them in the environment to override (see README).
+export DEBUG ?= true
+export PYTHONDONTWRITEBYTECODE := 1
+
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run test setup system venv database migrate areas demo messages lint bench superuser db-stop clean
+
+run: setup demo ## Set everything up and serve the site with demo data on http://127.0.0.1:$(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT)  (admin: http://127.0.0.1:$(PORT)/admin/, make superuser)"
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+test: setup lint ## Set everything up and run the whole test suite
+	$(PY) -m pytest
+
+setup: system venv node_modules/.installed messages database migrate areas
+
+system: ## Install missing Debian/Ubuntu packages (apt-get as root or with sudo)
+	@bash config/setup/system-packages.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+messages: $(MO_FILES)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	msgfmt --check -o $@ $<
+
+database: ## Start the project's own PostGIS database, unless DATABASE_URL points elsewhere
+	@if [ -z "$$DATABASE_URL" ]; then $(PYTHON) -m config.setup.devdb ensure; fi
+
+migrate: venv database
+	@$(MANAGE) migrate --noinput -v 0
+
+areas: migrate ## Load provinces, municipalities, postcodes and places (skipped when unchanged)
+	@$(MANAGE) load_areas
+
+demo: setup ## Seed demo initiatives into an empty register
+	@$(MANAGE) seed_demo --count $(DEMO_COUNT) --only-if-empty
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(MANAGE) check --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run > /dev/null || \
+		{ echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
+
+bench: setup ## Benchmarks with their report (.bench/report.md)
+	$(PY) -m tests.benchmarks.run
+
+superuser: setup ## Create an administrator account (asks for name and password)
+	$(MANAGE) createsuperuser
+
+db-stop:
+	$(PYTHON) -m config.setup.devdb stop
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache .bench
+	find . -name '*.mo' -path './locale/*' -delete

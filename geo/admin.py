@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.contrib.gis.admin import GISModelAdmin
+
+from geo.models import Municipality, Place, Postcode, Province
+from geo.widgets import PointMapWidget
+
+
+class ReadOnlyAreaAdmin(GISModelAdmin):
+    """Areas come from the shipped reference data (load_areas), not from typing."""
+
+    gis_widget = PointMapWidget
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Province)
+class ProvinceAdmin(ReadOnlyAreaAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(ReadOnlyAreaAdmin):
+    list_display = ["code", "name", "province", "valid_from", "valid_to"]
+    list_filter = ["province", "valid_to"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Postcode)
+class PostcodeAdmin(ReadOnlyAreaAdmin):
+    list_display = ["pc4", "place"]
+    search_fields = ["pc4", "place"]
+
+
+@admin.register(Place)
+class PlaceAdmin(ReadOnlyAreaAdmin):
+    list_display = ["name", "municipality", "population"]
+    search_fields = ["name"]
+    list_select_related = ["municipality"]

@@ -1,0 +1,504 @@
+"""The register: initiatives, partners, partnerships and the vocabularies that describe them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.gis.db import models
+from django.contrib.gis.geos import Point
+from django.contrib.gis.measure import D
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import OuterRef, Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from geo.models import Municipality, Postcode, Province, UnknownPostcode
+from geo.postcodes import InvalidPostcode
+from registry.validators import (
+    DigitsField,
+    PostcodeField,
+    parse_partial_date,
+    validate_founded_year,
+    validate_kvk_number,
+    validate_oin,
+    validate_partial_date,
+    validate_phone,
+    validate_web_url,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Vocabularies: small tables with a stable code (used in URLs, the API and exports) and labels
+# in both languages. Seeded by a data migration; maintainers may add terms in the admin.
+
+
+class Vocabulary(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True,
+                            help_text=_("Stable identifier used in addresses, the API and downloads."))
+    label_nl = models.CharField(_("label (Dutch)"), max_length=100)
+    label_en = models.CharField(_("label (English)"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.label_en if (get_language() or "nl").startswith("en") else self.label_nl
+
+
+class Kind(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("kind of initiative")
+        verbose_name_plural = _("kinds of initiative")
+
+
+class Service(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+
+class PartnerKind(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("kind of partner")
+        verbose_name_plural = _("kinds of partner")
+
+
+class PartnershipRole(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("partnership role")
+        verbose_name_plural = _("partnership roles")
+
+
+class FundingSource(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("funding source")
+        verbose_name_plural = _("funding sources")
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixed choices: these never change, so they are enums rather than tables.
+
+
+class LegalForm(models.TextChoices):
+    STICHTING = "stichting", _("foundation (stichting)")
+    VERENIGING = "vereniging", _("association (vereniging)")
+    COOPERATIE = "cooperatie", _("cooperative (coöperatie)")
+    BV = "bv", _("private company (bv)")
+    INFORMEEL = "informeel", _("informal (no legal entity)")
+
+
+class Status(models.TextChoices):
+    ACTIVE = "actief", _("active")
+    PAUSED = "gepauzeerd", _("paused")
+    STOPPED = "gestopt", _("stopped")
+
+
+class StopReason(models.TextChoices):
+    FUNDING = "financiering", _("lack of funding")
+    PEOPLE = "menskracht", _("lack of people")
+    GOAL_REACHED = "doel-bereikt", _("goal reached")
+    OTHER = "overig", _("other")
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "concept", _("draft")
+    PUBLISHED = "gepubliceerd", _("published")
+    ARCHIVED = "gearchiveerd", _("archived")
+
+
+class VerificationMethod(models.TextChoices):
+    PHONE = "telefoon", _("by phone")
+    EMAIL = "e-mail", _("by e-mail")
+    VISIT = "bezoek", _("by a visit")
+    WEBSITE = "website", _("from the website")
+    SELF = "zelf", _("confirmed by the initiative itself")
+    IMPORT = "import", _("from an imported list")
+
+
+class LocationPrecision(models.TextChoices):
+    EXACT = "exact", _("exact (placed on the map or from coordinates)")
+    POSTCODE = "postcode", _("approximate (centre of the postcode area)")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class InitiativeQuerySet(models.QuerySet["Initiative"]):
+    def published(self) -> InitiativeQuerySet:
+        return self.filter(publication_state=PublicationState.PUBLISHED)
+
+    def in_area(self, code: str) -> InitiativeQuerySet:
+        """In a province (PV..) or municipality (GM..), by CBS code."""
+        if code.upper().startswith("PV"):
+            return self.filter(province__code=code.upper())
+        return self.filter(municipality__code=code.upper())
+
+    def in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> InitiativeQuerySet:
+        from django.contrib.gis.geos import Polygon
+
+        return self.filter(location__within=Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat)))
+
+    def near(self, point: Point, metres: float) -> InitiativeQuerySet:
+        return self.filter(location__dwithin=(point, D(m=metres)))
+
+    def assign_areas(self) -> int:
+        """Place every initiative in this queryset in its municipality and province, set-based.
+
+        One UPDATE statement whatever the number of records, with the same rule as a single save
+        (Municipality.objects.id_for_point), evaluated once per record. Only rows whose areas
+        change are written; a point outside every municipality gets none. Returns that count.
+        """
+        derived = self.order_by().annotate(
+            initiative_id=models.F("pk"), derived_id=Municipality.objects.id_for_point(OuterRef("location")))
+        derived_sql, params = derived.values("initiative_id", "derived_id").query.sql_with_params()
+        table, areas = Initiative._meta.db_table, Municipality._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {table} AS initiative
+                   SET municipality_id = derived.derived_id, province_id = area.province_id
+                  FROM ({derived_sql}) AS derived
+                  LEFT JOIN {areas} AS area ON area.id = derived.derived_id
+                 WHERE initiative.id = derived.initiative_id
+                   AND (initiative.municipality_id IS DISTINCT FROM derived.derived_id
+                        OR initiative.province_id IS DISTINCT FROM area.province_id)
+                """,
+                params,
+            )
+            return cursor.rowcount
+
+
+class Initiative(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True, blank=True,
+                            help_text=_("Part of the page address. Made from the name when left empty; "
+                                        "an old slug keeps redirecting after a change."))
+    kind = models.ForeignKey(Kind, on_delete=models.PROTECT, related_name="initiatives", verbose_name=_("kind"))
+    services = models.ManyToManyField(Service, blank=True, related_name="initiatives", verbose_name=_("services"))
+    short_description = models.CharField(_("short description"), max_length=280, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    legal_form = models.CharField(_("legal form"), max_length=20, choices=LegalForm.choices, blank=True)
+    kvk_number = DigitsField(_("KvK number"), max_length=8, blank=True, validators=[validate_kvk_number],
+                             help_text=_("Chamber of Commerce number: 8 digits."))
+    founded_year = models.PositiveSmallIntegerField(_("founded in"), null=True, blank=True,
+                                                    validators=[validate_founded_year])
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
+    stop_reason = models.CharField(_("reason for stopping"), max_length=20, choices=StopReason.choices,
+                                   blank=True)
+
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    house_number = models.CharField(_("house number"), max_length=20, blank=True)
+    postcode = PostcodeField(_("postcode"), blank=True, help_text=_("Like 1234 AB."))
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    location = models.PointField(_("location"), srid=4326, blank=True,
+                                 help_text=_("Place the point on the map; left empty, it is taken from the "
+                                             "postcode and marked as approximate."))
+    location_precision = models.CharField(_("location precision"), max_length=10,
+                                          choices=LocationPrecision.choices, default=LocationPrecision.EXACT,
+                                          editable=False)
+    # Derived from the location by a point-in-polygon query, never typed by hand.
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, null=True, editable=False,
+                                     related_name="initiatives", verbose_name=_("municipality"))
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, null=True, editable=False,
+                                 related_name="initiatives", verbose_name=_("province"))
+
+    website = models.URLField(_("website"), max_length=300, blank=True, validators=[validate_web_url])
+    email = models.EmailField(_("public e-mail address"), blank=True,
+                              help_text=_("The organisation's own public address, never a private person's."))
+    phone = models.CharField(_("public phone number"), max_length=20, blank=True, validators=[validate_phone])
+
+    funding_sources = models.ManyToManyField(FundingSource, blank=True, related_name="initiatives",
+                                             verbose_name=_("funding sources"))
+    volunteers = models.PositiveIntegerField(_("volunteers"), null=True, blank=True)
+    paid_staff = models.PositiveIntegerField(_("paid staff"), null=True, blank=True)
+    reach_per_week = models.PositiveIntegerField(_("people reached per week"), null=True, blank=True)
+
+    publication_state = models.CharField(_("publication state"), max_length=20,
+                                         choices=PublicationState.choices, default=PublicationState.DRAFT)
+    source = models.CharField(_("source"), max_length=200, blank=True,
+                              help_text=_("Where the record comes from: a list, a form, a conversation."))
+    source_url = models.URLField(_("source address"), max_length=300, blank=True, validators=[validate_web_url])
+    last_verified_on = models.DateField(_("last verified on"), null=True, blank=True)
+    verification_method = models.CharField(_("verification method"), max_length=20,
+                                           choices=VerificationMethod.choices, blank=True)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[services, funding_sources])
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["publication_state"]),
+            models.Index(fields=["updated_at"]),
+        ]
+        constraints = [
+            # A safety net under clean(): these also hold for writes that bypass validation.
+            models.CheckConstraint(
+                condition=Q(status=Status.STOPPED, stopped_on__isnull=False)
+                | (~Q(status=Status.STOPPED) & Q(stopped_on__isnull=True, stop_reason="")),
+                name="initiative_stop_date_only_when_stopped",
+                violation_error_message=_("A stopped initiative has a stop date, and only a stopped one."),
+            ),
+            models.CheckConstraint(condition=Q(kvk_number="") | Q(kvk_number__regex=r"^[0-9]{8}$"),
+                                   name="initiative_kvk_8_digits"),
+            models.CheckConstraint(condition=Q(postcode="") | Q(postcode__regex=r"^[1-9][0-9]{3} [A-Z]{2}$"),
+                                   name="initiative_postcode_normalised"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._areas_derived_for: bytes | None = None
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Initiative:
+        instance = super().from_db(db, field_names, values)
+        # What was stored, to notice a changed slug or a postcode that moves an approximate point.
+        instance._stored = {name: getattr(instance, name) for name in ("slug", "postcode", "location")
+                            if name in field_names}
+        return instance
+
+    # -- validation ---------------------------------------------------------------------------
+
+    def clean(self) -> None:
+        errors: dict[str, list[Any]] = {}
+        self._clean_status(errors)
+        self._clean_location(errors)
+        self._clean_slug(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_status(self, errors: dict[str, list[Any]]) -> None:
+        if self.status == Status.STOPPED:
+            if not self.stopped_on:
+                errors.setdefault("stopped_on", []).append(
+                    _("A stopped initiative needs the date it stopped."))
+            if not self.stop_reason:
+                errors.setdefault("stop_reason", []).append(
+                    _("A stopped initiative needs a reason for stopping (choose “other” when unknown)."))
+        else:
+            if self.stopped_on:
+                errors.setdefault("stopped_on", []).append(
+                    _("Only a stopped initiative has a stop date: set the status to stopped or clear the date."))
+            if self.stop_reason:
+                errors.setdefault("stop_reason", []).append(
+                    _("Only a stopped initiative has a reason for stopping."))
+        if self.stopped_on and self.stopped_on > timezone.localdate():
+            errors.setdefault("stopped_on", []).append(_("The stop date lies in the future."))
+        if self.stopped_on and self.founded_year and self.stopped_on.year < self.founded_year:
+            errors.setdefault("stopped_on", []).append(_("The stop date lies before the founding year."))
+
+    def _clean_location(self, errors: dict[str, list[Any]]) -> None:
+        if "postcode" in errors:
+            return
+        try:
+            self.locate()
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+            return
+        try:
+            self.derive_areas()
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+
+    def _clean_slug(self, errors: dict[str, list[Any]]) -> None:
+        if not self.slug:
+            return
+        alias = SlugAlias.objects.filter(slug=self.slug).exclude(initiative_id=self.pk).first()
+        if alias is not None:
+            errors.setdefault("slug", []).append(
+                _("The slug “%(slug)s” used to belong to “%(other)s” and still leads there; choose another.")
+                % {"slug": self.slug, "other": alias.initiative.name})
+
+    # -- location and areas -------------------------------------------------------------------
+
+    def locate(self) -> None:
+        """Take an approximate point from the postcode when no point was given (or the postcode of
+        an approximate point changed); a point placed by hand is exact."""
+        stored = getattr(self, "_stored", {})
+        postcode_changed = stored.get("postcode") != self.postcode
+        if self.location is not None and self.location_precision == LocationPrecision.POSTCODE:
+            moved = stored.get("location") is not None and not stored["location"].equals_exact(self.location)
+            if moved:
+                self.location_precision = LocationPrecision.EXACT
+            elif postcode_changed:
+                self.location = None  # re-derive from the new postcode below
+        if self.location is not None:
+            return
+        if not self.postcode:
+            raise ValidationError({"location": _("Give a location: place a point on the map, or fill in "
+                                                 "the postcode to use the centre of its postcode area.")})
+        try:
+            area = Postcode.objects.locate(self.postcode)
+        except (UnknownPostcode, InvalidPostcode) as error:
+            raise ValidationError({"postcode": str(error)}) from None
+        self.location = Point(area.location.x, area.location.y, srid=4326)
+        self.location_precision = LocationPrecision.POSTCODE
+
+    def derive_areas(self) -> None:
+        """Set municipality and province from the point; refuse a point outside the Netherlands."""
+        if self.location is None:
+            return
+        if self.location.srid != 4326:
+            self.location.transform(4326)
+        if self._areas_derived_for == self.location.wkb:
+            return
+        municipality = Municipality.objects.for_point(self.location)
+        if municipality is None:
+            raise ValidationError({"location": _(
+                "The point (%(lon).5f, %(lat).5f) lies outside the Netherlands: more than 1 km from every "
+                "Dutch municipality. Check that longitude and latitude are not swapped.")
+                % {"lon": self.location.x, "lat": self.location.y}})
+        self.municipality, self.province = municipality, municipality.province
+        self._areas_derived_for = bytes(self.location.wkb)
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.locate()
+        self.derive_areas()
+        stored_slug = getattr(self, "_stored", {}).get("slug")
+        if not self.slug:
+            base = slug_base(self.name, "initiatief")
+            taken = {*Initiative.objects.filter(slug__startswith=base).exclude(pk=self.pk)
+                     .values_list("slug", flat=True),
+                     *SlugAlias.objects.filter(slug__startswith=base).exclude(initiative_id=self.pk)
+                     .values_list("slug", flat=True)}
+            self.slug = first_free_slug(base, taken)
+        super().save(*args, **kwargs)
+        if stored_slug and stored_slug != self.slug:
+            SlugAlias.objects.update_or_create(slug=stored_slug, defaults={"initiative": self})
+        SlugAlias.objects.filter(slug=self.slug, initiative=self).delete()
+        self._stored = {"slug": self.slug, "postcode": self.postcode, "location": self.location}
+
+    @property
+    def is_location_approximate(self) -> bool:
+        return self.location_precision == LocationPrecision.POSTCODE
+
+
+def slug_base(name: str, fallback: str) -> str:
+    return (slugify(name) or fallback)[:200]
+
+
+def first_free_slug(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3` … whichever is not taken."""
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+class SlugAlias(models.Model):
+    """An old slug of an initiative (after a rename or a merge): its address redirects (301)."""
+
+    slug = models.SlugField(_("old slug"), max_length=220, unique=True)
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="slug_aliases",
+                                   verbose_name=_("initiative"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("old slug")
+        verbose_name_plural = _("old slugs")
+
+    def __str__(self) -> str:
+        return f"{self.slug} → {self.initiative.slug}"
+
+
+class Partner(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True, blank=True)
+    kind = models.ForeignKey(PartnerKind, on_delete=models.PROTECT, related_name="partners",
+                             verbose_name=_("kind"))
+    kvk_number = DigitsField(_("KvK number"), max_length=8, blank=True, validators=[validate_kvk_number])
+    oin = DigitsField(_("OIN"), max_length=20, blank=True, validators=[validate_oin],
+                      help_text=_("Government organisation identification number (20 digits)."))
+    website = models.URLField(_("website"), max_length=300, blank=True, validators=[validate_web_url])
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="partners", verbose_name=_("municipality"),
+                                     help_text=_("Only for a partner that is a municipality."))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        is_municipality = self.kind_id is not None and self.kind.code == "gemeente"
+        if is_municipality and self.municipality_id is None:
+            raise ValidationError({"municipality": _("A partner of kind municipality names its municipality.")})
+        if not is_municipality and self.municipality_id is not None:
+            raise ValidationError({"municipality": _("Only a partner of kind municipality names a municipality.")})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.slug:
+            base = slug_base(self.name, "partner")
+            taken = set(Partner.objects.filter(slug__startswith=base).exclude(pk=self.pk)
+                        .values_list("slug", flat=True))
+            self.slug = first_free_slug(base, taken)
+        super().save(*args, **kwargs)
+
+
+class Partnership(models.Model):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="partnerships",
+                                   verbose_name=_("initiative"))
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="partnerships",
+                                verbose_name=_("partner"))
+    role = models.ForeignKey(PartnershipRole, on_delete=models.PROTECT, related_name="partnerships",
+                             verbose_name=_("role"))
+    start = models.CharField(_("start"), max_length=10, blank=True, validators=[validate_partial_date],
+                             help_text=_("A year (2021) or a date (2021-03-15)."))
+    end = models.CharField(_("end"), max_length=10, blank=True, validators=[validate_partial_date],
+                           help_text=_("A year or a date; empty while it lasts."))
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["initiative", "partner", "role"]
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "partner", "role", "start"],
+                                    name="partnership_unique_per_period",
+                                    violation_error_message=_("This partner already has this role "
+                                                              "with this initiative from this start.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} ({self.role}) – {self.initiative}"
+
+    def clean(self) -> None:
+        try:
+            start, end = parse_partial_date(self.start), parse_partial_date(self.end)
+        except ValueError:
+            return  # an empty or malformed value has its own error from the field
+        # A year as end means the whole year: 2021–2021 is fine, 2021-06-01–2020 is not.
+        end_last_day = end.replace(month=12, day=31) if len(self.end) == 4 else end
+        if end_last_day < start:
+            raise ValidationError({"end": _("The end lies before the start.")})

@@ -1,0 +1,106 @@
+"""Field rules shared by every way in (admin, API, import, public forms): they live on the model."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from geo.postcodes import InvalidPostcode, normalise_postcode
+
+EARLIEST_FOUNDED_YEAR = 1800
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})-(\d{2}))?$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]*$")
+
+def validate_kvk_number(value: str) -> None:
+    if not re.fullmatch(r"[0-9]{8}", value or ""):
+        raise ValidationError(_("A KvK number has exactly 8 digits, for example 12345678; “%(value)s” does not."),
+                              code="invalid_kvk", params={"value": value})
+
+
+def validate_oin(value: str) -> None:
+    if not re.fullmatch(r"[0-9]{20}", value or ""):
+        raise ValidationError(_("An OIN has exactly 20 digits; “%(value)s” does not."),
+                              code="invalid_oin", params={"value": value})
+
+
+def validate_postcode(value: str) -> None:
+    try:
+        normalise_postcode(value)
+    except InvalidPostcode as error:
+        raise ValidationError(str(error), code="invalid_postcode") from None
+
+
+def validate_founded_year(value: int) -> None:
+    this_year = timezone.localdate().year
+    if not EARLIEST_FOUNDED_YEAR <= value <= this_year:
+        raise ValidationError(
+            _("The founding year must lie between %(earliest)s and %(latest)s; %(value)s does not."),
+            code="invalid_year", params={"earliest": EARLIEST_FOUNDED_YEAR, "latest": this_year, "value": value})
+
+
+def validate_phone(value: str) -> None:
+    digits = re.sub(r"\D", "", value or "")
+    if not _PHONE.match(value or "") or not 10 <= len(digits) <= 13:
+        raise ValidationError(
+            _("“%(value)s” is not a phone number: use 10 digits (e.g. 030 123 4567) or +31 and 9 digits."),
+            code="invalid_phone", params={"value": value})
+
+
+validate_web_url = URLValidator(schemes=["http", "https"],
+                                message=_("Enter a full web address starting with https:// or http://."))
+
+
+def parse_partial_date(value: str) -> datetime.date:
+    """`YYYY` or `YYYY-MM-DD` (ISO 8601 with reduced precision) as the first day it can mean."""
+    match = _PARTIAL_DATE.match(value or "")
+    if not match:
+        raise ValueError(value)
+    year = int(match.group(1))
+    if match.group(2) is None:
+        return datetime.date(year, 1, 1)
+    return datetime.date(year, int(match.group(2)), int(match.group(3)))
+
+
+def validate_partial_date(value: str) -> None:
+    try:
+        day = parse_partial_date(value)
+    except ValueError:
+        raise ValidationError(_("“%(value)s” is not a year (2021) or a date (2021-03-15)."),
+                              code="invalid_partial_date", params={"value": value}) from None
+    if day.year < EARLIEST_FOUNDED_YEAR:
+        raise ValidationError(_("“%(value)s” lies before %(earliest)s."), code="invalid_partial_date",
+                              params={"value": value, "earliest": EARLIEST_FOUNDED_YEAR})
+
+
+class PostcodeField(models.CharField):
+    """A Dutch postcode, stored normalised as `1234 AB` whatever spacing or case was typed."""
+
+    default_validators = [validate_postcode]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 7)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        if not value:
+            return value
+        try:
+            return normalise_postcode(value)
+        except InvalidPostcode:
+            return value  # left as typed; the validator explains what is wrong
+
+
+class DigitsField(models.CharField):
+    """A number that is an identifier (KvK, OIN): spaces and dots people type are dropped."""
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        return re.sub(r"[\s.]", "", value) if value else value
