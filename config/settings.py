@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "django.contrib.gis",
     "django.contrib.postgres",
     "simple_history",
@@ -73,6 +74,11 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's templates too (the admin map widget lives in templates/geo/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# A web address typed without a scheme gets https:// (Django 6's default, chosen now).
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 WSGI_APPLICATION = "config.wsgi.application"
 

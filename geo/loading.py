@@ -92,10 +92,12 @@ def read_postcodes(path: Path) -> list[Postcode]:
     points: dict[str, list[tuple[float, float]]] = defaultdict(list)
     places: dict[str, str] = {}
     with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
+        reader = csv.DictReader(handle)
+        for row in reader:
             if row["pip_match"].startswith("rejected"):
                 continue  # more than 1 km outside every municipality: a bad GeoNames coordinate
-            points[row["pc4"]].append((float(row["longitude"]), float(row["latitude"])))
+            point = point_of(row, path, reader.line_num)
+            points[row["pc4"]].append((point.x, point.y))
             places.setdefault(row["pc4"], row["plaats"])
     return [
         Postcode(pc4=pc4, place=places[pc4],
@@ -107,16 +109,36 @@ def read_postcodes(path: Path) -> list[Postcode]:
 def read_places(path: Path, municipalities: dict[str, Municipality]) -> list[Place]:
     result = []
     with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
+        reader = csv.DictReader(handle)
+        for row in reader:
             municipality = municipalities.get(row["gm_code_2024"])
             if municipality is None:
                 continue  # rejected by the point-in-polygon check: outside the Netherlands
             result.append(Place(
-                geonameid=int(row["geonameid"]), name=row["name"], population=int(row["population"] or 0),
-                location=Point(float(row["longitude"]), float(row["latitude"]), srid=4326),
-                municipality=municipality,
+                geonameid=whole_number(row, "geonameid", path, reader.line_num), name=row["name"],
+                population=whole_number(row, "population", path, reader.line_num, default=0),
+                location=point_of(row, path, reader.line_num), municipality=municipality,
             ))
     return result
+
+
+def whole_number(row: dict[str, str], column: str, path: Path, line: int, default: int | None = None) -> int:
+    value = row.get(column) or ""
+    if value == "" and default is not None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ReferenceDataError(f"{path.name} line {line}: {column} {value!r} is not a whole number") from None
+
+
+def point_of(row: dict[str, str], path: Path, line: int) -> Point:
+    try:
+        lon, lat = float(row["longitude"]), float(row["latitude"])
+    except (KeyError, TypeError, ValueError):
+        raise ReferenceDataError(f"{path.name} line {line}: longitude/latitude "
+                                 f"{row.get('longitude')!r}, {row.get('latitude')!r} are not numbers") from None
+    return Point(lon, lat, srid=4326)
 
 
 def load_reference_data(force: bool = False) -> LoadResult:

@@ -98,6 +98,8 @@ class Municipality(models.Model):
             models.UniqueConstraint(fields=["code", "valid_from"], name="municipality_code_period_unique"),
             models.UniqueConstraint(fields=["code"], condition=Q(valid_to__isnull=True),
                                     name="municipality_one_current_per_code"),
+            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                                   name="municipality_period_not_reversed"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ class PointMapWidget(OSMWidget):
     default_zoom = 7
 
     class Media:
+        extend = False  # replace, not add to, the parent's CDN files
         css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
         js = ("vendor/ol/dist/ol.js", "gis/js/OLMapWidget.js")
 

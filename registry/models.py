@@ -17,17 +17,17 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from geo.models import Municipality, Postcode, Province, UnknownPostcode
-from geo.postcodes import InvalidPostcode
+from geo.postcodes import InvalidPostcode, normalise_postcode
 from registry.validators import (
     DigitsField,
     PostcodeField,
+    WebAddressField,
     parse_partial_date,
     validate_founded_year,
     validate_kvk_number,
     validate_oin,
     validate_partial_date,
     validate_phone,
-    validate_web_url,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -213,7 +213,7 @@ class Initiative(models.Model):
     province = models.ForeignKey(Province, on_delete=models.PROTECT, null=True, editable=False,
                                  related_name="initiatives", verbose_name=_("province"))
 
-    website = models.URLField(_("website"), max_length=300, blank=True, validators=[validate_web_url])
+    website = WebAddressField(_("website"), max_length=300, blank=True)
     email = models.EmailField(_("public e-mail address"), blank=True,
                               help_text=_("The organisation's own public address, never a private person's."))
     phone = models.CharField(_("public phone number"), max_length=20, blank=True, validators=[validate_phone])
@@ -228,7 +228,7 @@ class Initiative(models.Model):
                                          choices=PublicationState.choices, default=PublicationState.DRAFT)
     source = models.CharField(_("source"), max_length=200, blank=True,
                               help_text=_("Where the record comes from: a list, a form, a conversation."))
-    source_url = models.URLField(_("source address"), max_length=300, blank=True, validators=[validate_web_url])
+    source_url = WebAddressField(_("source address"), max_length=300, blank=True)
     last_verified_on = models.DateField(_("last verified on"), null=True, blank=True)
     verification_method = models.CharField(_("verification method"), max_length=20,
                                            choices=VerificationMethod.choices, blank=True)
@@ -268,14 +268,20 @@ class Initiative(models.Model):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._areas_derived_for: bytes | None = None
+        self._stored_slug: str | None = None
+        self._location_basis: tuple[str, Point | None] = ("", None)
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Initiative:
         instance = super().from_db(db, field_names, values)
-        # What was stored, to notice a changed slug or a postcode that moves an approximate point.
-        instance._stored = {name: getattr(instance, name) for name in ("slug", "postcode", "location")
-                            if name in field_names}
+        instance._stored_slug = getattr(instance, "slug", None)
+        instance._remember_location_basis()
         return instance
+
+    def _remember_location_basis(self) -> None:
+        """The postcode and point as last stored or derived, to tell a point moved by hand from a
+        new postcode that should move an approximate point."""
+        self._location_basis = (self.postcode, self.location.clone() if self.location else None)
 
     # -- validation ---------------------------------------------------------------------------
 
@@ -308,8 +314,11 @@ class Initiative(models.Model):
             errors.setdefault("stopped_on", []).append(_("The stop date lies before the founding year."))
 
     def _clean_location(self, errors: dict[str, list[Any]]) -> None:
-        if "postcode" in errors:
-            return
+        if self.postcode:
+            try:
+                normalise_postcode(self.postcode, allow_pc4=True)
+            except InvalidPostcode:
+                return  # the postcode field reports its own error; it cannot place the point
         try:
             self.locate()
         except ValidationError as error:
@@ -336,10 +345,10 @@ class Initiative(models.Model):
     def locate(self) -> None:
         """Take an approximate point from the postcode when no point was given (or the postcode of
         an approximate point changed); a point placed by hand is exact."""
-        stored = getattr(self, "_stored", {})
-        postcode_changed = stored.get("postcode") != self.postcode
+        basis_postcode, basis_location = self._location_basis
+        postcode_changed = basis_postcode != self.postcode
         if self.location is not None and self.location_precision == LocationPrecision.POSTCODE:
-            moved = stored.get("location") is not None and not stored["location"].equals_exact(self.location)
+            moved = basis_location is not None and not basis_location.equals_exact(self.location)
             if moved:
                 self.location_precision = LocationPrecision.EXACT
             elif postcode_changed:
@@ -355,6 +364,7 @@ class Initiative(models.Model):
             raise ValidationError({"postcode": str(error)}) from None
         self.location = Point(area.location.x, area.location.y, srid=4326)
         self.location_precision = LocationPrecision.POSTCODE
+        self._remember_location_basis()
 
     def derive_areas(self) -> None:
         """Set municipality and province from the point; refuse a point outside the Netherlands."""
@@ -378,7 +388,7 @@ class Initiative(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.locate()
         self.derive_areas()
-        stored_slug = getattr(self, "_stored", {}).get("slug")
+        stored_slug = self._stored_slug
         if not self.slug:
             base = slug_base(self.name, "initiatief")
             taken = {*Initiative.objects.filter(slug__startswith=base).exclude(pk=self.pk)
@@ -390,7 +400,8 @@ class Initiative(models.Model):
         if stored_slug and stored_slug != self.slug:
             SlugAlias.objects.update_or_create(slug=stored_slug, defaults={"initiative": self})
         SlugAlias.objects.filter(slug=self.slug, initiative=self).delete()
-        self._stored = {"slug": self.slug, "postcode": self.postcode, "location": self.location}
+        self._stored_slug = self.slug
+        self._remember_location_basis()
 
     @property
     def is_location_approximate(self) -> bool:
@@ -433,7 +444,7 @@ class Partner(models.Model):
     kvk_number = DigitsField(_("KvK number"), max_length=8, blank=True, validators=[validate_kvk_number])
     oin = DigitsField(_("OIN"), max_length=20, blank=True, validators=[validate_oin],
                       help_text=_("Government organisation identification number (20 digits)."))
-    website = models.URLField(_("website"), max_length=300, blank=True, validators=[validate_web_url])
+    website = WebAddressField(_("website"), max_length=300, blank=True)
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="partners", verbose_name=_("municipality"),
                                      help_text=_("Only for a partner that is a municipality."))

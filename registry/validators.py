@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MaxLengthValidator, URLValidator
+from django import forms
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -101,6 +102,29 @@ class PostcodeField(models.CharField):
 class DigitsField(models.CharField):
     """A number that is an identifier (KvK, OIN): spaces and dots people type are dropped."""
 
+    def formfield(self, **kwargs: Any) -> Any:
+        # The length is checked after the spaces and dots are dropped, by the model.
+        field = super().formfield(**kwargs)
+        field.max_length = None
+        field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+        field.widget.attrs.pop("maxlength", None)
+        return field
+
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         return re.sub(r"[\s.]", "", value) if value else value
+
+
+class WebAddressFormField(forms.URLField):
+    default_validators = [validate_web_url]
+    # A form field replaces a validator's message by its own for the same code.
+    default_error_messages = {"invalid": validate_web_url.message}
+
+
+class WebAddressField(models.URLField):
+    """A public web address: http or https only (no javascript:, ftp: or data: links)."""
+
+    default_validators = [validate_web_url]
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"form_class": WebAddressFormField, **kwargs})

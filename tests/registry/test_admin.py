@@ -1,0 +1,111 @@
+"""Maintainers work in the Django admin: map widget from our own files, filters, search, inlines."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.staticfiles import finders
+
+from registry.demo import seed_demo
+from registry.models import Initiative, Kind, Partner, PartnerKind, PartnershipRole, Service
+
+CDN_HOSTS = re.compile(r"cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|openstreetmap\.org")
+
+
+@pytest.fixture
+def demo(db):
+    seed_demo(60, seed=4)
+
+
+def test_the_add_page_shows_a_map_served_from_our_own_static_files(admin_client):
+    html = admin_client.get("/admin/registry/initiative/add/").content.decode()
+
+    assert '<script src="/static/vendor/ol/dist/ol.js">' in html
+    assert '<link href="/static/vendor/ol/ol.css"' in html
+    assert "service.pdok.nl/brt/achtergrondkaart" in html
+    assert not CDN_HOSTS.search(html)
+    assert finders.find("vendor/ol/dist/ol.js") and finders.find("vendor/ol/ol.css")
+
+
+@pytest.mark.parametrize("query", [
+    "", "?kind__id__exact=1", "?services__id__exact=2", "?province__id__exact=1", "?status__exact=gestopt",
+    "?publication_state__exact=concept", "?q=Leiden", "?q=2311",
+])
+def test_the_list_filters_and_search_work(admin_client, demo, query):
+    response = admin_client.get(f"/admin/registry/initiative/{query}")
+    assert response.status_code == 200
+
+
+def test_the_list_shows_derived_areas(admin_client, demo):
+    html = admin_client.get("/admin/registry/initiative/?q=Leiden").content.decode()
+    assert "Zuid-Holland" in html
+
+
+def add_form(**overrides: str) -> dict[str, str]:
+    form = {
+        "name": "Buurtkamer De Linde", "slug": "", "kind": str(Kind.objects.get(code="bewonersinitiatief").pk),
+        "services": [str(Service.objects.get(code="ontmoetingsplek").pk)],
+        "short_description": "", "description": "", "legal_form": "stichting", "kvk_number": "1234 5678",
+        "founded_year": "2019", "website": "https://buurtkamer.example", "email": "", "phone": "",
+        "volunteers": "", "paid_staff": "", "reach_per_week": "", "status": "actief", "stopped_on": "",
+        "stop_reason": "", "street": "Breestraat", "house_number": "1", "postcode": "2311ez", "place": "Leiden",
+        "location": "", "publication_state": "concept", "source": "", "source_url": "", "last_verified_on": "",
+        "verification_method": "",
+        "partnerships-TOTAL_FORMS": "1", "partnerships-INITIAL_FORMS": "0",
+        "partnerships-MIN_NUM_FORMS": "0", "partnerships-MAX_NUM_FORMS": "1000",
+        "partnerships-0-partner": "", "partnerships-0-role": "", "partnerships-0-start": "",
+        "partnerships-0-end": "", "partnerships-0-note": "",
+        "slug_aliases-TOTAL_FORMS": "0", "slug_aliases-INITIAL_FORMS": "0",
+        "slug_aliases-MIN_NUM_FORMS": "0", "slug_aliases-MAX_NUM_FORMS": "1000",
+    }
+    form.update(overrides)
+    return form
+
+
+def test_adding_through_the_admin_uses_the_model_rules(admin_client):
+    fund = Partner.objects.create(name="VSBfonds", kind=PartnerKind.objects.get(code="vermogensfonds"))
+    form = add_form(**{"partnerships-0-partner": str(fund.pk),
+                       "partnerships-0-role": str(PartnershipRole.objects.get(code="financier").pk),
+                       "partnerships-0-start": "2022"})
+
+    response = admin_client.post("/admin/registry/initiative/add/", form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    initiative = Initiative.objects.get()
+    assert (initiative.slug, initiative.postcode, initiative.kvk_number) == ("buurtkamer-de-linde", "2311 EZ",
+                                                                              "12345678")
+    assert (initiative.municipality.code, initiative.is_location_approximate) == ("GM0546", True)
+    assert list(initiative.partnerships.values_list("partner__name", "role__code", "start")) == [
+        ("VSBfonds", "financier", "2022")]
+    assert initiative.history.earliest().history_type == "+"
+
+
+def test_a_point_placed_on_the_admin_map_is_exact(admin_client):
+    # The widget posts the point in the map's projection (Web Mercator), as OpenLayers does.
+    point = GEOSGeometry("POINT(4.4970 52.1601)", srid=4326)
+    point.transform(3857)
+    response = admin_client.post("/admin/registry/initiative/add/", add_form(location=point.json))
+
+    assert response.status_code == 302
+    initiative = Initiative.objects.get()
+    assert initiative.is_location_approximate is False
+    assert round(initiative.location.x, 4), round(initiative.location.y, 4) == (4.4970, 52.1601)
+
+
+def test_bad_input_in_the_admin_is_shown_on_its_field_and_nothing_is_saved(admin_client):
+    response = admin_client.post("/admin/registry/initiative/add/", add_form(
+        kvk_number="123", postcode="9999 SS", status="gestopt", website="ftp://dorpshuis.nl"))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert {field: list(messages) for field, messages in errors.items()} == {
+        "kvk_number": ["Een KvK-nummer heeft precies 8 cijfers, bijvoorbeeld 12345678; “123” niet."],
+        "postcode": ["“9999 SS” is geen Nederlandse postcode: de letters SS worden nooit gebruikt."],
+        "website": ["Vul een volledig webadres in dat begint met https:// of http://."],
+        "stopped_on": ["Een gestopt initiatief heeft een stopdatum nodig."],
+        "stop_reason": ["Een gestopt initiatief heeft een reden van stoppen nodig (kies “overig” als die "
+                        "onbekend is)."],
+    }
+    assert Initiative.objects.count() == 0
