@@ -77,8 +77,6 @@ TEMPLATES = [
 
 # Widgets render with the project's templates too (the admin map widget lives in templates/geo/).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
-# A web address typed without a scheme gets https:// (Django 6's default, chosen now).
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 WSGI_APPLICATION = "config.wsgi.application"
 

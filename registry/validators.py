@@ -6,9 +6,9 @@ import datetime
 import re
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, URLValidator
-from django import forms
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -119,6 +119,10 @@ class WebAddressFormField(forms.URLField):
     default_validators = [validate_web_url]
     # A form field replaces a validator's message by its own for the same code.
     default_error_messages = {"invalid": validate_web_url.message}
+
+    def __init__(self, **kwargs: Any) -> None:
+        # A web address typed without a scheme gets https:// (Django 6's default, chosen now).
+        super().__init__(**{"assume_scheme": "https", **kwargs})
 
 
 class WebAddressField(models.URLField):

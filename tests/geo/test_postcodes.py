@@ -39,7 +39,7 @@ def test_the_postcode_table_locates_pc4_and_full_postcodes(typed):
 
 @pytest.mark.django_db
 def test_the_postcode_table_refuses_an_unknown_postcode():
-    with pytest.raises(UnknownPostcode, match="Postcode 1000 staat niet in de postcodetabel."):
+    with pytest.raises(UnknownPostcode, match=r"Postcode 1000 staat niet in de postcodetabel\."):
         Postcode.objects.locate("1000 AA")
 
 

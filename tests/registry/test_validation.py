@@ -46,10 +46,12 @@ def errors_of(instance) -> dict[str, list[str]]:
      {"website": ["Vul een volledig webadres in dat begint met https:// of http://."]}),
     ({"email": "info@"}, {"email": ["Voer een geldig e-mailadres in."]}),
     ({"phone": "bel ons"},
-     {"phone": ["“bel ons” is geen telefoonnummer: gebruik 10 cijfers (bijv. 030 123 4567) of +31 en 9 cijfers."]}),
+     {"phone": ["“bel ons” is geen telefoonnummer: gebruik 10 cijfers (bijv. 030 123 4567) of +31 en "
+                "9 cijfers."]}),
     ({"status": Status.STOPPED},
      {"stopped_on": ["Een gestopt initiatief heeft een stopdatum nodig."],
-      "stop_reason": ["Een gestopt initiatief heeft een reden van stoppen nodig (kies “overig” als die onbekend is)."]}),
+      "stop_reason": ["Een gestopt initiatief heeft een reden van stoppen nodig (kies “overig” als die "
+                      "onbekend is)."]}),
     ({"status": Status.ACTIVE, "stopped_on": datetime.date(2020, 5, 1)},
      {"stopped_on": ["Alleen een gestopt initiatief heeft een stopdatum: zet de status op gestopt of maak de "
                      "datum leeg."]}),
