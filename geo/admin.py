@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from geo.models import Municipality, Place, Postcode, Province
 from geo.widgets import PointMapWidget
@@ -10,13 +12,13 @@ class ReadOnlyAreaAdmin(GISModelAdmin):
 
     gis_widget = PointMapWidget
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

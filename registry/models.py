@@ -6,10 +6,11 @@ from typing import Any
 
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
-from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.contrib.postgres.indexes import GistIndex
 from django.db.models import OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language
@@ -132,6 +133,17 @@ class LocationPrecision(models.TextChoices):
 # ---------------------------------------------------------------------------------------------
 
 
+def as_geography(value: Point | models.F) -> Cast:
+    if isinstance(value, Point):
+        value = models.Value(value, output_field=models.PointField(srid=4326))
+    return Cast(value, output_field=models.PointField(srid=4326, geography=True))
+
+
+class WithinMetres(models.Func):
+    function = "ST_DWithin"
+    output_field = models.BooleanField()
+
+
 class InitiativeQuerySet(models.QuerySet["Initiative"]):
     def published(self) -> InitiativeQuerySet:
         return self.filter(publication_state=PublicationState.PUBLISHED)
@@ -148,7 +160,8 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         return self.filter(location__within=Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat)))
 
     def near(self, point: Point, metres: float) -> InitiativeQuerySet:
-        return self.filter(location__dwithin=(point, D(m=metres)))
+        """Within `metres` of the point, measured on the spheroid (uses the geography index)."""
+        return self.filter(WithinMetres(as_geography(models.F("location")), as_geography(point), metres))
 
     def assign_areas(self) -> int:
         """Place every initiative in this queryset in its municipality and province, set-based.
@@ -247,6 +260,8 @@ class Initiative(models.Model):
             models.Index(fields=["status"]),
             models.Index(fields=["publication_state"]),
             models.Index(fields=["updated_at"]),
+            # For distances in metres (near); the plain GiST index on location serves boxes.
+            GistIndex(as_geography(models.F("location")), name="initiative_location_geography"),
         ]
         constraints = [
             # A safety net under clean(): these also hold for writes that bypass validation.

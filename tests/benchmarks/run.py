@@ -66,7 +66,8 @@ def check(condition: bool, message: str) -> None:
 
 
 def bench_database_url(url: str) -> str:
-    """DATABASE_URL with the database name suffixed, on the same server and with the same options."""
+    """DATABASE_URL with the database name suffixed, on the same server and with the same options
+    (a name that already ends in the suffix is kept, rather than suffixed twice)."""
     parts = urlsplit(url)
     name = unquote(parts.path.lstrip("/"))
     if not name:
