@@ -6,9 +6,9 @@ from typing import Any
 
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
+from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.contrib.postgres.indexes import GistIndex
 from django.db.models import OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
