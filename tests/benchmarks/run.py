@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import statistics
 import sys
 import textwrap
@@ -216,7 +217,7 @@ def capturing_update(captured: list[tuple[str, Any]]) -> Iterator[None]:
     from django.db import connection
 
     def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        if sql.lstrip().upper().startswith("UPDATE"):
+        if re.match(r"\s*(WITH\b.*?\)\s*)?UPDATE\b", sql, re.IGNORECASE | re.DOTALL):
             captured.append((sql, params))
         return execute(sql, params, many, context)
 
