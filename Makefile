@@ -52,6 +52,7 @@ database: ## Start the project's own PostGIS database, unless DATABASE_URL point
 
 migrate: venv database
 	@$(MANAGE) migrate --noinput -v 0
+	@$(MANAGE) createcachetable
 
 areas: migrate ## Load provinces, municipalities, postcodes and places (skipped when unchanged)
 	@$(MANAGE) load_areas

@@ -39,6 +39,13 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.postgres",
     "simple_history",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     "geo",
     "registry",
     "api",
@@ -47,6 +54,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "api.middleware.ApiHeadersMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,6 +99,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Shared by every server process (throttling, caches); Redis can replace it later.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "registry_cache",
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -140,3 +158,48 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
+
+# --- REST API v1 -----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsStaffOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": envstr("API_ANON_RATE", "600/minute")},
+    "EXCEPTION_HANDLER": "api.exceptions.problem_exception_handler",
+    "URL_FORMAT_OVERRIDE": "format",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+NUM_PROXIES = envint("NUM_PROXIES", 0)  # trusted reverse proxies in front, for the client address
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Register van bewonersinitiatieven – API",
+    "DESCRIPTION": (
+        "Open data about residents' initiatives and resident enterprises in the Netherlands: where they are, "
+        "what they offer, who they work with and how they are financed. Read access is open to all; "
+        "writing needs a maintainer's token (`Authorization: Token …`). Errors are RFC 9457 problem documents."
+    ),
+    "VERSION": "1.0.0",
+    "CONTACT": {
+        "name": envstr("API_CONTACT_NAME", "Beheer register bewonersinitiatieven"),
+        "email": envstr("API_CONTACT_EMAIL", "register@example.org"),
+        "url": envstr("API_CONTACT_URL", "https://example.org/contact"),
+    },
+    "LICENSE": {"name": "CC0 1.0 (the data)", "url": "https://creativecommons.org/publicdomain/zero/1.0/"},
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["api.schema.add_problem_responses"],
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]  # reads only; writes come from servers with a token
+CORS_EXPOSE_HEADERS = ["API-Version", "ETag", "Last-Modified", "Retry-After"]

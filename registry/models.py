@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
-from django.contrib.postgres.indexes import GistIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import OuterRef, Q
@@ -251,7 +253,16 @@ class Initiative(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[services, funding_sources])
+    # Dutch full-text search over name (weighs most), place and descriptions; kept by PostgreSQL.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("name", weight="A", config="dutch")
+        + SearchVector("place", weight="B", config="dutch")
+        + SearchVector("short_description", "description", weight="C", config="dutch"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    history = HistoricalRecords(m2m_fields=[services, funding_sources], excluded_fields=["search_vector"])
     objects = InitiativeQuerySet.as_manager()
 
     class Meta:
@@ -264,6 +275,7 @@ class Initiative(models.Model):
             models.Index(fields=["updated_at"]),
             # For distances in metres (near); the plain GiST index on location serves boxes.
             GistIndex(as_geography(models.F("location")), name="initiative_location_geography"),
+            GinIndex(fields=["search_vector"], name="initiative_search"),
         ]
         constraints = [
             # A safety net under clean(): these also hold for writes that bypass validation.
@@ -420,6 +432,12 @@ class Initiative(models.Model):
         self._stored_slug = self.slug
         self._remember_location_basis()
 
+    def record_related_change(self) -> None:
+        """A partnership changed: the initiative's public document changed too, so it gets a new
+        updated_at and a history entry (which the change feed reads)."""
+        self._change_reason = "partnerships changed"  # type: ignore[attr-defined]
+        self.save(update_fields=["updated_at"])
+
     @property
     def is_location_approximate(self) -> bool:
         return self.location_precision == LocationPrecision.POSTCODE
@@ -521,6 +539,15 @@ class Partnership(models.Model):
     def __str__(self) -> str:
         return f"{self.partner} ({self.role}) – {self.initiative}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self.initiative.record_related_change()
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().delete(*args, **kwargs)
+        self.initiative.record_related_change()
+        return result
+
     def clean(self) -> None:
         try:
             start, end = parse_partial_date(self.start), parse_partial_date(self.end)
@@ -530,3 +557,10 @@ class Partnership(models.Model):
         end_last_day = end.replace(month=12, day=31) if len(self.end) == 4 else end
         if end_last_day < start:
             raise ValidationError({"end": _("The end lies before the start.")})
+
+
+def last_change() -> datetime.datetime | None:
+    """When anything in the register last changed (created, updated or deleted), from the history."""
+    moments = [model.history.aggregate(last=models.Max("history_date"))["last"]
+               for model in (Initiative, Partner, Partnership)]
+    return max((m for m in moments if m is not None), default=None)

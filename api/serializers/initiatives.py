@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from api.serializers.common import AreaRefField, ChoiceCodeField, ModelValidatedSerializer, VocabularyField
+from registry.models import (
+    FundingSource,
+    Initiative,
+    Kind,
+    LegalForm,
+    LocationPrecision,
+    Partner,
+    Partnership,
+    PartnershipRole,
+    PublicationState,
+    Service,
+    Status,
+    StopReason,
+    VerificationMethod,
+)
+
+POINT_SCHEMA = inline_serializer("GeoJSONPoint", {
+    "type": serializers.ChoiceField(choices=["Point"]),
+    "coordinates": serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2,
+                                         help_text="[longitude, latitude] in WGS84 (RFC 7946)."),
+})
+
+
+@extend_schema_field(POINT_SCHEMA)
+class PointField(serializers.Field):
+    """A GeoJSON Point (RFC 7946: [lon, lat], WGS84), checked here rather than parsed by GEOS."""
+
+    default_error_messages = {
+        "invalid": "Expected a GeoJSON Point: {\"type\": \"Point\", \"coordinates\": [lon, lat]}.",
+        "range": "Longitude must lie in -180…180 and latitude in -90…90.",
+    }
+
+    def to_representation(self, value: Point) -> dict[str, Any]:
+        return {"type": "Point", "coordinates": [round(value.x, 6), round(value.y, 6)]}
+
+    def to_internal_value(self, data: Any) -> Point:
+        if not isinstance(data, dict) or data.get("type") != "Point":
+            self.fail("invalid")
+        coordinates = data.get("coordinates")
+        if (not isinstance(coordinates, list) or len(coordinates) != 2
+                or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates)):
+            self.fail("invalid")
+        lon, lat = (float(c) for c in coordinates)
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            self.fail("range")
+        return Point(lon, lat, srid=4326)
+
+
+class AddressSerializer(serializers.Serializer):
+    street = serializers.CharField(required=False, allow_blank=True)
+    houseNumber = serializers.CharField(source="house_number", required=False, allow_blank=True)
+    postcode = serializers.CharField(required=False, allow_blank=True, help_text="Like 1234 AB.")
+    place = serializers.CharField(required=False, allow_blank=True)
+
+
+class PartnerRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = VocabularyField(read_only=True, list_path="/api/v1/partnerKinds")
+
+
+class EmbeddedPartnershipSerializer(serializers.Serializer):
+    partner = PartnerRefSerializer()
+    role = VocabularyField(read_only=True, list_path="/api/v1/partnershipRoles")
+    start = serializers.CharField(help_text="A year (2021) or a date (2021-03-15); empty when unknown.")
+    end = serializers.CharField(help_text="A year or a date; empty while it lasts.")
+
+
+class InitiativeFields(serializers.Serializer):
+    """The public fields of an initiative, shared by the JSON and GeoJSON forms and by writes."""
+
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.SerializerMethodField()
+    location = PointField(required=False, allow_null=True,
+                          help_text="Left out on a write: the centre of the postcode area (approximate).")
+
+    slug = serializers.SlugField(required=False, allow_blank=True, max_length=220)
+    name = serializers.CharField(max_length=200)
+    kind = VocabularyField(queryset=Kind.objects.all(), list_path="/api/v1/kinds")
+    services = VocabularyField(queryset=Service.objects.all(), many=True, required=False,
+                                list_path="/api/v1/services")
+    shortDescription = serializers.CharField(source="short_description", required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    legalForm = ChoiceCodeField(source="legal_form", choices=LegalForm.choices, required=False,
+                                 allow_blank=True)
+    kvkNumber = serializers.CharField(source="kvk_number", required=False, allow_blank=True)
+    foundedYear = serializers.IntegerField(source="founded_year", required=False, allow_null=True)
+    status = ChoiceCodeField(choices=Status.choices, required=False)
+    stoppedOn = serializers.DateField(source="stopped_on", required=False, allow_null=True)
+    stopReason = ChoiceCodeField(source="stop_reason", choices=StopReason.choices, required=False,
+                                  allow_blank=True)
+    address = AddressSerializer(source="*", required=False)
+    municipality = AreaRefField(allow_null=True)
+    province = AreaRefField(allow_null=True)
+    locationPrecision = serializers.ChoiceField(source="location_precision", read_only=True,
+                                                 choices=LocationPrecision.choices)
+    website = serializers.CharField(required=False, allow_blank=True)
+    email = serializers.CharField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    fundingSources = VocabularyField(source="funding_sources", queryset=FundingSource.objects.all(),
+                                      many=True, required=False, list_path="/api/v1/fundingSources")
+    volunteers = serializers.IntegerField(required=False, allow_null=True)
+    paidStaff = serializers.IntegerField(source="paid_staff", required=False, allow_null=True)
+    reachPerWeek = serializers.IntegerField(source="reach_per_week", required=False, allow_null=True)
+    partnerships = EmbeddedPartnershipSerializer(many=True, read_only=True)
+    publicationState = ChoiceCodeField(source="publication_state", choices=PublicationState.choices,
+                                        required=False)
+    source = serializers.CharField(required=False, allow_blank=True)
+    sourceUrl = serializers.CharField(source="source_url", required=False, allow_blank=True)
+    lastVerifiedOn = serializers.DateField(source="last_verified_on", required=False, allow_null=True)
+    verificationMethod = ChoiceCodeField(source="verification_method", choices=VerificationMethod.choices,
+                                          required=False, allow_blank=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+
+    def get_url(self, initiative: Initiative) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("api:initiative-detail", kwargs={"pk": initiative.pk}))
+
+
+class InitiativeSerializer(ModelValidatedSerializer, InitiativeFields):
+    """An initiative as JSON; the same serializer validates writes through the model."""
+
+    many_to_many = ("services", "funding_sources")
+
+    class Meta:
+        model = Initiative
+
+
+class InitiativeFeatureSerializer(GeoFeatureModelSerializer, InitiativeFields):
+    """An initiative as a GeoJSON Feature (RFC 7946): the point as geometry, the rest as properties."""
+
+    class Meta:
+        model = Initiative
+        geo_field = "location"
+        id_field = "id"
+        fields = list(InitiativeFields._declared_fields)
+
+
+class PartnershipSerializer(ModelValidatedSerializer):
+    id = serializers.IntegerField(read_only=True)
+    initiative = serializers.PrimaryKeyRelatedField(queryset=Initiative.objects.all())
+    partner = serializers.SlugRelatedField(slug_field="slug", queryset=Partner.objects.all())
+    role = VocabularyField(queryset=PartnershipRole.objects.all(), list_path="/api/v1/partnershipRoles")
+    start = serializers.CharField(required=False, allow_blank=True)
+    end = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+    class Meta:
+        model = Partnership

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from rest_framework import viewsets
+from rest_framework.renderers import JSONRenderer
+from rest_framework.serializers import BaseSerializer
+
+from api.renderers import GeoJSONRenderer
+from api.serializers.areas import (
+    MunicipalityFeatureSerializer,
+    MunicipalitySerializer,
+    ProvinceFeatureSerializer,
+    ProvinceSerializer,
+)
+from geo.models import Municipality, Province
+from registry.models import Initiative
+
+
+def count_of(queryset: QuerySet, field: str, distinct: str | None = None) -> Coalesce:
+    """The number of rows of `queryset` (or of distinct values of `distinct`) whose `field` is the
+    outer row, as one correlated subquery (joining two counted relations would multiply rows)."""
+    counter = Count(distinct, distinct=True) if distinct else Count("*")
+    counted = (queryset.filter(**{field: OuterRef("pk")}).order_by().values(field)
+               .annotate(n=counter).values("n"))
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class AreaViewSet(viewsets.ReadOnlyModelViewSet):
+    """Areas with the number of published initiatives; boundaries with `?format=geojson`."""
+
+    lookup_field = "code"
+    pagination_class = None
+    renderer_classes = [JSONRenderer, GeoJSONRenderer]
+    json_serializer: type[BaseSerializer]
+    feature_serializer: type[BaseSerializer]
+
+    def wants_geojson(self) -> bool:
+        return getattr(self.request, "accepted_renderer", None) is not None and \
+            self.request.accepted_renderer.format == "geojson"
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        return self.feature_serializer if self.wants_geojson() else self.json_serializer
+
+
+class ProvinceViewSet(AreaViewSet):
+    """The twelve provinces (CBS codes PV20–PV31)."""
+
+    json_serializer = ProvinceSerializer
+    feature_serializer = ProvinceFeatureSerializer
+
+    def get_queryset(self) -> QuerySet[Province]:
+        queryset = Province.objects.annotate(
+            initiative_count=count_of(Initiative.objects.published(), "province"),
+            municipality_count=count_of(Municipality.objects.current(), "province"),
+        ).order_by("code")
+        return queryset if self.wants_geojson() else queryset.defer("geometry")
+
+
+class MunicipalityViewSet(AreaViewSet):
+    """Current municipalities (CBS codes such as GM0546)."""
+
+    json_serializer = MunicipalitySerializer
+    feature_serializer = MunicipalityFeatureSerializer
+
+    def get_queryset(self) -> QuerySet[Municipality]:
+        queryset = (Municipality.objects.current().select_related("province")
+                    .annotate(initiative_count=count_of(Initiative.objects.published(), "municipality"))
+                    .order_by("code"))
+        return queryset if self.wants_geojson() else queryset.defer("geometry", "province__geometry")
