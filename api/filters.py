@@ -117,42 +117,50 @@ class LonLatFilter(filters.Filter):
 
 
 class CodeChoiceFilter(filters.ModelMultipleChoiceFilter):
-    """A repeatable vocabulary or area code: `?service=winkel&service=energie`.
+    """A repeatable vocabulary or area code (`?service=winkel&service=energie`): any of them.
 
-    The value is checked against the table (an unknown code is a 400); `field_name` ends in the
-    code column because the filter compares the chosen terms' codes."""
+    The value is checked against the table (an unknown code is a 400). `field_name` is the
+    relation from an initiative to the coded table; a to-many relation is matched with a
+    subquery, so no initiative is repeated and no DISTINCT is needed.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("distinct", False)
         super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet[Initiative], value: Any) -> QuerySet[Initiative]:
+        if not value:
+            return qs
+        matching = Initiative.objects.filter(**{f"{self.field_name}__in": value})
+        return qs.filter(pk__in=matching.values("pk"))
 
 
 class InitiativeFilterSet(filters.FilterSet):
     # Attribute names are the query parameters, hence lowerCamelCase.
-    kind = CodeChoiceFilter(queryset=Kind.objects.all(), field_name="kind__code",
+    kind = CodeChoiceFilter(queryset=Kind.objects.all(), field_name="kind",
                             help_text="Kind code (repeatable: any of them).")
     service = CodeChoiceFilter(queryset=Service.objects.all(), method="filter_services",
                                help_text="Service code (repeatable). With serviceMatch=all, every one.")
     serviceMatch = filters.ChoiceFilter(
         choices=[("any", "any"), ("all", "all")], method="filter_nothing", empty_label=None,
         help_text="Whether an initiative needs any (default) or all of the given services.")
-    partner = filters.ModelMultipleChoiceFilter(queryset=Partner.objects.all(), to_field_name="slug",
-                                                field_name="partnerships__partner__slug", distinct=True,
-                                                help_text="Partner slug (repeatable).")
+    partner = CodeChoiceFilter(queryset=Partner.objects.all(), to_field_name="slug",
+                               field_name="partnerships__partner", help_text="Partner slug (repeatable).")
     partnerKind = CodeChoiceFilter(queryset=PartnerKind.objects.all(),
-                                   field_name="partnerships__partner__kind__code", distinct=True,
+                                   field_name="partnerships__partner__kind",
                                    help_text="Kind of partner code (repeatable).")
     partnershipRole = CodeChoiceFilter(queryset=PartnershipRole.objects.all(),
-                                       field_name="partnerships__role__code", distinct=True,
+                                       field_name="partnerships__role",
                                        help_text="Partnership role code (repeatable).")
     fundingSource = CodeChoiceFilter(queryset=FundingSource.objects.all(),
-                                     field_name="funding_sources__code", distinct=True,
+                                     field_name="funding_sources",
                                      help_text="Funding source code (repeatable).")
-    municipality = CodeChoiceFilter(queryset=Municipality.objects.all(), field_name="municipality__code",
+    municipality = CodeChoiceFilter(queryset=Municipality.objects.all(), field_name="municipality",
                                     help_text="CBS municipality code, e.g. GM0546 (repeatable).")
-    province = CodeChoiceFilter(queryset=Province.objects.all(), field_name="province__code",
+    province = CodeChoiceFilter(queryset=Province.objects.all(), field_name="province",
                                 help_text="CBS province code, e.g. PV28 (repeatable).")
-    status = filters.MultipleChoiceFilter(choices=Status.choices, help_text="Status (repeatable).")
+    status = filters.MultipleChoiceFilter(choices=Status.choices, distinct=False, help_text="Status (repeatable).")
     q = filters.CharFilter(method="filter_text", max_length=200,
                            help_text="Dutch full-text search over name, place and description.")
     bbox = BBoxFilter(help_text="minLon,minLat,maxLon,maxLat (WGS84).")
@@ -191,6 +199,7 @@ class InitiativeFilterSet(filters.FilterSet):
             return qs
         return qs.filter(pk__in=Initiative.services.through.objects.filter(service__in=value)
                          .values("initiative_id"))
+
 
     def filter_text(self, qs: QuerySet[Initiative], name: str, value: str) -> QuerySet[Initiative]:
         if not value.strip():

@@ -1,0 +1,62 @@
+-- wrk script for tests/benchmarks/api.py (not meant to be run by hand, though it can be):
+--
+--   BENCH_WRK_PATHS=paths.txt wrk -t1 -c8 -d10s -s tests/benchmarks/wrk.lua http://127.0.0.1:8000
+--
+-- Each request takes the next path from the file named by BENCH_WRK_PATHS (one per line), so
+-- a detail scenario rotates over many records instead of hitting one cached row. At the end it
+-- prints one line, "BENCH-RESULT {json}", with the counts, the status codes seen and the latency
+-- percentiles in microseconds, for the Python side to read.
+
+local paths = {}
+for line in io.lines(os.getenv("BENCH_WRK_PATHS")) do
+  if line ~= "" then
+    paths[#paths + 1] = line
+  end
+end
+
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_number", #threads)
+  threads[#threads + 1] = thread
+end
+
+function init(args)
+  -- Globals of this thread's own Lua state; done() collects them with thread:get().
+  next_path = thread_number % #paths
+  statuses = {}
+end
+
+function request()
+  next_path = next_path % #paths + 1
+  return wrk.format("GET", paths[next_path])
+end
+
+function response(status, headers, body)
+  local key = tostring(status)
+  statuses[key] = (statuses[key] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local seen = {}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses")) do
+      seen[status] = (seen[status] or 0) + count
+    end
+  end
+  local status_parts = {}
+  for status, count in pairs(seen) do
+    status_parts[#status_parts + 1] = string.format('"%s": %d', status, count)
+  end
+  local e = summary.errors
+  io.write("BENCH-RESULT ", string.format(
+    '{"requests": %d, "duration_us": %d, "bytes": %d, ' ..
+    '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
+    '"statuses": {%s}, ' ..
+    '"latency_us": {"min": %d, "mean": %.1f, "max": %d, "p50": %d, "p90": %d, "p95": %d, "p99": %d}}',
+    summary.requests, summary.duration, summary.bytes,
+    e.connect, e.read, e.write, e.status, e.timeout,
+    table.concat(status_parts, ", "),
+    latency.min, latency.mean, latency.max,
+    latency:percentile(50), latency:percentile(90), latency:percentile(95), latency:percentile(99)), "\n")
+end
