@@ -23,6 +23,8 @@ PROVINCE_TABLE_FILE = DATA_DIR / "gemeenten_provincies_cbs_2023.csv"
 POSTCODES_FILE = DATA_DIR / "pc4_centroids_geonames.csv"
 PLACES_FILE = DATA_DIR / "plaatsen_geonames_met_gemeente2024.csv"
 DATASET_NAME = "areas"
+# Part of the checksum: a change in how the files are read reloads them too.
+LOADER_VERSION = "3"
 
 
 class ReferenceDataError(Exception):
@@ -46,7 +48,7 @@ class LoadResult:
 
 
 def files_checksum(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(LOADER_VERSION.encode())
     for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -89,21 +91,35 @@ def read_municipalities(path: Path) -> tuple[datetime.date, list[tuple[str, str,
 
 
 def read_postcodes(path: Path) -> list[Postcode]:
-    points: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    places: dict[str, str] = {}
+    """One point per PC4. GeoNames lists some PC4s under several places, sometimes in another
+    province (2324 under both Leiden and Amersfoort); averaging them lands nowhere. Dutch
+    postcodes run by region, so the candidate nearest to the PC4s with the same first three
+    (or two) digits and only one place is taken."""
+    candidates: dict[str, list[tuple[str, Point]]] = defaultdict(list)
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         for row in reader:
             if row["pip_match"].startswith("rejected"):
                 continue  # more than 1 km outside every municipality: a bad GeoNames coordinate
-            point = point_of(row, path, reader.line_num)
-            points[row["pc4"]].append((point.x, point.y))
-            places.setdefault(row["pc4"], row["plaats"])
-    return [
-        Postcode(pc4=pc4, place=places[pc4],
-                 location=Point(fmean(p[0] for p in pts), fmean(p[1] for p in pts), srid=4326))
-        for pc4, pts in sorted(points.items())
-    ]
+            candidates[row["pc4"]].append((row["plaats"], point_of(row, path, reader.line_num)))
+
+    settled = {pc4: rows[0][1] for pc4, rows in candidates.items() if len(rows) == 1}
+
+    def neighbourhood_centre(pc4: str) -> tuple[float, float] | None:
+        for digits in (3, 2, 1):
+            near = [point for other, point in settled.items() if other[:digits] == pc4[:digits]]
+            if near:
+                return fmean(p.x for p in near), fmean(p.y for p in near)
+        return None
+
+    postcodes = []
+    for pc4, rows in sorted(candidates.items()):
+        place, point = rows[0]
+        centre = neighbourhood_centre(pc4) if len(rows) > 1 else None
+        if centre is not None:
+            place, point = min(rows, key=lambda row: (row[1].x - centre[0]) ** 2 + (row[1].y - centre[1]) ** 2)
+        postcodes.append(Postcode(pc4=pc4, place=place, location=point))
+    return postcodes
 
 
 def read_places(path: Path, municipalities: dict[str, Municipality]) -> list[Place]:

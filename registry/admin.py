@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.gis.admin import GISModelAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +35,10 @@ class VocabularyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # A published code is an identifier others rely on: it never changes after creation.
         return ["code"] if obj else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting a term would silently strip it from initiatives and break published codes.
+        return False
 
 
 class PartnershipInline(admin.TabularInline):
@@ -85,15 +91,30 @@ class InitiativeAdmin(SimpleHistoryAdmin, GISModelAdmin):
                                                       "created_at", "updated_at"]}),
     ]
 
+    def save_model(self, request: HttpRequest, obj: Initiative, form: Any, change: bool) -> None:
+        before = Initiative.objects.get(pk=obj.pk) if change else None
+        actions.save_edit(obj, before)
+
+    def apply_to_each(self, request: HttpRequest, queryset: QuerySet[Initiative],
+                      action: Callable[[Initiative], bool], done: str) -> None:
+        changed, refused = 0, []
+        for initiative in queryset:
+            try:
+                changed += action(initiative)
+            except ValidationError as error:
+                refused.append(f"{initiative.name} ({'; '.join(error.messages)})")
+        self.message_user(request, done % {"count": changed})
+        if refused:
+            self.message_user(request, _("Not changed, because the record is not valid: %(list)s")
+                              % {"list": ", ".join(refused)}, level=messages.ERROR)
+
     @admin.action(description=_("Publish the selected initiatives"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> None:
-        count = sum(1 for initiative in queryset if actions.publish(initiative))
-        self.message_user(request, _("%(count)d initiatives published.") % {"count": count})
+        self.apply_to_each(request, queryset, actions.publish, _("%(count)d initiatives published."))
 
     @admin.action(description=_("Archive the selected initiatives"))
     def archive(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> None:
-        count = sum(1 for initiative in queryset if actions.archive(initiative))
-        self.message_user(request, _("%(count)d initiatives archived.") % {"count": count})
+        self.apply_to_each(request, queryset, actions.archive, _("%(count)d initiatives archived."))
 
 
 @admin.register(Partner)

@@ -31,6 +31,7 @@ from registry.models import (
     PartnershipRole,
     PublicationState,
     Service,
+    SlugAlias,
     Status,
     StopReason,
     VerificationMethod,
@@ -234,34 +235,52 @@ class DemoPartners:
         return partner
 
 
+class RegisterNotEmpty(RuntimeError):
+    pass
+
+
 @dataclass
 class SeedResult:
     created: int
     present: int
+    skipped: int = 0
 
     def summary(self) -> str:
-        return f"Created {self.created} demo initiatives ({self.present} were already present)."
+        text = f"Created {self.created} demo initiatives ({self.present} were already present)."
+        if self.skipped:
+            text += f" Skipped {self.skipped} whose address (slug) a real record uses."
+        return text
 
 
 @transaction.atomic
-def seed_demo(count: int, seed: int = 1) -> SeedResult:
+def seed_demo(count: int, seed: int = 1, *, force: bool = False) -> SeedResult:
+    """Create the first `count` demo records of `seed` that are missing.
+
+    Refuses a register that holds real records (demo data would be published beside them)
+    unless `force`; a demo record whose slug a real record or an old slug already uses is left out.
+    """
+    if not force and Initiative.objects.exclude(source=DEMO_SOURCE).exists():
+        raise RegisterNotEmpty("The register holds records that are not demo data; "
+                               "use --force to add demo records anyway.")
     records = DemoGenerator(seed).records(count)
     slugs = [r.initiative.slug for r in records]
-    existing = set(Initiative.objects.filter(slug__in=slugs).values_list("slug", flat=True))
-    new = [r for r in records if r.initiative.slug not in existing]
+    present = set(Initiative.objects.filter(slug__in=slugs, source=DEMO_SOURCE).values_list("slug", flat=True))
+    taken = (set(Initiative.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+             | set(SlugAlias.objects.filter(slug__in=slugs).values_list("slug", flat=True))) - present
+    new = [r for r in records if r.initiative.slug not in present | taken]
     if not new:
-        return SeedResult(created=0, present=len(existing))
+        return SeedResult(created=0, present=len(present), skipped=len(taken))
 
     created = Initiative.objects.bulk_create([r.initiative for r in new], batch_size=5000)
     ids = [i.pk for i in created]
-    Initiative.objects.filter(pk__in=ids).assign_areas()
+    Initiative.objects.filter(pk__in=ids).assign_areas(record_history=False)
     # A jittered point near the coast may fall in the sea: put it back on its place.
     outside = set(Initiative.objects.filter(pk__in=ids, municipality__isnull=True).values_list("pk", flat=True))
     for record in new:
         if record.initiative.pk in outside:
             Initiative.objects.filter(pk=record.initiative.pk).update(location=record.place_point)
     if outside:
-        Initiative.objects.filter(pk__in=outside).assign_areas()
+        Initiative.objects.filter(pk__in=outside).assign_areas(record_history=False)
 
     services = {s.code: s.pk for s in Service.objects.all()}
     funding = {f.code: f.pk for f in FundingSource.objects.all()}
@@ -281,4 +300,4 @@ def seed_demo(count: int, seed: int = 1) -> SeedResult:
     Initiative.history.bulk_history_create(list(Initiative.objects.filter(pk__in=ids)), batch_size=5000,
                                            default_change_reason="demo data")
     Partnership.history.bulk_history_create(partnerships, batch_size=5000, default_change_reason="demo data")
-    return SeedResult(created=len(created), present=len(existing))
+    return SeedResult(created=len(created), present=len(present), skipped=len(taken))

@@ -9,7 +9,7 @@ from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection
 from django.db.models import OuterRef, Q
 from django.db.models.functions import Cast
@@ -159,18 +159,22 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
     def in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> InitiativeQuerySet:
         from django.contrib.gis.geos import Polygon
 
-        return self.filter(location__within=Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat)))
+        # intersects, not within: a point on the edge of the box belongs to it.
+        return self.filter(location__intersects=Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat)))
 
     def near(self, point: Point, metres: float) -> InitiativeQuerySet:
         """Within `metres` of the point, measured on the spheroid (uses the geography index)."""
         return self.filter(WithinMetres(as_geography(models.F("location")), as_geography(point), metres))
 
-    def assign_areas(self) -> int:
+    def assign_areas(self, *, record_history: bool = True) -> int:
         """Place every initiative in this queryset in its municipality and province, set-based.
 
         One UPDATE statement whatever the number of records, with the same rule as a single save
         (Municipality.objects.id_for_point), evaluated once per record. Only rows whose areas
-        change are written; a point outside every municipality gets none. Returns that count.
+        change are written; a point outside every municipality gets none. A changed record gets
+        a new updated_at and a history entry, like any other change to its public document.
+        Returns the number of records that changed. record_history=False is for a caller that
+        writes the records' history itself (bulk creation).
         """
         derived = self.order_by().annotate(
             initiative_id=models.F("pk"), derived_id=Municipality.objects.id_for_point(OuterRef("location")))
@@ -182,16 +186,40 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
                 f"""
                 WITH derived AS MATERIALIZED ({derived_sql})
                 UPDATE {table} AS initiative
-                   SET municipality_id = derived.derived_id, province_id = area.province_id
+                   SET municipality_id = derived.derived_id, province_id = area.province_id,
+                       updated_at = statement_timestamp()
                   FROM derived
                   LEFT JOIN {areas} AS area ON area.id = derived.derived_id
                  WHERE initiative.id = derived.initiative_id
                    AND (initiative.municipality_id IS DISTINCT FROM derived.derived_id
                         OR initiative.province_id IS DISTINCT FROM area.province_id)
+                RETURNING initiative.id
                 """,
                 params,
             )
-            return cursor.rowcount
+            changed = [row[0] for row in cursor.fetchall()]
+            if record_history:
+                write_history(cursor, changed, reason="areas derived again from the point")
+        return len(changed)
+
+
+def write_history(cursor: Any, ids: list[int], reason: str) -> None:
+    """History entries for records changed by a set-based UPDATE, copied from the rows in SQL."""
+    if not ids:
+        return
+    history = Initiative.history.model
+    columns = [field.column for field in Initiative._meta.concrete_fields
+               if field.name != "search_vector"]
+    names = ", ".join(f'"{column}"' for column in columns)
+    cursor.execute(
+        f"""
+        INSERT INTO {history._meta.db_table}
+               ({names}, history_date, history_change_reason, history_type, history_user_id)
+        SELECT {names}, statement_timestamp(), %s, '~', NULL
+          FROM {Initiative._meta.db_table} WHERE id = ANY(%s)
+        """,
+        [reason, ids],
+    )
 
 
 class Initiative(models.Model):
@@ -216,7 +244,8 @@ class Initiative(models.Model):
 
     street = models.CharField(_("street"), max_length=200, blank=True)
     house_number = models.CharField(_("house number"), max_length=20, blank=True)
-    postcode = PostcodeField(_("postcode"), blank=True, help_text=_("Like 1234 AB."))
+    postcode = PostcodeField(_("postcode"), blank=True,
+                             help_text=_("Like 1234 AB; the four digits alone when the letters are unknown."))
     place = models.CharField(_("place"), max_length=100, blank=True)
     location = models.PointField(_("location"), srid=4326, blank=True,
                                  help_text=_("Place the point on the map; left empty, it is taken from the "
@@ -287,7 +316,7 @@ class Initiative(models.Model):
             ),
             models.CheckConstraint(condition=Q(kvk_number="") | Q(kvk_number__regex=r"^[0-9]{8}$"),
                                    name="initiative_kvk_8_digits"),
-            models.CheckConstraint(condition=Q(postcode="") | Q(postcode__regex=r"^[1-9][0-9]{3} [A-Z]{2}$"),
+            models.CheckConstraint(condition=Q(postcode="") | Q(postcode__regex=r"^[1-9][0-9]{3}( [A-Z]{2})?$"),
                                    name="initiative_postcode_normalised"),
         ]
 
@@ -298,27 +327,39 @@ class Initiative(models.Model):
         super().__init__(*args, **kwargs)
         self._areas_derived_for: bytes | None = None
         self._stored_slug: str | None = None
-        self._location_basis: tuple[str, Point | None] = ("", None)
+        self._location_basis: tuple[str, Point | None] | None = ("", None)
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Initiative:
         instance = super().from_db(db, field_names, values)
-        instance._stored_slug = getattr(instance, "slug", None)
-        instance._remember_location_basis()
+        # Read __dict__, not attributes: touching a deferred field would load it, recursively.
+        loaded = instance.__dict__
+        instance._stored_slug = loaded.get("slug")
+        if "postcode" in loaded and "location" in loaded:
+            instance._remember_location_basis()
+        else:
+            instance._location_basis = None
         return instance
 
     def _remember_location_basis(self) -> None:
         """The postcode and point as last stored or derived, to tell a point moved by hand from a
-        new postcode that should move an approximate point."""
+        new postcode that should move an approximate point (None: not loaded, so not compared)."""
         self._location_basis = (self.postcode, self.location.clone() if self.location else None)
 
-    # -- validation ---------------------------------------------------------------------------
+    def full_clean(self, exclude: Any = None, validate_unique: bool = True, validate_constraints: bool = True) -> None:
+        # A form or serializer that leaves fields out cannot show errors on them (see clean()).
+        self._excluded_from_clean = set(exclude or ())
+        super().full_clean(exclude, validate_unique, validate_constraints)
 
     def clean(self) -> None:
         errors: dict[str, list[Any]] = {}
         self._clean_status(errors)
         self._clean_location(errors)
         self._clean_slug(errors)
+        excluded = getattr(self, "_excluded_from_clean", set())
+        for field in [name for name in errors if name in excluded]:
+            label = str(self._meta.get_field(field).verbose_name).capitalize()
+            errors.setdefault(NON_FIELD_ERRORS, []).extend(f"{label}: {message}" for message in errors.pop(field))
         if errors:
             raise ValidationError(errors)
 
@@ -374,7 +415,7 @@ class Initiative(models.Model):
     def locate(self) -> None:
         """Take an approximate point from the postcode when no point was given (or the postcode of
         an approximate point changed); a point placed by hand is exact."""
-        basis_postcode, basis_location = self._location_basis
+        basis_postcode, basis_location = self._location_basis or (self.postcode, self.location)
         postcode_changed = basis_postcode != self.postcode
         if self.location is not None and self.location_precision == LocationPrecision.POSTCODE:
             moved = basis_location is not None and not basis_location.equals_exact(self.location)

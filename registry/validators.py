@@ -33,7 +33,7 @@ def validate_oin(value: str) -> None:
 
 def validate_postcode(value: str) -> None:
     try:
-        normalise_postcode(value)
+        normalise_postcode(value, allow_pc4=True)
     except InvalidPostcode as error:
         raise ValidationError(str(error), code="invalid_postcode") from None
 
@@ -80,8 +80,17 @@ def validate_partial_date(value: str) -> None:
                               params={"value": value, "earliest": EARLIEST_FOUNDED_YEAR})
 
 
+def without_length_limit(field: Any) -> Any:
+    """A form field for a value the model normalises first (drops spaces): the model checks the length."""
+    field.max_length = None
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.widget.attrs.pop("maxlength", None)
+    return field
+
+
 class PostcodeField(models.CharField):
-    """A Dutch postcode, stored normalised as `1234 AB` whatever spacing or case was typed."""
+    """A Dutch postcode, stored normalised as `1234 AB` (or `1234` when only the PC4 is known)
+    whatever spacing or case was typed."""
 
     default_validators = [validate_postcode]
 
@@ -94,21 +103,19 @@ class PostcodeField(models.CharField):
         if not value:
             return value
         try:
-            return normalise_postcode(value)
+            return normalise_postcode(value, allow_pc4=True)
         except InvalidPostcode:
             return value  # left as typed; the validator explains what is wrong
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return without_length_limit(super().formfield(**kwargs))
 
 
 class DigitsField(models.CharField):
     """A number that is an identifier (KvK, OIN): spaces and dots people type are dropped."""
 
     def formfield(self, **kwargs: Any) -> Any:
-        # The length is checked after the spaces and dots are dropped, by the model.
-        field = super().formfield(**kwargs)
-        field.max_length = None
-        field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
-        field.widget.attrs.pop("maxlength", None)
-        return field
+        return without_length_limit(super().formfield(**kwargs))
 
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)

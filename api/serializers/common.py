@@ -136,11 +136,14 @@ class ModelValidatedSerializer(serializers.Serializer):
 
     def save_instance(self) -> Model:
         instance = self._validated_instance
-        instance.save()
+        self.save_validated(instance)
         for name in self.many_to_many:
             if name in self.validated_data:
                 getattr(instance, name).set(self.validated_data[name])
         return instance
+
+    def save_validated(self, instance: Model) -> None:
+        instance.save()
 
     def create(self, validated_data: dict[str, Any]) -> Model:
         return self.save_instance()

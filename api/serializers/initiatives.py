@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.db.models import Model
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from api.serializers.common import AreaRefField, ChoiceCodeField, ModelValidatedSerializer, VocabularyField
+from registry import actions
 from registry.models import (
     FundingSource,
     Initiative,
@@ -137,6 +139,10 @@ class InitiativeSerializer(ModelValidatedSerializer, InitiativeFields):
 
     class Meta:
         model = Initiative
+
+    def save_validated(self, instance: Model) -> None:
+        before = Initiative.objects.get(pk=instance.pk) if instance.pk else None
+        actions.save_edit(instance, before)  # type: ignore[arg-type]
 
 
 class InitiativeFeatureSerializer(GeoFeatureModelSerializer, InitiativeFields):

@@ -26,6 +26,7 @@ import getpass
 import glob
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -133,7 +134,8 @@ def ensure_user_cluster() -> None:
         run(str(bindir / "initdb"), "-D", str(data_dir), "-U", role_name(), "--auth=peer",
             "--encoding=UTF8", "--locale=C.UTF-8")
     if run(str(bindir / "pg_ctl"), "-D", str(data_dir), "status", check=False).returncode != 0:
-        options = f"-k {socket_dir()} -p {port()} -c listen_addresses=''"
+        # pg_ctl hands the options to a shell: quote the directory (the checkout may have spaces).
+        options = f"-k {shlex.quote(socket_dir())} -p {port()} -c listen_addresses=''"
         result = run(str(bindir / "pg_ctl"), "-D", str(data_dir), "-l", str(log_file), "-o", options,
                      "-w", "start", check=False)
         if result.returncode != 0:

@@ -5,30 +5,57 @@
 set -euo pipefail
 
 missing=()
+lists_fresh=false
 
-# PostgreSQL 15 or newer: use the newest server already installed, else the distribution's default.
-pg_version=""
-for bin in /usr/lib/postgresql/*/bin/initdb; do
-  [ -x "$bin" ] || continue
-  v=$(basename "$(dirname "$(dirname "$bin")")")
-  if [ "$v" -ge 15 ] 2>/dev/null && { [ -z "$pg_version" ] || [ "$v" -gt "$pg_version" ]; }; then
-    pg_version=$v
+refresh_package_lists() {
+  # Without fresh lists apt-cache cannot tell which PostgreSQL version the distribution ships.
+  if ! $lists_fresh && [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && lists_fresh=true
   fi
-done
-if [ -z "$pg_version" ]; then
-  missing+=(postgresql postgresql-contrib)
-  # The distribution's default server version, as apt would install it.
-  pg_version=$(apt-cache depends postgresql 2>/dev/null | sed -n 's/.*Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -n1)
-  pg_version=${pg_version:-15}
+}
+
+has_library() {
+  # ldconfig lives in /sbin, which is not on an ordinary user's PATH on Debian.
+  /sbin/ldconfig -p 2>/dev/null | grep -q "$1" || python3 - "$1" <<'PY'
+import ctypes.util, sys
+sys.exit(0 if ctypes.util.find_library(sys.argv[1].removeprefix("lib").split(".")[0]) else 1)
+PY
+}
+
+# PostgreSQL 15 or newer with PostGIS, unless DATABASE_URL points at a database elsewhere.
+if [ -z "${DATABASE_URL:-}" ]; then
+  pg_version=""
+  for bin in /usr/lib/postgresql/*/bin/initdb; do
+    [ -x "$bin" ] || continue
+    v=$(basename "$(dirname "$(dirname "$bin")")")
+    if [ "$v" -ge 15 ] 2>/dev/null && { [ -z "$pg_version" ] || [ "$v" -gt "$pg_version" ]; }; then
+      pg_version=$v
+    fi
+  done
+  if [ -z "$pg_version" ]; then
+    missing+=(postgresql postgresql-contrib)
+    refresh_package_lists
+    # The distribution's default server version, as apt would install it.
+    pg_version=$(apt-cache depends postgresql 2>/dev/null | sed -n 's/.*Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -n1)
+    if [ -z "$pg_version" ]; then
+      echo "Cannot tell which PostgreSQL version this distribution ships; run 'sudo apt-get update' and try again." >&2
+      exit 1
+    fi
+    if [ "$pg_version" -lt 15 ]; then
+      echo "This distribution ships PostgreSQL $pg_version; the project needs 15 or newer (Debian 12+, Ubuntu 24.04+)," >&2
+      echo "or set DATABASE_URL to a PostgreSQL 15+ database with PostGIS 3." >&2
+      exit 1
+    fi
+  fi
+  command -v pg_ctlcluster >/dev/null || missing+=(postgresql-common)
+  [ -f "/usr/share/postgresql/$pg_version/extension/postgis.control" ] || missing+=("postgresql-$pg_version-postgis-3")
 fi
-command -v pg_ctlcluster >/dev/null || missing+=(postgresql-common)
-[ -f "/usr/share/postgresql/$pg_version/extension/postgis.control" ] || missing+=("postgresql-$pg_version-postgis-3")
-[ -f "/usr/share/postgresql/$pg_version/extension/pg_trgm.control" ] || missing+=(postgresql-contrib)
+command -v psql >/dev/null || missing+=(postgresql-client)
 
 # GDAL/GEOS/PROJ libraries for GeoDjango, and GDAL's command-line readers (ogrinfo) for the exports.
 command -v ogrinfo >/dev/null || missing+=(gdal-bin)
-ldconfig -p | grep -q 'libgeos_c\.so' || missing+=(gdal-bin)
-ldconfig -p | grep -q 'libproj\.so' || missing+=(gdal-bin)
+has_library 'libgeos_c.so' || missing+=(gdal-bin)
+has_library 'libproj.so' || missing+=(gdal-bin)
 
 command -v msgfmt >/dev/null || missing+=(gettext)                  # compiled translations
 { command -v node >/dev/null && command -v npm >/dev/null; } || missing+=(nodejs npm)  # static JS from npm
@@ -41,6 +68,7 @@ fi
 # Deduplicate, keeping the order.
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++')
 cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+$lists_fresh && cmd="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
 
 if [ "$(id -u)" -eq 0 ]; then
   echo "Installing system packages: ${missing[*]}"

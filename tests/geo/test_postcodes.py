@@ -49,13 +49,14 @@ def test_the_postcode_table_holds_every_shipped_pc4_except_the_rejected_points()
     assert not Postcode.objects.filter(pc4="3062").exists()  # its GeoNames point lies in the North Sea
 
 
-def test_an_initiative_with_only_a_postcode_gets_an_approximate_point(make_initiative):
-    initiative = make_initiative(location=None, postcode="2311ez")
+@pytest.mark.parametrize(("typed", "normalised"), [("2311ez", "2311 EZ"), ("2311", "2311")])
+def test_an_initiative_with_only_a_postcode_gets_an_approximate_point(make_initiative, typed, normalised):
+    initiative = make_initiative(location=None, postcode=typed)
     initiative.full_clean()
     initiative.save()
 
     stored = Initiative.objects.get(pk=initiative.pk)
-    assert stored.postcode == "2311 EZ"
+    assert stored.postcode == normalised
     assert stored.location_precision == LocationPrecision.POSTCODE
     assert stored.is_location_approximate
     assert stored.location.equals_exact(Postcode.objects.get(pc4="2311").location, tolerance=1e-9)
@@ -110,3 +111,20 @@ def test_a_point_placed_by_hand_is_exact_and_stays_when_the_postcode_changes(mak
     assert stored.location_precision == LocationPrecision.EXACT
     assert stored.location.equals_exact(UTRECHT, tolerance=1e-9)
     assert stored.municipality.code == "GM0344"
+
+
+@pytest.mark.django_db
+def test_every_postcode_point_lies_in_or_near_a_municipality():
+    from geo.models import Municipality
+
+    misplaced = [p.pc4 for p in Postcode.objects.all() if Municipality.objects.for_point(p.location) is None]
+    assert misplaced == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("pc4", "municipality"), [
+    ("2324", "Leiden"), ("3523", "Utrecht"), ("7571", "Oldenzaal"), ("3981", "Bunnik")])
+def test_a_pc4_listed_under_several_places_takes_the_one_among_its_neighbours(pc4, municipality):
+    from geo.models import Municipality
+
+    assert Municipality.objects.for_point(Postcode.objects.get(pc4=pc4).location).name == municipality

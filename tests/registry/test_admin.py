@@ -29,13 +29,26 @@ def test_the_add_page_shows_a_map_served_from_our_own_static_files(admin_client)
     assert finders.find("vendor/ol/dist/ol.js") and finders.find("vendor/ol/ol.css")
 
 
-@pytest.mark.parametrize("query", [
-    "", "?kind__id__exact=1", "?services__id__exact=2", "?province__id__exact=1", "?status__exact=gestopt",
-    "?publication_state__exact=concept", "?q=Leiden", "?q=2311",
+@pytest.mark.parametrize(("query", "expected"), [
+    ("", Initiative.objects.all),
+    ("?kind__id__exact={kind}", lambda: Initiative.objects.filter(kind__code="dorpscooperatie")),
+    ("?services__id__exact={service}", lambda: Initiative.objects.filter(services__code="winkel")),
+    ("?province__id__exact={province}", lambda: Initiative.objects.filter(province__code="PV28")),
+    ("?status__exact=gestopt", lambda: Initiative.objects.filter(status="gestopt")),
+    ("?publication_state__exact=concept", lambda: Initiative.objects.filter(publication_state="concept")),
+    ("?q=coöperatie", lambda: Initiative.objects.filter(name__icontains="coöperatie")
+     | Initiative.objects.filter(short_description__icontains="coöperatie")),
 ])
-def test_the_list_filters_and_search_work(admin_client, demo, query):
-    response = admin_client.get(f"/admin/registry/initiative/{query}")
-    assert response.status_code == 200
+def test_the_list_filters_and_search_narrow_the_list(admin_client, demo, query, expected):
+    from geo.models import Province
+
+    ids = {"kind": Kind.objects.get(code="dorpscooperatie").pk, "service": Service.objects.get(code="winkel").pk,
+           "province": Province.objects.get(code="PV28").pk}
+    response = admin_client.get(f"/admin/registry/initiative/{query.format(**ids)}")
+
+    shown = {i.pk for i in response.context["cl"].queryset}
+    assert shown == set(expected().values_list("pk", flat=True))
+    assert 0 < len(shown) <= 60 and (query == "" or len(shown) < 60)
 
 
 def test_the_list_shows_derived_areas(admin_client, demo):
@@ -91,7 +104,7 @@ def test_a_point_placed_on_the_admin_map_is_exact(admin_client):
     assert response.status_code == 302
     initiative = Initiative.objects.get()
     assert initiative.is_location_approximate is False
-    assert round(initiative.location.x, 4), round(initiative.location.y, 4) == (4.4970, 52.1601)
+    assert (round(initiative.location.x, 4), round(initiative.location.y, 4)) == (4.4970, 52.1601)
 
 
 def test_bad_input_in_the_admin_is_shown_on_its_field_and_nothing_is_saved(admin_client):

@@ -74,3 +74,26 @@ def test_it_refuses_a_bad_count(count, message):
     with pytest.raises(CommandError, match=message):
         seed("--count", count)
     assert Initiative.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_register_with_real_records_unless_forced(make_initiative):
+    make_initiative(name="Echt initiatief").save()
+
+    with pytest.raises(CommandError, match="The register holds records that are not demo data"):
+        seed("--count", "5")
+    assert Initiative.objects.count() == 1
+
+    assert seed("--count", "5", "--force") == "Created 5 demo initiatives (0 were already present)."
+
+
+@pytest.mark.django_db
+def test_it_leaves_out_a_demo_record_whose_slug_a_real_record_uses(make_initiative):
+    first_slug = DemoGenerator(9).records(1)[0].initiative.slug
+    make_initiative(name="Echt", slug=first_slug).save()
+
+    result = seed_demo(3, seed=9, force=True)
+
+    assert result.summary() == ("Created 2 demo initiatives (0 were already present). "
+                                "Skipped 1 whose address (slug) a real record uses.")
+    assert Initiative.objects.get(slug=first_slug).name == "Echt"

@@ -27,7 +27,8 @@ def errors_of(instance) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize(("fields", "expected"), [
     ({"postcode": "12345"},
-     {"postcode": ["“12345” is geen Nederlandse postcode: verwacht vier cijfers en twee letters, zoals 1234 AB."]}),
+     {"postcode": ["“12345” is geen Nederlandse postcode: verwacht vier cijfers, eventueel gevolgd door twee "
+                   "letters, zoals 1234 of 1234 AB."]}),
     ({"postcode": "2311 SS"},
      {"postcode": ["“2311 SS” is geen Nederlandse postcode: de letters SS worden nooit gebruikt."]}),
     ({"kvk_number": "1234567"},
@@ -70,6 +71,7 @@ def test_each_bad_value_gets_its_own_message_and_nothing_is_saved(make_initiativ
 
 @pytest.mark.parametrize(("fields", "stored"), [
     ({"postcode": "2311ez"}, {"postcode": "2311 EZ"}),
+    ({"postcode": " 2311 "}, {"postcode": "2311"}),
     ({"kvk_number": "1234 5678"}, {"kvk_number": "12345678"}),
     ({"kvk_number": "12.34.56.78"}, {"kvk_number": "12345678"}),
     ({"phone": "+31 71 123 4567"}, {"phone": "+31 71 123 4567"}),

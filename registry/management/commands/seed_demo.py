@@ -25,11 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--only-if-empty", action="store_true",
                             help="Do nothing when the register already holds initiatives.")
+        parser.add_argument("--force", action="store_true",
+                            help="Add demo records even though the register holds real ones.")
 
-    def handle(self, *args: Any, count: int, seed: int, only_if_empty: bool, **options: Any) -> str:
+    def handle(self, *args: Any, count: int, seed: int, only_if_empty: bool, force: bool, **options: Any) -> str:
         if only_if_empty and Initiative.objects.exists():
             return "The register already holds initiatives: no demo data added."
         try:
-            return seed_demo(count, seed).summary()
+            return seed_demo(count, seed, force=force).summary()
         except RuntimeError as error:
             raise CommandError(str(error)) from error
