@@ -384,7 +384,7 @@ class Initiative(models.Model):
             errors.setdefault("stopped_on", []).append(_("The stop date lies before the founding year."))
 
     def _clean_location(self, errors: dict[str, list[Any]]) -> None:
-        if self.postcode:
+        if self.location is None and self.postcode:
             try:
                 normalise_postcode(self.postcode, allow_pc4=True)
             except InvalidPostcode:

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from django.db.models import Model
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -39,8 +40,9 @@ class PointField(serializers.Field):
     """A GeoJSON Point (RFC 7946: [lon, lat], WGS84), checked here rather than parsed by GEOS."""
 
     default_error_messages = {
-        "invalid": "Expected a GeoJSON Point: {\"type\": \"Point\", \"coordinates\": [lon, lat]}.",
-        "range": "Longitude must lie in -180…180 and latitude in -90…90.",
+        # DRF formats these with str.format: the braces of the example are doubled.
+        "invalid": _('Expected a GeoJSON Point: {{"type": "Point", "coordinates": [lon, lat]}}.'),
+        "range": _("Longitude must lie in -180…180 and latitude in -90…90."),
     }
 
     def to_representation(self, value: Point) -> dict[str, Any]:

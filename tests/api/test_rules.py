@@ -1,0 +1,87 @@
+"""The Dutch API Design Rules, caching, CORS and fair use."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+@pytest.mark.parametrize("path", ["/api/v1", "/api/v1/initiatives", "/api/v1/kinds", "/api/v1/provinces",
+                                  "/api/v1/municipalities", "/api/v1/stats", "/api/v1/changes", "/api/v1/partners",
+                                  "/api/v1/openapi.json", "/api/v1/nothing", "/api/v1/initiatives?bbox=1"])
+def test_every_response_carries_the_api_version(client, db, path):
+    assert client.get(path)["API-Version"] == "1.0.0"
+
+
+def test_paths_have_no_trailing_slash(client, leiden):
+    assert client.get("/api/v1/initiatives").status_code == 200
+    assert client.get("/api/v1/initiatives/").status_code == 404
+    assert client.get(f"/api/v1/initiatives/{leiden.pk}/").status_code == 404
+
+
+def test_the_openapi_document_has_contact_version_and_every_parameter(client, db):
+    document = client.get("/api/v1/openapi.json").json()
+
+    assert document["openapi"].startswith("3.")
+    assert re.fullmatch(r"\d+\.\d+\.\d+", document["info"]["version"])
+    assert set(document["info"]["contact"]) == {"name", "email", "url"}
+    parameters = {p["name"] for p in document["paths"]["/api/v1/initiatives"]["get"]["parameters"]}
+    assert parameters >= {"kind", "service", "serviceMatch", "partner", "partnerKind", "partnershipRole",
+                          "fundingSource", "municipality", "province", "status", "q", "bbox", "near", "radius",
+                          "foundedFrom", "foundedTo", "updatedSince", "verifiedSince", "ordering", "page",
+                          "pageSize", "format"}
+    assert all(name == name[0].lower() + name[1:] and "_" not in name for name in parameters)
+    for path, operations in document["paths"].items():
+        assert not path.endswith("/"), path
+        for operation in operations.values():
+            problem = operation["responses"]["400"]["content"]["application/problem+json"]
+            assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
+
+
+def test_the_interactive_documentation_is_served_from_our_own_files(client, db):
+    html = client.get("/api/v1/docs").content.decode()
+
+    scripts = re.findall(r'src="([^"]+)"', html) + re.findall(r'href="([^"]+)"', html)
+    assert any("swagger-ui-bundle.js" in s for s in scripts)
+    assert all(s.startswith("/static/") or s.startswith("/api/") for s in scripts), scripts
+
+
+def test_an_unchanged_response_is_a_304_by_etag_and_by_date(client, leiden):
+    first = client.get("/api/v1/initiatives")
+    assert first["Cache-Control"] == "public, max-age=60"
+    assert first["ETag"] and first["Last-Modified"]
+
+    by_tag = client.get("/api/v1/initiatives", HTTP_IF_NONE_MATCH=first["ETag"])
+    by_date = client.get("/api/v1/initiatives", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert (by_tag.status_code, by_date.status_code) == (304, 304)
+    assert by_tag["API-Version"] == "1.0.0"
+
+    leiden.name = "Buurtkamer De Linde en Eik"
+    leiden.save()
+    assert client.get("/api/v1/initiatives", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_an_authenticated_answer_is_not_cached_by_others(staff_client, leiden):
+    assert staff_client.get("/api/v1/initiatives")["Cache-Control"] == "private, no-store"
+
+
+def test_reads_are_open_to_other_origins_and_writes_are_not(client, db):
+    read = client.get("/api/v1/kinds", HTTP_ORIGIN="https://gemeente.example")
+    assert read["Access-Control-Allow-Origin"] == "*"
+    preflight = client.options("/api/v1/initiatives", HTTP_ORIGIN="https://gemeente.example",
+                               HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert "POST" not in preflight["Access-Control-Allow-Methods"]
+
+
+def test_too_many_anonymous_requests_get_a_429_problem_with_retry_after(client, db, monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
+    statuses = [client.get("/api/v1/kinds").status_code for _ in range(4)]
+    response = client.get("/api/v1/kinds")
+
+    assert statuses == [200, 200, 200, 429]
+    assert response["Content-Type"] == "application/problem+json"
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert response.json()["status"] == 429
