@@ -63,7 +63,7 @@ def test_the_model_rules_come_back_as_invalid_params_under_the_api_names(staff_c
 def test_malformed_values_are_refused_before_the_model(staff_client, body, name):
     response = staff_client.post("/api/v1/initiatives", new_initiative(**body), format="json")
     assert response.status_code == 400
-    assert [p["name"] for p in response.json()["invalidParams"]][0].startswith(name)
+    assert response.json()["invalidParams"][0]["name"].startswith(name)
 
 
 def test_broken_json_is_a_400_problem(staff_client):
