@@ -14,6 +14,12 @@ from rest_framework.views import exception_handler
 PROBLEM_TYPE = "application/problem+json"
 
 
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
 def problem(status: int, detail: str, *, instance: str = "", **extra: Any) -> dict[str, Any]:
     document: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
                                 "detail": detail}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 PROBLEM_SCHEMA = {
@@ -37,6 +38,7 @@ ERRORS = {
     "404": "No such resource.",
     "405": "Method not allowed.",
     "406": "The Accept header asks for a format this resource does not give.",
+    "409": "The record is still in use (a partner with partnerships).",
     "415": "The body is not application/json.",
     "429": "Too many requests: wait the seconds in Retry-After.",
     "500": "An error on our side.",
@@ -44,6 +46,8 @@ ERRORS = {
 
 
 def add_problem_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Complete what drf-spectacular cannot know: problem responses, GeoJSON shapes, open reads,
+    and the bounds of parameters checked by hand."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     reference = {"$ref": "#/components/schemas/Problem"}
@@ -51,6 +55,11 @@ def add_problem_responses(result: dict[str, Any], generator: Any, request: Any, 
         for method, operation in operations.items():
             if method not in {"get", "post", "put", "patch", "delete", "head", "options"}:
                 continue
+            if method == "get":
+                operation["security"] = [*operation.get("security", []), {}]  # reading needs no token
+                describe_geojson(operation, schemas)
+            for parameter in operation.get("parameters", []):
+                parameter["schema"].update(PARAMETER_BOUNDS.get(parameter["name"], {}))
             responses = operation.setdefault("responses", {})
             for response in responses.values():
                 response.setdefault("headers", {}).update(API_VERSION_HEADER)
@@ -59,8 +68,80 @@ def add_problem_responses(result: dict[str, Any], generator: Any, request: Any, 
                     continue
                 response = {"description": description, "headers": dict(API_VERSION_HEADER),
                             "content": {"application/problem+json": {"schema": reference}}}
+                if status == "409" and method != "delete":
+                    continue
                 if status == "429":
                     response["headers"]["Retry-After"] = {"schema": {"type": "integer"},
                                                           "description": "Seconds to wait."}
                 responses[status] = response
     return result
+
+
+# Parameters whose bounds the code checks by hand (pagination) or that django-filter does not export.
+PARAMETER_BOUNDS: dict[str, dict[str, int]] = {
+    "page": {"minimum": 1},
+    "pageSize": {"minimum": 1, "maximum": 1000},
+    "radius": {"minimum": 1, "maximum": 300_000},
+    "foundedFrom": {"minimum": 1800, "maximum": 2100},
+    "foundedTo": {"minimum": 1800, "maximum": 2100},
+}
+
+# What a record's JSON has that its GeoJSON Feature carries outside `properties`.
+FEATURE_MEMBERS = {"id", "code", "location", "geometry"}
+
+
+def properties_component(name: str, schemas: dict[str, Any]) -> dict[str, str]:
+    """A copy of a record's schema without the members a Feature lifts out of `properties`."""
+    target = f"{name}FeatureProperties"
+    if target not in schemas:
+        component = copy.deepcopy(schemas[name])
+        for member in FEATURE_MEMBERS - ({"code"} if name.startswith("Initiative") else set()):
+            component.get("properties", {}).pop(member, None)
+            if member in component.get("required", []):
+                component["required"].remove(member)
+        schemas[target] = component
+    return {"$ref": f"#/components/schemas/{target}"}
+
+
+def feature_schema(name: str, schemas: dict[str, Any]) -> dict[str, Any]:
+    id_type = {"type": "integer"} if name.startswith("Initiative") else {"type": "string"}
+    return {
+        "type": "object",
+        "required": ["type", "id", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": id_type,
+            "geometry": {"type": "object", "description": "RFC 7946 geometry, WGS84 lon/lat.",
+                         "required": ["type", "coordinates"]},
+            "properties": properties_component(name, schemas),
+        },
+    }
+
+
+def describe_geojson(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    content = operation.get("responses", {}).get("200", {}).get("content", {})
+    if "application/geo+json" not in content:
+        return
+    schema = content["application/json"]["schema"]
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    if name.startswith("Paginated"):
+        item = schemas[name]["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[-1]
+        geojson = {
+            "type": "object",
+            "required": ["type", "numberMatched", "numberReturned", "links", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "numberMatched": {"type": "integer"},
+                "numberReturned": {"type": "integer"},
+                "links": {"type": "array", "items": {"type": "object", "required": ["rel", "href"]}},
+                "features": {"type": "array", "items": feature_schema(item, schemas)},
+            },
+        }
+    elif schema.get("type") == "array":
+        item = schema["items"]["$ref"].rsplit("/", 1)[-1]
+        geojson = {"type": "object", "required": ["type", "features"],
+                   "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
+                                  "features": {"type": "array", "items": feature_schema(item, schemas)}}}
+    else:
+        geojson = feature_schema(name, schemas)
+    content["application/geo+json"] = {"schema": geojson}

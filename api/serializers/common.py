@@ -34,7 +34,6 @@ def vocabulary_ref(term: Vocabulary) -> dict[str, Any]:
     return {"code": term.code, "label": {"nl": term.label_nl, "en": term.label_en}}
 
 
-@extend_schema_field(VocabularyRefSerializer)
 class VocabularyField(serializers.RelatedField):
     """Shows a vocabulary term as code and labels; takes its code on input."""
 
@@ -60,7 +59,6 @@ class VocabularyField(serializers.RelatedField):
                 self.error_messages["unknown"] % {"code": data, "list": self.list_path}, code="unknown") from None
 
 
-@extend_schema_field(AreaRefSerializer)
 class AreaRefField(serializers.RelatedField):
     """A province or municipality shown as code and name; given as its code where writable."""
 

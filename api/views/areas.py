@@ -30,6 +30,7 @@ class AreaViewSet(viewsets.ReadOnlyModelViewSet):
     """Areas with the number of published initiatives; boundaries with `?format=geojson`."""
 
     lookup_field = "code"
+    lookup_value_regex = r"[A-Za-z0-9_-]+"
     pagination_class = None
     renderer_classes = [JSONRenderer, GeoJSONRenderer]
     json_serializer: type[BaseSerializer]

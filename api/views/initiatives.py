@@ -36,6 +36,7 @@ def with_related(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
 class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
     """Residents' initiatives and resident enterprises. Anyone reads the published ones; staff write."""
 
+    lookup_value_regex = r"[0-9]+"
     filter_backends = [DjangoFilterBackend]
     filterset_class = InitiativeFilterSet
     renderer_classes = [JSONRenderer, GeoJSONRenderer]
@@ -58,6 +59,7 @@ class PartnershipViewSet(LastModifiedMixin, viewsets.ModelViewSet):
     """Which partner plays which role for which initiative, and when."""
 
     serializer_class = PartnershipSerializer
+    lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "head", "options", "post", "put", "patch", "delete"]
 
     def get_queryset(self) -> QuerySet[Partnership]:

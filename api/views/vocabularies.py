@@ -12,6 +12,7 @@ class VocabularyViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = VocabularySerializer
     lookup_field = "code"
+    lookup_value_regex = r"[A-Za-z0-9_-]+"
     pagination_class = None
     model: type[Vocabulary]
 

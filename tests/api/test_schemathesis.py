@@ -9,9 +9,11 @@ response schema, and documented headers.
   It is built when this module is imported, because schemathesis' lazy loader
   (`schemathesis.pytest.from_fixture`) does not work with pytest 9.2 (it sets `Node._nodeid`).
 - The data is real: 30 demo initiatives with their partners and partnerships in the PostGIS test
-  database, plus a few records with fixed ids that the document's path parameters get as examples.
-  Each write operation gets one valid example body, so that success responses are checked too,
-  not only 404s and 400s. Examples do not change the contract; generated requests explore the rest.
+  database (made once for the module), plus a few records with fixed ids that the document's path
+  parameters get as examples. Each write operation gets one valid example body, so that success
+  responses are checked too, not only 404s and 400s (schemathesis uses an example only when it is
+  valid against the documented request schema). Examples do not change the contract; generated
+  requests explore the rest.
 - Every request runs in a savepoint that is rolled back afterwards, so each request sees the same
   data, and a failed request cannot break the test's transaction. Foreign keys are checked per
   statement (SET CONSTRAINTS ALL IMMEDIATE), as they would be outside a test transaction.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,11 +132,32 @@ def with_examples(document: dict[str, Any]) -> dict[str, Any]:
 
 DOCUMENT = generated_document()
 schema = schemathesis.openapi.from_dict(with_examples(DOCUMENT))
+# As `from_wsgi` does: requests, and the ones checks send again, go to the app in-process.
+schema.app = application
 
 
-@pytest.fixture
-def api_data(db: None) -> None:
-    """The demo register, and the records the examples name."""
+@pytest.fixture(scope="module")
+def register(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The demo register and the records the examples name, made once for this module (seeding
+    takes seconds) in a transaction that is rolled back after it; each test's own transaction
+    (the `db` fixture) is a savepoint inside it."""
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            seed_register()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def seed_register() -> None:
     seed_demo(DEMO_COUNT, seed=1)
     for model, code in CODES.values():
         assert model.objects.filter(code=code).exists(), f"example code {code} is gone"
@@ -160,7 +184,7 @@ def staff_headers(db: None) -> dict[str, str]:
 
 
 @pytest.fixture
-def in_process_app(api_data: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def in_process_app(register: None, db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Requests go straight to the WSGI handler, inside the test's transaction.
 
     Django closes a connection that is not in autocommit at the end of each request, which would
@@ -181,7 +205,7 @@ def call_in_savepoint(case: schemathesis.Case, headers: dict[str, str]) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         try:
-            case.call_and_validate(app=application, headers=headers, checks=CHECKS)
+            case.call_and_validate(headers=headers, checks=CHECKS)
         finally:
             transaction.set_rollback(True)
 
@@ -189,12 +213,14 @@ def call_in_savepoint(case: schemathesis.Case, headers: dict[str, str]) -> None:
 @schema.parametrize()
 @BOUNDED
 def test_api_as_staff(case: schemathesis.Case, in_process_app: None, staff_headers: dict[str, str]) -> None:
+    """Every operation with a maintainer's token (schemathesis also leaves the token out in some cases)."""
     call_in_savepoint(case, staff_headers)
 
 
 @schema.include(method="GET").parametrize()
 @BOUNDED
 def test_api_reads_anonymously(case: schemathesis.Case, in_process_app: None) -> None:
+    """Every read without a token: published records only, public caching."""
     if case.headers:
         case.headers = {name: value for name, value in case.headers.items() if name.lower() != "authorization"}
     call_in_savepoint(case, {})

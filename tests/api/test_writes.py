@@ -103,3 +103,30 @@ def test_anonymous_and_non_staff_clients_cannot_write(client, leiden, django_use
     response = reader.delete(f"/api/v1/initiatives/{leiden.pk}")
     assert (response.status_code, response["Content-Type"]) == (403, "application/problem+json")
     assert Initiative.objects.filter(pk=leiden.pk).exists()
+
+
+def test_text_with_a_nul_character_is_refused_in_the_body_and_in_parameters(staff_client, leiden):
+    body = staff_client.post("/api/v1/initiatives", new_initiative(name="Kiem\x00"), format="json").json()
+    assert (body["status"], body["detail"]) == (400, "Tekst mag geen NUL-tekens bevatten (op name).")
+
+    query = staff_client.get("/api/v1/initiatives?partner=a%00b").json()
+    assert query["invalidParams"] == [{"name": "partner", "reason": "Tekst mag geen NUL-tekens bevatten."}]
+    assert Initiative.objects.count() == 1
+
+
+def test_a_partner_with_partnerships_cannot_be_deleted(staff_client, leiden):
+    fund = Partner.objects.get(slug="vsbfonds")
+    response = staff_client.delete(f"/api/v1/partners/{fund.pk}")
+
+    assert (response.status_code, response["Content-Type"]) == (409, "application/problem+json")
+    assert response.json()["detail"] == "Deze partner heeft nog partnerschappen; verwijder die eerst."
+    assert Partner.objects.filter(pk=fund.pk).exists()
+
+
+def test_a_new_partner_comes_back_with_its_counts(staff_client, db):
+    response = staff_client.post("/api/v1/partners", {"name": "Gemeente Leiden", "kind": "gemeente",
+                                                     "municipality": "GM0546"}, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["slug"], body["municipality"], body["initiativeCount"]) == (
+        "gemeente-leiden", {"code": "GM0546", "name": "Leiden"}, 0)
