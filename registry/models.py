@@ -302,6 +302,7 @@ class Initiative(models.Model):
             models.Index(fields=["status"]),
             models.Index(fields=["publication_state"]),
             models.Index(fields=["updated_at"]),
+            models.Index(fields=["name", "id"], name="initiative_by_name"),  # the default order of lists
             # For distances in metres (near); the plain GiST index on location serves boxes.
             GistIndex(as_geography(models.F("location")), name="initiative_location_geography"),
             GinIndex(fields=["search_vector"], name="initiative_search"),
