@@ -66,8 +66,9 @@ lint: venv
 	$(MANAGE) makemigrations --check --dry-run > /dev/null || \
 		{ echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
 
-bench: setup ## Benchmarks with their report (.bench/report.md)
+bench: setup ## Benchmarks with their reports (.bench/report.md, .bench/api-report.md)
 	$(PY) -m tests.benchmarks.run
+	$(PY) -m tests.benchmarks.api
 
 superuser: setup ## Create an administrator account (asks for name and password)
 	$(MANAGE) createsuperuser

@@ -124,14 +124,17 @@ class CodeChoiceFilter(filters.ModelMultipleChoiceFilter):
     subquery, so no initiative is repeated and no DISTINCT is needed.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, to_many: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("to_field_name", "code")
         kwargs.setdefault("distinct", False)
+        self.to_many = to_many
         super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet[Initiative], value: Any) -> QuerySet[Initiative]:
         if not value:
             return qs
+        if not self.to_many:  # a column of the initiative itself: the planner can use its index
+            return qs.filter(**{f"{self.field_name}__in": value})
         matching = Initiative.objects.filter(**{f"{self.field_name}__in": value})
         return qs.filter(pk__in=matching.values("pk"))
 
@@ -145,16 +148,16 @@ class InitiativeFilterSet(filters.FilterSet):
     serviceMatch = filters.ChoiceFilter(
         choices=[("any", "any"), ("all", "all")], method="filter_nothing", empty_label=None,
         help_text="Whether an initiative needs any (default) or all of the given services.")
-    partner = CodeChoiceFilter(queryset=Partner.objects.all(), to_field_name="slug",
+    partner = CodeChoiceFilter(queryset=Partner.objects.all(), to_field_name="slug", to_many=True,
                                field_name="partnerships__partner", help_text="Partner slug (repeatable).")
     partnerKind = CodeChoiceFilter(queryset=PartnerKind.objects.all(),
-                                   field_name="partnerships__partner__kind",
+                                   field_name="partnerships__partner__kind", to_many=True,
                                    help_text="Kind of partner code (repeatable).")
     partnershipRole = CodeChoiceFilter(queryset=PartnershipRole.objects.all(),
-                                       field_name="partnerships__role",
+                                       field_name="partnerships__role", to_many=True,
                                        help_text="Partnership role code (repeatable).")
     fundingSource = CodeChoiceFilter(queryset=FundingSource.objects.all(),
-                                     field_name="funding_sources",
+                                     field_name="funding_sources", to_many=True,
                                      help_text="Funding source code (repeatable).")
     municipality = CodeChoiceFilter(queryset=Municipality.objects.all(), field_name="municipality",
                                     help_text="CBS municipality code, e.g. GM0546 (repeatable).")

@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+import hashlib
+from functools import cached_property, partial
 from typing import Any
 
+from django.core.cache import cache
+from django.core.paginator import Paginator as DjangoPaginator
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.caching import register_version
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+COUNT_CACHE_SECONDS = 600
+
+
+class CountCachingPaginator(DjangoPaginator):
+    """Counting 90,000 matching rows costs more than fetching a page of them; the count of a
+    query is kept until the register changes (the version is part of the key)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, version: Any) -> None:
+        super().__init__(object_list, per_page)
+        self.version = version
+
+    @cached_property
+    def count(self) -> int:
+        sql, params = self.object_list.query.sql_with_params()
+        key = "count:" + hashlib.sha256(repr((sql, params, str(self.version))).encode()).hexdigest()
+        counted = cache.get(key)
+        if counted is None:
+            counted = self.object_list.count()
+            cache.set(key, counted, COUNT_CACHE_SECONDS)
+        return int(counted)
 
 
 class Pagination(PageNumberPagination):
@@ -30,6 +56,7 @@ class Pagination(PageNumberPagination):
         return int(raw)
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        self.django_paginator_class = partial(CountCachingPaginator, version=register_version(request))
         page = request.query_params.get(self.page_query_param)
         if page is not None and (not page.isdigit() or int(page) < 1):
             raise ValidationError({self.page_query_param: [_("Expected a whole number from 1.")]})

@@ -174,8 +174,10 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": "format",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,
+    # Trusted reverse proxies in front; the throttle reads the client address behind them. Left
+    # unset, DRF would believe any X-Forwarded-For header, and a client could dodge the limit.
+    "NUM_PROXIES": envint("NUM_PROXIES", 0),
 }
-NUM_PROXIES = envint("NUM_PROXIES", 0)  # trusted reverse proxies in front, for the client address
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Register van bewonersinitiatieven – API",

@@ -603,6 +603,8 @@ class Partnership(models.Model):
 
 def last_change() -> datetime.datetime | None:
     """When anything in the register last changed (created, updated or deleted), from the history."""
-    moments = [model.history.aggregate(last=models.Max("history_date"))["last"]
-               for model in (Initiative, Partner, Partnership)]
-    return max((m for m in moments if m is not None), default=None)
+    latest = " , ".join(f"(SELECT max(history_date) FROM {model.history.model._meta.db_table})"
+                        for model in (Initiative, Partner, Partnership))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT GREATEST({latest})")  # GREATEST skips NULLs in PostgreSQL
+        return cursor.fetchone()[0]

@@ -130,8 +130,11 @@ class InitiativeFields(serializers.Serializer):
     updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
 
     def get_url(self, initiative: Initiative) -> str:
-        return self.context["request"].build_absolute_uri(
-            reverse("api:initiative-detail", kwargs={"pk": initiative.pk}))
+        request = self.context["request"]
+        # Built once per request: reversing and absolutising per item costs more than the item.
+        if not hasattr(request, "_initiatives_url"):
+            request._initiatives_url = request.build_absolute_uri(reverse("api:initiative-list"))
+        return f"{request._initiatives_url}/{initiative.pk}"
 
 
 class InitiativeSerializer(ModelValidatedSerializer, InitiativeFields):

@@ -6,7 +6,7 @@ from django.utils.http import http_date
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry.models import last_change
+from api.caching import register_version
 
 
 class LastModifiedMixin:
@@ -15,7 +15,7 @@ class LastModifiedMixin:
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         if request.method in ("GET", "HEAD") and response.status_code == 200:
-            changed = last_change()
+            changed = register_version(request)
             if changed is not None:
                 response["Last-Modified"] = http_date(changed.timestamp())
         return response

@@ -61,6 +61,7 @@ command -v msgfmt >/dev/null || missing+=(gettext)                  # compiled t
 { command -v node >/dev/null && command -v npm >/dev/null; } || missing+=(nodejs npm)  # static JS from npm
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 command -v make >/dev/null || missing+=(make)
+command -v wrk >/dev/null || missing+=(wrk)                        # HTTP load for make bench
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

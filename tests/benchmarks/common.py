@@ -90,7 +90,7 @@ def prepare_schema_and_areas() -> str:
     from django.core.management import call_command
 
     django.setup()
-    name = settings.DATABASES["default"]["NAME"]
+    name = str(settings.DATABASES["default"]["NAME"])
     # The benchmarks clear and rewrite the register: never on a database in use.
     check(name.endswith(BENCH_SUFFIX), f"refusing to run on database {name!r}: not a {BENCH_SUFFIX} database")
     call_command("migrate", interactive=False, verbosity=0)

@@ -135,6 +135,10 @@ def measure(count: int, repeat: int) -> Measurements:
         check(changed == 0, f"assign_areas changed {changed:,} initiatives on a re-run, expected none")
         print(f"run {run}/{repeat}: a {measurements.baseline.seconds[-1]:.3f} s, "
               f"b {measurements.from_scratch.seconds[-1]:.3f} s, c {measurements.no_change.seconds[-1]:.3f} s")
+    # Each from-scratch run wrote a history entry per record; without this the bench database
+    # grows by N x (REPEAT + 1) rows a run.
+    Initiative.history.filter(history_change_reason="areas derived again from the point").delete()
+    vacuum()
     return measurements
 
 
