@@ -202,6 +202,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
 }
 
+# Anonymous API reads are answered from the shared cache while the register is unchanged.
+API_RESPONSE_CACHE = envbool("API_RESPONSE_CACHE", True)
+
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]  # reads only; writes come from servers with a token

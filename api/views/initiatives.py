@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.serializers import BaseSerializer
 
+from api.caching import cached_read
 from api.filters import InitiativeFilterSet
 from api.renderers import GeoJSONRenderer
 from api.serializers.initiatives import InitiativeFeatureSerializer, InitiativeSerializer, PartnershipSerializer
@@ -47,6 +51,13 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
         if user and user.is_staff:
             return with_related(Initiative.objects.all()).order_by("name", "pk")
         return public_initiatives().order_by("name", "pk")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        return cached_read(request, self, lambda: super(InitiativeViewSet, self).list(request, *args, **kwargs))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        return cached_read(request, self,
+                           lambda: super(InitiativeViewSet, self).retrieve(request, *args, **kwargs))
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         renderer = getattr(self.request, "accepted_renderer", None)

@@ -10,6 +10,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.caching import cached_read
 from api.filters import InitiativeFilterSet
 from api.serializers.common import AreaRefSerializer, VocabularyRefSerializer
 from api.views.common import LastModifiedMixin
@@ -50,7 +51,10 @@ class StatsView(LastModifiedMixin, GenericAPIView):
         return Initiative.objects.published()
 
     @extend_schema(responses=STATS_SCHEMA)
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Any:
+        return cached_read(request, self, lambda: self.count(request))
+
+    def count(self, request: Request) -> Response:
         matching = Initiative.objects.filter(pk__in=self.filter_queryset(self.get_queryset()).values("pk"))
         kinds = {k.pk: k for k in Kind.objects.all()}
         services = {s.pk: s for s in Service.objects.all()}

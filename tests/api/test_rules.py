@@ -85,3 +85,29 @@ def test_too_many_anonymous_requests_get_a_429_problem_with_retry_after(client, 
     assert response["Content-Type"] == "application/problem+json"
     assert 0 < int(response["Retry-After"]) <= 60
     assert response.json()["status"] == 429
+
+
+def test_anonymous_reads_come_from_the_response_cache_until_the_register_changes(client, leiden):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = client.get("/api/v1/initiatives")
+    with CaptureQueriesContext(connection) as again:
+        second = client.get("/api/v1/initiatives")
+    assert second.content == first.content
+    assert not [q for q in again.captured_queries if "registry_initiative\"" in q["sql"]]  # no data queries
+
+    leiden.name = "Buurtkamer De Eik"
+    leiden.save()
+    assert client.get("/api/v1/initiatives").json()["results"][0]["name"] == "Buurtkamer De Eik"
+
+
+def test_staff_reads_are_never_answered_from_the_response_cache(client, staff_client, leiden):
+    from tests.api.conftest import make
+    from tests.conftest import UTRECHT
+
+    client.get("/api/v1/initiatives")
+    Initiative = type(leiden)
+    Initiative.objects.filter(pk=leiden.pk).update(publication_state="concept")  # no history: version unchanged
+    make("Ander", UTRECHT, publication_state="concept")
+    assert staff_client.get("/api/v1/initiatives").json()["count"] == 2

@@ -22,7 +22,9 @@ log to .bench/gunicorn.log.
 Settings (environment): BENCH_COUNT (100000; shared with run.py, a change reseeds), BENCH_DURATION
 (10 s per run), BENCH_CONNECTIONS (8), BENCH_WORKERS (3), BENCH_SQL_REPEAT (20), BENCH_ANON_RATE
 (1000000/second), BENCH_QUIET_WAIT (120 s: how long, in all, to wait for other processes to leave
-the CPU before a scenario). Needs wrk (Debian package `wrk`).
+the CPU before a scenario), BENCH_RESPONSE_CACHE (off; `on` measures anonymous reads answered from
+the response cache, into .bench/api-report-cached.md). gunicorn runs with config/gunicorn.conf.py.
+Needs wrk (Debian package `wrk`).
 """
 
 from __future__ import annotations
@@ -66,7 +68,12 @@ from tests.benchmarks.common import (
     use_bench_database,
 )
 
-REPORT_FILE = BENCH_DIR / "api-report.md"
+# Two passes (make bench runs both): the API computing every answer (the response cache off), and
+# anonymous reads answered from the response cache, which is what repeated requests meet.
+RESPONSE_CACHE = envstr("BENCH_RESPONSE_CACHE", "off")
+REPORT_FILE = BENCH_DIR / ("api-report-cached.md" if RESPONSE_CACHE == "on" else "api-report.md")
+CACHE_TITLES = {False: "response cache off (every answer computed)",
+                True: "response cache ON (warm, repeated requests)"}
 SERVER_LOG = BENCH_DIR / "gunicorn.log"
 WRK_SCRIPT = Path(__file__).with_name("wrk.lua")
 HOST = "127.0.0.1"  # loopback only: nothing leaves the machine
@@ -489,7 +496,8 @@ def gunicorn(environment: dict[str, str], workers: int) -> Iterator[tuple[str, s
     """Serve config.wsgi with gunicorn on a free loopback port; yields its base URL and process, and
     always stops it."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{HOST}:{port}",
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--config", "config/gunicorn.conf.py",
+               "--bind", f"{HOST}:{port}",
                "--workers", str(workers), "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5",
                "--log-level", "info"]
     BENCH_DIR.mkdir(exist_ok=True)
@@ -735,7 +743,7 @@ def report(database: str, count: int, published: int, seeding: float | None, mai
     cores = len(os.sched_getaffinity(0))
 
     lines = [
-        "# Benchmark: REST API under load",
+        "# Benchmark: REST API under load — " + CACHE_TITLES[RESPONSE_CACHE == "on"],
         "",
         f"- Date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}",
         f"- Code: {code_version()}",
@@ -907,6 +915,7 @@ def main() -> None:
     # The server's settings, production-like; this process uses them too, for the in-process profile.
     environment = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": HOST,
                    "DATABASE_URL": database_url, "API_ANON_RATE": settings.rate,
+                   "API_RESPONSE_CACHE": "true" if RESPONSE_CACHE == "on" else "false",
                    "DJANGO_SETTINGS_MODULE": "config.settings"}
     os.environ.update(environment)
     database = prepare_schema_and_areas()
