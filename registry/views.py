@@ -1,0 +1,67 @@
+"""Public pages of the register: the list (works without JavaScript) and one initiative."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import get_language
+
+from api.filters import InitiativeFilterSet
+from api.views.initiatives import public_initiatives
+from registry.models import Initiative, SlugAlias
+
+PAGE_SIZE = 20
+
+
+def initiative_list(request: HttpRequest) -> HttpResponse:
+    filters = InitiativeFilterSet(request.GET, queryset=public_initiatives().order_by("name", "pk"))
+    if not filters.is_valid():
+        # A hand-edited address with a bad value: say which, instead of failing.
+        return render(request, "registry/initiative_list.html", {"filters": filters, "page": None}, status=400)
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "registry/initiative_list.html",
+                  {"filters": filters, "page": page, "query": query.urlencode()})
+
+
+def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = public_initiatives().filter(slug=slug).first()
+    if initiative is None:
+        alias = get_object_or_404(SlugAlias.objects.select_related("initiative"), slug=slug)
+        return HttpResponsePermanentRedirect(reverse("registry:initiative", args=[alias.initiative.slug]))
+    return render(request, "registry/initiative_detail.html", {
+        "initiative": initiative,
+        "api_url": reverse("api:initiative-detail", args=[initiative.pk]),
+        "json_ld": json.dumps(schema_org(request, initiative), ensure_ascii=False),
+    })
+
+
+def schema_org(request: HttpRequest, initiative: Initiative) -> dict:
+    """schema.org Organization with its place, address and coordinates, for search engines."""
+    english = (get_language() or "nl").startswith("en")
+    document: dict = {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": initiative.name,
+        "url": request.build_absolute_uri(),
+        "description": initiative.short_description or initiative.description,
+        "location": {
+            "@type": "Place",
+            "address": {"@type": "PostalAddress", "streetAddress": f"{initiative.street} {initiative.house_number}"
+                        .strip(), "postalCode": initiative.postcode, "addressLocality": initiative.place,
+                        "addressCountry": "NL"},
+            "geo": {"@type": "GeoCoordinates", "latitude": round(initiative.location.y, 6),
+                    "longitude": round(initiative.location.x, 6)},
+        },
+        "knowsAbout": [s.label_en if english else s.label_nl for s in initiative.services.all()],
+    }
+    if initiative.website:
+        document["sameAs"] = initiative.website
+    if initiative.founded_year:
+        document["foundingDate"] = str(initiative.founded_year)
+    return document

@@ -1,0 +1,82 @@
+"""The public list (without JavaScript) and detail pages, in Dutch and English."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.test import Client
+
+from registry.models import Initiative, PublicationState
+from tests.api.conftest import leiden, make, utrecht  # noqa: F401  fixtures
+from tests.conftest import UTRECHT
+
+
+def test_the_list_shows_published_initiatives_with_the_shared_filters(client: Client, leiden, utrecht):
+    make("Concept", UTRECHT, publication_state=PublicationState.DRAFT)
+
+    everything = client.get("/initiatieven").content.decode()
+    utrecht_only = client.get("/initiatieven?province=PV26").content.decode()
+
+    assert '<html lang="nl">' in everything
+    assert "2 initiatieven" in everything and "Concept" not in everything
+    assert "1 initiatief<" in utrecht_only and "Buurtkamer De Linde" not in utrecht_only
+    assert 'href="#content"' in everything  # skip link
+
+
+def test_a_bad_filter_value_is_explained_not_an_error(client: Client, db):
+    response = client.get("/initiatieven?kind=vliegveld&bbox=1,2")
+
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Sommige filters konden niet worden gebruikt" in text
+    assert "vliegveld is geen beschikbare keuze" in text
+
+
+def test_the_list_pages_keep_the_filters(client: Client, db):
+    for number in range(25):
+        make(f"Initiatief {number:02}", UTRECHT)
+
+    second = client.get("/initiatieven?province=PV26&page=2").content.decode()
+
+    assert "Pagina 2 van 2" in second
+    assert 'href="?province=PV26&amp;page=1"' in second
+    assert "Initiatief 20" in second and "Initiatief 19" not in second
+
+
+def test_the_detail_page_has_every_public_fact_json_ld_and_open_graph(client: Client, leiden):
+    response = client.get("/initiatieven/buurtkamer-de-linde")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for fact in ["Buurtkamer De Linde", "Ontmoetingsplek, Wijkrestaurant", "Subsidie, Donaties", "Breestraat 1",
+                 "2311 CS Leiden", "Zuid-Holland", "VSBfonds", "Financier (subsidie, bijdrage) (2020–2022)",
+                 "https://linde.example", f'href="/api/v1/initiatives/{leiden.pk}"',
+                 '<meta property="og:title" content="Buurtkamer De Linde">']:
+        assert fact in html, fact
+    document = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert document["@type"] == "Organization"
+    assert document["location"]["address"] == {"@type": "PostalAddress", "streetAddress": "Breestraat 1",
+                                               "postalCode": "2311 CS", "addressLocality": "Leiden",
+                                               "addressCountry": "NL"}
+    assert document["location"]["geo"] == {"@type": "GeoCoordinates", "latitude": 52.1601, "longitude": 4.497}
+
+
+def test_an_old_slug_redirects_permanently_and_unknown_or_draft_pages_are_404(client: Client, leiden):
+    leiden.slug = "huiskamer-de-linde"
+    leiden.save()
+    draft = make("Concept", UTRECHT, publication_state=PublicationState.DRAFT)
+
+    old = client.get("/initiatieven/buurtkamer-de-linde")
+    assert (old.status_code, old["Location"]) == (301, "/initiatieven/huiskamer-de-linde")
+    assert client.get("/initiatieven/bestaat-niet").status_code == 404
+    assert client.get(f"/initiatieven/{draft.slug}").status_code == 404
+    assert Initiative.objects.count() == 2
+
+
+def test_the_language_switch_gives_english_pages(client: Client, leiden):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/initiatieven"}, follow=True)
+
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "1 initiative<" in html and "Skip to content" in html
