@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,17 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from geo.loading import load_reference_data
-from registry.models import Initiative, Kind
+from registry.models import (
+    FundingSource,
+    Initiative,
+    Kind,
+    Partner,
+    PartnerKind,
+    Partnership,
+    PartnershipRole,
+    PublicationState,
+    Service,
+)
 
 LEIDEN = Point(4.4970, 52.1601, srid=4326)  # Pieterskerk
 UTRECHT = Point(5.1214, 52.0907, srid=4326)  # Dom
@@ -38,3 +49,38 @@ def make_initiative(db: None) -> Callable[..., Initiative]:
         return Initiative(**values)
 
     return make
+
+
+def make(name: str, location, **fields) -> Initiative:
+    fields.setdefault("publication_state", PublicationState.PUBLISHED)
+    initiative = Initiative(name=name, kind=Kind.objects.get(code=fields.pop("kind", "dorpscooperatie")),
+                            location=location.clone(), **fields)
+    initiative.full_clean()
+    initiative.save()
+    return initiative
+
+
+@pytest.fixture
+def leiden(db) -> Initiative:
+    """A complete, published initiative in Leiden with a partner."""
+    initiative = make(
+        "Buurtkamer De Linde", LEIDEN, kind="bewonersinitiatief", short_description="Huiskamer voor de buurt.",
+        description="Koffie, soep en een luisterend oor.", legal_form="stichting", kvk_number="12345678",
+        founded_year=2015, street="Breestraat", house_number="1", postcode="2311 CS", place="Leiden",
+        website="https://linde.example", email="info@linde.example", phone="071 123 4567", volunteers=12,
+        paid_staff=1, reach_per_week=80, source="Aanmelding", last_verified_on=datetime.date(2026, 3, 1),
+        verification_method="telefoon")
+    initiative.services.set(Service.objects.filter(code__in=["ontmoetingsplek", "wijkrestaurant"]))
+    initiative.funding_sources.set(FundingSource.objects.filter(code__in=["subsidie", "donaties"]))
+    fund = Partner.objects.create(name="VSBfonds", kind=PartnerKind.objects.get(code="vermogensfonds"))
+    Partnership.objects.create(initiative=initiative, partner=fund, start="2020", end="2022",
+                               role=PartnershipRole.objects.get(code="financier"))
+    return Initiative.objects.get(pk=initiative.pk)
+
+
+@pytest.fixture
+def utrecht(db) -> Initiative:
+    initiative = make("Energiecoöperatie Utrecht", UTRECHT, kind="buurtcooperatie", founded_year=2019,
+                      place="Utrecht")
+    initiative.services.set(Service.objects.filter(code__in=["energie"]))
+    return initiative

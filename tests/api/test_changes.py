@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from registry import actions
 from registry.models import Initiative, PublicationState
-from tests.api.conftest import make
-from tests.conftest import UTRECHT
+from tests.conftest import UTRECHT, make
 
 
 def feed(client, query: str = "") -> dict:

@@ -8,8 +8,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from registry.models import Initiative, Partner, PartnerKind, Partnership, PartnershipRole, Service, Status
-from tests.api.conftest import make
-from tests.conftest import OFF_SCHEVENINGEN
+from tests.conftest import OFF_SCHEVENINGEN, make
 
 
 @pytest.fixture

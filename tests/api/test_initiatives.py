@@ -6,8 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from registry.models import Initiative, PublicationState
-from tests.api.conftest import make
-from tests.conftest import UTRECHT
+from tests.conftest import UTRECHT, make
 
 
 def expected_document(initiative: Initiative) -> dict:

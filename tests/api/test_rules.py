@@ -103,8 +103,7 @@ def test_anonymous_reads_come_from_the_response_cache_until_the_register_changes
 
 
 def test_staff_reads_are_never_answered_from_the_response_cache(client, staff_client, leiden):
-    from tests.api.conftest import make
-    from tests.conftest import UTRECHT
+    from tests.conftest import UTRECHT, make
 
     client.get("/api/v1/initiatives")
     Initiative = type(leiden)

@@ -8,8 +8,7 @@ import re
 from django.test import Client
 
 from registry.models import Initiative, PublicationState
-from tests.api.conftest import leiden, make, utrecht  # noqa: F401  fixtures
-from tests.conftest import UTRECHT
+from tests.conftest import UTRECHT, make
 
 
 def test_the_list_shows_published_initiatives_with_the_shared_filters(client: Client, leiden, utrecht):
