@@ -12,7 +12,18 @@ from django.utils.translation import get_language
 
 from api.filters import InitiativeFilterSet
 from api.views.initiatives import public_initiatives
-from registry.models import Initiative, SlugAlias
+from api.views.stats import count_by
+from geo.models import Municipality, Province
+from registry.models import (
+    Initiative,
+    Kind,
+    Partner,
+    Partnership,
+    PartnershipRole,
+    PublicationState,
+    SlugAlias,
+    Status,
+)
 
 PAGE_SIZE = 20
 
@@ -65,3 +76,37 @@ def schema_org(request: HttpRequest, initiative: Initiative) -> dict:
     if initiative.founded_year:
         document["foundingDate"] = str(initiative.founded_year)
     return document
+
+
+def partner_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A partner and the published initiatives it supports, grouped by its role."""
+    partner = get_object_or_404(Partner.objects.select_related("kind", "municipality"), slug=slug)
+    links = (partner.partnerships.filter(initiative__publication_state=PublicationState.PUBLISHED)
+             .select_related("role", "initiative__kind").order_by("role__order", "initiative__name"))
+    by_role: dict[PartnershipRole, list[Partnership]] = {}
+    for link in links:
+        by_role.setdefault(link.role, []).append(link)
+    return render(request, "registry/partner_detail.html", {"partner": partner, "by_role": by_role})
+
+
+def area_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """A province (PV..) or municipality (GM..): its published initiatives, counted and listed."""
+    code = code.upper()
+    if code.startswith("PV"):
+        area = get_object_or_404(Province, code=code)
+        parameter = "province"
+    else:
+        area = get_object_or_404(Municipality.objects.select_related("province"), code=code)
+        parameter = "municipality"
+    initiatives = Initiative.objects.published().in_area(code)
+    kinds = {k.pk: k for k in Kind.objects.all()}
+    return render(request, "registry/area_detail.html", {
+        "area": area,
+        "is_province": parameter == "province",
+        "total": initiatives.count(),
+        "by_kind": [(kinds[row["kind"]], row["count"]) for row in count_by(initiatives, "kind")],
+        "by_status": [(Status(row["status"]).label, row["count"]) for row in count_by(initiatives, "status")],
+        "municipalities": (area.municipalities.current().order_by("name") if parameter == "province" else None),
+        "first": initiatives.select_related("kind").order_by("name", "pk")[:PAGE_SIZE],
+        "list_url": f"{reverse('registry:initiatives')}?{parameter}={code}",
+    })
