@@ -7,7 +7,3 @@ class GeoJSONRenderer(JSONRenderer):
     media_type = "application/geo+json"
     format = "geojson"
 
-
-class ProblemJSONRenderer(JSONRenderer):
-    media_type = "application/problem+json"
-    format = "problem"

@@ -166,6 +166,11 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         """Within `metres` of the point, measured on the spheroid (uses the geography index)."""
         return self.filter(WithinMetres(as_geography(models.F("location")), as_geography(point), metres))
 
+    def counts_by(self, *fields: str) -> list[dict[str, Any]]:
+        """How many initiatives per value of `fields` (each row: the fields and `count`)."""
+        return list(self.order_by().values(*fields).annotate(count=models.Count("pk", distinct=True))
+                    .order_by(*fields))
+
     def assign_areas(self, *, record_history: bool = True) -> int:
         """Place every initiative in this queryset in its municipality and province, set-based.
 

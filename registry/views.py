@@ -12,7 +12,6 @@ from django.utils.translation import get_language
 
 from api.filters import InitiativeFilterSet
 from api.views.initiatives import public_initiatives
-from api.views.stats import count_by
 from geo.models import Municipality, Province
 from registry.models import (
     Initiative,
@@ -104,8 +103,8 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         "area": area,
         "is_province": parameter == "province",
         "total": initiatives.count(),
-        "by_kind": [(kinds[row["kind"]], row["count"]) for row in count_by(initiatives, "kind")],
-        "by_status": [(Status(row["status"]).label, row["count"]) for row in count_by(initiatives, "status")],
+        "by_kind": [(kinds[row["kind"]], row["count"]) for row in initiatives.counts_by("kind")],
+        "by_status": [(Status(row["status"]).label, row["count"]) for row in initiatives.counts_by("status")],
         "municipalities": (area.municipalities.current().order_by("name") if parameter == "province" else None),
         "first": initiatives.select_related("kind").order_by("name", "pk")[:PAGE_SIZE],
         "list_url": f"{reverse('registry:initiatives')}?{parameter}={code}",

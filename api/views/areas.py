@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from rest_framework import viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.serializers import BaseSerializer
@@ -13,17 +12,9 @@ from api.serializers.areas import (
     ProvinceFeatureSerializer,
     ProvinceSerializer,
 )
+from api.views.common import count_of
 from geo.models import Municipality, Province
 from registry.models import Initiative
-
-
-def count_of(queryset: QuerySet, field: str, distinct: str | None = None) -> Coalesce:
-    """The number of rows of `queryset` (or of distinct values of `distinct`) whose `field` is the
-    outer row, as one correlated subquery (joining two counted relations would multiply rows)."""
-    counter = Count(distinct, distinct=True) if distinct else Count("*")
-    counted = (queryset.filter(**{field: OuterRef("pk")}).order_by().values(field)
-               .annotate(n=counter).values("n"))
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 class AreaViewSet(viewsets.ReadOnlyModelViewSet):

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.http import http_date
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,3 +21,11 @@ class LastModifiedMixin:
             if changed is not None:
                 response["Last-Modified"] = http_date(changed.timestamp())
         return response
+
+def count_of(queryset: QuerySet, field: str, distinct: str | None = None) -> Coalesce:
+    """The number of rows of `queryset` (or of distinct values of `distinct`) whose `field` is the
+    outer row, as one correlated subquery (joining two counted relations would multiply rows)."""
+    counter = Count(distinct, distinct=True) if distinct else Count("*")
+    counted = (queryset.filter(**{field: OuterRef("pk")}).order_by().values(field)
+               .annotate(n=counter).values("n"))
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

@@ -7,8 +7,7 @@ from rest_framework.serializers import BaseSerializer
 
 from api.exceptions import Conflict
 from api.serializers.partners import PartnerSerializer
-from api.views.areas import count_of
-from api.views.common import LastModifiedMixin
+from api.views.common import LastModifiedMixin, count_of
 from registry.models import Partner, Partnership, PublicationState
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -35,10 +35,6 @@ STATS_SCHEMA = inline_serializer("Stats", {
 })
 
 
-def count_by(queryset: QuerySet[Initiative], *fields: str) -> list[dict[str, Any]]:
-    return list(queryset.order_by().values(*fields).annotate(count=Count("pk", distinct=True)).order_by(*fields))
-
-
 class StatsView(LastModifiedMixin, GenericAPIView):
     """Counts of published initiatives by kind, service, status and area; takes the same filters as
     /initiatives, so that for example `?province=PV28` gives the figures for Zuid-Holland."""
@@ -61,16 +57,16 @@ class StatsView(LastModifiedMixin, GenericAPIView):
         status_labels = dict(Status.choices)
         return Response({
             "total": matching.count(),
-            "byKind": [term(kinds[row["kind"]], row["count"]) for row in count_by(matching, "kind")],
+            "byKind": [term(kinds[row["kind"]], row["count"]) for row in matching.counts_by("kind")],
             "byService": [term(services[row["services"]], row["count"])
-                          for row in count_by(matching.filter(services__isnull=False), "services")],
+                          for row in matching.filter(services__isnull=False).counts_by("services")],
             "byStatus": [{"code": row["status"], "label": label_pair(status_labels[row["status"]]),
-                          "count": row["count"]} for row in count_by(matching, "status")],
+                          "count": row["count"]} for row in matching.counts_by("status")],
             "byProvince": [{"code": row["province__code"], "name": row["province__name"], "count": row["count"]}
-                           for row in count_by(matching, "province__code", "province__name")],
+                           for row in matching.counts_by("province__code", "province__name")],
             "byMunicipality": [
                 {"code": row["municipality__code"], "name": row["municipality__name"], "count": row["count"]}
-                for row in count_by(matching, "municipality__code", "municipality__name")],
+                for row in matching.counts_by("municipality__code", "municipality__name")],
         })
 
 
