@@ -130,6 +130,9 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 NODE_MODULES = Path(envstr("NODE_MODULES", str(BASE_DIR / "node_modules")))
 NPM_STATIC_FILES = {
     "vendor/ol": ("ol", ["dist/ol.js", "ol.css"]),
+    "vendor/leaflet": ("leaflet/dist", ["leaflet.js", "leaflet.css", "images/*.png"]),
+    "vendor/markercluster": ("leaflet.markercluster/dist",
+                             ["leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"]),
 }
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",

@@ -62,6 +62,7 @@ command -v msgfmt >/dev/null || missing+=(gettext)                  # compiled t
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 command -v make >/dev/null || missing+=(make)
 command -v wrk >/dev/null || missing+=(wrk)                        # HTTP load for make bench
+command -v chromium >/dev/null || missing+=(chromium)              # browser tests (Playwright drives it)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,119 @@
+"""Leaflet maps composed with folium, for the public pages.
+
+folium's defaults load Leaflet, jQuery, Bootstrap and Font Awesome from CDNs and make the map
+fill the whole window. Ours load Leaflet and its plugins from our own static files (npm
+packages, see NPM_STATIC_FILES), show the configured base map with its attribution, and render
+as three parts (head links, the map element, the script) that a Django template places.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.safestring import SafeString, mark_safe
+from folium.plugins import MarkerCluster
+from folium.template import Template
+
+NETHERLANDS_CENTRE = (52.2, 5.3)
+NETHERLANDS_ZOOM = 7
+
+
+class SiteMap(folium.Map):
+    """A folium map that fits inside a page of the site and loads nothing from elsewhere."""
+
+    # folium's own template also sets a viewport that forbids zooming the page (an accessibility
+    # failure) and stretches <html> and <body>; ours only makes the map element and the map.
+    _template = Template("""
+        {% macro header(this, kwargs) %}{% endmacro %}
+        {% macro html(this, kwargs) %}
+            <div class="map" id={{ this.get_name()|tojson }} role="region"
+                 aria-label={{ this.label|tojson }}></div>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {
+                center: {{ this.location|tojson }},
+                crs: L.CRS.{{ this.crs }},
+                ...{{ this.options|tojavascript }}
+            });
+            {%- if this.control_scale %}
+            L.control.scale({imperial: false}).addTo({{ this.get_name() }});
+            {%- endif %}
+            {%- if this.zoom_control_position %}
+            L.control.zoom({position: {{ this.zoom_control|tojson }}}).addTo({{ this.get_name() }});
+            {%- endif %}
+        {% endmacro %}
+    """)
+
+    def __init__(self, *, label: str, name: str = "map", location: tuple[float, float] = NETHERLANDS_CENTRE,
+                 zoom_start: int = NETHERLANDS_ZOOM, **kwargs: Any) -> None:
+        super().__init__(location=location, zoom_start=zoom_start, tiles=None, control_scale=True,
+                         min_zoom=6, max_zoom=19, **kwargs)
+        self.label = label
+        self._name, self._id = "map", name  # a stable element id (map_<name>) for the page and tests
+        self.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
+        self.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
+        folium.TileLayer(tiles=settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION, name="base",
+                         min_zoom=6, max_zoom=19, max_native_zoom=19).add_to(self)
+
+
+class LocalMarkerCluster(MarkerCluster):
+    """Leaflet.markercluster from our static files; chunked loading keeps 100,000 points responsive."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(options={"chunkedLoading": True, "chunkInterval": 100, "showCoverageOnHover": False,
+                                  "spiderfyOnMaxZoom": True, "removeOutsideVisibleBounds": True}, **kwargs)
+        self.default_js = [("markerclusterjs", static("vendor/markercluster/leaflet.markercluster.js"))]
+        self.default_css = [("markerclustercss", static("vendor/markercluster/MarkerCluster.css")),
+                            ("markerclusterdefaultcss", static("vendor/markercluster/MarkerCluster.Default.css"))]
+
+
+class ScriptCall(MacroElement):
+    """Hands the folium-made map (and named layers) to our own page script: `start(map, layers, options)`.
+
+    The page's behaviour lives in a static file that can be read, linted and cached; folium only
+    composes the map and passes it on.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            {{ this.function }}({{ this._parent.get_name() }}, {
+                {%- for key, layer in this.layers.items() %}{{ key|tojson }}: {{ layer.get_name() }},{% endfor -%}
+            }, {{ this.options|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, function: str, options: dict[str, Any], layers: dict[str, MacroElement] | None = None,
+                 script_url: str | None = None) -> None:
+        super().__init__()
+        self._name = "ScriptCall"
+        self.function, self.options, self.layers = function, options, layers or {}
+        self.script_url = script_url
+
+    def render(self, **kwargs: Any) -> None:
+        if self.script_url:
+            self.get_root().header.add_child(  # type: ignore[attr-defined]
+                Element(f'<script src="{self.script_url}"></script>'), name=self.function)
+        super().render(**kwargs)
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """The parts of a rendered folium map, for the blocks of a Django template."""
+
+    head: SafeString
+    body: SafeString
+    script: SafeString
+
+
+def render_parts(folium_map: folium.Map) -> RenderedMap:
+    figure = folium_map.get_root()
+    figure.render()  # lets every element add its links and script to the figure
+    # folium renders JSON into the script and the attributes itself; its output is markup by design.
+    return RenderedMap(head=mark_safe(figure.header.render()),
+                       body=mark_safe(figure.html.render()),
+                       script=mark_safe(figure.script.render()))
