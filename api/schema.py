@@ -120,8 +120,8 @@ def feature_schema(name: str, schemas: dict[str, Any]) -> dict[str, Any]:
 
 def describe_geojson(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
     content = operation.get("responses", {}).get("200", {}).get("content", {})
-    if "application/geo+json" not in content:
-        return
+    if "application/geo+json" not in content or "application/json" not in content:
+        return  # no GeoJSON, or GeoJSON only, described by the view itself
     schema = content["application/json"]["schema"]
     name = schema.get("$ref", "").rsplit("/", 1)[-1]
     if name.startswith("Paginated"):

@@ -3,14 +3,16 @@ Design Rules)."""
 
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.gzip import gzip_page
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from api.exceptions import api_not_found
 from api.views.areas import MunicipalityViewSet, ProvinceViewSet
 from api.views.changes import ChangesView
-from api.views.initiatives import InitiativeViewSet, PartnershipViewSet
+from api.views.initiatives import InitiativeMapView, InitiativeViewSet, PartnershipViewSet
 from api.views.partners import PartnerViewSet
+from api.views.places import LocationSearchView
 from api.views.stats import StatsView
 from api.views.vocabularies import (
     FundingSourceViewSet,
@@ -35,6 +37,9 @@ router.register("partnershipRoles", PartnershipRoleViewSet, basename="partnershi
 router.register("fundingSources", FundingSourceViewSet, basename="fundingsource")
 
 urlpatterns = [
+    # Compressed here because it is large (about 270 bytes a record) and the map loads it whole.
+    path("initiatives/map", gzip_page(InitiativeMapView.as_view()), name="initiative-map"),
+    path("locations", LocationSearchView.as_view(), name="locations"),
     path("stats", StatsView.as_view(), name="stats"),
     path("changes", ChangesView.as_view(), name="changes"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),

@@ -6,13 +6,15 @@ from django.db.models import Prefetch, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from api.caching import cached_read
 from api.filters import InitiativeFilterSet
-from api.renderers import GeoJSONRenderer
+from api.renderers import GeoJSONRenderer, PrebuiltGeoJSONRenderer
 from api.serializers.initiatives import InitiativeFeatureSerializer, InitiativeSerializer, PartnershipSerializer
 from api.views.common import LastModifiedMixin
 from registry.models import Initiative, Partnership
@@ -64,6 +66,51 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
         if self.request.method == "GET" and renderer is not None and renderer.format == "geojson":
             return InitiativeFeatureSerializer
         return InitiativeSerializer
+
+
+MAP_FEATURES_SCHEMA = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": {
+            "type": "object",
+            "required": ["type", "id", "geometry", "properties"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "id": {"type": "integer"},
+                "geometry": {"type": "object", "required": ["type", "coordinates"],
+                             "description": "RFC 7946 Point, WGS84 lon/lat to 5 decimals."},
+                "properties": {"type": "object", "required": ["slug", "name", "kind", "services", "place"],
+                               "properties": {
+                                   "slug": {"type": "string", "description": "For /initiatieven/{slug}."},
+                                   "name": {"type": "string"},
+                                   "kind": {"type": "string", "description": "Kind code (see /kinds)."},
+                                   "services": {"type": "array", "items": {"type": "string"},
+                                                "description": "Service codes (see /services)."},
+                                   "place": {"type": "string"}}},
+            }}},
+    },
+}
+
+
+class InitiativeMapView(LastModifiedMixin, GenericAPIView):
+    """Every published initiative that matches the filters, as one compact GeoJSON FeatureCollection
+    (no pages): what the public map loads. Takes the same filters as /initiatives; for whole
+    records use /initiatives."""
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InitiativeFilterSet
+    renderer_classes = [PrebuiltGeoJSONRenderer]
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Initiative]:
+        return Initiative.objects.published()
+
+    @extend_schema(responses={(200, "application/geo+json"): MAP_FEATURES_SCHEMA})
+    def get(self, request: Request) -> Any:
+        return cached_read(request, self,
+                           lambda: Response(self.filter_queryset(self.get_queryset()).as_map_features()))
 
 
 class PartnershipViewSet(LastModifiedMixin, viewsets.ModelViewSet):

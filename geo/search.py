@@ -1,0 +1,51 @@
+"""Find a place, municipality or postcode by what someone types, from the shipped tables only
+(no external geocoder): the map's search box and its API endpoint use this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.gis.db.models.functions import PointOnSurface
+from django.db.models import Case, IntegerField, Value, When
+
+from geo.models import Municipality, Place, Postcode
+from geo.postcodes import InvalidPostcode, normalise_postcode
+
+# How close the map zooms in on each kind of result.
+ZOOM = {"postcode": 14, "place": 13, "municipality": 11}
+
+
+@dataclass(frozen=True)
+class Location:
+    type: str  # postcode, place or municipality
+    name: str
+    context: str  # the place of a postcode, the municipality of a place, the province of a municipality
+    lon: float
+    lat: float
+    zoom: int
+
+
+def find_locations(text: str, limit: int = 8) -> list[Location]:
+    """Postcodes (`2312`, `2312 AB`) by their four digits; otherwise municipalities and places whose
+    name starts with the text (exact names first, then larger places first)."""
+    text = " ".join(text.split())
+    try:
+        pc4 = normalise_postcode(text, allow_pc4=True)[:4]
+    except InvalidPostcode:
+        pc4 = None
+    if pc4 is not None:
+        return [Location("postcode", p.pc4, p.place, round(p.location.x, 5), round(p.location.y, 5), ZOOM["postcode"])
+                for p in Postcode.objects.filter(pc4=pc4)]
+    exact_first = Case(When(name__iexact=text, then=Value(0)), default=Value(1), output_field=IntegerField())
+    municipalities = (Municipality.objects.current().filter(name__istartswith=text).select_related("province")
+                      .annotate(point=PointOnSurface("geometry"), exact=exact_first)
+                      .defer("geometry").order_by("exact", "name")[:limit])
+    places = (Place.objects.filter(name__istartswith=text).select_related("municipality")
+              .annotate(exact=exact_first).defer("municipality__geometry")
+              .order_by("exact", "-population", "name")[:limit])
+    found = [Location("municipality", m.name, m.province.name, round(m.point.x, 5), round(m.point.y, 5),
+                      ZOOM["municipality"]) for m in municipalities]
+    found += [Location("place", p.name, p.municipality.name, round(p.location.x, 5), round(p.location.y, 5),
+                       ZOOM["place"]) for p in places
+              if not any(f.name == p.name and f.type == "municipality" for f in found)]
+    return found[:limit]
