@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.views.decorators.clickjacking import xframe_options_exempt
 
-from api.filters import InitiativeFilterSet
 from api.views.initiatives import public_initiatives
 from geo.models import Municipality, Province
+from registry.filtering import filter_query, site_filters
+from registry.maps import initiatives_map
 from registry.models import (
     Initiative,
     Kind,
@@ -25,10 +27,58 @@ from registry.models import (
 )
 
 PAGE_SIZE = 20
+EMBED_HEIGHTS = (300, 400, 500, 600, 800)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The map with the filters beside it; the data comes from the API, not the page."""
+    filters = site_filters(request.GET, Initiative.objects.published())
+    valid = filters.is_valid()  # a bad value is shown beside the form; the map says it too
+    return render(request, "registry/map.html", {
+        "filters": filters,
+        "count": filters.qs.count() if valid else None,
+        "map": initiatives_map(),
+        "list_query": filter_query(filters),
+    }, status=200 if valid else 400)
+
+
+@xframe_options_exempt
+def embed(request: HttpRequest) -> HttpResponse:
+    """The map for an iframe on another site, with the filters of its address locked."""
+    filters = site_filters(request.GET, Initiative.objects.published())
+    valid = filters.is_valid()
+    locked = filter_query(filters) if valid else ""
+    response = render(request, "registry/embed.html", {
+        "filters": filters,
+        "valid": valid,
+        "count": filters.qs.count() if valid else None,
+        "map": initiatives_map(locked_query=locked, embedded=True) if valid else None,
+        "site_url": request.build_absolute_uri(reverse("registry:home") + (f"?{locked}" if locked else "")),
+    }, status=200 if valid else 400)
+    # Only this page may be framed, by any site (the others send X-Frame-Options: DENY).
+    response["Content-Security-Policy"] = "frame-ancestors *"
+    return response
+
+
+def embed_builder(request: HttpRequest) -> HttpResponse:
+    """Choose the locked filters and the height, and copy the iframe code (works without JavaScript)."""
+    filters = site_filters(request.GET, Initiative.objects.published())
+    valid = filters.is_valid()
+    locked = filter_query(filters) if valid else ""
+    try:
+        height = int(request.GET.get("height", "500"))
+    except ValueError:
+        height = 500
+    height = height if height in EMBED_HEIGHTS else 500
+    embed_url = request.build_absolute_uri(reverse("registry:embed") + (f"?{locked}" if locked else ""))
+    return render(request, "registry/embed_builder.html", {
+        "filters": filters, "heights": EMBED_HEIGHTS, "height": height, "embed_url": embed_url,
+        "count": filters.qs.count() if valid else None,
+    }, status=200 if valid else 400)
 
 
 def initiative_list(request: HttpRequest) -> HttpResponse:
-    filters = InitiativeFilterSet(request.GET, queryset=public_initiatives().order_by("name", "pk"))
+    filters = site_filters(request.GET, public_initiatives().order_by("name", "pk"))
     if not filters.is_valid():
         # A hand-edited address with a bad value: say which, instead of failing.
         return render(request, "registry/initiative_list.html", {"filters": filters, "page": None}, status=400)
@@ -36,7 +86,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "registry/initiative_list.html",
-                  {"filters": filters, "page": page, "query": query.urlencode()})
+                  {"filters": filters, "page": page, "query": query.urlencode(), "map_query": filter_query(filters)})
 
 
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -1,0 +1,56 @@
+"""The shared initiative filter set (api.filters) as the site's filter form: check boxes for the
+short vocabularies, a drop-down for the long lists, labels in the visitor's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from api.filters import InitiativeFilterSet
+from geo.models import Municipality, Province
+from registry.models import Initiative, Partner
+
+# The filters the site offers, in the order of the form; the API has more.
+SITE_FILTERS = ["q", "kind", "service", "status", "province", "municipality", "partner"]
+
+
+class OneOfSelect(forms.SelectMultiple):
+    """One drop-down for a filter that accepts several values: a long list (342 municipalities)
+    is easier to use as a single choice, and an empty choice means 'all'."""
+
+    allow_multiple_selected = False
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        return [value for value in super().value_from_datadict(data, files, name) if value]
+
+
+def site_filters(data: QueryDict, queryset: QuerySet[Initiative]) -> InitiativeFilterSet:
+    filters = InitiativeFilterSet(data, queryset=queryset)
+    fields = filters.form.fields
+    for name in ("kind", "service", "status"):
+        fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
+    drop_downs = {
+        "province": (Province.objects.order_by("name"), _("All provinces")),
+        "municipality": (Municipality.objects.current().order_by("name"), _("All municipalities")),
+        "partner": (Partner.objects.order_by("name"), _("All partners")),
+    }
+    for name, (choices, empty_label) in drop_downs.items():
+        field = fields[name]
+        field.queryset = choices.only("pk", field.to_field_name or "pk", "name")
+        field.empty_label = empty_label  # the choice iterator then offers it first
+        field.widget = OneOfSelect(choices=field.choices)
+    return filters
+
+
+def filter_query(filters: InitiativeFilterSet) -> str:
+    """The site filters of a request as a query string, for links between the map and the list."""
+    query = QueryDict(mutable=True)
+    for name in SITE_FILTERS:
+        values = [value for value in filters.data.getlist(name) if value]
+        if values:
+            query.setlist(name, values)
+    return query.urlencode()

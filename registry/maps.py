@@ -1,0 +1,50 @@
+"""The map of initiatives: a folium map (geo.maps) whose page script (static registry/map.js)
+loads compact GeoJSON for the current filters from the API and clusters the markers."""
+
+from __future__ import annotations
+
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from geo.maps import LocalMarkerCluster, RenderedMap, ScriptCall, SiteMap, render_parts
+from registry.models import Kind, Service
+
+
+def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> RenderedMap:
+    """`locked_query`: filters every data request carries whatever the visitor does (embeds)."""
+    folium_map = SiteMap(label=_("Map of initiatives"), name="initiatives")
+    cluster = LocalMarkerCluster().add_to(folium_map)
+    options = {
+        "dataUrl": reverse("api:initiative-map"),
+        "locationsUrl": reverse("api:locations"),
+        "detailUrl": reverse("registry:initiative", args=["slug"]).removesuffix("slug"),
+        "listUrl": reverse("registry:initiatives"),
+        "lockedQuery": locked_query,
+        "embedded": embedded,
+        "kinds": {kind.code: kind.label for kind in Kind.objects.all()},
+        "services": {service.code: service.label for service in Service.objects.all()},
+        "text": {
+            "countOne": ngettext("%(count)s initiative", "%(count)s initiatives", 1),
+            "countOther": ngettext("%(count)s initiative", "%(count)s initiatives", 2),
+            "loading": _("Loading initiatives…"),
+            "failed": _("The initiatives could not be loaded: %(reason)s"),
+            "details": _("More about %(name)s"),
+            "services": _("Services"),
+            "youAreHere": _("You are here"),
+            "locating": _("Finding your location…"),
+            "noGeolocation": _("Your browser cannot tell your location."),
+            "geolocationFailed": _("Your location is not available: %(reason)s"),
+            "searching": _("Searching…"),
+            "searchFailed": _("The search failed: %(reason)s"),
+            "noLocations": _("No place, municipality or postcode found for “%(query)s”."),
+            "locationsFound": _("Choose a result:"),
+            "postcode": _("Postcode"),
+            "place": _("Place"),
+            "municipality": _("Municipality"),
+        },
+    }
+    ScriptCall("registryMap.start", options, layers={"cluster": cluster},
+               script_url=static("registry/map.js")).add_to(folium_map)
+    return render_parts(folium_map)
