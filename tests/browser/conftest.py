@@ -1,0 +1,155 @@
+"""Browser tests: Playwright drives Debian's Chromium against a live server on the test database.
+
+The server runs in a thread of this process with the test settings. Its data is seeded once per
+module and committed (the server reads it over its own connection), then removed again, so the
+other tests keep their empty register.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.cache import cache
+from django.db import connection
+from django.test.testcases import LiveServerThread
+from django.test.utils import override_settings
+
+from api.filters import InitiativeFilterSet
+from registry.demo import seed_demo
+from registry.models import Initiative, Status
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Quiet, deterministic Chromium: no GPU, no background traffic to Google, no first-run dialogs.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-default-apps", "--disable-extensions"]
+AXE = Path(settings.NODE_MODULES) / "axe-core" / "axe.min.js"
+SEEDED = 400
+# Tables that hold register data (not the vocabularies or the reference areas).
+REGISTER_TABLES = ["registry_slugalias", "registry_partnership", "registry_historicalpartnership",
+                   "registry_partner", "registry_historicalpartner", "registry_initiative_services",
+                   "registry_initiative_funding_sources", "registry_historicalinitiative_services",
+                   "registry_historicalinitiative_funding_sources", "registry_historicalinitiative",
+                   "registry_initiative"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.django_db)
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    host: str
+    published: int
+    by_province: dict[str, int]
+    by_municipality: dict[str, int]
+    sample: Initiative
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+def empty_register() -> None:
+    # Never the development database: pytest-django only makes the test database for tests marked
+    # as using one, which is why every browser test carries the django_db mark.
+    assert connection.settings_dict["NAME"].startswith("test_"), connection.settings_dict["NAME"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(REGISTER_TABLES)} RESTART IDENTITY")
+    cache.clear()
+
+
+@pytest.fixture(scope="module")
+def site(django_db_setup: None, django_db_blocker: Any) -> Iterator[Site]:
+    with django_db_blocker.unblock():
+        empty_register()
+        seed_demo(SEEDED, seed=11)
+        published = Initiative.objects.published()
+        by_province = {row["province__code"]: row["count"] for row in published.counts_by("province__code")}
+        by_municipality = {row["municipality__code"]: row["count"]
+                           for row in published.counts_by("municipality__code")}
+        # An initiative that a search for its name finds alone, for the popup test.
+        sample = next(candidate for candidate in published.filter(status=Status.ACTIVE, services__isnull=False,
+                                                                  place__gt="").select_related("kind")
+                      .order_by("pk").distinct()
+                      if InitiativeFilterSet({"q": candidate.name}, queryset=published).qs.count() == 1)
+        total = published.count()
+    server = LiveServerThread("localhost", StaticFilesHandler, port=0)
+    server.daemon = True
+    # pytest-django's database blocker is process-wide: the server thread needs it lifted.
+    with django_db_blocker.unblock(), override_settings(ROOT_URLCONF="tests.browser.urls",
+                                                        ALLOWED_HOSTS=["localhost"], DEBUG=False):
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+        url = f"http://localhost:{server.port}"
+        with override_settings(MAP_TILE_URL=url + "/test-tiles/{z}/{x}/{y}.png"):
+            yield Site(url=url, host=urlsplit(url).netloc, published=total, by_province=by_province,
+                       by_municipality=by_municipality, sample=sample)
+        server.terminate()
+    with django_db_blocker.unblock():
+        # The server's request threads keep their connections open; the test database must be
+        # free of them when pytest-django drops it at the end of the run.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        empty_register()
+
+
+@pytest.fixture(scope="module")
+def browser(site: Site) -> Iterator[Any]:
+    """Chromium for one module. Playwright's sync API runs an event loop in this thread while it
+    is open, and Django refuses database work in a thread with a running loop: so the browser
+    starts after the data is seeded and stops before it is removed (it depends on `site`)."""
+    from playwright.sync_api import sync_playwright
+
+    # The django_db mark opens a transaction around each test in this thread while the loop runs;
+    # the tests themselves only drive the browser, so Django's guard is lifted for this module.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser: Any, site: Site) -> Iterator[Any]:
+    """A fresh browser context in Dutch; fails the test if the page contacts any other host."""
+    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900},
+                                  geolocation={"latitude": 52.1601, "longitude": 4.4970}, permissions=["geolocation"])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    foreign: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: foreign.append(request.url)
+            if urlsplit(request.url).scheme in ("http", "https") and urlsplit(request.url).netloc != site.host
+            else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert foreign == [], f"requests to other hosts: {foreign}"
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical WCAG 2.1 A/AA violations that axe-core finds on the page."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]

@@ -1,0 +1,146 @@
+"""The public map in a real browser: clusters from the data, filters in the address, place search,
+near me and popups."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.browser.conftest import Site, axe_violations
+
+# Initiatives in the clusters and single markers that the map shows.
+SHOWN = """[...document.querySelectorAll('#map_initiatives .leaflet-marker-icon')].reduce(
+    (total, icon) => total + (icon.classList.contains('marker-cluster') ? Number(icon.textContent) : 1), 0)"""
+
+
+# The map's zoom and centre, to 4 decimals (the address keeps 5).
+VIEW = ("(() => { const c = map_initiatives.getCenter(); "
+        "return [map_initiatives.getZoom(), c.lat.toFixed(4), c.lng.toFixed(4)]; })()")
+
+
+def wait_for_count(page: Any, count: int) -> None:
+    page.wait_for_function("n => document.getElementById('map-count').dataset.count === String(n) "
+                           "&& !document.getElementById('map_initiatives').hasAttribute('aria-busy')", arg=count)
+
+
+def wait_until_shown(page: Any, count: int) -> None:
+    """Until the clusters and markers add up to `count` (markercluster adds them in chunks and
+    animates zooms, so the icons settle a moment after the data arrived)."""
+    page.wait_for_function(f"n => ({SHOWN}) === n", arg=count)
+
+
+def test_the_map_clusters_every_published_initiative(page: Any, site: Site):
+    page.goto(site("/"))
+    wait_for_count(page, site.published)
+
+    wait_until_shown(page, site.published)  # the whole country is in view
+    assert page.locator(".marker-cluster").count() > 0
+    assert page.locator("#map-count").inner_text() == f"{site.published} initiatieven"
+    assert "Kadaster" in page.locator(".leaflet-control-attribution").inner_text()
+    assert page.evaluate("() => [...document.querySelectorAll('img.leaflet-tile')].every("
+                         "img => img.src.includes('/test-tiles/'))")
+
+
+def test_a_filter_changes_the_count_the_markers_and_the_address(page: Any, site: Site):
+    province, expected = max(site.by_province.items(), key=lambda item: item[1])
+    page.goto(site("/"))
+    wait_for_count(page, site.published)
+
+    page.select_option("#id_province", province)
+    wait_for_count(page, expected)
+
+    wait_until_shown(page, expected)  # the map fitted itself to the province
+    address = urlsplit(page.url)
+    assert parse_qs(address.query) == {"province": [province]}
+    assert re.fullmatch(r"\d+/\d+\.\d+/\d+\.\d+", address.fragment)
+    assert page.locator("#list-link").get_attribute("href") == f"/initiatieven?province={province}"
+
+    # The link reproduces the view: the same filter, count and map position.
+    page.wait_for_function(f"() => location.hash.startsWith('#' + {VIEW}[0] + '/')")
+    view = page.evaluate(f"() => {VIEW}")
+    again = page.context.new_page()
+    again.goto(page.url)
+    wait_for_count(again, expected)
+    assert again.locator("#id_province").input_value() == province
+    assert again.evaluate(f"() => {VIEW}") == view
+    again.close()
+
+
+def test_checking_a_service_and_free_text_narrow_the_map(page: Any, site: Site):
+    sample = site.sample
+    page.goto(site("/"))
+    wait_for_count(page, site.published)
+
+    page.fill("#filter-q", sample.name)
+    wait_for_count(page, 1)
+
+    assert "q=" in page.url
+    page.wait_for_function("() => location.hash.startsWith('#13/')")  # zoomed in on the one result
+    page.locator(".leaflet-marker-icon:not(.marker-cluster)").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert sample.name in popup.inner_text()
+    assert sample.kind.label_nl in popup.inner_text()
+    link = popup.locator("a")
+    assert link.get_attribute("href") == f"/initiatieven/{sample.slug}"
+    link.click()
+    page.wait_for_url(site(f"/initiatieven/{sample.slug}"))
+    assert page.locator("h1").inner_text() == sample.name
+
+
+def test_place_search_and_near_me_move_the_map(page: Any, site: Site):
+    page.goto(site("/"))
+    wait_for_count(page, site.published)
+
+    page.fill("#place-query", "Leiderd")
+    page.click("#place-search button[type=submit]")
+    page.wait_for_function("() => map_initiatives.getZoom() === 11")
+    centre = page.evaluate("() => map_initiatives.getCenter()")
+    assert abs(centre["lat"] - 52.157) < 0.05 and abs(centre["lng"] - 4.543) < 0.05  # Leiderdorp
+
+    page.fill("#place-query", "Den")
+    page.click("#place-search button[type=submit]")
+    page.locator("#place-results button").first.wait_for()
+    assert page.evaluate("() => document.activeElement.closest('#place-results') !== null")
+    assert page.locator("#place-results button").count() > 1
+
+    page.click("#near-me")  # the browser context reports Leiden's Pieterskerk
+    page.wait_for_function("() => map_initiatives.getZoom() === 13")
+    centre = page.evaluate("() => map_initiatives.getCenter()")
+    assert abs(centre["lat"] - 52.1601) < 0.001 and abs(centre["lng"] - 4.4970) < 0.001
+
+
+def test_the_map_is_usable_with_the_keyboard(page: Any, site: Site):
+    page.goto(site("/"))
+    wait_for_count(page, site.published)
+
+    page.focus("#map_initiatives")
+    before = page.evaluate("() => map_initiatives.getCenter()")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(500)
+    after = page.evaluate("() => map_initiatives.getCenter()")
+    assert after["lng"] > before["lng"]
+
+    cluster = page.locator(".marker-cluster").first
+    zoom = page.evaluate("() => map_initiatives.getZoom()")
+    cluster.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("z => map_initiatives.getZoom() > z", arg=zoom)
+
+
+def test_a_bad_filter_in_the_address_is_explained_and_left_out(page: Any, site: Site):
+    response = page.goto(site("/?kind=vliegveld&province=PV99"))
+
+    assert response.status == 400
+    errors = page.locator(".errors").inner_text()
+    assert "vliegveld is geen beschikbare keuze" in errors and "PV99" in errors
+    wait_for_count(page, site.published)  # the form cannot hold the bad values: the map shows all
+
+
+
+def test_the_map_page_has_no_serious_accessibility_violations(page: Any, site: Site):
+    page.goto(site("/"))
+    wait_for_count(page, site.published)
+
+    assert axe_violations(page) == []
