@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import AsGeoJSON, GeomOutputGeoFunc
 from django.contrib.gis.geos import Point
 from django.db.models import Expression, FloatField, Func, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -47,9 +49,24 @@ class Province(models.Model):
         return self.name
 
 
+class SimplifyPreserveTopology(GeomOutputGeoFunc):
+    """PostGIS ST_SimplifyPreserveTopology(geometry, tolerance): fewer points, no invalid shapes."""
+
+    function = "ST_SimplifyPreserveTopology"
+
+    def __init__(self, expression: Any, tolerance: float, **extra: Any) -> None:
+        super().__init__(expression, Value(tolerance), **extra)
+
+
 class MunicipalityQuerySet(models.QuerySet["Municipality"]):
     def current(self) -> MunicipalityQuerySet:
         return self.filter(valid_to__isnull=True)
+
+    def with_outline(self, tolerance_degrees: float = 0.003, decimals: int = 3) -> MunicipalityQuerySet:
+        """Annotate `outline`: the boundary simplified for a country-wide map, as GeoJSON text
+        (0.003° and 3 decimals: about 100 m, a few hundred bytes a municipality)."""
+        return self.annotate(outline=AsGeoJSON(SimplifyPreserveTopology("geometry", tolerance_degrees),
+                                               precision=decimals))
 
     def valid_on(self, day: datetime.date) -> MunicipalityQuerySet:
         return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
