@@ -3,13 +3,14 @@ loads compact GeoJSON for the current filters from the API and clusters the mark
 
 from __future__ import annotations
 
+import folium
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from geo.maps import LocalMarkerCluster, RenderedMap, ScriptCall, SiteMap, render_parts
-from registry.models import Kind, Service
+from registry.models import Initiative, Kind, Service
 
 
 def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> RenderedMap:
@@ -47,4 +48,13 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> Render
     }
     ScriptCall("registryMap.start", options, layers={"cluster": cluster},
                script_url=static("registry/map.js")).add_to(folium_map)
+    return render_parts(folium_map)
+
+
+def initiative_location_map(initiative: Initiative) -> RenderedMap:
+    """A small map of one initiative's location (its single point is part of the page)."""
+    point = (initiative.location.y, initiative.location.x)
+    folium_map = SiteMap(label=_("Map: location of %(name)s") % {"name": initiative.name}, name="location",
+                         location=point, zoom_start=15 if not initiative.is_location_approximate else 13)
+    folium.Marker(point, tooltip=initiative.name, alt=initiative.name).add_to(folium_map)
     return render_parts(folium_map)

@@ -14,7 +14,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from api.views.initiatives import public_initiatives
 from geo.models import Municipality, Province
 from registry.filtering import filter_query, site_filters
-from registry.maps import initiatives_map
+from registry.maps import initiative_location_map, initiatives_map
 from registry.models import (
     Initiative,
     Kind,
@@ -97,6 +97,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "registry/initiative_detail.html", {
         "initiative": initiative,
         "api_url": reverse("api:initiative-detail", args=[initiative.pk]),
+        "map": initiative_location_map(initiative),
         "json_ld": json.dumps(schema_org(request, initiative), ensure_ascii=False),
     })
 

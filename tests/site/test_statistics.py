@@ -138,7 +138,7 @@ def test_the_choropleth_counts_and_colours_each_municipality(client: Client, ini
     municipalities = counts(tables(html)["table-municipalities"])
     assert (municipalities["Leiden"], municipalities["Utrecht"], municipalities["Amsterdam"]) == (2, 1, 0)
     element = re.search(r'<div class="map" id="(\w+)" role="region"\s+aria-label="([^"]+)"', html)
-    assert element.group(2) == "Map: published initiatives per municipality"
+    assert element.group(2) == "Kaart: gepubliceerde initiatieven per gemeente"
     assert f'L.map("{element.group(1)}"' in html
 
 
@@ -209,5 +209,5 @@ def test_bar_geometry_and_nice_steps():
 
     assert [(bar.percent, bar.bar_y) for bar in chart.bars] == [(85.0, 20), (21.25, 60), (0.0, 100)]
     assert chart.height == 120
-    assert "Largest: a (40); smallest: c (0)" in chart.summary
+    assert "Grootste: a (40); kleinste: c (0)" in chart.summary
     assert [nice_step(value) for value in (0, 3, 7, 21, 73, 340)] == [1, 1, 2, 5, 20, 100]

@@ -151,7 +151,7 @@
         if (here) here.remove();
         here = L.circleMarker(point, {radius: 8, color: "#b00020", weight: 3}).bindTooltip(text.youAreHere)
           .addTo(map);
-        map.setView(point, 13);
+        map.setView(point, 13, {animate: false});
         say(text.youAreHere);
       }, function (error) {
         say(format(text.geolocationFailed, {reason: error.message}));
@@ -167,7 +167,7 @@
     var results = document.getElementById("place-results");
 
     function go(location) {
-      map.setView([location.lat, location.lon], location.zoom);
+      map.setView([location.lat, location.lon], location.zoom, {animate: false});
       say(location.name);
     }
 

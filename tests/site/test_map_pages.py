@@ -1,0 +1,96 @@
+"""The map page, the embed and its builder, without a browser: what the server sends."""
+
+from __future__ import annotations
+
+import re
+
+from django.test import Client
+
+from tests.conftest import UTRECHT, make
+
+
+def local_assets(html: str) -> list[str]:
+    return re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', html)
+
+
+def test_the_map_page_loads_its_data_instead_of_holding_it(client: Client, leiden, utrecht):
+    response = client.get("/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Buurtkamer De Linde" not in html  # not inlined: the map fetches /api/v1/initiatives/map
+    assert '"dataUrl": "/api/v1/initiatives/map"' in html
+    assert 'id="map-count" role="status" data-count="2">2 initiatieven<' in html
+    assert all(url.startswith("/static/") for url in local_assets(html)), local_assets(html)
+    for asset in ["/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
+                  "/static/vendor/markercluster/leaflet.markercluster.js", "/static/registry/map.js"]:
+        assert asset in local_assets(html)
+    assert "cdn" not in html.lower() and "user-scalable=no" not in html
+
+
+def test_the_map_page_shows_the_filters_of_its_address(client: Client, leiden, utrecht):
+    html = client.get("/?province=PV26&service=ontmoetingsplek&q=linde").content.decode()
+
+    assert '<option value="PV26" selected>Utrecht</option>' in html
+    assert re.search(r'<input type="checkbox" name="service" value="ontmoetingsplek"[^>]*checked', html)
+    assert 'value="linde"' in html
+    assert 'data-count="0"' in html
+    assert 'href="/initiatieven?q=linde&amp;service=ontmoetingsplek&amp;province=PV26"' in html
+
+
+def test_a_bad_filter_on_the_map_page_is_named(client: Client, db):
+    response = client.get("/?municipality=GM9999&bbox=x")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "GM9999 is geen beschikbare keuze" in html
+    assert "Verwacht 4 getallen" in html
+
+
+def test_the_embed_locks_its_filters_and_may_be_framed_by_any_site(client: Client, leiden, utrecht):
+    response = client.get("/embed?municipality=GM0546")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response
+    assert response["Content-Security-Policy"] == "frame-ancestors *"
+    assert '"lockedQuery": "municipality=GM0546"' in html and '"embedded": true' in html
+    assert 'data-count="1"' in html
+    assert 'id="map-filters"' not in html
+    assert 'href="http://testserver/?municipality=GM0546" target="_blank"' in html
+
+
+def test_an_embed_with_a_bad_filter_says_so(client: Client, db):
+    response = client.get("/embed?service=zwembad")
+
+    assert response.status_code == 400
+    assert "zwembad is geen beschikbare keuze" in response.content.decode()
+
+
+def test_the_builder_writes_the_iframe_code(client: Client, leiden):
+    html = client.get("/insluiten?municipality=GM0546&service=ontmoetingsplek&height=400").content.decode()
+
+    assert ('&lt;iframe src="http://testserver/embed?service=ontmoetingsplek&amp;municipality=GM0546" '
+            'title="Kaart van bewonersinitiatieven" width="100%" height="400" style="border:0" loading="lazy"'
+            '&gt;&lt;/iframe&gt;') in html
+    assert "De kaart toont 1 initiatief." in html
+    # An unknown height falls back to the default rather than failing.
+    assert 'height="500"' in client.get("/insluiten?height=99999").content.decode()
+
+
+def test_the_detail_page_has_a_small_map_of_its_location(client: Client, leiden):
+    html = client.get("/initiatieven/buurtkamer-de-linde").content.decode()
+
+    assert '<div class="map" id="map_location"' in html
+    assert "[52.1601, 4.497]" in html
+    assert '"alt": "Buurtkamer De Linde"' in html
+
+
+def test_an_unknown_page_or_slug_is_a_404_page(client: Client, db):
+    make("Elders", UTRECHT)
+
+    for path in ["/initiatieven/bestaat-niet", "/partners/niemand", "/gebieden/GM9999", "/gebieden/PV99"]:
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response["Content-Type"].startswith("text/html"), path
