@@ -16,7 +16,6 @@ from branca.element import Element, MacroElement
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
-from folium.plugins import MarkerCluster
 from folium.template import Template
 
 NETHERLANDS_CENTRE = (52.2, 5.3)
@@ -61,17 +60,6 @@ class SiteMap(folium.Map):
                          min_zoom=6, max_zoom=19, max_native_zoom=19).add_to(self)
 
 
-class LocalMarkerCluster(MarkerCluster):
-    """Leaflet.markercluster from our static files; chunked loading keeps 100,000 points responsive."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(options={"chunkedLoading": True, "chunkInterval": 100, "showCoverageOnHover": False,
-                                  "spiderfyOnMaxZoom": True, "removeOutsideVisibleBounds": True}, **kwargs)
-        self.default_js = [("markerclusterjs", static("vendor/markercluster/leaflet.markercluster.js"))]
-        self.default_css = [("markerclustercss", static("vendor/markercluster/MarkerCluster.css")),
-                            ("markerclusterdefaultcss", static("vendor/markercluster/MarkerCluster.Default.css"))]
-
-
 class ScriptCall(MacroElement):
     """Hands the folium-made map (and named layers) to our own page script: `start(map, layers, options)`.
 
@@ -88,16 +76,15 @@ class ScriptCall(MacroElement):
     """)
 
     def __init__(self, function: str, options: dict[str, Any], layers: dict[str, MacroElement] | None = None,
-                 script_url: str | None = None) -> None:
+                 scripts: tuple[str, ...] = ()) -> None:
         super().__init__()
         self._name = "ScriptCall"
-        self.function, self.options, self.layers = function, options, layers or {}
-        self.script_url = script_url
+        self.function, self.options, self.layers, self.scripts = function, options, layers or {}, scripts
 
     def render(self, **kwargs: Any) -> None:
-        if self.script_url:
-            self.get_root().header.add_child(  # type: ignore[attr-defined]
-                Element(f'<script src="{self.script_url}"></script>'), name=self.function)
+        header = self.get_root().header  # type: ignore[attr-defined]
+        for url in self.scripts:  # before the map's own script, which calls into them
+            header.add_child(Element(f'<script src="{url}"></script>'), name=url)
         super().render(**kwargs)
 
 

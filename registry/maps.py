@@ -1,5 +1,5 @@
 """The map of initiatives: a folium map (geo.maps) whose page script (static registry/map.js)
-loads compact GeoJSON for the current filters from the API and clusters the markers."""
+loads compact GeoJSON for the current filters from the API and clusters it with Supercluster."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from geo.maps import LocalMarkerCluster, RenderedMap, ScriptCall, SiteMap, render_parts
+from geo.maps import RenderedMap, ScriptCall, SiteMap, render_parts
 from registry.models import Initiative, Kind, Service
 
 
 def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> RenderedMap:
     """`locked_query`: filters every data request carries whatever the visitor does (embeds)."""
     folium_map = SiteMap(label=_("Map of initiatives"), name="initiatives")
-    cluster = LocalMarkerCluster().add_to(folium_map)
+    # Filled by map.js with clusters from Supercluster: only what is in view is ever on the map.
+    markers = folium.FeatureGroup(name="initiatives", control=False).add_to(folium_map)
     options = {
         "dataUrl": reverse("api:initiative-map"),
         "locationsUrl": reverse("api:locations"),
@@ -46,8 +47,9 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> Render
             "municipality": _("Municipality"),
         },
     }
-    ScriptCall("registryMap.start", options, layers={"cluster": cluster},
-               script_url=static("registry/map.js")).add_to(folium_map)
+    ScriptCall("registryMap.start", options, layers={"markers": markers},
+               scripts=(static("vendor/supercluster/supercluster.min.js"), static("registry/map.js")),
+               ).add_to(folium_map)
     return render_parts(folium_map)
 
 

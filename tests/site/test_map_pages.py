@@ -24,7 +24,7 @@ def test_the_map_page_loads_its_data_instead_of_holding_it(client: Client, leide
     assert 'id="map-count" role="status" data-count="2">2 initiatieven<' in html
     assert all(url.startswith("/static/") for url in local_assets(html)), local_assets(html)
     for asset in ["/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
-                  "/static/vendor/markercluster/leaflet.markercluster.js", "/static/registry/map.js"]:
+                  "/static/vendor/supercluster/supercluster.min.js", "/static/registry/map.js"]:
         assert asset in local_assets(html)
     assert "cdn" not in html.lower() and "user-scalable=no" not in html
 

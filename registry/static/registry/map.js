@@ -1,5 +1,6 @@
 /* The public map: loads the initiatives that match the filters as compact GeoJSON from the API,
- * clusters them, and keeps the filters (query string) and the view (#zoom/lat/lon) in the address
+ * clusters them with Supercluster (only the clusters in view become markers, so 100,000 points
+ * stay smooth), and keeps the filters (query string) and the view (#zoom/lat/lon) in the address
  * so that a link reproduces what the visitor sees. Without JavaScript the filter form still
  * submits, and the list at /initiatieven shows the same results. */
 (function () {
@@ -25,7 +26,7 @@
   }
 
   function start(map, layers, options) {
-    var cluster = layers.cluster;
+    var markers = layers.markers;
     var text = options.text;
     var language = document.documentElement.lang || "nl";
     var plural = new Intl.PluralRules(language);
@@ -36,11 +37,16 @@
     var listLink = document.getElementById("list-link");
     var request = null;
     var loaded = null;  // the query of the data on the map
+    var index = null;  // Supercluster over the loaded features
     var view = readView();
 
     if (view) map.setView(view.center, view.zoom);
 
     function say(message) { status.textContent = message; }
+
+    function countText(n) {
+      return format(plural.select(n) === "one" ? text.countOne : text.countOther, {count: number.format(n)});
+    }
 
     function filterQuery() {
       var query = new URLSearchParams();
@@ -65,34 +71,99 @@
       if (listLink) listLink.href = options.listUrl + (query ? "?" + query : "");
     }
 
-    function popup(feature) {
-      var p = feature.properties;
-      var services = (p.services || []).map(function (code) { return options.services[code] || code; });
+    function detailLink(p) {
       var link = element("a", {href: options.detailUrl + encodeURIComponent(p.slug)},
                          [format(text.details, {name: p.name})]);
       if (options.embedded) link.setAttribute("target", "_top");
+      return link;
+    }
+
+    function popup(p) {
+      var services = (p.services || []).map(function (code) { return options.services[code] || code; });
       return element("div", {"class": "popup", lang: language}, [
         element("h2", {}, [p.name]),
         element("p", {}, [(options.kinds[p.kind] || p.kind) + (p.place ? " · " + p.place : "")]),
         services.length ? element("p", {}, [text.services + ": " + services.join(", ")]) : "",
-        element("p", {}, [link]),
+        element("p", {}, [detailLink(p)]),
       ]);
     }
 
-    function show(collection, fit) {
-      var markers = collection.features.map(function (feature) {
-        var c = feature.geometry.coordinates;
-        var marker = L.marker([c[1], c[0]], {title: feature.properties.name, alt: feature.properties.name});
-        marker.bindPopup(function () { return popup(feature); });
-        return marker;
+    // Initiatives at one address cannot be split by zooming in: their popup lists them all.
+    function listPopup(leaves) {
+      return element("div", {"class": "popup", lang: language}, [
+        element("h2", {}, [countText(leaves.length)]),
+        element("ul", {}, leaves.map(function (leaf) {
+          var p = leaf.properties;
+          return element("li", {}, [detailLink(p), " (" + (options.kinds[p.kind] || p.kind) + ")"]);
+        })),
+      ]);
+    }
+
+    function clusterMarker(cluster) {
+      var c = cluster.geometry.coordinates;
+      var n = cluster.properties.point_count;
+      var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+      var marker = L.marker([c[1], c[0]], {
+        title: countText(n),
+        icon: L.divIcon({html: "<span>" + (n < 10000 ? number.format(n) : Math.round(n / 1000) + "k") + "</span>",
+                         className: "marker-cluster marker-cluster-" + size, iconSize: [40, 40]}),
       });
-      cluster.clearLayers();
-      cluster.addLayers(markers);
+      marker.on("add", function () { marker.getElement().dataset.count = String(n); });
+      var id = cluster.properties.cluster_id;
+      var zoom = index.getClusterExpansionZoom(id);
+      marker.key = "cluster:" + id;
+      if (zoom > map.getMaxZoom()) {
+        marker.bindPopup(function () { return listPopup(index.getLeaves(id, Infinity)); });
+      } else {
+        var zoomIn = function () { map.setView([c[1], c[0]], zoom); };
+        marker.on("click", zoomIn);
+        marker.on("keypress", function (event) { if (event.originalEvent.key === "Enter") zoomIn(); });
+      }
+      return marker;
+    }
+
+    function pointMarker(feature) {
+      var c = feature.geometry.coordinates;
+      var p = feature.properties;
+      var marker = L.marker([c[1], c[0]], {title: p.name, alt: p.name}).bindPopup(function () { return popup(p); });
+      marker.key = "point:" + feature.id;
+      return marker;
+    }
+
+    // Only the clusters and points in (and just around) the view are on the map: a few hundred
+    // markers, however many initiatives match.
+    function render() {
+      if (!index) return;
+      var bounds = map.getBounds().pad(0.25);
+      var west = Math.max(-180, bounds.getWest());
+      var east = Math.min(180, bounds.getEast());
+      var items = index.getClusters([west, bounds.getSouth(), east, bounds.getNorth()], Math.round(map.getZoom()));
+      // A marker whose popup is open stays (and is not added twice), so the popup stays open.
+      var open = null;
+      markers.eachLayer(function (layer) {
+        if (layer.isPopupOpen && layer.isPopupOpen()) open = layer; else markers.removeLayer(layer);
+      });
+      items.forEach(function (item) {
+        var marker = item.properties.cluster ? clusterMarker(item) : pointMarker(item);
+        if (!open || marker.key !== open.key) markers.addLayer(marker);
+      });
+    }
+
+    function show(collection, fit) {
+      markers.clearLayers();
+      index = new Supercluster({radius: 60, maxZoom: map.getMaxZoom() - 1, minPoints: 2});
+      index.load(collection.features);
       var n = collection.features.length;
-      count.textContent = format(plural.select(n) === "one" ? text.countOne : text.countOther,
-                                 {count: number.format(n)});
+      count.textContent = countText(n);
       count.dataset.count = String(n);
-      if (fit && markers.length) map.fitBounds(cluster.getBounds(), {maxZoom: 13, padding: [20, 20]});
+      if (fit && n) {
+        var box = collection.features.reduce(function (b, f) {
+          var c = f.geometry.coordinates;
+          return [Math.min(b[0], c[0]), Math.min(b[1], c[1]), Math.max(b[2], c[0]), Math.max(b[3], c[1])];
+        }, [180, 90, -180, -90]);
+        map.fitBounds([[box[1], box[0]], [box[3], box[2]]], {maxZoom: 13, padding: [20, 20], animate: false});
+      }
+      render();
     }
 
     function load(fit) {
@@ -133,7 +204,7 @@
         timer = window.setTimeout(function () { load(true); }, 400);
       });
     }
-    map.on("moveend", function () { writeAddress(filterQuery()); });
+    map.on("moveend", function () { writeAddress(filterQuery()); render(); });
     setUpNearMe(map, text, say);
     setUpPlaceSearch(map, options, say);
     load(!view && (filterQuery().toString() !== "" || options.lockedQuery !== ""));
