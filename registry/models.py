@@ -177,27 +177,29 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         Only what a map marker and its popup show (slug, name, kind and service codes, place),
         coordinates to 5 decimals (about 1 m): small enough for 100,000 points in one answer.
         """
-        from django.contrib.postgres.expressions import ArraySubquery
-
-        services = (Initiative.services.through.objects.filter(initiative=OuterRef("pk"))
-                    .order_by("service__order").values("service__code"))
         rows = self.order_by().values(
             map_id=models.F("pk"), map_slug=models.F("slug"), map_name=models.F("name"),
-            map_kind=models.F("kind__code"), map_place=models.F("place"), map_location=models.F("location"),
-            map_services=ArraySubquery(services))
+            map_kind=models.F("kind__code"), map_place=models.F("place"), map_location=models.F("location"))
         try:
             inner, params = rows.query.sql_with_params()
         except EmptyResultSet:  # a filter that can match nothing, such as `pk__in=[]`
-            return '{"type": "FeatureCollection", "features": []}'
+            return '{"type":"FeatureCollection","features":[]}'
+        links, service = Initiative.services.through._meta.db_table, Service._meta.db_table
+        # The service codes are aggregated once for the matching records, not by a subquery per
+        # record (twice as fast for the whole country); codes are slugs, so they need no escaping.
         # Concatenated rather than json_build_object, whose output pads every colon and comma.
         sql = f"""
+            WITH t AS MATERIALIZED ({inner}),
+            sv AS (SELECT l.initiative_id, '["' || string_agg(s.code, '","' ORDER BY s."order") || '"]' AS codes
+                     FROM {links} l JOIN {service} s ON s.id = l.service_id
+                    WHERE l.initiative_id IN (SELECT map_id FROM t) GROUP BY l.initiative_id)
             SELECT '{{"type":"FeatureCollection","features":[' || coalesce(string_agg(
                 '{{"type":"Feature","id":' || t.map_id || ',"geometry":' || ST_AsGeoJSON(t.map_location, 5)
                 || ',"properties":{{"slug":' || to_json(t.map_slug) || ',"name":' || to_json(t.map_name)
-                || ',"kind":' || to_json(t.map_kind) || ',"services":' || array_to_json(t.map_services)
+                || ',"kind":' || to_json(t.map_kind) || ',"services":' || coalesce(sv.codes, '[]')
                 || ',"place":' || coalesce(to_json(t.map_place), 'null') || '}}}}', ',' ORDER BY t.map_id), '')
                 || ']}}'
-            FROM ({inner}) AS t"""
+            FROM t LEFT JOIN sv ON sv.initiative_id = t.map_id"""
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
