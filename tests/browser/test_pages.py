@@ -1,0 +1,73 @@
+"""The other public pages in a real browser: list, detail, language, statistics and the embed,
+each checked with axe-core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.browser.conftest import Site, axe_violations
+from tests.browser.test_map import wait_for_count
+
+
+def test_the_list_and_detail_pages(page: Any, site: Site):
+    sample = site.sample
+    page.goto(site("/initiatieven"))
+
+    assert page.locator("p.count").inner_text() == f"{site.published} initiatieven"
+    assert axe_violations(page) == []
+
+    page.goto(site(f"/initiatieven/{sample.slug}"))
+    assert page.locator("h1").inner_text() == sample.name
+    assert sample.kind.label_nl in page.locator(".lead").inner_text()
+    page.locator("#map_location .leaflet-marker-icon").wait_for()
+    assert page.evaluate("() => { const c = map_location.getCenter(); return [c.lat, c.lng]; }") == [
+        sample.location.y, sample.location.x]
+    assert axe_violations(page) == []
+
+
+def test_the_language_switch_turns_the_site_english(page: Any, site: Site):
+    page.goto(site("/initiatieven"))
+    assert page.locator("html").get_attribute("lang") == "nl"
+
+    page.select_option("#language", "en")
+    page.click(".language button")
+    page.wait_for_load_state()
+
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Initiatives"
+    assert page.locator("p.count").inner_text() == f"{site.published} initiatives"
+    page.goto(site("/"))
+    wait_for_count(page, site.published)
+    assert page.locator("#map-count").inner_text() == f"{site.published} initiatives"
+    assert page.locator("#map-filters legend").first.inner_text() == "Kind"
+
+
+def test_the_statistics_page(page: Any, site: Site):
+    page.goto(site("/statistieken"))
+
+    page.locator("#map_choropleth path.leaflet-interactive").first.wait_for()
+    assert page.locator("#map_choropleth path.leaflet-interactive").count() == 342
+    assert str(site.published) in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+
+
+def test_an_embed_keeps_its_filters_and_only_it_may_be_framed(page: Any, site: Site):
+    municipality, expected = max(site.by_municipality.items(), key=lambda item: item[1])
+    page.goto(site(f"/insluiten?municipality={municipality}&height=400"))
+    code = page.locator("#embed-code").input_value()
+    embed_url = site(f"/embed?municipality={municipality}")
+    assert code.startswith(f'<iframe src="{embed_url}"') and 'height="400"' in code
+    assert axe_violations(page) == []
+
+    # A page of another origin (about:blank here) frames the embed and, in vain, the map page.
+    page.set_content(f'<iframe id="embed" src="{embed_url}" title="embed" width="800" height="500"></iframe>'
+                     f'<iframe id="home" src="{site("/")}" title="home" width="800" height="500"></iframe>')
+    embed = page.frame_locator("#embed")
+    embed.locator("#map-count").wait_for()
+    frame = next(f for f in page.frames if f.url.startswith(embed_url))
+    frame.wait_for_function("n => document.getElementById('map-count').dataset.count === String(n)", arg=expected)
+    assert frame.locator("#map-filters").count() == 0  # nothing to change
+    assert frame.evaluate("() => new URL(document.querySelector('.map-summary a').href).search") == (
+        f"?municipality={municipality}")
+    home = next((f for f in page.frames if f.url.rstrip("/") == site.url), None)
+    assert home is None or home.evaluate("() => document.body === null || document.body.innerText === ''")
