@@ -37,7 +37,8 @@ router.register("partnershipRoles", PartnershipRoleViewSet, basename="partnershi
 router.register("fundingSources", FundingSourceViewSet, basename="fundingsource")
 
 urlpatterns = [
-    # Compressed here because it is large (about 270 bytes a record) and the map loads it whole.
+    # Compressed because it is large (about 270 bytes a record) and the map loads it whole; the
+    # response cache keeps the compressed body, gzip_page compresses what it computes afresh.
     path("initiatives/map", gzip_page(InitiativeMapView.as_view()), name="initiative-map"),
     path("locations", LocationSearchView.as_view(), name="locations"),
     path("stats", StatsView.as_view(), name="stats"),

@@ -110,7 +110,8 @@ class InitiativeMapView(LastModifiedMixin, GenericAPIView):
     @extend_schema(responses={(200, "application/geo+json"): MAP_FEATURES_SCHEMA})
     def get(self, request: Request) -> Any:
         return cached_read(request, self,
-                           lambda: Response(self.filter_queryset(self.get_queryset()).as_map_features()))
+                           lambda: Response(self.filter_queryset(self.get_queryset()).as_map_features()),
+                           compress=True)
 
 
 class PartnershipViewSet(LastModifiedMixin, viewsets.ModelViewSet):

@@ -78,3 +78,16 @@ def test_locations_needs_a_query_of_two_to_a_hundred_characters(client, db):
         response = client.get("/api/v1/locations" + query)
         assert response.status_code == 400, query
         assert response.json()["invalidParams"] == [{"name": "q", "reason": reason}], query
+
+
+def test_a_cached_map_answer_is_kept_compressed_and_served_plain_to_who_asks(client, leiden, settings):
+    settings.API_RESPONSE_CACHE = True
+    plain = client.get("/api/v1/initiatives/map")
+    first = client.get("/api/v1/initiatives/map", HTTP_ACCEPT_ENCODING="gzip")
+    second = client.get("/api/v1/initiatives/map", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    plain_again = client.get("/api/v1/initiatives/map")
+
+    assert first["Content-Encoding"] == second["Content-Encoding"] == "gzip"
+    assert gzip.decompress(first.content) == gzip.decompress(second.content) == plain.content == plain_again.content
+    assert "Content-Encoding" not in plain_again
+    assert "Accept-Encoding" in plain_again["Vary"]
