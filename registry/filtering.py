@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from api.filters import InitiativeFilterSet
@@ -31,6 +32,7 @@ class OneOfSelect(forms.SelectMultiple):
 def site_filters(data: QueryDict, queryset: QuerySet[Initiative]) -> InitiativeFilterSet:
     filters = InitiativeFilterSet(data, queryset=queryset)
     fields = filters.form.fields
+    fields["status"].choices = [(value, capfirst(label)) for value, label in fields["status"].choices]
     for name in ("kind", "service", "status"):
         fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
     drop_downs = {
