@@ -1,0 +1,144 @@
+"""Dated snapshots of every format (`OPENDATA_ROOT/YYYY-MM-DD/`), with SHA-256 checksums and a
+manifest. A snapshot is written in a hidden folder next to the others and renamed into place only
+when every file is complete, so an interrupted export never leaves a broken snapshot and never
+harms an earlier one."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from opendata import formats
+from opendata.package import data_package
+from registry.models import Initiative
+
+SNAPSHOT_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+STALE_WORK_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Distribution:
+    file: str
+    media_type: str
+    title_nl: str
+    title_en: str
+    dcat_format: str  # EU file-type authority code
+
+
+DISTRIBUTIONS = [
+    Distribution("initiatives.csv", "text/csv", "Initiatieven (CSV)", "Initiatives (CSV)", "CSV"),
+    Distribution("partnerships.csv", "text/csv", "Partnerschappen (CSV)", "Partnerships (CSV)", "CSV"),
+    Distribution("initiatives.geojson", "application/geo+json", "Initiatieven (GeoJSON)", "Initiatives (GeoJSON)",
+                 "GEOJSON"),
+    Distribution("initiatives.gpkg", "application/geopackage+sqlite3", "Initiatieven (GeoPackage)",
+                 "Initiatives (GeoPackage)", "GPKG"),
+    Distribution("initiatives.jsonld", "application/ld+json", "Initiatieven (JSON-LD, schema.org)",
+                 "Initiatives (JSON-LD, schema.org)", "JSON_LD"),
+    Distribution("datapackage.json", "application/json", "Data Package (Frictionless)",
+                 "Data Package (Frictionless)", "JSON"),
+]
+BY_FILE = {distribution.file: distribution for distribution in DISTRIBUTIONS}
+
+
+def write_text(path: Path, chunks: Iterable[str]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        stream.writelines(chunks)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def writers(initiatives: QuerySet[Initiative], created: str) -> dict[str, Callable[[Path], None]]:
+    site = settings.SITE_URL
+    return {
+        "initiatives.csv": lambda path: write_text(path, formats.initiatives_csv(initiatives)),
+        "partnerships.csv": lambda path: write_text(path, formats.partnerships_csv(initiatives)),
+        "initiatives.geojson": lambda path: write_text(path, formats.geojson_chunks(initiatives)),
+        "initiatives.gpkg": lambda path: formats.write_geopackage(initiatives, path),
+        "initiatives.jsonld": lambda path: write_text(path, formats.jsonld_chunks(initiatives, site)),
+        "datapackage.json": lambda path: path.write_text(json.dumps(data_package(
+            {"initiatives": "initiatives.csv", "partnerships": "partnerships.csv"}, site, created),
+            ensure_ascii=False, indent=2), encoding="utf-8"),
+    }
+
+
+def export_snapshot(root: Path, day: datetime.date, *, fail_after: str | None = None) -> Path:
+    """Write every format of the published register into `root/<day>` (replacing a snapshot of the
+    same day) and return its folder. `fail_after` (tests) raises after writing that file."""
+    root.mkdir(parents=True, exist_ok=True)
+    remove_stale_work(root)
+    work = Path(tempfile.mkdtemp(prefix=f".{day.isoformat()}-", dir=root))
+    try:
+        created = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        # One consistent view of the register for every file (the partnerships match the initiatives);
+        # inside a caller's transaction (tests) that transaction's view is used.
+        fresh_transaction = not connection.in_atomic_block
+        with transaction.atomic():
+            if fresh_transaction:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            initiatives = Initiative.objects.published()
+            count = initiatives.count()
+            files = []
+            for name, write in writers(initiatives, created).items():
+                write(work / name)
+                files.append({"name": name, "mediaType": BY_FILE[name].media_type,
+                              "bytes": (work / name).stat().st_size, "sha256": sha256(work / name)})
+                if fail_after == name:
+                    raise RuntimeError(f"stopped after {name}, as asked")
+        manifest = {"date": day.isoformat(), "created": created, "initiatives": count,
+                    "licence": settings.OPENDATA_LICENSE_URL, "files": files}
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        (work / "SHA256SUMS").write_text("".join(f"{f['sha256']}  {f['name']}\n" for f in files), encoding="utf-8")
+        work.chmod(0o755)
+        return move_into_place(work, root / day.isoformat())
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def move_into_place(work: Path, target: Path) -> Path:
+    if target.exists():  # a second export on one day replaces the first, never half of it
+        retired = target.with_name(f".{target.name}-replaced-{time.time_ns()}")
+        target.rename(retired)
+        work.rename(target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        work.rename(target)
+    return target
+
+
+def remove_stale_work(root: Path) -> None:
+    """Hidden folders of exports that were killed long ago (a running export's folder is young)."""
+    for folder in root.glob(".*"):
+        if folder.is_dir() and time.time() - folder.stat().st_mtime > STALE_WORK_SECONDS:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def snapshots(root: Path) -> list[dict[str, Any]]:
+    """The manifests of the complete snapshots, newest first."""
+    found = []
+    if root.is_dir():
+        for folder in sorted(root.iterdir(), reverse=True):
+            manifest = folder / "manifest.json"
+            if SNAPSHOT_NAME.match(folder.name) and manifest.is_file():
+                found.append(json.loads(manifest.read_text(encoding="utf-8")))
+    return found
