@@ -157,6 +157,23 @@ MAP_TILE_ATTRIBUTION = envstr(
     "MAP_TILE_ATTRIBUTION", 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (PDOK BRT)'
 )
 
+# Who answers questions about the register, its API and its open data.
+CONTACT_NAME = envstr("API_CONTACT_NAME", "Beheer register bewonersinitiatieven")
+CONTACT_EMAIL = envstr("API_CONTACT_EMAIL", "register@example.org")
+CONTACT_URL = envstr("API_CONTACT_URL", "https://example.org/contact")
+
+# --- Open data ---------------------------------------------------------------------------------
+OPENDATA_ROOT = Path(envstr("OPENDATA_ROOT", str(BASE_DIR / "var" / "opendata")))  # dated snapshots
+OPENDATA_LICENSE_NAME = envstr("OPENDATA_LICENSE_NAME", "CC0-1.0")
+OPENDATA_LICENSE_TITLE = envstr("OPENDATA_LICENSE_TITLE", "Creative Commons Zero v1.0 Universal")
+OPENDATA_LICENSE_URL = envstr("OPENDATA_LICENSE_URL", "http://creativecommons.org/publicdomain/zero/1.0/")
+OPENDATA_PUBLISHER_NAME = envstr("OPENDATA_PUBLISHER_NAME", "Register van bewonersinitiatieven")
+# The site's public address, for the links inside exported files written outside a request.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# GDAL's converter, which writes the GeoPackage downloads.
+OGR2OGR = envstr("OGR2OGR", "ogr2ogr")
+
 # GDAL before 3.9 cannot block file and network access from spatial references. Debian 12 ships
 # 3.6; the register parses geometries with GEOS (GeoJSON, WKT) and never hands users' spatial
 # references to GDAL, so the warning is acknowledged here rather than printed on every command.
@@ -200,9 +217,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "CONTACT": {
-        "name": envstr("API_CONTACT_NAME", "Beheer register bewonersinitiatieven"),
-        "email": envstr("API_CONTACT_EMAIL", "register@example.org"),
-        "url": envstr("API_CONTACT_URL", "https://example.org/contact"),
+        "name": CONTACT_NAME,
+        "email": CONTACT_EMAIL,
+        "url": CONTACT_URL,
     },
     "LICENSE": {"name": "CC0 1.0 (the data)", "url": "https://creativecommons.org/publicdomain/zero/1.0/"},
     "SERVE_INCLUDE_SCHEMA": False,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("registry.urls")),
+    path("", include("opendata.urls")),
     path("api/v1", ApiRootView.as_view(), name="api-root"),
     path("api/v1/", include("api.urls")),
 ]

@@ -1,0 +1,115 @@
+"""The open-data page, live downloads (streamed, with the API's filters) and the snapshots."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from api.filters import InitiativeFilterSet
+from opendata import formats
+from opendata.catalog import catalog_graph
+from opendata.columns import INITIATIVE_COLUMNS, PARTNERSHIP_COLUMNS
+from opendata.package import data_package
+from opendata.snapshots import BY_FILE, DISTRIBUTIONS, SNAPSHOT_NAME, snapshots
+from registry.models import Initiative
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "opendata/index.html", {
+        "distributions": DISTRIBUTIONS,
+        "snapshots": snapshots(settings.OPENDATA_ROOT)[:30],
+        "tables": [("initiatives.csv", INITIATIVE_COLUMNS), ("partnerships.csv", PARTNERSHIP_COLUMNS)],
+        "licence_url": settings.OPENDATA_LICENSE_URL,
+        "licence_title": settings.OPENDATA_LICENSE_TITLE,
+    })
+
+
+def filtered(request: HttpRequest) -> Initiative | HttpResponse:
+    """The published initiatives that match the API's filters in the address, or a 400 that names
+    every bad parameter."""
+    filters = InitiativeFilterSet(request.GET, queryset=Initiative.objects.published())
+    if not filters.is_valid():
+        lines = [f"{name}: {' '.join(messages)}" for name, messages in filters.errors.items()]
+        return HttpResponseBadRequest("\n".join([_("Some filters could not be used:"), *lines]) + "\n",
+                                      content_type="text/plain; charset=utf-8")
+    return Initiative.objects.filter(pk__in=filters.qs.values("pk"))
+
+
+def attachment(response: HttpResponse, name: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def download(request: HttpRequest, name: str) -> HttpResponse:
+    if name not in BY_FILE:
+        raise Http404(name)
+    initiatives = filtered(request)
+    if isinstance(initiatives, HttpResponse):
+        return initiatives
+    media_type = BY_FILE[name].media_type
+    site = request.build_absolute_uri("/").rstrip("/")
+    if name == "initiatives.gpkg":
+        # A GeoPackage is a database file: written by GDAL to a temporary file, then sent.
+        folder = tempfile.TemporaryDirectory()
+        path = Path(folder.name) / name
+        formats.write_geopackage(initiatives, path)
+        response = FileResponse(path.open("rb"), content_type=media_type)
+        response._resource_closers.append(folder.cleanup)  # removed once sent
+        return attachment(response, name)
+    if name == "datapackage.json":
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        created = timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        document = data_package({"initiatives": request.build_absolute_uri(reverse("opendata:download", args=[
+            "initiatives.csv"])) + query, "partnerships": request.build_absolute_uri(reverse(
+                "opendata:download", args=["partnerships.csv"])) + query}, site, created)
+        return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    chunks = {
+        "initiatives.csv": lambda: formats.initiatives_csv(initiatives),
+        "partnerships.csv": lambda: formats.partnerships_csv(initiatives),
+        "initiatives.geojson": lambda: formats.geojson_chunks(initiatives),
+        "initiatives.jsonld": lambda: formats.jsonld_chunks(initiatives, site),
+    }[name]()
+    content_type = f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+    return attachment(StreamingHttpResponse((chunk.encode() for chunk in chunks), content_type=content_type), name)
+
+
+def snapshot_file(request: HttpRequest, day: str, name: str) -> FileResponse:
+    allowed = set(BY_FILE) | {"manifest.json", "SHA256SUMS"}
+    if not SNAPSHOT_NAME.match(day) or name not in allowed:
+        raise Http404(name)
+    path = Path(settings.OPENDATA_ROOT) / day / name
+    if not (path.parent / "manifest.json").is_file() or not path.is_file():
+        raise Http404(name)
+    media_type = BY_FILE[name].media_type if name in BY_FILE else (
+        "application/json" if name.endswith(".json") else "text/plain")
+    return FileResponse(path.open("rb"), content_type=media_type, as_attachment=name in BY_FILE, filename=name)
+
+
+def snapshot_list(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"snapshots": snapshots(settings.OPENDATA_ROOT)})
+
+
+def catalog(request: HttpRequest, extension: str) -> HttpResponse:
+    """The DCAT-AP catalogue record, as JSON-LD or Turtle."""
+    site = request.build_absolute_uri("/").rstrip("/")
+    latest = next(iter(snapshots(settings.OPENDATA_ROOT)), None)
+    graph = catalog_graph(site, latest)
+    if extension == "ttl":
+        return HttpResponse(graph.serialize(format="turtle"), content_type="text/turtle; charset=utf-8")
+    return HttpResponse(graph.serialize(format="json-ld", auto_compact=True),
+                        content_type="application/ld+json")
