@@ -115,6 +115,7 @@ def catalog_graph(site: str, snapshot: dict[str, Any] | None) -> Graph:
         add((distribution, DCAT.mediaType, URIRef(IANA + BY_FILE[name].media_type)))
         add((distribution, DCTERMS.language, DUTCH))
         add((distribution, DCTERMS.modified, modified))
+        add((distribution, DCTERMS.issued, Literal(issued, datatype=XSD.date)))
         if name in files and snapshot:
             add((distribution, DCAT.downloadURL, URIRef(f"{site}/opendata/snapshots/{snapshot['date']}/{name}")))
             add((distribution, DCAT.byteSize, Literal(files[name]["bytes"], datatype=XSD.nonNegativeInteger)))

@@ -51,6 +51,14 @@ def test_the_statistics_page(page: Any, site: Site):
     assert axe_violations(page) == []
 
 
+def test_the_open_data_page(page: Any, site: Site):
+    page.goto(site("/opendata"))
+
+    assert page.locator("h1").inner_text() == "Open data"
+    assert page.locator("table.dictionary").count() == 2
+    assert axe_violations(page) == []
+
+
 def test_an_embed_keeps_its_filters_and_only_it_may_be_framed(page: Any, site: Site):
     municipality, expected = max(site.by_municipality.items(), key=lambda item: item[1])
     page.goto(site(f"/insluiten?municipality={municipality}&height=400"))
