@@ -154,7 +154,7 @@ MAP_TILE_URL = envstr(
     "MAP_TILE_URL", "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
 )
 MAP_TILE_ATTRIBUTION = envstr(
-    "MAP_TILE_ATTRIBUTION", 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (PDOK BRT)'
+    "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.kadaster.nl">Kadaster</a> / PDOK BRT-Achtergrondkaart'
 )
 
 # Who answers questions about the register, its API and its open data.

@@ -16,10 +16,12 @@ from branca.element import Element, MacroElement
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from folium.template import Template
 
 NETHERLANDS_CENTRE = (52.2, 5.3)
 NETHERLANDS_ZOOM = 7
+NETHERLANDS_BOUNDS = [(50.75, 3.36), (53.56, 7.23)]  # south-west, north-east (lat, lon) of the land
 
 
 class SiteMap(folium.Map):
@@ -39,20 +41,20 @@ class SiteMap(folium.Map):
                 crs: L.CRS.{{ this.crs }},
                 ...{{ this.options|tojavascript }}
             });
-            {%- if this.control_scale %}
+            L.control.zoom({zoomInTitle: {{ this.zoom_in_title|tojson }},
+                            zoomOutTitle: {{ this.zoom_out_title|tojson }}}).addTo({{ this.get_name() }});
             L.control.scale({imperial: false}).addTo({{ this.get_name() }});
-            {%- endif %}
-            {%- if this.zoom_control_position %}
-            L.control.zoom({position: {{ this.zoom_control|tojson }}}).addTo({{ this.get_name() }});
-            {%- endif %}
+            {{ this.get_name() }}.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
         {% endmacro %}
     """)
 
     def __init__(self, *, label: str, name: str = "map", location: tuple[float, float] = NETHERLANDS_CENTRE,
                  zoom_start: int = NETHERLANDS_ZOOM, **kwargs: Any) -> None:
-        super().__init__(location=location, zoom_start=zoom_start, tiles=None, control_scale=True,
+        super().__init__(location=location, zoom_start=zoom_start, tiles=None, zoom_control=False,
                          min_zoom=6, max_zoom=19, **kwargs)
         self.label = label
+        # Leaflet's own control titles are English; these follow the page's language.
+        self.zoom_in_title, self.zoom_out_title = _("Zoom in"), _("Zoom out")
         self._name, self._id = "map", name  # a stable element id (map_<name>) for the page and tests
         self.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
         self.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]

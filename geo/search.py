@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models.functions import PointOnSurface
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from geo.models import Municipality, Place, Postcode
 from geo.postcodes import InvalidPostcode, normalise_postcode
+
+# Everyday names that the official names (CBS: 's-Gravenhage; GeoNames: The Hague) do not start with.
+ALIASES = {"den haag": "'s-Gravenhage", "the hague": "'s-Gravenhage", "den bosch": "'s-Hertogenbosch"}
 
 # How close the map zooms in on each kind of result.
 ZOOM = {"postcode": 14, "place": 13, "municipality": 11}
@@ -36,11 +39,15 @@ def find_locations(text: str, limit: int = 8) -> list[Location]:
     if pc4 is not None:
         return [Location("postcode", p.pc4, p.place, round(p.location.x, 5), round(p.location.y, 5), ZOOM["postcode"])
                 for p in Postcode.objects.filter(pc4=pc4)]
-    exact_first = Case(When(name__iexact=text, then=Value(0)), default=Value(1), output_field=IntegerField())
-    municipalities = (Municipality.objects.current().filter(name__istartswith=text).select_related("province")
+    names = [text, ALIASES[text.lower()]] if text.lower() in ALIASES else [text]
+    matching = Q()
+    for name in names:  # "Gravenhage" and "Hertogenbosch" find the names with 's- as well
+        matching |= Q(name__istartswith=name) | Q(name__istartswith=f"'s-{name}")
+    exact_first = Case(When(name__iexact=names[-1], then=Value(0)), default=Value(1), output_field=IntegerField())
+    municipalities = (Municipality.objects.current().filter(matching).select_related("province")
                       .annotate(point=PointOnSurface("geometry"), exact=exact_first)
                       .defer("geometry").order_by("exact", "name")[:limit])
-    places = (Place.objects.filter(name__istartswith=text).select_related("municipality")
+    places = (Place.objects.filter(matching).select_related("municipality")
               .annotate(exact=exact_first).defer("municipality__geometry")
               .order_by("exact", "-population", "name")[:limit])
     found = [Location("municipality", m.name, m.province.name, round(m.point.x, 5), round(m.point.y, 5),

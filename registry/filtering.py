@@ -29,9 +29,16 @@ class OneOfSelect(forms.SelectMultiple):
         return [value for value in super().value_from_datadict(data, files, name) if value]
 
 
+# The names the site shows for the filters (messages about a bad value name the filter by these).
+SITE_LABELS = {"q": _("Search"), "kind": _("Kind"), "service": _("Services"), "status": _("Status"),
+               "province": _("Province"), "municipality": _("Municipality"), "partner": _("Partner")}
+
+
 def site_filters(data: QueryDict, queryset: QuerySet[Initiative]) -> InitiativeFilterSet:
     filters = InitiativeFilterSet(data, queryset=queryset)
     fields = filters.form.fields
+    for name, field in fields.items():  # the API's other parameters go by their own names
+        field.label = SITE_LABELS.get(name, name)
     fields["status"].choices = [(value, capfirst(label)) for value, label in fields["status"].choices]
     for name in ("kind", "service", "status"):
         fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)

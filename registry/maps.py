@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from geo.maps import RenderedMap, ScriptCall, SiteMap, render_parts
+from geo.maps import NETHERLANDS_BOUNDS, RenderedMap, ScriptCall, SiteMap, render_parts
 from registry.models import Initiative, Kind, Service
 
 
@@ -24,6 +24,7 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> Render
         "detailUrl": reverse("registry:initiative", args=["slug"]).removesuffix("slug"),
         "listUrl": reverse("registry:initiatives"),
         "lockedQuery": locked_query,
+        "bounds": NETHERLANDS_BOUNDS,
         "embedded": embedded,
         "kinds": {kind.code: kind.label for kind in Kind.objects.all()},
         "services": {service.code: service.label for service in Service.objects.all()},
@@ -39,12 +40,14 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> Render
             "noGeolocation": _("Your browser cannot tell your location."),
             "geolocationFailed": _("Your location is not available: %(reason)s"),
             "searching": _("Searching…"),
+            "tooShort": _("Type at least two letters or a postcode."),
             "searchFailed": _("The search failed: %(reason)s"),
             "noLocations": _("No place, municipality or postcode found for “%(query)s”."),
             "locationsFound": _("Choose a result:"),
             "postcode": _("Postcode"),
             "place": _("Place"),
             "municipality": _("Municipality"),
+            "closePopup": _("Close"),
         },
     }
     ScriptCall("registryMap.start", options, layers={"markers": markers},
@@ -58,5 +61,6 @@ def initiative_location_map(initiative: Initiative) -> RenderedMap:
     point = (initiative.location.y, initiative.location.x)
     folium_map = SiteMap(label=_("Map: location of %(name)s") % {"name": initiative.name}, name="location",
                          location=point, zoom_start=15 if not initiative.is_location_approximate else 13)
-    folium.Marker(point, tooltip=initiative.name, alt=initiative.name).add_to(folium_map)
+    # Nothing happens on a click, so the pin is not a button for the keyboard either.
+    folium.Marker(point, tooltip=initiative.name, alt=initiative.name, keyboard=False).add_to(folium_map)
     return render_parts(folium_map)

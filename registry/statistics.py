@@ -23,7 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from geo.maps import RenderedMap, SiteMap, render_parts
+from geo.maps import NETHERLANDS_BOUNDS, RenderedMap, SiteMap, render_parts
 from geo.models import Municipality, Province
 from registry.models import Initiative, InitiativeQuerySet, Kind, Service, Status, StopReason
 
@@ -33,7 +33,6 @@ PALETTE = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
 ZERO_COLOUR = "#f0f0f0"
 FILL_OPACITY = 0.85
 BORDER_COLOUR = "#4a4a4a"
-NETHERLANDS_BOUNDS = [(50.75, 3.36), (53.56, 7.23)]  # south-west, north-east (lat, lon) of the land
 
 
 # ---------------------------------------------------------------------------------------------

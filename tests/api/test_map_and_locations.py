@@ -69,6 +69,10 @@ def test_locations_finds_postcodes_municipalities_and_places(client, db):
         ("municipality", "Leiden"), ("municipality", "Leiderdorp"), ("municipality", "Leidschendam-Voorburg")]
     assert [(found["type"], found["name"], found["context"]) for found in place] == [("place", "Den Burg", "Texel")]
     assert client.get("/api/v1/locations?q=Xyzzyville").json() == []
+    # Everyday names the official tables do not use ('s-Gravenhage, 's-Hertogenbosch).
+    for query, official in [("Den Haag", "'s-Gravenhage"), ("den bosch", "'s-Hertogenbosch"),
+                            ("Hertogenbosch", "'s-Hertogenbosch")]:
+        assert client.get(f"/api/v1/locations?q={query}").json()[0]["name"] == official, query
 
 
 def test_locations_needs_a_query_of_two_to_a_hundred_characters(client, db):

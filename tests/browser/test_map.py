@@ -133,6 +133,52 @@ def test_the_map_is_usable_with_the_keyboard(page: Any, site: Site):
     cluster.focus()
     page.keyboard.press("Enter")
     page.wait_for_function("z => map_initiatives.getZoom() > z", arg=zoom)
+    assert page.evaluate("() => document.activeElement.id") == "map_initiatives"  # not lost to <body>
+
+    # Tab goes through every marker in view once, without moving the map, then on to the controls.
+    page.wait_for_function("() => location.hash.startsWith('#' + map_initiatives.getZoom() + '/')")  # redrawn
+    markers = page.locator("#map_initiatives .leaflet-marker-icon").count()
+    centre = page.evaluate("() => map_initiatives.getCenter()")
+    for _ in range(markers):
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.classList.contains('leaflet-marker-icon')")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.classList.contains('leaflet-control-zoom-in')")
+    assert page.evaluate("() => map_initiatives.getCenter()") == centre
+
+
+def test_a_popup_opened_with_the_keyboard_takes_the_focus_and_escape_gives_it_back(page: Any, site: Site):
+    page.goto(site("/?q=" + site.sample.name.replace(" ", "+")))
+    wait_for_count(page, 1)
+    marker = page.locator(".leaflet-marker-icon:not(.marker-cluster)")
+
+    marker.focus()
+    page.keyboard.press("Enter")
+    page.locator(".leaflet-popup-content").wait_for()
+    assert page.evaluate("() => document.activeElement.closest('.popup') !== null")
+    assert page.locator(".leaflet-popup-close-button").get_attribute("aria-label") == "Sluiten"
+
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
+    assert page.evaluate("() => document.activeElement.classList.contains('leaflet-marker-icon')")
+
+
+def test_the_language_switch_keeps_the_filters_and_the_view(page: Any, site: Site):
+    province, expected = max(site.by_province.items(), key=lambda item: item[1])
+    page.goto(site("/"))
+    wait_for_count(page, site.published)
+    page.select_option("#id_province", province)
+    wait_for_count(page, expected)
+    page.wait_for_function(f"() => location.hash.startsWith('#' + {VIEW}[0] + '/')")
+    view = page.evaluate(f"() => {VIEW}")
+
+    page.select_option("#language", "en")
+    page.click(".language button")
+    page.wait_for_url(lambda url: f"province={province}" in url)
+    wait_for_count(page, expected)
+
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.evaluate(f"() => {VIEW}") == view
 
 
 def test_a_bad_filter_in_the_address_is_explained_and_left_out(page: Any, site: Site):

@@ -87,10 +87,27 @@ def test_the_detail_page_has_a_small_map_of_its_location(client: Client, leiden)
     assert '"alt": "Buurtkamer De Linde"' in html
 
 
-def test_an_unknown_page_or_slug_is_a_404_page(client: Client, db):
+def test_an_unknown_page_or_slug_is_a_404_page_of_the_site(client: Client, db):
     make("Elders", UTRECHT)
 
-    for path in ["/initiatieven/bestaat-niet", "/partners/niemand", "/gebieden/GM9999", "/gebieden/PV99"]:
+    for path in ["/initiatieven/bestaat-niet", "/partners/niemand", "/gebieden/GM9999", "/gebieden/PV99", "/niets"]:
         response = client.get(path)
         assert response.status_code == 404, path
         assert response["Content-Type"].startswith("text/html"), path
+        html = response.content.decode()
+        assert '<html lang="nl">' in html and "<h1>Pagina niet gevonden</h1>" in html, path
+        assert 'href="/initiatieven"' in html, path
+
+
+def test_a_list_without_results_says_so(client: Client, leiden):
+    html = client.get("/initiatieven?q=zzzzqqq").content.decode()
+
+    assert "0 initiatieven" in html
+    assert "Geen initiatief past bij deze filters." in html
+
+
+def test_bad_filters_are_named_as_the_form_names_them(client: Client, db):
+    html = client.get("/?kind=xyz&bbox=1,2").content.decode()
+
+    assert "<strong>Soort</strong> (<code>kind</code>): Selecteer een geldige keuze. xyz is geen" in html
+    assert "<strong>bbox</strong>: Verwacht 4 getallen" in html

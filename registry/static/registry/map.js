@@ -41,6 +41,22 @@
     var view = readView();
 
     if (view) map.setView(view.center, view.zoom);
+    else map.fitBounds(options.bounds, {animate: false});  // the whole country, on any screen
+
+    // A popup opened with the keyboard takes the focus; Escape closes it and gives the focus back.
+    map.on("popupopen", function (event) {
+      var element = event.popup.getElement();
+      var close = element.querySelector(".leaflet-popup-close-button");
+      if (close) close.setAttribute("aria-label", text.closePopup);
+      var link = element.querySelector(".popup a");
+      if (link && event.popup._source && event.popup._source.getElement() === document.activeElement) link.focus();
+    });
+    map.getContainer().addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || !map._popup || !map._popup.isOpen()) return;
+      var source = map._popup._source;
+      map.closePopup();
+      if (source && source.getElement()) source.getElement().focus();
+    });
 
     function say(message) { status.textContent = message; }
 
@@ -67,8 +83,11 @@
       var centre = map.getCenter();
       var query = filters.toString();
       var hash = "#" + map.getZoom() + "/" + centre.lat.toFixed(5) + "/" + centre.lng.toFixed(5);
-      window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : "") + hash);
+      var address = window.location.pathname + (query ? "?" + query : "") + hash;
+      window.history.replaceState(null, "", address);
       if (listLink) listLink.href = options.listUrl + (query ? "?" + query : "");
+      // The language switch comes back to this view, not to the address the page was loaded with.
+      document.querySelectorAll("input[name=next]").forEach(function (input) { input.value = address; });
     }
 
     function detailLink(p) {
@@ -105,6 +124,7 @@
       var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
       var marker = L.marker([c[1], c[0]], {
         title: countText(n),
+        autoPanOnFocus: false,
         icon: L.divIcon({html: "<span>" + (n < 10000 ? number.format(n) : Math.round(n / 1000) + "k") + "</span>",
                          className: "marker-cluster marker-cluster-" + size, iconSize: [40, 40]}),
       });
@@ -117,7 +137,11 @@
       } else {
         var zoomIn = function () { map.setView([c[1], c[0]], zoom); };
         marker.on("click", zoomIn);
-        marker.on("keypress", function (event) { if (event.originalEvent.key === "Enter") zoomIn(); });
+        marker.on("keypress", function (event) {
+          if (event.originalEvent.key !== "Enter") return;
+          zoomIn();
+          map.getContainer().focus();  // the cluster is gone: keep the keyboard on the map
+        });
       }
       return marker;
     }
@@ -125,27 +149,34 @@
     function pointMarker(feature) {
       var c = feature.geometry.coordinates;
       var p = feature.properties;
-      var marker = L.marker([c[1], c[0]], {title: p.name, alt: p.name}).bindPopup(function () { return popup(p); });
+      // No panning when a marker gets the focus: every marker is in view, and a pan would redraw them
+      // and send the Tab key round the same markers again.
+      var marker = L.marker([c[1], c[0]], {title: p.name, alt: p.name, autoPanOnFocus: false})
+        .bindPopup(function () { return popup(p); });
       marker.key = "point:" + feature.id;
       return marker;
     }
 
-    // Only the clusters and points in (and just around) the view are on the map: a few hundred
-    // markers, however many initiatives match.
+    // Only the clusters and points in the view are on the map: a few hundred markers, however
+    // many initiatives match. (None outside it: focusing a hidden marker would pan the map.)
     function render() {
       if (!index) return;
-      var bounds = map.getBounds().pad(0.25);
+      var bounds = map.getBounds();
       var west = Math.max(-180, bounds.getWest());
       var east = Math.min(180, bounds.getEast());
       var items = index.getClusters([west, bounds.getSouth(), east, bounds.getNorth()], Math.round(map.getZoom()));
-      // A marker whose popup is open stays (and is not added twice), so the popup stays open.
-      var open = null;
+      // A marker whose popup is open, or that has the keyboard focus, stays (and is not added
+      // twice): the popup stays open and the focus stays where it was.
+      var kept = {};
       markers.eachLayer(function (layer) {
-        if (layer.isPopupOpen && layer.isPopupOpen()) open = layer; else markers.removeLayer(layer);
+        var element = layer.getElement && layer.getElement();
+        var focused = element && element === document.activeElement;
+        if ((layer.isPopupOpen && layer.isPopupOpen()) || focused) kept[layer.key] = true;
+        else markers.removeLayer(layer);
       });
       items.forEach(function (item) {
         var marker = item.properties.cluster ? clusterMarker(item) : pointMarker(item);
-        if (!open || marker.key !== open.key) markers.addLayer(marker);
+        if (!kept[marker.key]) markers.addLayer(marker);
       });
     }
 
@@ -161,7 +192,9 @@
           var c = f.geometry.coordinates;
           return [Math.min(b[0], c[0]), Math.min(b[1], c[1]), Math.max(b[2], c[0]), Math.max(b[3], c[1])];
         }, [180, 90, -180, -90]);
-        map.fitBounds([[box[1], box[0]], [box[3], box[2]]], {maxZoom: 13, padding: [20, 20], animate: false});
+        // Room at the top for the 41-pixel marker pins.
+        map.fitBounds([[box[1], box[0]], [box[3], box[2]]],
+                      {maxZoom: 13, paddingTopLeft: [20, 48], paddingBottomRight: [20, 12], animate: false});
       }
       render();
     }
@@ -246,7 +279,7 @@
       event.preventDefault();
       var query = input.value.trim();
       results.replaceChildren();
-      if (query.length < 2) return;
+      if (query.length < 2) { say(text.tooShort); return; }
       say(text.searching);
       fetch(options.locationsUrl + "?" + new URLSearchParams({q: query}), {headers: {Accept: "application/json"}})
         .then(function (response) {
