@@ -29,6 +29,18 @@ class OneOfSelect(forms.SelectMultiple):
         return [value for value in super().value_from_datadict(data, files, name) if value]
 
 
+class MunicipalitySelect(OneOfSelect):
+    """Each municipality carries its province, so that the map's script can offer only the
+    municipalities of the chosen province."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-province"] = instance.province.code
+        return option
+
+
 # The names the site shows for the filters (messages about a bad value name the filter by these).
 SITE_LABELS = {"q": _("Search"), "kind": _("Kind"), "service": _("Services"), "status": _("Status"),
                "province": _("Province"), "municipality": _("Municipality"), "partner": _("Partner")}
@@ -50,8 +62,10 @@ def site_filters(data: QueryDict, queryset: QuerySet[Initiative]) -> InitiativeF
     for name, (choices, empty_label) in drop_downs.items():
         field = fields[name]
         field.queryset = choices.only("pk", field.to_field_name or "pk", "name")
+        if name == "municipality":
+            field.queryset = field.queryset.select_related("province").only("pk", "code", "name", "province__code")
         field.empty_label = empty_label  # the choice iterator then offers it first
-        field.widget = OneOfSelect(choices=field.choices)
+        field.widget = (MunicipalitySelect if name == "municipality" else OneOfSelect)(choices=field.choices)
     return filters
 
 

@@ -51,6 +51,9 @@ def test_a_filter_changes_the_count_the_markers_and_the_address(page: Any, site:
     wait_for_count(page, expected)
 
     wait_until_shown(page, expected)  # the map fitted itself to the province
+    offered = page.evaluate("() => [...document.querySelectorAll('#id_municipality option')]"
+                            ".filter(o => o.value && !o.disabled).map(o => o.dataset.province)")
+    assert offered and set(offered) == {province}  # only the province's municipalities remain
     address = urlsplit(page.url)
     assert parse_qs(address.query) == {"province": [province]}
     assert re.fullmatch(r"\d+/\d+\.\d+/\d+\.\d+", address.fragment)

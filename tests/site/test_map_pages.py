@@ -33,6 +33,7 @@ def test_the_map_page_shows_the_filters_of_its_address(client: Client, leiden, u
     html = client.get("/?province=PV26&service=ontmoetingsplek&q=linde").content.decode()
 
     assert '<option value="PV26" selected>Utrecht</option>' in html
+    assert '<option value="GM0344" data-province="PV26">Utrecht</option>' in html
     assert re.search(r'<input type="checkbox" name="service" value="ontmoetingsplek"[^>]*checked', html)
     assert 'value="linde"' in html
     assert 'data-count="0"' in html

@@ -227,8 +227,24 @@
         .finally(function () { map.getContainer().removeAttribute("aria-busy"); });
     }
 
+    // Only the municipalities of the chosen province are offered (a choice from another province
+    // would match nothing).
+    function narrowMunicipalities() {
+      var province = form && form.querySelector("select[name=province]");
+      var municipality = form && form.querySelector("select[name=municipality]");
+      if (!province || !municipality) return;
+      Array.prototype.forEach.call(municipality.options, function (option) {
+        var other = option.value !== "" && province.value !== "" && option.dataset.province !== province.value;
+        option.hidden = other;
+        option.disabled = other;
+      });
+      if (municipality.selectedOptions.length && municipality.selectedOptions[0].disabled) municipality.value = "";
+    }
+
     if (form) {
       var timer = null;
+      narrowMunicipalities();
+      form.querySelector("select[name=province]").addEventListener("change", narrowMunicipalities);
       form.addEventListener("submit", function (event) { event.preventDefault(); load(true); });
       form.addEventListener("change", function () { load(true); });
       form.addEventListener("input", function (event) {
