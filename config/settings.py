@@ -6,6 +6,8 @@ Defaults are safe for production (DEBUG off, no hosts allowed, a SECRET_KEY requ
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -135,6 +137,9 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # WhiteNoise serves the static files in every mode (gzip, long caching for versioned files).
 # Without a collected STATIC_ROOT it serves them from the finders, as found at start-up.
 WHITENOISE_USE_FINDERS = envbool("STATIC_FROM_FINDERS", True)
+if WHITENOISE_USE_FINDERS and not STATIC_ROOT.is_dir():
+    # Serving from the finders needs no collected folder; WhiteNoise would warn at every start.
+    warnings.filterwarnings("ignore", message=f"No directory at: {re.escape(str(STATIC_ROOT))}")
 WHITENOISE_AUTOREFRESH = DEBUG
 # Front-end libraries come from the npm registry (package.json) and are served as our own files.
 NODE_MODULES = Path(envstr("NODE_MODULES", str(BASE_DIR / "node_modules")))
