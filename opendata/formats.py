@@ -27,6 +27,7 @@ from opendata.columns import (
     partnership_rows,
 )
 from registry.models import Initiative, Service
+from registry.schema_org import organisation
 
 ROWS_PER_CHUNK = 500
 
@@ -99,31 +100,6 @@ def geojson_chunks(initiatives: QuerySet[Initiative], *, lists: bool = True) -> 
     yield "\n]}\n"
 
 
-def organisation(values: dict[str, Any], page_url: str, services: dict[str, str]) -> dict[str, Any]:
-    """schema.org Organization with its Place, PostalAddress and GeoCoordinates (the detail page
-    carries the same document for search engines)."""
-    address = {"@type": "PostalAddress",
-               "streetAddress": f"{values.get('street') or ''} {values.get('house_number') or ''}".strip(),
-               "postalCode": values.get("postcode") or "", "addressLocality": values.get("place") or "",
-               "addressCountry": "NL"}
-    document: dict[str, Any] = {
-        "@type": "Organization",
-        "@id": page_url,
-        "name": values["name"],
-        "url": page_url,
-        "description": values.get("short_description") or values.get("description") or "",
-        "location": {"@type": "Place", "address": address,
-                     "geo": {"@type": "GeoCoordinates", "latitude": values["latitude"],
-                             "longitude": values["longitude"]}},
-        "knowsAbout": [services.get(code, code) for code in values.get("services", [])],
-    }
-    if values.get("website"):
-        document["sameAs"] = values["website"]
-    if values.get("founded_year"):
-        document["foundingDate"] = str(values["founded_year"])
-    return document
-
-
 def jsonld_chunks(initiatives: QuerySet[Initiative], site_url: str) -> Iterator[str]:
     """schema.org JSON-LD: one Organization per initiative in a @graph (labels in Dutch)."""
     with override("nl"):
@@ -132,9 +108,13 @@ def jsonld_chunks(initiatives: QuerySet[Initiative], site_url: str) -> Iterator[
     separator = ""
     for record in initiative_rows(initiatives):
         values = properties(record)
-        page = f"{site_url}/initiatieven/{values['slug']}"
-        yield separator + json.dumps(organisation(values, page, services), ensure_ascii=False,
-                                     separators=(",", ":"))
+        document = organisation(
+            url=f"{site_url}/initiatieven/{values['slug']}", identify=True,
+            services=[services.get(code, code) for code in values["services"]],
+            **{key: values[key] or "" for key in ("name", "short_description", "description", "street",
+                                                  "house_number", "postcode", "place", "website")},
+            latitude=values["latitude"], longitude=values["longitude"], founded_year=values["founded_year"])
+        yield separator + json.dumps(document, ensure_ascii=False, separators=(",", ":"))
         separator = ",\n"
     yield "\n]}\n"
 

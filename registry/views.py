@@ -25,6 +25,7 @@ from registry.models import (
     SlugAlias,
     Status,
 )
+from registry.schema_org import organisation
 
 PAGE_SIZE = 20
 EMBED_HEIGHTS = (300, 400, 500, 600, 800)
@@ -103,29 +104,14 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def schema_org(request: HttpRequest, initiative: Initiative) -> dict:
-    """schema.org Organization with its place, address and coordinates, for search engines."""
     english = (get_language() or "nl").startswith("en")
-    document: dict = {
-        "@context": "https://schema.org",
-        "@type": "Organization",
-        "name": initiative.name,
-        "url": request.build_absolute_uri(),
-        "description": initiative.short_description or initiative.description,
-        "location": {
-            "@type": "Place",
-            "address": {"@type": "PostalAddress", "streetAddress": f"{initiative.street} {initiative.house_number}"
-                        .strip(), "postalCode": initiative.postcode, "addressLocality": initiative.place,
-                        "addressCountry": "NL"},
-            "geo": {"@type": "GeoCoordinates", "latitude": round(initiative.location.y, 6),
-                    "longitude": round(initiative.location.x, 6)},
-        },
-        "knowsAbout": [s.label_en if english else s.label_nl for s in initiative.services.all()],
-    }
-    if initiative.website:
-        document["sameAs"] = initiative.website
-    if initiative.founded_year:
-        document["foundingDate"] = str(initiative.founded_year)
-    return document
+    document = organisation(
+        url=request.build_absolute_uri(), name=initiative.name, short_description=initiative.short_description,
+        description=initiative.description, street=initiative.street, house_number=initiative.house_number,
+        postcode=initiative.postcode, place=initiative.place, latitude=initiative.location.y,
+        longitude=initiative.location.x, website=initiative.website, founded_year=initiative.founded_year,
+        services=[s.label_en if english else s.label_nl for s in initiative.services.all()])
+    return {"@context": "https://schema.org", **document}
 
 
 def partner_detail(request: HttpRequest, slug: str) -> HttpResponse:
