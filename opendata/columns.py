@@ -137,12 +137,17 @@ PARTNERSHIP_COLUMNS: list[Column] = [
 ]
 
 
+def values_query(queryset: QuerySet[Any], columns: Sequence[Column], order: Sequence[str]) -> QuerySet[Any]:
+    """The columns' values as one query (tuples in the columns' order)."""
+    values = {f"c{index}": (F(column.value) if isinstance(column.value, str) else column.value)
+              for index, column in enumerate(columns)}
+    return queryset.order_by(*order).annotate(**values).values_list(*values)
+
+
 def rows(queryset: QuerySet[Any], columns: Sequence[Column], order: Sequence[str]) -> Iterator[tuple[Any, ...]]:
     """The columns' values, row by row, from a server-side cursor: memory does not grow with the
     number of records."""
-    values = {f"c{index}": (F(column.value) if isinstance(column.value, str) else column.value)
-              for index, column in enumerate(columns)}
-    yield from queryset.order_by(*order).annotate(**values).values_list(*values).iterator(CHUNK_SIZE)
+    yield from values_query(queryset, columns, order).iterator(CHUNK_SIZE)
 
 
 def initiative_rows(initiatives: QuerySet[Initiative]) -> Iterator[tuple[Any, ...]]:

@@ -9,7 +9,7 @@ import io
 import json
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,16 @@ def jsonld_chunks(initiatives: QuerySet[Initiative], site_url: str) -> Iterator[
         yield separator + json.dumps(document, ensure_ascii=False, separators=(",", ":"))
         separator = ",\n"
     yield "\n]}\n"
+
+
+def text_streams(initiatives: QuerySet[Initiative], site_url: str) -> dict[str, Callable[[], Iterator[str]]]:
+    """The formats written as text, by file name: a download streams them, a snapshot writes them."""
+    return {
+        "initiatives.csv": lambda: initiatives_csv(initiatives),
+        "partnerships.csv": lambda: partnerships_csv(initiatives),
+        "initiatives.geojson": lambda: geojson_chunks(initiatives),
+        "initiatives.jsonld": lambda: jsonld_chunks(initiatives, site_url),
+    }
 
 
 class ExportError(RuntimeError):

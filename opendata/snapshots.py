@@ -68,12 +68,13 @@ def sha256(path: Path) -> str:
 
 def writers(initiatives: QuerySet[Initiative], created: str) -> dict[str, Callable[[Path], None]]:
     site = settings.SITE_URL
+    streams = formats.text_streams(initiatives, site)
     return {
-        "initiatives.csv": lambda path: write_text(path, formats.initiatives_csv(initiatives)),
-        "partnerships.csv": lambda path: write_text(path, formats.partnerships_csv(initiatives)),
-        "initiatives.geojson": lambda path: write_text(path, formats.geojson_chunks(initiatives)),
+        "initiatives.csv": lambda path: write_text(path, streams["initiatives.csv"]()),
+        "partnerships.csv": lambda path: write_text(path, streams["partnerships.csv"]()),
+        "initiatives.geojson": lambda path: write_text(path, streams["initiatives.geojson"]()),
         "initiatives.gpkg": lambda path: formats.write_geopackage(initiatives, path),
-        "initiatives.jsonld": lambda path: write_text(path, formats.jsonld_chunks(initiatives, site)),
+        "initiatives.jsonld": lambda path: write_text(path, streams["initiatives.jsonld"]()),
         "datapackage.json": lambda path: path.write_text(json.dumps(data_package(
             {"initiatives": "initiatives.csv", "partnerships": "partnerships.csv"}, site, created),
             ensure_ascii=False, indent=2), encoding="utf-8"),

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -39,7 +40,7 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
-def filtered(request: HttpRequest) -> Initiative | HttpResponse:
+def filtered(request: HttpRequest) -> QuerySet[Initiative] | HttpResponse:
     """The published initiatives that match the API's filters in the address, or a 400 that names
     every bad parameter."""
     filters = InitiativeFilterSet(request.GET, queryset=Initiative.objects.published())
@@ -78,12 +79,7 @@ def download(request: HttpRequest, name: str) -> HttpResponse:
             "initiatives.csv"])) + query, "partnerships": request.build_absolute_uri(reverse(
                 "opendata:download", args=["partnerships.csv"])) + query}, site, created)
         return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
-    chunks = {
-        "initiatives.csv": lambda: formats.initiatives_csv(initiatives),
-        "partnerships.csv": lambda: formats.partnerships_csv(initiatives),
-        "initiatives.geojson": lambda: formats.geojson_chunks(initiatives),
-        "initiatives.jsonld": lambda: formats.jsonld_chunks(initiatives, site),
-    }[name]()
+    chunks = formats.text_streams(initiatives, site)[name]()
     content_type = f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
     return attachment(StreamingHttpResponse((chunk.encode() for chunk in chunks), content_type=content_type), name)
 

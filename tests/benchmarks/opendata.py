@@ -56,7 +56,7 @@ def worker(task: str, name: str, selection: str, target: str) -> None:
     from django.test import Client
 
     from opendata import formats
-    from opendata.columns import INITIATIVE_COLUMNS
+    from opendata.columns import INITIATIVE_COLUMNS, values_query
     from registry.models import Initiative
 
     started = time.perf_counter()
@@ -70,12 +70,7 @@ def worker(task: str, name: str, selection: str, target: str) -> None:
         return
     initiatives = Initiative.objects.published().filter(pk__lte=int(selection))
     if name == "copy.csv":  # the baseline: PostgreSQL writes the same columns as CSV itself
-        values = {f"c{i}": column.value for i, column in enumerate(INITIATIVE_COLUMNS)}
-        from django.db.models import F
-
-        query = initiatives.order_by("pk").annotate(**{key: F(value) if isinstance(value, str) else value
-                                                       for key, value in values.items()}).values_list(*values)
-        sql, params = query.query.sql_with_params()
+        sql, params = values_query(initiatives, INITIATIVE_COLUMNS, ["pk"]).query.sql_with_params()
         with connection.cursor() as cursor, Path(target).open("wb") as stream:
             statement = cursor.mogrify(sql, params)
             with cursor.cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
@@ -87,12 +82,8 @@ def worker(task: str, name: str, selection: str, target: str) -> None:
         if name == "initiatives.gpkg":
             formats.write_geopackage(initiatives, path)
         else:
-            writer = {"initiatives.csv": lambda: formats.initiatives_csv(initiatives),
-                      "partnerships.csv": lambda: formats.partnerships_csv(initiatives),
-                      "initiatives.geojson": lambda: formats.geojson_chunks(initiatives),
-                      "initiatives.jsonld": lambda: formats.jsonld_chunks(initiatives, "https://example.org")}[name]
             with path.open("w", encoding="utf-8", newline="") as stream:
-                stream.writelines(writer())
+                stream.writelines(formats.text_streams(initiatives, "https://example.org")[name]())
         size = path.stat().st_size
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "bytes": size}))
