@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 from django.utils.translation import get_language
@@ -42,7 +43,9 @@ def cached_read(request: Request, view: Any, produce: Callable[[], Response], *,
     renderer = request.accepted_renderer
     gzipped = compress and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
     key = "response:" + hashlib.sha256("|".join([
-        str(register_version(request)), request.get_full_path(), renderer.media_type, get_language() or "",
+        # Today's date too: whether a record counts as stale changes with it.
+        str(register_version(request)), str(timezone.localdate()), request.get_full_path(), renderer.media_type,
+        get_language() or "",
         "gzip" if gzipped else "",
     ]).encode()).hexdigest()
     hit = cache.get(key)

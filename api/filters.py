@@ -14,13 +14,14 @@ from django import forms
 from django.contrib.gis.geos import Point
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import ValidationError
-from django.db.models import F, FloatField, Func, QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from geo.models import Municipality, Province
 from registry.models import (
+    DistanceMetres,
     FundingSource,
     Initiative,
     Kind,
@@ -36,13 +37,6 @@ MAX_RADIUS_M = 300_000  # the whole country fits in 300 km
 DEFAULT_RADIUS_M = 5_000
 # The Netherlands with a margin: nothing the register holds lies outside.
 NL_BOUNDS = (2.5, 50.5, 7.5, 53.8)
-
-
-class DistanceMetres(Func):
-    """Metres between two geographies (on the spheroid)."""
-
-    function = "ST_Distance"
-    output_field = FloatField()
 
 
 class NumbersField(forms.CharField):
@@ -179,6 +173,9 @@ class InitiativeFilterSet(filters.FilterSet):
                                              help_text="Changed at or after this moment (ISO 8601).")
     verifiedSince = filters.DateFilter(field_name="last_verified_on", lookup_expr="gte",
                                        help_text="Verified on or after this date (YYYY-MM-DD).")
+    stale = filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_stale",
+        help_text="true: only running initiatives not verified in the last 12 months (or never); false: the others.")
     ordering = filters.OrderingFilter(
         fields=(("name", "name"), ("founded_year", "foundedYear"), ("updated_at", "updatedAt"),
                 ("last_verified_on", "lastVerifiedOn")),
@@ -203,6 +200,11 @@ class InitiativeFilterSet(filters.FilterSet):
         return qs.filter(pk__in=Initiative.services.through.objects.filter(service__in=value)
                          .values("initiative_id"))
 
+
+    def filter_stale(self, qs: QuerySet[Initiative], name: str, value: str) -> QuerySet[Initiative]:
+        if not value:
+            return qs
+        return qs.stale() if value == "true" else qs.fresh()  # type: ignore[attr-defined]
 
     def filter_text(self, qs: QuerySet[Initiative], name: str, value: str) -> QuerySet[Initiative]:
         if not value.strip():

@@ -194,10 +194,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
 
+# --- Maintainers' workflow ----------------------------------------------------------------------
+# A running initiative not verified for this many months is stale: marked on the site and in the API.
+STALE_AFTER_MONTHS = envint("STALE_AFTER_MONTHS", 12)
+# How long a verification link sent to an initiative stays valid.
+VERIFICATION_LINK_DAYS = envint("VERIFICATION_LINK_DAYS", 60)
+# Public forms (suggestions): submissions one address may make per hour.
+SUGGESTIONS_PER_HOUR = envint("SUGGESTIONS_PER_HOUR", 5)
+
+# E-mail to editors: printed to the console by default, written to files with
+# EMAIL_BACKEND=file (EMAIL_FILE_PATH), or sent with EMAIL_BACKEND=smtp and EMAIL_HOST etc.
+EMAIL_BACKEND = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}.get(envstr("EMAIL_BACKEND", "console"), envstr("EMAIL_BACKEND", "console"))
+EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", CONTACT_EMAIL)
+
 # --- REST API v1 -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsStaffOrReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.MaintainerWritesOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",

@@ -12,6 +12,13 @@ class ReadOnlyAreaAdmin(GISModelAdmin):
 
     gis_widget = PointMapWidget
 
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # Public reference data: every maintainer may look it up (and pick from it).
+        return request.user.is_active and request.user.is_staff
+
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 

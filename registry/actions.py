@@ -1,27 +1,77 @@
-"""State changes that matter, in one place: the admin, the API and commands all call these.
+"""State changes that matter, in one place: the admin, the API, the workflow screens and the
+commands all call these.
 
-Each validates through the model (full_clean), saves with a history entry carrying the reason,
-and returns whether anything changed.
+Each takes the acting user as `by` and asks registry.roles whether that user's role and region
+allow it (`by=None` is the system itself: a command run by the operator, a migration). Each
+validates through the model (full_clean), saves with a history entry carrying the user and the
+reason, and returns whether anything changed.
 """
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from registry.models import Initiative, PublicationState, Status, StopReason, VerificationMethod
+from registry import duplicates
+from registry.models import (
+    DuplicateCandidate,
+    DuplicateDecision,
+    Initiative,
+    Merge,
+    Partnership,
+    PublicationState,
+    SlugAlias,
+    Status,
+    StopReason,
+    VerificationMethod,
+)
+from registry.roles import NotAllowed, access_for
+
+# Fields a merge may take from the removed record when the kept one has none.
+MERGE_FILLS = ["short_description", "description", "legal_form", "kvk_number", "founded_year", "street",
+               "house_number", "postcode", "place", "website", "email", "phone", "volunteers", "paid_staff",
+               "reach_per_week", "source_url"]
 
 
-def _save(initiative: Initiative, reason: str) -> None:
+def authorise(by: Any, before: Initiative | None, after: Initiative | None) -> None:
+    """Refuse (NotAllowed) what the user's role or region does not allow: changing `before` as it
+    is stored, and placing `after` where it now lies (already validated, so its areas are derived)."""
+    if by is None:
+        return
+    access = access_for(by)
+    if before is None:
+        access.require_write()
+    else:
+        access.require_change(before)
+    if after is not None:
+        try:
+            access.check_place(after)
+        except ValidationError as error:
+            raise NotAllowed(" ".join(error.messages)) from None
+
+
+def attribute(record: Model, by: Any, reason: str) -> None:
+    """The user and the reason of the history entry the next save writes (read by simple-history)."""
+    record._change_reason = reason  # type: ignore[attr-defined]
+    if by is not None:
+        record._history_user = by  # type: ignore[attr-defined]
+
+
+def _save(initiative: Initiative, reason: str, by: Any) -> None:
+    before = Initiative.objects.get(pk=initiative.pk)
     try:
         initiative.full_clean()
     except ValidationError:
         initiative.refresh_from_db()  # leave the caller's object as it is stored
         raise
-    initiative._change_reason = reason  # type: ignore[attr-defined]  # read by simple-history
+    authorise(by, before, initiative)
+    attribute(initiative, by, reason)
     initiative.save()
 
 
@@ -44,54 +94,186 @@ def describe_changes(before: Initiative | None, after: Initiative) -> str:
 
 
 @transaction.atomic
-def save_edit(initiative: Initiative, before: Initiative | None) -> Initiative:
-    """Save an initiative edited as a whole (admin form, API write), already validated by the
-    caller's full_clean, naming the state changes it makes in its history entry."""
-    initiative._change_reason = describe_changes(before, initiative)  # type: ignore[attr-defined]
+def save_edit(initiative: Initiative, before: Initiative | None, by: Any = None, *,
+              reason: str | None = None) -> Initiative:
+    """Save an initiative edited as a whole (admin form, API write, import, approved suggestion),
+    already validated by the caller's full_clean, naming the state changes it makes in its history
+    entry, and look for records it may duplicate."""
+    authorise(by, before, initiative)
+    attribute(initiative, by, reason or describe_changes(before, initiative))
     initiative.save()
+    duplicates.record_candidates(initiative)
     return initiative
 
 
 @transaction.atomic
-def publish(initiative: Initiative) -> bool:
+def delete(initiative: Initiative, by: Any = None) -> None:
+    """Delete a record; its history keeps it, so restore() can bring it back."""
+    authorise(by, initiative, None)
+    attribute(initiative, by, "deleted")
+    initiative.delete()
+
+
+@transaction.atomic
+def publish(initiative: Initiative, by: Any = None) -> bool:
     if initiative.publication_state == PublicationState.PUBLISHED:
         return False
     initiative.publication_state = PublicationState.PUBLISHED
-    _save(initiative, "published")
+    _save(initiative, "published", by)
     return True
 
 
 @transaction.atomic
-def archive(initiative: Initiative) -> bool:
+def archive(initiative: Initiative, by: Any = None) -> bool:
     if initiative.publication_state == PublicationState.ARCHIVED:
         return False
     initiative.publication_state = PublicationState.ARCHIVED
-    _save(initiative, "archived")
+    _save(initiative, "archived", by)
     return True
 
 
 @transaction.atomic
-def stop(initiative: Initiative, on: datetime.date, reason: StopReason) -> bool:
+def stop(initiative: Initiative, on: datetime.date, reason: StopReason, by: Any = None) -> bool:
     if initiative.status == Status.STOPPED:
         return False
     initiative.status, initiative.stopped_on, initiative.stop_reason = Status.STOPPED, on, reason
-    _save(initiative, f"stopped: {reason}")
+    _save(initiative, f"stopped: {reason}", by)
     return True
 
 
 @transaction.atomic
-def resume(initiative: Initiative) -> bool:
+def resume(initiative: Initiative, by: Any = None) -> bool:
     """An initiative that paused or stopped is active again."""
     if initiative.status == Status.ACTIVE:
         return False
     initiative.status, initiative.stopped_on, initiative.stop_reason = Status.ACTIVE, None, ""
-    _save(initiative, "resumed")
+    _save(initiative, "resumed", by)
     return True
 
 
 @transaction.atomic
-def mark_verified(initiative: Initiative, method: VerificationMethod, on: datetime.date | None = None) -> bool:
+def mark_verified(initiative: Initiative, method: VerificationMethod, on: datetime.date | None = None,
+                  by: Any = None) -> bool:
     initiative.last_verified_on = on or timezone.localdate()
     initiative.verification_method = method
-    _save(initiative, f"verified ({method})")
+    _save(initiative, f"verified ({method})", by)
     return True
+
+
+# -- history: revert, restore, merge -----------------------------------------------------------
+
+
+def _version_fields() -> list[str]:
+    """The fields a history entry holds and a revert or restore puts back (areas follow the point)."""
+    return [f.attname for f in Initiative._meta.concrete_fields
+            if f.name not in ("id", "search_vector", "municipality", "province", "created_at", "updated_at")]
+
+
+def _set_related(initiative: Initiative, version: Any) -> None:
+    """Services and funding sources as the history entry recorded them."""
+    initiative.services.set([row.service_id for row in version.services.all()])
+    initiative.funding_sources.set([row.fundingsource_id for row in version.funding_sources.all()])
+
+
+@transaction.atomic
+def revert(initiative: Initiative, history_id: int, by: Any = None) -> Initiative:
+    """Put an initiative back as it was in one of its history entries (a new entry says so)."""
+    version = initiative.history.get(history_id=history_id)
+    before = Initiative.objects.get(pk=initiative.pk)
+    for name in _version_fields():
+        setattr(initiative, name, getattr(version, name))
+    initiative._location_basis = None  # the stored point and precision are put back as they were
+    initiative.full_clean()
+    save_edit(initiative, before, by, reason=f"reverted to the version of {version.history_date:%Y-%m-%d %H:%M}")
+    _set_related(initiative, version)
+    return initiative
+
+
+@transaction.atomic
+def restore(history_id: int, by: Any = None) -> Initiative:
+    """Bring back a deleted initiative from its last history entry, under its old id, with the
+    partnerships that were deleted with it."""
+    history = Initiative.history.model
+    deletion = history.objects.get(history_id=history_id, history_type="-")
+    if Initiative.objects.filter(pk=deletion.id).exists():
+        raise ValidationError(_("This initiative exists again; there is nothing to restore."))
+    initiative = Initiative(pk=deletion.id)
+    for name in _version_fields():
+        setattr(initiative, name, getattr(deletion, name))
+    initiative._location_basis = None
+    initiative.full_clean(validate_unique=False)
+    if Initiative.objects.filter(slug=initiative.slug).exists():
+        initiative.slug = ""  # taken meanwhile: a new one from the name
+    save_edit(initiative, None, by, reason="restored")
+    _set_related(initiative, deletion)
+    # The partnerships deleted with it: their last entries are deletions at the same moment.
+    partnership_history = Partnership.history.model
+    gone = partnership_history.objects.filter(initiative_id=deletion.id, history_type="-",
+                                              history_date__gte=deletion.history_date - datetime.timedelta(seconds=5),
+                                              history_date__lte=deletion.history_date + datetime.timedelta(seconds=5))
+    for entry in gone:
+        link = Partnership(pk=entry.id, initiative=initiative, partner_id=entry.partner_id, role_id=entry.role_id,
+                           start=entry.start, end=entry.end, note=entry.note)
+        attribute(link, by, "restored with its initiative")
+        link.save()
+    return initiative
+
+
+@transaction.atomic
+def merge(kept: Initiative, removed: Initiative, by: Any = None) -> Initiative:
+    """Make two records of one initiative one: the kept record takes what only the removed one has
+    (empty fields, services, funding sources, partnerships, old slugs), the removed record is
+    deleted, and its address leads to the kept one (301)."""
+    if kept.pk == removed.pk:
+        raise ValidationError(_("A record cannot be merged with itself."))
+    authorise(by, kept, None)
+    authorise(by, removed, None)
+    before = Initiative.objects.get(pk=kept.pk)
+    for name in MERGE_FILLS:
+        if getattr(kept, name) in ("", None) and getattr(removed, name) not in ("", None):
+            setattr(kept, name, getattr(removed, name))
+    if not kept.external_id and removed.external_id and kept.source == removed.source:
+        # An external id belongs to its source: taken only from a record of the same list.
+        kept.external_id = removed.external_id
+    if not kept.last_verified_on or (removed.last_verified_on and removed.last_verified_on > kept.last_verified_on):
+        kept.last_verified_on, kept.verification_method = removed.last_verified_on, removed.verification_method
+    removed_id, removed_slug, removed_name = removed.pk, removed.slug, removed.name
+    services = set(removed.services.values_list("pk", flat=True))
+    funding = set(removed.funding_sources.values_list("pk", flat=True))
+    links = list(removed.partnerships.all())
+    aliases = list(SlugAlias.objects.filter(initiative=removed).values_list("slug", flat=True))
+
+    DuplicateCandidate.objects.filter(first__in=[kept, removed], second__in=[kept, removed]).delete()
+    attribute(removed, by, f"merged into #{kept.pk} ({kept.slug})")
+    removed.delete()  # first: its slug and external id become free for the kept record's aliases
+    Merge.objects.create(kept=kept, removed_id=removed_id, removed_name=removed_name, removed_slug=removed_slug,
+                         merged_by=by)
+    for slug in [*aliases, removed_slug]:
+        SlugAlias.objects.update_or_create(slug=slug, defaults={"initiative": kept})
+    kept.full_clean()
+    save_edit(kept, before, by, reason=f"merged with #{removed_id} ({removed_slug})")
+    kept.services.add(*services)
+    kept.funding_sources.add(*funding)
+    present = {(link.partner_id, link.role_id, link.start) for link in kept.partnerships.all()}
+    for link in links:
+        if (link.partner_id, link.role_id, link.start) not in present:
+            moved = Partnership(initiative=kept, partner_id=link.partner_id, role_id=link.role_id, start=link.start,
+                                end=link.end, note=link.note)
+            attribute(moved, by, f"moved from #{removed_id} by a merge")
+            moved.save()
+    return kept
+
+
+@transaction.atomic
+def mark_distinct(candidate: DuplicateCandidate, by: Any = None) -> None:
+    """Two records found alike are different initiatives: the pair is not proposed again. Whoever
+    may change either record may decide (a merge needs both)."""
+    if by is not None:
+        access = access_for(by)
+        access.require_write()
+        if not (access.covers_initiative(candidate.first) or access.covers_initiative(candidate.second)):
+            access.require_change(candidate.first)
+    candidate.decision = DuplicateDecision.DISTINCT
+    candidate.decided_by = by
+    candidate.decided_at = timezone.now()
+    candidate.save(update_fields=["decision", "decided_by", "decided_at"])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.contrib.postgres.indexes import GinIndex, GistIndex
@@ -141,6 +143,13 @@ def as_geography(value: Point | models.F) -> Cast:
     return Cast(value, output_field=models.PointField(srid=4326, geography=True))
 
 
+class DistanceMetres(models.Func):
+    """Metres between two geographies (on the spheroid)."""
+
+    function = "ST_Distance"
+    output_field = models.FloatField()
+
+
 class WithinMetres(models.Func):
     function = "ST_DWithin"
     output_field = models.BooleanField()
@@ -165,6 +174,16 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
     def near(self, point: Point, metres: float) -> InitiativeQuerySet:
         """Within `metres` of the point, measured on the spheroid (uses the geography index)."""
         return self.filter(WithinMetres(as_geography(models.F("location")), as_geography(point), metres))
+
+    def stale(self, today: datetime.date | None = None) -> InitiativeQuerySet:
+        """Running initiatives (not stopped) not verified within STALE_AFTER_MONTHS, or never."""
+        cutoff = stale_cutoff(today)
+        return self.exclude(status=Status.STOPPED).filter(
+            Q(last_verified_on__isnull=True) | Q(last_verified_on__lt=cutoff))
+
+    def fresh(self, today: datetime.date | None = None) -> InitiativeQuerySet:
+        """The opposite of stale(): stopped, or verified within STALE_AFTER_MONTHS."""
+        return self.filter(Q(status=Status.STOPPED) | Q(last_verified_on__gte=stale_cutoff(today)))
 
     def counts_by(self, *fields: str) -> list[dict[str, Any]]:
         """How many initiatives per value of `fields` (each row: the fields and `count`)."""
@@ -241,6 +260,15 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         return len(changed)
 
 
+def stale_cutoff(today: datetime.date | None = None) -> datetime.date:
+    """The earliest verification date that still counts as fresh."""
+    today = today or timezone.localdate()
+    months = today.year * 12 + today.month - 1 - settings.STALE_AFTER_MONTHS
+    year, month = divmod(months, 12)
+    day = min(today.day, calendar.monthrange(year, month + 1)[1])
+    return datetime.date(year, month + 1, day)
+
+
 def write_history(cursor: Any, ids: list[int], reason: str) -> None:
     """History entries for records changed by a set-based UPDATE, copied from the rows in SQL."""
     if not ids:
@@ -313,6 +341,10 @@ class Initiative(models.Model):
     source = models.CharField(_("source"), max_length=200, blank=True,
                               help_text=_("Where the record comes from: a list, a form, a conversation."))
     source_url = WebAddressField(_("source address"), max_length=300, blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, blank=True,
+                                   help_text=_("The record's identifier in the list it was imported from "
+                                               "(with the source): importing that list again updates this "
+                                               "record instead of adding a second one."))
     last_verified_on = models.DateField(_("last verified on"), null=True, blank=True)
     verification_method = models.CharField(_("verification method"), max_length=20,
                                            choices=VerificationMethod.choices, blank=True)
@@ -344,6 +376,8 @@ class Initiative(models.Model):
             # For distances in metres (near); the plain GiST index on location serves boxes.
             GistIndex(as_geography(models.F("location")), name="initiative_location_geography"),
             GinIndex(fields=["search_vector"], name="initiative_search"),
+            # Similar names (pg_trgm, which ignores case), for the duplicate search.
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="initiative_name_trigram"),
         ]
         constraints = [
             # A safety net under clean(): these also hold for writes that bypass validation.
@@ -357,6 +391,10 @@ class Initiative(models.Model):
                                    name="initiative_kvk_8_digits"),
             models.CheckConstraint(condition=Q(postcode="") | Q(postcode__regex=r"^[1-9][0-9]{3}( [A-Z]{2})?$"),
                                    name="initiative_postcode_normalised"),
+            models.UniqueConstraint(fields=["source", "external_id"], condition=~Q(external_id=""),
+                                    name="initiative_external_id_per_source",
+                                    violation_error_message=_("Another initiative from this source already "
+                                                              "has this external id.")),
         ]
 
     def __str__(self) -> str:
@@ -522,6 +560,13 @@ class Initiative(models.Model):
     def is_location_approximate(self) -> bool:
         return self.location_precision == LocationPrecision.POSTCODE
 
+    @property
+    def is_stale(self) -> bool:
+        """Not verified within STALE_AFTER_MONTHS (a stopped initiative does not go stale)."""
+        if self.status == Status.STOPPED:
+            return False
+        return self.last_verified_on is None or self.last_verified_on < stale_cutoff()
+
 
 def slug_base(name: str, fallback: str) -> str:
     return (slugify(name) or fallback)[:200]
@@ -646,3 +691,189 @@ def last_change() -> datetime.datetime | None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT GREATEST({latest})")  # GREATEST skips NULLs in PostgreSQL
         return cursor.fetchone()[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# The maintainers' workflow: roles by region, merges, duplicate candidates, suggestions from the
+# public and from verification links, and imports. Who may do what is decided in registry/roles.py.
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "beheerder", _("national administrator")
+    EDITOR = "redacteur", _("regional editor")
+    REVIEWER = "meelezer", _("reviewer (reads only)")
+
+
+class Maintainer(models.Model):
+    """A maintainer's role and region. A superuser is a national administrator without one; a staff
+    user without one may do nothing."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="maintainer",
+                                verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    provinces = models.ManyToManyField(Province, blank=True, related_name="+", verbose_name=_("provinces"))
+    municipalities = models.ManyToManyField(Municipality, blank=True, related_name="+",
+                                            verbose_name=_("municipalities"),
+                                            limit_choices_to={"valid_to__isnull": True})
+    notify = models.BooleanField(_("e-mail me about suggestions from my region"), default=True)
+
+    class Meta:
+        verbose_name = _("maintainer")
+        verbose_name_plural = _("maintainers")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        if not self.user.is_staff:  # the admin lets only staff in
+            self.user.is_staff = True
+            self.user.save(update_fields=["is_staff"])
+
+
+class Merge(models.Model):
+    """Two records of one initiative became one: the removed record's address leads to the kept one."""
+
+    kept = models.ForeignKey(Initiative, on_delete=models.SET_NULL, null=True, related_name="merges",
+                             verbose_name=_("kept record"))
+    removed_id = models.BigIntegerField(_("id of the removed record"), db_index=True)
+    removed_name = models.CharField(_("name of the removed record"), max_length=200)
+    removed_slug = models.SlugField(_("slug of the removed record"), max_length=220)
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("merged by"))
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+
+    def __str__(self) -> str:
+        return f"{self.removed_name} (#{self.removed_id}) → #{self.kept_id}"
+
+
+def merged_into(initiative_id: int) -> int | None:
+    """The record a removed record lives on in (following merges of merges), or None."""
+    seen: set[int] = set()
+    target = None
+    while initiative_id not in seen:
+        seen.add(initiative_id)
+        kept = Merge.objects.filter(removed_id=initiative_id).values_list("kept_id", flat=True).first()
+        if kept is None:
+            break
+        target = initiative_id = kept
+    return target
+
+
+class DuplicateDecision(models.TextChoices):
+    OPEN = "open", _("to be reviewed")
+    DISTINCT = "verschillend", _("not a duplicate")
+
+
+class DuplicateCandidate(models.Model):
+    """Two records that may describe the same initiative (similar name, close by). A decision that
+    they differ is remembered, so the pair is not proposed again; a merge removes the pair."""
+
+    first = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="+", verbose_name=_("first"))
+    second = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="+", verbose_name=_("second"))
+    name_similarity = models.FloatField(_("name similarity"))
+    distance_m = models.FloatField(_("distance (m)"))
+    found_at = models.DateTimeField(_("found at"), auto_now_add=True)
+    decision = models.CharField(_("decision"), max_length=20, choices=DuplicateDecision.choices,
+                                default=DuplicateDecision.OPEN)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-name_similarity", "distance_m"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_once"),
+            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="duplicate_pair_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first} ↔ {self.second}"
+
+
+class SuggestionKind(models.TextChoices):
+    NEW = "aanmelding", _("new initiative")
+    CORRECTION = "correctie", _("correction")
+    STOPPED = "gestopt", _("reported as stopped")
+
+
+class SuggestionOrigin(models.TextChoices):
+    FORM = "formulier", _("public form")
+    VERIFICATION = "controlelink", _("verification link")
+
+
+class SuggestionState(models.TextChoices):
+    PENDING = "open", _("waiting for review")
+    APPROVED = "goedgekeurd", _("approved")
+    REJECTED = "afgewezen", _("rejected")
+
+
+class Suggestion(models.Model):
+    """A proposal from outside the network: a new initiative, a correction or a report that one
+    stopped. Nothing of it is public until an editor approves it."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=SuggestionKind.choices)
+    origin = models.CharField(_("origin"), max_length=20, choices=SuggestionOrigin.choices,
+                              default=SuggestionOrigin.FORM)
+    state = models.CharField(_("state"), max_length=20, choices=SuggestionState.choices,
+                             default=SuggestionState.PENDING)
+    # The record it is about; for a new initiative, the record its approval created.
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="suggestions", verbose_name=_("initiative"))
+    # Proposed values by model field name (vocabularies and choices by code).
+    proposed = models.JSONField(_("proposed values"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    # Private: for questions about the suggestion, never shown on the site, in the API or in exports.
+    submitter_name = models.CharField(_("submitted by"), max_length=200, blank=True)
+    submitter_email = models.EmailField(_("e-mail address of the submitter"), blank=True)
+    # Where it is about, so that the editors of that region see it and are told.
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("municipality"))
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("province"))
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("note on the decision"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        indexes = [models.Index(fields=["state", "created_at"], name="suggestion_queue")]
+
+    def __str__(self) -> str:
+        name = self.initiative.name if self.initiative_id else self.proposed.get("name", "")
+        return f"{self.get_kind_display()}: {name}"
+
+
+class ImportRun(models.Model):
+    """An uploaded list, kept with its report so that the commit reads exactly what the dry run checked."""
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("content"))
+    source = models.CharField(_("source"), max_length=200,
+                              help_text=_("Stored as the source of every record; with the external id it "
+                                          "recognises the records of this list when it is imported again."))
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("uploaded by"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -126,11 +126,19 @@ class ModelValidatedSerializer(serializers.Serializer):
         instance = self.build(attrs)
         try:
             instance.full_clean()
+            self.check_access(instance)
         except DjangoValidationError as error:
             raise serializers.ValidationError(
                 {self.api_name(field): messages for field, messages in error.message_dict.items()}) from None
         self._validated_instance = instance
         return attrs
+
+    def check_access(self, instance: Model) -> None:
+        """Raise a (Django) ValidationError when the writer's region does not allow these values."""
+
+    @property
+    def acting_user(self) -> Any:
+        return self.context["request"].user
 
     def save_instance(self) -> Model:
         instance = self._validated_instance

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ from registry.models import (
     StopReason,
     VerificationMethod,
 )
+from registry.roles import access_for
 
 POINT_SCHEMA = inline_serializer("GeoJSONPoint", {
     "type": serializers.ChoiceField(choices=["Point"]),
@@ -126,6 +128,8 @@ class InitiativeFields(serializers.Serializer):
     lastVerifiedOn = serializers.DateField(source="last_verified_on", required=False, allow_null=True)
     verificationMethod = ChoiceCodeField(source="verification_method", choices=VerificationMethod.choices,
                                           required=False, allow_blank=True)
+    stale = serializers.BooleanField(source="is_stale", read_only=True,
+                                     help_text="Running, and not verified in the last 12 months (or never).")
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)
     updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
 
@@ -145,9 +149,12 @@ class InitiativeSerializer(ModelValidatedSerializer, InitiativeFields):
     class Meta:
         model = Initiative
 
+    def check_access(self, instance: Model) -> None:
+        access_for(self.acting_user).check_place(instance)  # type: ignore[arg-type]
+
     def save_validated(self, instance: Model) -> None:
         before = Initiative.objects.get(pk=instance.pk) if instance.pk else None
-        actions.save_edit(instance, before)  # type: ignore[arg-type]
+        actions.save_edit(instance, before, by=self.acting_user)  # type: ignore[arg-type]
 
 
 class InitiativeFeatureSerializer(GeoFeatureModelSerializer, InitiativeFields):
@@ -171,3 +178,11 @@ class PartnershipSerializer(ModelValidatedSerializer):
 
     class Meta:
         model = Partnership
+
+    def check_access(self, instance: Model) -> None:
+        if not access_for(self.acting_user).can_change(instance.initiative):  # type: ignore[attr-defined]
+            raise DjangoValidationError({"initiative": _("This initiative lies outside your region.")})
+
+    def save_validated(self, instance: Model) -> None:
+        actions.attribute(instance, self.acting_user, "created" if instance.pk is None else "edited")
+        instance.save()

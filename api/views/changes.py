@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.views.common import LastModifiedMixin
-from registry.models import Initiative, PublicationState
+from registry.models import Initiative, Merge, PublicationState
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 PUBLISHED = PublicationState.PUBLISHED
@@ -25,11 +25,15 @@ PUBLISHED = PublicationState.PUBLISHED
 CHANGES_SCHEMA = inline_serializer("Changes", {
     "changes": inline_serializer("Change", {
     "cursor": serializers.CharField(help_text="Pass as `since` to get the changes after this one."),
-    "action": serializers.ChoiceField(choices=["created", "published", "updated", "unpublished", "deleted"]),
+    "action": serializers.ChoiceField(choices=["created", "published", "updated", "unpublished", "deleted",
+                                               "merged"]),
     "id": serializers.IntegerField(help_text="The initiative's id."),
     "slug": serializers.CharField(),
     "at": serializers.DateTimeField(),
     "url": serializers.URLField(allow_null=True, help_text="The current record; null once it is gone."),
+    "mergedInto": serializers.IntegerField(
+        allow_null=True, help_text="For `merged`: the id of the record this one was merged into (its changes "
+                                   "follow as `updated`); null otherwise."),
     }, many=True),
     "cursor": serializers.CharField(allow_null=True, help_text="The last cursor of this page (or `since`)."),
     "next": serializers.URLField(allow_null=True, help_text="The next page, while there is more."),
@@ -50,9 +54,9 @@ def decode_cursor(cursor: str) -> int:
         raise ValidationError({"since": [_("Not a cursor from this feed; start without `since`.")]}) from None
 
 
-def action_of(row: Any) -> str:
+def action_of(row: Any, merges: dict[int, int | None]) -> str:
     if row.history_type == "-":
-        return "deleted"
+        return "merged" if row.id in merges else "deleted"
     if row.publication_state != PUBLISHED:
         return "unpublished"
     if row.previous_state is None:
@@ -64,7 +68,8 @@ class ChangesView(LastModifiedMixin, APIView):
     """Every change to the public register since a cursor, oldest first, with no limit on how far back.
 
     A record appears when it is created published, published, updated while published, unpublished
-    (archived or back to draft) or deleted. Drafts never appear. Keep the last `cursor` and ask
+    (archived or back to draft), deleted, or merged into another record (`mergedInto`). Drafts never
+    appear. Keep the last `cursor` and ask
     again with `since=<cursor>`."""
 
     @extend_schema(parameters=[
@@ -86,14 +91,17 @@ class ChangesView(LastModifiedMixin, APIView):
         )
         more, rows = len(rows) > limit, rows[:limit]
         live = set(Initiative.objects.published().filter(pk__in=[r.id for r in rows]).values_list("pk", flat=True))
+        removed = [row.id for row in rows if row.history_type == "-"]
+        merges = dict(Merge.objects.filter(removed_id__in=removed).values_list("removed_id", "kept_id"))
         changes = [{
             "cursor": encode_cursor(row.history_id),
-            "action": action_of(row),
+            "action": action_of(row, merges),
             "id": row.id,
             "slug": row.slug,
             "at": row.history_date,
             "url": request.build_absolute_uri(reverse("api:initiative-detail", kwargs={"pk": row.id}))
             if row.id in live else None,
+            "mergedInto": merges.get(row.id) if row.history_type == "-" else None,
         } for row in rows]
         cursor = changes[-1]["cursor"] if changes else since_text
         next_url = None

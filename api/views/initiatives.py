@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -17,7 +19,9 @@ from api.filters import InitiativeFilterSet
 from api.renderers import GeoJSONRenderer, PrebuiltGeoJSONRenderer
 from api.serializers.initiatives import InitiativeFeatureSerializer, InitiativeSerializer, PartnershipSerializer
 from api.views.common import LastModifiedMixin
-from registry.models import Initiative, Partnership
+from registry import actions
+from registry.models import Initiative, Partnership, PublicationState, merged_into
+from registry.roles import access_for
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["json", "geojson"],
@@ -27,6 +31,14 @@ FORMAT_PARAMETER = OpenApiParameter(
 def public_initiatives() -> QuerySet[Initiative]:
     """Published initiatives with everything their public document shows, in a fixed number of queries."""
     return with_related(Initiative.objects.published())
+
+
+def visible_initiatives(request: Request) -> QuerySet[Initiative]:
+    """The published initiatives, and for a maintainer also every record of their region."""
+    access = access_for(request.user)
+    if not access.is_maintainer:
+        return Initiative.objects.published()
+    return Initiative.objects.filter(Q(publication_state=PublicationState.PUBLISHED) | access.region())
 
 
 def with_related(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
@@ -40,7 +52,8 @@ def with_related(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
 @extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]),
                     retrieve=extend_schema(parameters=[FORMAT_PARAMETER]))
 class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
-    """Residents' initiatives and resident enterprises. Anyone reads the published ones; staff write."""
+    """Residents' initiatives and resident enterprises. Anyone reads the published ones; administrators
+    and regional editors (in their region) read drafts and write."""
 
     lookup_value_regex = r"[0-9]+"
     filter_backends = [DjangoFilterBackend]
@@ -49,17 +62,26 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "head", "options", "post", "put", "patch", "delete"]
 
     def get_queryset(self) -> QuerySet[Initiative]:
-        user = self.request.user
-        if user and user.is_staff:
-            return with_related(Initiative.objects.all()).order_by("name", "pk")
-        return public_initiatives().order_by("name", "pk")
+        return with_related(visible_initiatives(self.request)).order_by("name", "pk")
+
+    def perform_destroy(self, instance: Initiative) -> None:
+        actions.delete(instance, by=self.request.user)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         return cached_read(request, self, lambda: super(InitiativeViewSet, self).list(request, *args, **kwargs))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        return cached_read(request, self,
-                           lambda: super(InitiativeViewSet, self).retrieve(request, *args, **kwargs))
+        try:
+            return cached_read(request, self,
+                               lambda: super(InitiativeViewSet, self).retrieve(request, *args, **kwargs))
+        except Http404:
+            kept = merged_into(int(kwargs["pk"]))
+            if kept is None:
+                raise
+            # A record merged into another lives on there (301, like its old page on the site).
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(
+                reverse("api:initiative-detail", kwargs={"pk": kept}) + (f"?{query}" if query else ""))
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         renderer = getattr(self.request, "accepted_renderer", None)
@@ -123,7 +145,8 @@ class PartnershipViewSet(LastModifiedMixin, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[Partnership]:
         queryset = Partnership.objects.select_related("partner", "role", "initiative").order_by("pk")
-        user = self.request.user
-        if user and user.is_staff:
-            return queryset
-        return queryset.filter(initiative__in=Initiative.objects.published())
+        return queryset.filter(initiative__in=visible_initiatives(self.request))
+
+    def perform_destroy(self, instance: Partnership) -> None:
+        actions.attribute(instance, self.request.user, "deleted")
+        instance.delete()

@@ -5,6 +5,8 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from registry.models import Maintainer, Role
+
 
 @pytest.fixture(autouse=True)
 def fresh_throttle_counts(db):
@@ -21,7 +23,9 @@ def client() -> APIClient:
 
 @pytest.fixture
 def staff_client(django_user_model) -> APIClient:
-    user = django_user_model.objects.create_user("redacteur", password="x", is_staff=True)
+    """A national administrator's client (regional roles: tests/api/test_roles.py)."""
+    user = django_user_model.objects.create_user("beheerder", password="x")
+    Maintainer.objects.create(user=user, role=Role.ADMINISTRATOR)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client

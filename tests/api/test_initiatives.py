@@ -9,6 +9,13 @@ from registry.models import Initiative, PublicationState
 from tests.conftest import UTRECHT, make
 
 
+@pytest.fixture(autouse=True)
+def verified_recently_enough(settings):
+    """The fixture was verified on 2026-03-01: fresh whatever day the tests run (freshness itself is
+    tested in tests/registry/test_freshness.py)."""
+    settings.STALE_AFTER_MONTHS = 1200
+
+
 def expected_document(initiative: Initiative) -> dict:
     return {
         "id": initiative.pk,
@@ -57,6 +64,7 @@ def expected_document(initiative: Initiative) -> dict:
         "sourceUrl": "",
         "lastVerifiedOn": "2026-03-01",
         "verificationMethod": "telefoon",
+        "stale": False,
         "createdAt": initiative.created_at.astimezone().isoformat(),
         "updatedAt": initiative.updated_at.astimezone().isoformat(),
     }

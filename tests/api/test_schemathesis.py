@@ -56,11 +56,13 @@ from registry.models import (
     FundingSource,
     Initiative,
     Kind,
+    Maintainer,
     Partner,
     PartnerKind,
     Partnership,
     PartnershipRole,
     PublicationState,
+    Role,
     Service,
 )
 
@@ -179,7 +181,8 @@ def seed_register() -> None:
 
 @pytest.fixture
 def staff_headers(db: None) -> dict[str, str]:
-    user = get_user_model().objects.create_user("schemathesis", password=None, is_staff=True)
+    user = get_user_model().objects.create_user("schemathesis", password=None)
+    Maintainer.objects.create(user=user, role=Role.ADMINISTRATOR)
     return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
 
 
