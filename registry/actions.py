@@ -10,6 +10,8 @@ reason, and returns whether anything changed.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -175,24 +177,44 @@ def _set_related(initiative: Initiative, version: Any) -> None:
     initiative.funding_sources.set([row.fundingsource_id for row in version.funding_sources.all()])
 
 
+@contextmanager
+def history_paused(initiative: Initiative) -> Iterator[None]:
+    """Saves and changes to services or funding sources made here write no history entries of their
+    own: the record's next save writes one entry that holds all of them."""
+    initiative.skip_history_when_saving = True  # type: ignore[attr-defined]  # read by simple-history
+    try:
+        yield
+    finally:
+        del initiative.skip_history_when_saving  # type: ignore[attr-defined]
+
+
+def _add_partnerships(links: list[Partnership], by: Any, reason: str) -> None:
+    """Partnerships written in bulk, each with its own history entry; the initiative's next save
+    records the change on its side (Partnership.save would write one entry per partnership)."""
+    Partnership.objects.bulk_create(links)
+    Partnership.history.bulk_history_create(links, default_user=by, default_change_reason=reason)
+
+
 @transaction.atomic
 def revert(initiative: Initiative, history_id: int, by: Any = None) -> Initiative:
     """Put an initiative back as it was in one of its history entries (a new entry says so)."""
     version = initiative.history.get(history_id=history_id)
     before = Initiative.objects.get(pk=initiative.pk)
+    authorise(by, before, None)
     for name in _version_fields():
         setattr(initiative, name, getattr(version, name))
     initiative._location_basis = None  # the stored point and precision are put back as they were
     initiative.full_clean()
+    with history_paused(initiative):
+        _set_related(initiative, version)
     save_edit(initiative, before, by, reason=f"reverted to the version of {version.history_date:%Y-%m-%d %H:%M}")
-    _set_related(initiative, version)
     return initiative
 
 
 @transaction.atomic
 def restore(history_id: int, by: Any = None) -> Initiative:
-    """Bring back a deleted initiative from its last history entry, under its old id, with the
-    partnerships that were deleted with it."""
+    """Bring back a deleted initiative from its history, under its old id, with its services,
+    funding sources and the partnerships that were deleted with it."""
     history = Initiative.history.model
     deletion = history.objects.get(history_id=history_id, history_type="-")
     if Initiative.objects.filter(pk=deletion.id).exists():
@@ -201,22 +223,25 @@ def restore(history_id: int, by: Any = None) -> Initiative:
     for name in _version_fields():
         setattr(initiative, name, getattr(deletion, name))
     initiative._location_basis = None
-    initiative.full_clean(validate_unique=False)
     if Initiative.objects.filter(slug=initiative.slug).exists():
         initiative.slug = ""  # taken meanwhile: a new one from the name
-    save_edit(initiative, None, by, reason="restored")
-    _set_related(initiative, deletion)
-    # The partnerships deleted with it: their last entries are deletions at the same moment.
-    partnership_history = Partnership.history.model
-    gone = partnership_history.objects.filter(initiative_id=deletion.id, history_type="-",
-                                              history_date__gte=deletion.history_date - datetime.timedelta(seconds=5),
-                                              history_date__lte=deletion.history_date + datetime.timedelta(seconds=5))
-    for entry in gone:
-        link = Partnership(pk=entry.id, initiative=initiative, partner_id=entry.partner_id, role_id=entry.role_id,
-                           start=entry.start, end=entry.end, note=entry.note)
-        attribute(link, by, "restored with its initiative")
-        link.save()
-    return initiative
+    initiative.full_clean()
+    authorise(by, None, initiative)
+    # The partnerships deleted with it: deletions in the same second.
+    moment = (deletion.history_date - datetime.timedelta(seconds=1), deletion.history_date
+              + datetime.timedelta(seconds=1))
+    gone = Partnership.history.model.objects.filter(initiative_id=deletion.id, history_type="-",
+                                                    history_date__range=moment)
+    with history_paused(initiative):
+        initiative.save()
+        # The deletion's own entry holds no services (they went first): the entry before it does.
+        last = history.objects.filter(id=deletion.id, history_id__lt=history_id).order_by("-history_id").first()
+        if last is not None:
+            _set_related(initiative, last)
+        _add_partnerships([Partnership(pk=entry.id, initiative=initiative, partner_id=entry.partner_id,
+                                       role_id=entry.role_id, start=entry.start, end=entry.end, note=entry.note)
+                           for entry in gone], by, "restored with its initiative")
+    return save_edit(initiative, None, by, reason="restored")
 
 
 @transaction.atomic
@@ -240,28 +265,26 @@ def merge(kept: Initiative, removed: Initiative, by: Any = None) -> Initiative:
     removed_id, removed_slug, removed_name = removed.pk, removed.slug, removed.name
     services = set(removed.services.values_list("pk", flat=True))
     funding = set(removed.funding_sources.values_list("pk", flat=True))
-    links = list(removed.partnerships.all())
+    present = {(link.partner_id, link.role_id, link.start) for link in kept.partnerships.all()}
+    links = [Partnership(initiative=kept, partner_id=link.partner_id, role_id=link.role_id, start=link.start,
+                         end=link.end, note=link.note)
+             for link in removed.partnerships.all() if (link.partner_id, link.role_id, link.start) not in present]
     aliases = list(SlugAlias.objects.filter(initiative=removed).values_list("slug", flat=True))
 
     DuplicateCandidate.objects.filter(first__in=[kept, removed], second__in=[kept, removed]).delete()
+    Merge.objects.filter(kept=removed).update(kept=kept)  # what was merged into it lives on in the kept one
     attribute(removed, by, f"merged into #{kept.pk} ({kept.slug})")
-    removed.delete()  # first: its slug and external id become free for the kept record's aliases
+    removed.delete()  # first: its slug and external id become free for the kept record
     Merge.objects.create(kept=kept, removed_id=removed_id, removed_name=removed_name, removed_slug=removed_slug,
                          merged_by=by)
     for slug in [*aliases, removed_slug]:
         SlugAlias.objects.update_or_create(slug=slug, defaults={"initiative": kept})
     kept.full_clean()
-    save_edit(kept, before, by, reason=f"merged with #{removed_id} ({removed_slug})")
-    kept.services.add(*services)
-    kept.funding_sources.add(*funding)
-    present = {(link.partner_id, link.role_id, link.start) for link in kept.partnerships.all()}
-    for link in links:
-        if (link.partner_id, link.role_id, link.start) not in present:
-            moved = Partnership(initiative=kept, partner_id=link.partner_id, role_id=link.role_id, start=link.start,
-                                end=link.end, note=link.note)
-            attribute(moved, by, f"moved from #{removed_id} by a merge")
-            moved.save()
-    return kept
+    with history_paused(kept):
+        kept.services.add(*services)
+        kept.funding_sources.add(*funding)
+        _add_partnerships(links, by, f"moved from #{removed_id} by a merge")
+    return save_edit(kept, before, by, reason=f"merged with #{removed_id} ({removed_slug})")
 
 
 @transaction.atomic

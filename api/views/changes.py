@@ -59,7 +59,7 @@ def action_of(row: Any, merges: dict[int, int | None]) -> str:
         return "merged" if row.id in merges else "deleted"
     if row.publication_state != PUBLISHED:
         return "unpublished"
-    if row.previous_state is None:
+    if row.previous_state is None or row.previous_type == "-":  # new, or restored after a deletion
         return "created"
     return "published" if row.previous_state != PUBLISHED else "updated"
 
@@ -84,7 +84,8 @@ class ChangesView(LastModifiedMixin, APIView):
         previous = history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id")).order_by("-history_id")
         rows = list(
             history.filter(history_id__gt=since)
-            .annotate(previous_state=Subquery(previous.values("publication_state")[:1]))
+            .annotate(previous_state=Subquery(previous.values("publication_state")[:1]),
+                      previous_type=Subquery(previous.values("history_type")[:1]))
             .filter(Q(publication_state=PUBLISHED) | Q(previous_state=PUBLISHED))
             .order_by("history_id")
             .only("history_id", "history_type", "history_date", "id", "slug", "publication_state")[:limit + 1]

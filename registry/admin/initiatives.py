@@ -177,6 +177,11 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Initiative]:
         return self.access(request).initiatives(super().get_queryset(request))
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Also asked for the history of a deleted record, which get_queryset cannot scope.
+        access = self.access(request)
+        return access.is_maintainer and (obj is None or access.covers_initiative(obj))
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         access = self.access(request)
         return access.can_change(obj) if obj is not None else access.can_write
@@ -329,6 +334,11 @@ class PartnershipAdmin(RoleAdmin, HistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Partnership]:
         return super().get_queryset(request).filter(self.access(request).region("initiative__"))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        access = self.access(request)
+        return access.is_maintainer and (obj is None or access.covers(obj.initiative.municipality_id,
+                                                                      obj.initiative.province_id))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         access = self.access(request)
