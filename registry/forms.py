@@ -168,7 +168,9 @@ class InitiativeForm(PublicForm):
         model_fields = forms.fields_for_model(
             Initiative, fields=[name for name in suggestions.PUBLIC_FIELDS if name not in ("kind", "services")],
             widgets={"short_description": forms.Textarea(attrs={"rows": 3}),
-                     "founded_year": forms.NumberInput(attrs={"inputmode": "numeric"})})
+                     "founded_year": forms.TextInput(attrs={"class": "short", "inputmode": "numeric"}),
+                     "house_number": forms.TextInput(attrs={"class": "short"}),
+                     "postcode": forms.TextInput(attrs={"class": "short", "autocomplete": "postal-code"})})
         model_fields["kind"] = forms.ModelChoiceField(
             Kind.objects.all(), to_field_name="code", label=Initiative._meta.get_field("kind").verbose_name,
             widget=forms.RadioSelect, empty_label=None)
@@ -183,7 +185,6 @@ class InitiativeForm(PublicForm):
         self.fields["postcode"].required = True
         self.fields["postcode"].help_text = _("Like 1234 AB. The initiative is shown at the centre of its "
                                               "postcode area.")
-        self.fields["postcode"].widget.attrs.update({"autocomplete": "postal-code", "size": 8})
         self.fields["founded_year"].help_text = _("The year the initiative started, if you know it.")
         self.fields["email"].widget.attrs["autocomplete"] = "off"
 

@@ -12,6 +12,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from registry import actions, duplicates, suggestions
@@ -76,7 +77,7 @@ class SuggestionAdmin(RoleAdmin):
         initiative = suggestion.initiative
         return TemplateResponse(request, self.change_form_template, {
             **self.admin_site.each_context(request), "opts": self.opts, "original": suggestion,
-            "title": str(suggestion), "suggestion": suggestion, "rows": suggestions.rows(suggestion),
+            "title": capfirst(str(suggestion)), "suggestion": suggestion, "rows": suggestions.rows(suggestion),
             "is_new": suggestion.kind == SuggestionKind.NEW, "problems": problems, "similar": similar,
             "can_decide": self.can_decide(request, suggestion),
             "public_url": (reverse("registry:initiative", args=[initiative.slug])
