@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -84,8 +85,12 @@ def _submit(request: HttpRequest, form: PublicForm, *, origin: str = SuggestionO
         return True
     if not form.is_valid():
         return False
-    actions.submit_suggestion(form.suggestion_kind, form.proposal, initiative=form.initiative, origin=origin,
-                              **form.contact())
+    try:
+        actions.submit_suggestion(form.suggestion_kind, form.proposal, initiative=form.initiative, origin=origin,
+                                  **form.contact())
+    except ValidationError as error:  # the record changed since the form was checked
+        form.add_model_errors(error)
+        return False
     count_submission(request)
     return True
 

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from registry import suggestions
@@ -34,8 +35,6 @@ class PublicForm(forms.Form):
     """The parts every public form shares: the honeypot, the time stamp, the message and the
     submitter's private contact details."""
 
-    required_css_class = "required"
-
     homepage = forms.CharField(required=False, label=_("Leave this field empty"),
                                widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
     started = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -46,7 +45,7 @@ class PublicForm(forms.Form):
     submitter_name = forms.CharField(label=_("Your name"), required=False, max_length=200,
                                      widget=forms.TextInput(attrs={"autocomplete": "name"}))
     submitter_email = forms.EmailField(
-        label=_("Your e-mail address"), required=False,
+        label=_("Your e-mail address"), required=False, max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("Your name and address are only for questions about this suggestion: they are never "
                     "published nor passed on."))
@@ -107,7 +106,7 @@ class PublicForm(forms.Form):
             record = suggestions.build(self.suggestion_kind, self.as_proposal(), self.initiative)
             suggestions.validate(record, self.suggestion_kind, skip=set(self._errors))
         except ValidationError as error:
-            self._add_model_errors(error)
+            self.add_model_errors(error)
             return
         if self.suggestion_kind == SuggestionKind.NEW:
             self.proposal = suggestions.write(record, suggestions.PUBLIC_FIELDS)
@@ -121,7 +120,7 @@ class PublicForm(forms.Form):
         else:
             self.proposal = self.as_proposal()
 
-    def _add_model_errors(self, error: ValidationError) -> None:
+    def add_model_errors(self, error: ValidationError) -> None:
         """The model's errors on the form's fields; the location's on the postcode it came from."""
         for name, messages in error.message_dict.items():
             if name == "location" and "postcode" in self.fields:
@@ -179,7 +178,7 @@ class InitiativeForm(PublicForm):
             label=Initiative._meta.get_field("services").verbose_name, widget=forms.CheckboxSelectMultiple,
             help_text=_("What the initiative offers; choose all that apply."))
         for name, field in model_fields.items():
-            field.label = str(field.label)[:1].upper() + str(field.label)[1:]
+            field.label = capfirst(field.label)
             self.fields[name] = field
         # The location follows from the postcode: a public form has no map.
         self.fields["postcode"].required = True
@@ -197,8 +196,9 @@ class StopForm(PublicForm):
 
     stopped_on = forms.DateField(label=_("Date the initiative stopped"),
                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                 help_text=_("For example 2025-06-30. An estimate is fine."))
-    stop_reason = forms.ChoiceField(label=_("Main reason"), choices=StopReason.choices, widget=forms.RadioSelect)
+                                 help_text=_("An estimate is fine."))
+    stop_reason = forms.ChoiceField(label=_("Main reason"), widget=forms.RadioSelect,
+                                    choices=[(code, capfirst(label)) for code, label in StopReason.choices])
 
     def __init__(self, *args: Any, initiative: Initiative, **kwargs: Any) -> None:
         self.initiative = initiative
