@@ -1,5 +1,6 @@
 """The public form "Meld een initiatief aan" and a verification link in a real browser, checked
-with axe-core: a mistake is reported in a summary that takes the focus and leads to the field."""
+with axe-core: a mistake is reported in a summary that takes the focus and leads to the field.
+(Elements are found by structure, not by the new strings, which locale/nl is still to translate.)"""
 
 from __future__ import annotations
 
@@ -12,37 +13,40 @@ from tests.browser.conftest import Site, axe_violations
 
 def test_adding_an_initiative_with_a_mistake_then_fixed(page: Any, site: Site, monkeypatch):
     monkeypatch.setattr(forms, "FILL_SECONDS", 0)  # the server runs in this process
-    page.goto(site("/aanmelden"))
-    assert page.locator("h1").inner_text() == "Add an initiative"
+    page.goto(site("/"))
+    page.locator(".site-header nav a[href='/aanmelden']").click()
+    page.wait_for_url(site("/aanmelden"))
     assert page.locator("#id_homepage").get_attribute("tabindex") == "-1"
+    assert page.locator("#error-summary").count() == 0
     assert axe_violations(page) == []
 
-    page.get_by_label("Naam").fill("Buurttuin De Vlinder")
-    page.get_by_label("Bewonersinitiatief").check()
+    page.locator("#id_name").fill("Buurttuin De Vlinder")
+    page.get_by_label("Bewonersinitiatief").check()  # the kind and service labels are the vocabularies'
     page.get_by_label("Gemeenschapstuin").check()
-    page.get_by_label("Postcode").fill("9999 SS")
-    page.get_by_label("Plaats").fill("Leiden")
-    page.get_by_label("Your e-mail address").fill("jan@example.org")
-    page.get_by_role("button", name="Send for review").click()
+    page.locator("#id_postcode").fill("9999 SS")
+    page.locator("#id_place").fill("Leiden")
+    page.locator("#id_submitter_email").fill("jan@example.org")
+    page.locator("form.public-form button[type=submit]").click()
     page.wait_for_load_state()
 
     summary = page.locator("#error-summary")
     assert page.evaluate("() => document.activeElement.id") == "error-summary"
     assert summary.locator("li").all_inner_texts() == [
         "Postcode: “9999 SS” is geen Nederlandse postcode: de letters SS worden nooit gebruikt."]
-    assert page.title().startswith("Error: ")
-    assert page.get_by_label("Naam").input_value() == "Buurttuin De Vlinder"  # nothing typed is lost
-    assert page.get_by_label("Postcode").get_attribute("aria-invalid") == "true"
+    assert page.locator("#id_name").input_value() == "Buurttuin De Vlinder"  # nothing typed is lost
+    assert page.locator("#id_kind_0").is_checked()
+    postcode = page.locator("#id_postcode")
+    assert postcode.get_attribute("aria-invalid") == "true"
+    assert "id_postcode_error" in postcode.get_attribute("aria-describedby").split()
     assert axe_violations(page) == []
 
     summary.locator("a").click()
     assert page.evaluate("() => document.activeElement.id") == "id_postcode"
     page.keyboard.press("Control+A")
     page.keyboard.type("2311 CS")
-    page.get_by_role("button", name="Send for review").click()
+    page.locator("form.public-form button[type=submit]").click()
     page.wait_for_url(site("/aanmelden/bedankt"))
 
-    assert page.locator("h1").inner_text() == "Thank you"
     assert axe_violations(page) == []
     suggestion = Suggestion.objects.get(proposed__name="Buurttuin De Vlinder")
     assert (suggestion.state, suggestion.proposed["postcode"], suggestion.submitter_email) == (
@@ -55,10 +59,10 @@ def test_adding_an_initiative_with_a_mistake_then_fixed(page: Any, site: Site, m
 def test_a_verification_link(page: Any, site: Site):
     page.goto(site(f"/controle/{verification.make_token(site.sample)}"))
 
-    assert page.locator("h1").inner_text() == "Is this still correct?"
     assert site.sample.name in page.locator(".lead").inner_text()
+    assert page.locator("button[name=confirm]").count() == 1
     assert axe_violations(page) == []
-    page.get_by_role("link", name="We have stopped").click()
+    page.locator("a.button[href$='/gestopt']").click()
     page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == "We have stopped"
+    assert page.locator("input[name=stopped_on][type=date]").count() == 1
     assert axe_violations(page) == []

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from html import unescape
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from registry import actions
 from registry.models import (
@@ -51,8 +52,10 @@ def new_in_leiden(db) -> Suggestion:
 
 
 def logged_in(user: Any) -> Client:
+    """A maintainer's client, in English: the new strings are English until locale/nl has them."""
     client = Client()
     client.force_login(user)
+    client.cookies["django_language"] = "en"
     return client
 
 
@@ -158,13 +161,14 @@ def test_the_review_page_shows_the_proposal_the_private_contact_and_possible_dup
     make("Buurttuin de Vlinders", LEIDEN)
     html = logged_in(editor()).get(f"/admin/registry/suggestion/{new_in_leiden.pk}/change/").content.decode()
 
-    rows = dict(re.findall(r'<th scope="row">([^<]+)</th>\s*<td class="proposed">([^<]*)</td>', html))
-    assert rows == {"Naam": "Buurttuin De Vlinder", "Soort": "Bewonersinitiatief",
-                    "Voorzieningen": "Ontmoetingsplek, Gemeenschapstuin",
-                    "Korte beschrijving": "Een tuin voor en door de buurt.", "Website": "https://vlinder.example",
-                    "Openbaar e-mailadres": "info@vlinder.example", "Openbaar telefoonnummer": "071 234 5678",
-                    "Straat": "Breestraat", "Huisnummer": "10", "Postcode": "2311 CS", "Plaats": "Leiden",
-                    "Opgericht in": "2021"}
+    rows = {label: unescape(value) for label, value in
+            re.findall(r'<th scope="row">([^<]+)</th>\s*<td class="proposed">([^<]*)</td>', html)}
+    assert rows == {"Name": "Buurttuin De Vlinder", "Kind": "Residents' initiative",
+                    "Services": "Meeting point, Community garden",
+                    "Short description": "Een tuin voor en door de buurt.", "Website": "https://vlinder.example",
+                    "Public e-mail address": "info@vlinder.example", "Public phone number": "071 234 5678",
+                    "Street": "Breestraat", "House number": "10", "Postcode": "2311 CS", "Place": "Leiden",
+                    "Founded in": "2021"}
     assert "Gezien in de wijkkrant." in html and "mailto:jan@example.org" in html
     assert re.search(r'<a href="/admin/registry/initiative/\d+/change/">Buurttuin de Vlinders</a>', html)
     assert 'value="approve"' in html and 'value="reject"' in html
@@ -184,8 +188,8 @@ def test_an_approved_correction_changes_only_what_it_proposed(leiden):
     html = logged_in(user).get(f"/admin/registry/suggestion/{suggestion.pk}/change/").content.decode()
     changed = re.findall(r'<tr class="changed">\s*<th scope="row">([^<]+)</th>\s*<td>([^<]*)</td>\s*'
                          r'<td class="proposed">([^<]*)</td>', html)
-    assert changed == [("Voorzieningen", "Ontmoetingsplek, Wijkrestaurant", "Ontmoetingsplek"),
-                       ("Openbaar telefoonnummer", "071 123 4567", "071 999 8888")]
+    assert changed == [("Services", "Meeting point, Community restaurant", "Meeting point"),
+                       ("Public phone number", "071 123 4567", "071 999 8888")]
 
     actions.approve_suggestion(suggestion, by=user)
 
@@ -223,10 +227,11 @@ def test_a_proposal_that_no_longer_validates_is_refused_and_nothing_changes(leid
     actions.stop(leiden, on=datetime.date(2021, 5, 1), reason="menskracht")
     versions = leiden.history.count()
 
-    with pytest.raises(ValidationError) as refused:
-        actions.approve_suggestion(suggestion, by=editor())
+    with translation.override("nl"):  # the model's message, in the default language
+        with pytest.raises(ValidationError) as refused:
+            actions.approve_suggestion(suggestion, by=editor())
+        assert refused.value.message_dict == {"stopped_on": ["De stopdatum ligt vóór het oprichtingsjaar."]}
 
-    assert refused.value.message_dict == {"stopped_on": ["De stopdatum ligt vóór het oprichtingsjaar."]}
     record = Initiative.objects.get(pk=leiden.pk)
     assert (record.name, record.founded_year) == ("Buurtkamer De Linde", 2015)
     assert sorted(record.services.values_list("code", flat=True)) == ["ontmoetingsplek", "wijkrestaurant"]
@@ -242,8 +247,8 @@ def test_the_review_page_warns_when_approving_would_fail(leiden):
     html = client.get(f"/admin/registry/suggestion/{suggestion.pk}/change/").content.decode()
     response = review(client, suggestion, "approve")
 
-    assert "Approving would fail now" in html and "De stopdatum ligt vóór het oprichtingsjaar." in html
-    assert messages_of(response) == ["Not done: De stopdatum ligt vóór het oprichtingsjaar."]
+    assert "Approving would fail now" in html and "The stop date lies before the founding year." in html
+    assert messages_of(response) == ["Not done: The stop date lies before the founding year."]
 
 
 def test_an_approved_stop_report_stops_the_record(leiden):
