@@ -300,3 +300,95 @@ def mark_distinct(candidate: DuplicateCandidate, by: Any = None) -> None:
     candidate.decided_by = by
     candidate.decided_at = timezone.now()
     candidate.save(update_fields=["decision", "decided_by", "decided_at"])
+
+
+# =============================================================================================
+# Suggestions: submitted by the public or through a verification link, decided by an editor.
+# What a proposal holds and the record it makes are in registry.suggestions.
+# (This section's imports are here rather than at the top so that it merges as one block.)
+# =============================================================================================
+
+from registry import suggestions  # noqa: E402
+from registry.models import Suggestion, SuggestionKind, SuggestionState  # noqa: E402
+
+
+@transaction.atomic
+def submit_suggestion(kind: str, proposed: dict[str, Any], *, initiative: Initiative | None = None,
+                      origin: str = "formulier", message: str = "", submitter_name: str = "",
+                      submitter_email: str = "") -> Suggestion:
+    """Store a proposal in the moderation queue (it changes no record) and, once committed, tell
+    the editors of its region. The proposal is validated as the public form validates it; its
+    region is that of the proposed location (a new initiative) or of the record (otherwise)."""
+    if (kind == SuggestionKind.NEW) != (initiative is None):
+        raise ValueError("A new initiative has no record yet; a correction or stop report has one.")
+    record = suggestions.build(kind, proposed, initiative)
+    suggestions.validate(record, kind)
+    area = record if initiative is None else Initiative.objects.get(pk=initiative.pk)
+    suggestion = Suggestion(kind=kind, origin=origin, initiative=initiative, proposed=proposed, message=message,
+                            submitter_name=submitter_name, submitter_email=submitter_email,
+                            municipality_id=area.municipality_id, province_id=area.province_id)
+    suggestion.full_clean()
+    suggestion.save()
+    pk = suggestion.pk
+    transaction.on_commit(lambda: suggestions.notify_editors(pk))
+    return suggestion
+
+
+def _pending_for_decision(suggestion: Suggestion, by: Any) -> Suggestion:
+    """The suggestion, locked, if it still waits and `by` may decide on it: an administrator, or an
+    editor whose region holds it (and, for a correction or stop report, the record as stored)."""
+    locked = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if locked.state != SuggestionState.PENDING:
+        raise ValidationError(_("This suggestion was already decided (%(state)s).")
+                              % {"state": locked.get_state_display()})
+    if by is not None:
+        access = access_for(by)
+        access.require_write()
+        if not access.covers(locked.municipality_id, locked.province_id):
+            raise NotAllowed(_("This suggestion lies outside your region (%(region)s).")
+                             % {"region": access.describe_region()})
+        if locked.kind != SuggestionKind.NEW and locked.initiative is not None:
+            access.require_change(locked.initiative)
+    return locked
+
+
+def _decide(suggestion: Suggestion, state: str, by: Any, note: str) -> None:
+    suggestion.state = state
+    suggestion.decided_by = by
+    suggestion.decided_at = timezone.now()
+    suggestion.decision_note = note
+    suggestion.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "initiative"])
+
+
+@transaction.atomic
+def approve_suggestion(suggestion: Suggestion, by: Any, note: str = "") -> Initiative:
+    """Apply a suggestion through the actions above: a new initiative is created, published, and
+    linked on the suggestion; a correction is saved as an edit of the changed fields; a stop report
+    stops the record. The record as it is now must be valid with the proposal applied, or the
+    model's ValidationError is raised and nothing changes. Returns the record."""
+    suggestion = _pending_for_decision(suggestion, by)
+    kind, proposed = suggestion.kind, suggestion.proposed
+    if kind == SuggestionKind.STOPPED:
+        record = Initiative.objects.get(pk=suggestion.initiative_id)
+        if record.status == Status.STOPPED:
+            raise ValidationError(_("This initiative is already recorded as stopped."))
+        values = suggestions.read(proposed)
+        stop(record, on=values["stopped_on"], reason=values["stop_reason"], by=by)
+    else:
+        before = None if kind == SuggestionKind.NEW else Initiative.objects.get(pk=suggestion.initiative_id)
+        record = suggestions.build(kind, proposed, before)
+        record.full_clean()
+        save_edit(record, before, by, reason=(f"created from suggestion #{suggestion.pk}" if before is None
+                                              else f"corrected by suggestion #{suggestion.pk}"))
+        if before is None or "services" in proposed:
+            record.services.set(suggestions.services_of(record))
+        suggestion.initiative = record
+    _decide(suggestion, SuggestionState.APPROVED, by, note)
+    return record
+
+
+@transaction.atomic
+def reject_suggestion(suggestion: Suggestion, by: Any, note: str = "") -> None:
+    """Keep the suggestion, rejected, with the editor's note; no record changes."""
+    suggestion = _pending_for_decision(suggestion, by)
+    _decide(suggestion, SuggestionState.REJECTED, by, note)

@@ -22,7 +22,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from geo.models import Province
 from geo.widgets import PointMapWidget
-from registry import actions
+from registry import actions, verification
 from registry.admin.base import RoleAdmin
 from registry.models import (
     DuplicateCandidate,
@@ -154,7 +154,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
     readonly_fields = ["municipality", "province", "location_precision", "created_at", "updated_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PartnershipInline, SlugAliasInline]
-    actions = ["publish", "archive"]
+    actions = ["publish", "archive", "send_verification_email", "download_verification_links"]
     date_hierarchy = "updated_at"
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "services", "short_description", "description"]}),
@@ -309,6 +309,34 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
             **self.admin_site.each_context(request), "opts": self.opts, "title": _("Records to verify"),
             "provinces": provinces, "total": sum(counts.values()), "cutoff": stale_cutoff(),
         })
+
+    # -- verification links (registry/verification.py) -------------------------------------------
+
+    def changeable(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> list[Initiative]:
+        access = self.access(request)
+        return [initiative for initiative in queryset.select_related("municipality", "province")
+                if access.can_change(initiative)]
+
+    @admin.action(description=_("Send verification e-mail"), permissions=["change"])
+    def send_verification_email(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> None:
+        """Each selected initiative gets its link at the organisation's public e-mail address."""
+        result = verification.send_links(self.changeable(request, queryset))
+        self.message_user(request, _("Verification e-mail sent to %(count)d initiatives.")
+                          % {"count": len(result.sent)})
+        if result.without_email:
+            self.message_user(request, _("Not sent, because the record has no public e-mail address: %(list)s")
+                              % {"list": ", ".join(i.name for i in result.without_email)}, level=messages.WARNING)
+        if result.failed:
+            self.message_user(request, _("Not sent, because sending failed (see the log): %(list)s")
+                              % {"list": ", ".join(i.name for i in result.failed)}, level=messages.ERROR)
+
+    @admin.action(description=_("Download verification links (CSV)"), permissions=["change"])
+    def download_verification_links(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> HttpResponse:
+        """A new link for each selected initiative, to send some other way (mail merge, a letter)."""
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="verification-links.csv"'
+        verification.write_csv(self.changeable(request, queryset), response)
+        return response
 
 
 @admin.register(Partner)
