@@ -11,9 +11,9 @@ and the rules: docs/import.md.
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,12 +25,12 @@ from registry.roles import NotAllowed
 
 
 class ProgressBar:
-    """`[#####.....] 52% 5,200/10,000 rows` on one line of stderr, redrawn in place."""
+    """`[#####.....] 52% 5,200/10,000 rows` on one line (of stderr), redrawn in place."""
 
     WIDTH = 30
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+    def __init__(self, write: Callable[[str], None], flush: Callable[[], None] = lambda: None) -> None:
+        self.write, self.flush = write, flush
         self.shown = ""
 
     def __call__(self, phase: str, done: int, total: int) -> None:
@@ -38,14 +38,14 @@ class ProgressBar:
         line = (f"{phase:<9} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {100 * done // max(total, 1):3d}% "
                 f"{done:,}/{total:,} rows")
         if line != self.shown:
-            self.stream.write("\r" + line)
-            self.stream.flush()
+            self.write("\r" + line)
+            self.flush()
             self.shown = line
 
     def finish(self) -> None:
         if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
+            self.write("\n")
+            self.flush()
 
 
 class Command(BaseCommand):
@@ -95,8 +95,8 @@ class Command(BaseCommand):
             format=options["format"], encoding=options["encoding"], mapping=mapping,
             publication_state=PublicationState.PUBLISHED if options["publish"] else PublicationState.DRAFT)
         progress = None
-        if options["progress"] or sys.stderr.isatty():
-            progress = ProgressBar(sys.stderr)
+        if options["progress"] or self.stderr.isatty():
+            progress = ProgressBar(lambda text: self.stderr.write(text, ending=""), self.stderr.flush)
         try:
             run = importing.commit if options["commit"] else importing.check
             report = run(content, import_options, by=user, progress=progress)
