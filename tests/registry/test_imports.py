@@ -536,28 +536,35 @@ def test_one_bad_row_among_good_ones_stops_the_commit_and_nothing_is_written(adm
     assert register_state() == before
 
 
-def test_a_failure_while_saving_undoes_the_whole_import(admin_user, monkeypatch):
-    from registry import actions
+def test_a_failure_while_writing_undoes_the_whole_import(admin_user, monkeypatch):
+    # The register changed between the check and the writing: a record with one of the external ids appeared.
+    from registry.importing import lookups
 
-    saved = []
-    original = actions.save_edit
-
-    def failing_save(initiative, before, by=None, *, reason=None):
-        if len(saved) == 2:
-            raise actions.NotAllowed("the register changed meanwhile")
-        saved.append(initiative.name)
-        return original(initiative, before, by, reason=reason)
-
-    monkeypatch.setattr(actions, "save_edit", failing_save)
+    importing.commit(csv_bytes(GOOD_ROWS[2:]), options(), by=admin_user)
+    monkeypatch.setattr(lookups.RecordIndex, "load", classmethod(lambda cls, source: cls()))
     before = register_state()
 
     report = importing.commit(csv_bytes(GOOD_ROWS), options(), by=admin_user)
 
-    assert report.committed is False and len(saved) == 2
-    assert report.file_errors == ["Nothing was written: saving line 4 failed."]
-    assert errors(report) == [(4, "", "the register changed meanwhile")]
+    assert report.committed is False
+    assert len(report.file_errors) == 1 and report.file_errors[0].startswith("Nothing was written: saving failed (")
+    assert "initiative_external_id_per_source" in report.file_errors[0]
     assert [row.record_id for row in report.rows] == [None, None, None]
     assert register_state() == before
+
+
+def test_possible_duplicates_are_recorded_when_committing(admin_user, leiden):
+    from registry.models import DuplicateCandidate
+
+    header = ["naam", "soort", "postcode", "breedtegraad", "lengtegraad"]
+    rows = [["Buurtkamer Linde", "bewonersinitiatief", "2311 CT", "52.1605", "4.4975"],
+            ["Buurtkamer de Linden", "bewonersinitiatief", "2311 CV", "52.1603", "4.4972"]]
+
+    importing.commit(csv_bytes(rows, header=header), options(), by=admin_user)
+
+    first, second = Initiative.objects.exclude(pk=leiden.pk).order_by("pk")
+    assert set(DuplicateCandidate.objects.values_list("first_id", "second_id", "decision")) == {
+        (leiden.pk, first.pk, "open"), (leiden.pk, second.pk, "open"), (first.pk, second.pk, "open")}
 
 
 # -- roles and regions ------------------------------------------------------------------------------------
