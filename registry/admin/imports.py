@@ -95,7 +95,7 @@ class ImportRunAdmin(RoleAdmin):
     @admin.display(description=_("outcome"))
     def outcome(self, run: ImportRun) -> str:
         if run.file_errors not in (None, "[]"):
-            return gettext("the file cannot be imported")
+            return gettext("not imported: see the report")
         counts = {"created": int(run.created or 0), "updated": int(run.updated or 0),
                   "unchanged": int(run.unchanged or 0), "errors": int(run.errors or 0)}
         if run.committed_at:

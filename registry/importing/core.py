@@ -414,7 +414,7 @@ class _Import:
             except ValidationError as error:
                 errors = error.message_dict
         for attribute, messages in errors.items():
-            if attribute in draft.failed or (attribute == "kind" and "kind" in draft.failed):
+            if attribute in draft.failed:
                 continue  # the cell's own error says it already
             for message in messages:
                 result.error(self._column(attribute, draft), message)
@@ -527,7 +527,7 @@ class _Import:
         for plan in created:
             plan.instance.slug = first_free_slug(slug_base(plan.instance.name, "initiatief"), taken)
             taken.add(plan.instance.slug)
-        Initiative.objects.bulk_create([plan.instance for plan in created], batch_size=BATCH)
+        Initiative.objects.bulk_create([plan.instance for plan in created], batch_size=1000)
         fields = sorted({name for plan in updated for name in plan.fields} | {"updated_at"})
         for plan in updated:
             plan.instance.updated_at = now
@@ -535,13 +535,9 @@ class _Import:
         _store_links(plans)
         self.progress("saving", len(plans) // 2, len(plans))
         for plan in plans:
-            plan.instance._change_reason = plan.reason  # type: ignore[attr-defined]
             plan.result.record_id, plan.result.slug = plan.instance.pk, plan.instance.slug
-        history = Initiative.history
-        entries = [*history.bulk_history_create([p.instance for p in created], batch_size=BATCH, default_user=self.by,
-                                                default_date=now),
-                   *history.bulk_history_create([p.instance for p in updated], batch_size=BATCH, update=True,
-                                                default_user=self.by, default_date=now)]
+        entries = (_write_history([p.instance.pk for p in created], [p.reason for p in created], "+", self.by, now)
+                   + _write_history([p.instance.pk for p in updated], [p.reason for p in updated], "~", self.by, now))
         _links_into_history(entries)
         _record_duplicates([plan.instance.pk for plan in created]
                            + [plan.instance.pk for plan in updated if {"name", "location"} & set(plan.fields)])
@@ -576,33 +572,67 @@ def _history_reason(source: str, change: str) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+LINK_TABLES = (("services", "service_id"), ("funding_sources", "fundingsource_id"))
+
+
 def _store_links(plans: list[_Plan]) -> None:
     """The services and funding sources that change, in bulk: the old links of a changed set go."""
-    for name, target in (("services", "service_id"), ("funding_sources", "fundingsource_id")):
-        through = getattr(Initiative, name).through
-        replaced = [plan.instance.pk for plan in plans if plan.before is not None and name in plan.links]
-        for start in range(0, len(replaced), BATCH):
-            through.objects.filter(initiative_id__in=replaced[start:start + BATCH]).delete()
-        through.objects.bulk_create(
-            [through(initiative_id=plan.instance.pk, **{target: term}) for plan in plans
-             for term in plan.links.get(name, [])], batch_size=BATCH)
+    with connection.cursor() as cursor:
+        for name, target in LINK_TABLES:
+            table = getattr(Initiative, name).through._meta.db_table
+            replaced = [plan.instance.pk for plan in plans if plan.before is not None and name in plan.links]
+            if replaced:
+                cursor.execute(f"DELETE FROM {table} WHERE initiative_id = ANY(%s)", [replaced])
+            pairs = [(plan.instance.pk, term) for plan in plans for term in plan.links.get(name, [])]
+            if pairs:
+                cursor.execute(f"INSERT INTO {table} (initiative_id, {target}) "
+                               f"SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+                               [[pk for pk, _term in pairs], [term for _pk, term in pairs]])
 
 
-def _links_into_history(entries: list[Any]) -> None:
-    """Each new history entry holds the record's links as they now are, as simple-history copies
-    them at a save (its bulk_history_create leaves them out)."""
-    entry_of = {entry.id: entry.history_id for entry in entries}
-    ids = list(entry_of)
+def _write_history(ids: list[int], reasons: list[str], kind: str, by: Any, when: Any) -> list[tuple[int, int]]:
+    """A history entry for each record as it now is, by `by`, each with its reason: copied from the
+    rows in SQL, as registry.models.write_history does for set-based updates (building the entries
+    as objects took longer than all the rest of a commit). Returns (record id, entry id) pairs."""
+    if not ids:
+        return []
     history = Initiative.history.model
-    for name, target in (("services", "service_id"), ("funding_sources", "fundingsource_id")):
-        through = getattr(Initiative, name).through
-        copies = getattr(history, name).model
-        for start in range(0, len(ids), BATCH):
-            rows = through.objects.filter(initiative_id__in=ids[start:start + BATCH]).values_list(
-                "pk", "initiative_id", target)
-            copies.objects.bulk_create([copies(history_id=entry_of[initiative], id=pk, initiative_id=initiative,
-                                               **{target: term}) for pk, initiative, term in rows],
-                                       batch_size=BATCH)
+    columns = ", ".join(f'"{f.column}"' for f in Initiative._meta.concrete_fields if f.name != "search_vector")
+    selected = ", ".join(f'i."{f.column}"' for f in Initiative._meta.concrete_fields if f.name != "search_vector")
+    user = getattr(by, "pk", None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {history._meta.db_table}
+                   ({columns}, history_date, history_change_reason, history_type, history_user_id)
+            SELECT {selected}, %s, r.reason, %s, %s
+              FROM {Initiative._meta.db_table} AS i
+              JOIN unnest(%s::bigint[], %s::text[]) AS r(id, reason) ON r.id = i.id
+            RETURNING id, history_id
+            """,
+            [when, kind, user, ids, reasons],
+        )
+        return cursor.fetchall()
+
+
+def _links_into_history(entries: list[tuple[int, int]]) -> None:
+    """Each new history entry holds the record's links as they now are, as simple-history copies
+    them at a save (into one table per link, keeping the link's own id)."""
+    if not entries:
+        return
+    history = Initiative.history.model
+    with connection.cursor() as cursor:
+        for name, target in LINK_TABLES:
+            links = getattr(Initiative, name).through._meta.db_table
+            copies = getattr(history, name).model._meta.db_table
+            cursor.execute(
+                f"""
+                INSERT INTO {copies} (history_id, id, initiative_id, {target})
+                SELECT e.history_id, l.id, l.initiative_id, l.{target}
+                  FROM {links} AS l
+                  JOIN unnest(%s::bigint[], %s::bigint[]) AS e(id, history_id) ON e.id = l.initiative_id
+                """,
+                [[record for record, _entry in entries], [entry for _record, entry in entries]])
 
 
 def _record_duplicates(ids: list[int]) -> None:

@@ -82,8 +82,10 @@ class Report:
 
     def summary(self) -> str:
         """One line: what happened, or would happen, to how many rows."""
-        if self.file_errors and not self.rows:
-            return _("The file cannot be imported: %(errors)s") % {"errors": " ".join(self.file_errors)}
+        if self.file_errors:
+            if not self.rows:
+                return _("The file cannot be imported: %(errors)s") % {"errors": " ".join(self.file_errors)}
+            return " ".join(self.file_errors)
         counts = {**self.counts, "rows": len(self.rows)}
         if self.committed:
             return _("Imported %(rows)d rows: %(created)d created, %(updated)d updated, "

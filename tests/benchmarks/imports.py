@@ -17,7 +17,9 @@ c. commit() of N new rows (all created; removed again, untimed, before the next 
 d. commit() of the same file again: every row unchanged, nothing written;
 e. commit() of the file with every row changed (phone and volunteers): all updated;
 f. the baseline for c: a plain bulk insert of the same records (no validation, no history, no
-   duplicate search), areas by InitiativeQuerySet.assign_areas.
+   duplicate search), areas by InitiativeQuerySet.assign_areas;
+g. for comparison, the design the import does not use: the first 1,000 new records saved one at
+   a time through actions.save_edit, as the admin and the API save (writing only; rolled back).
 
 Its database is ``<name>_bench`` as for the other benchmarks; with REGISTRY_DB_NAME set (and no
 DATABASE_URL) it is ``<REGISTRY_DB_NAME>_bench``, so that parallel work trees do not share one.
@@ -54,6 +56,7 @@ REPORT_FILE = BENCH_DIR / "import-report.md"
 DEFAULT_ROWS = 10_000
 DEFAULT_REGISTER = 10_000
 DEFAULT_REPEAT = 3
+ONE_BY_ONE_ROWS = 1000
 ROW_SEED = 7  # not the register's seed: other initiatives than those already in it
 SOURCE = "Benchmark-import"
 HEADER = ["extern_id", "naam", "soort", "voorzieningen", "korte_omschrijving", "rechtsvorm", "kvk", "opgericht",
@@ -150,6 +153,7 @@ class Measurement:
     series: Series
     statements: int = 0  # of the last run
     note: str = ""
+    rows: int = 0  # when not all N
 
 
 def remove_imported() -> int:
@@ -196,6 +200,28 @@ def bulk_insert(rows: list[list[str]]) -> int:
     return len(created)
 
 
+def one_by_one(rows: list[list[str]], user: Any) -> float:
+    """Seconds to save these rows as new records one at a time through actions.save_edit (and their
+    links through the related managers), as the admin and the API save a record; rolled back."""
+    from django.db import transaction
+
+    from registry import actions, importing
+    from registry.importing.core import _Import
+
+    options = importing.ImportOptions(source=SOURCE, file_name="benchmark.csv")
+    with transaction.atomic():
+        report, plans = _Import(to_csv(rows), options, user, None).run()
+        check(not report.has_errors and len(plans) == len(rows), "the rows for saving one by one")
+        started = time.perf_counter()
+        for plan in plans:
+            actions.save_edit(plan.instance, None, by=user, reason=plan.reason)
+            for name, ids in plan.links.items():
+                getattr(plan.instance, name).set(ids)
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds
+
+
 def measure(rows: list[list[str]], repeat: int, user: Any) -> dict[str, Measurement]:
     from django.db import transaction
 
@@ -212,6 +238,9 @@ def measure(rows: list[list[str]], repeat: int, user: Any) -> dict[str, Measurem
         ("update", "e. commit() with every row changed: all updated"),
         ("bulk", "f. baseline: bulk_create + assign_areas, no validation"),
     ]}
+    sample = rows[:ONE_BY_ONE_ROWS]
+    m["one_by_one"] = Measurement(Series(f"g. for comparison: {len(sample):,} new records saved one by one through "
+                                         "actions.save_edit, writing only"), rows=len(sample))
     remove_imported()
     execute("VACUUM ANALYZE registry_initiative")
     for run in range(1, repeat + 1):
@@ -249,8 +278,10 @@ def measure(rows: list[list[str]], repeat: int, user: Any) -> dict[str, Measurem
             inserted = m["bulk"].series.time(lambda: bulk_insert(rows))
         check(inserted == count, "the bulk insert")
         remove_imported()
+        m["one_by_one"].series.seconds.append(one_by_one(sample, user))
         execute("VACUUM ANALYZE registry_initiative")
-        print(f"run {run}/{repeat}: " + ", ".join(f"{key} {m[key].series.seconds[-1]:.1f} s" for key in m))
+        print(f"run {run}/{repeat}: " + ", ".join(f"{key} {m[key].series.seconds[-1]:.1f} s" for key in m
+                                                  if m[key].series.seconds))
     return m
 
 
@@ -262,11 +293,11 @@ def report(database: str, count: int, register: int, repeat: int, seeding: float
     version = execute("SELECT version()")[0][0]
 
     def row(key: str) -> str:
-        series, statements = m[key].series, m[key].statements
-        per_row = f"{series.median / count * 1000:.2f}"
-        queries = f"{statements / count:.1f}" if statements else "—"
+        series, statements, rows = m[key].series, m[key].statements, m[key].rows or count
+        per_row = f"{series.median / rows * 1000:.2f}"
+        queries = f"{statements / rows:.3f}" if statements else "—"
         return (f"| {series.label} | {series.median:.2f} | {min(series.seconds):.2f} | {max(series.seconds):.2f} "
-                f"| {per_row} | {count / series.median:,.0f} | {queries} |")
+                f"| {per_row} | {rows / series.median:,.0f} | {queries} |")
 
     seeded = f"seeded in {seeding:.0f} s" if seeding is not None else "reused"
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
@@ -285,14 +316,18 @@ def report(database: str, count: int, register: int, repeat: int, seeding: float
         *(row(key) for key in m),
         "",
         f"- c/f (commit / plain bulk insert): **{m['commit'].series.median / m['bulk'].series.median:.1f}×**",
+        f"- g/c per row (one by one through save_edit / the import's bulk writing, checking included): "
+        f"**{(m['one_by_one'].series.median / m['one_by_one'].rows) / (m['commit'].series.median / count):.1f}×**",
         f"- b/a (dry run / reading the file): **{m['check'].series.median / m['read'].series.median:.1f}×**",
         f"- {m['check'].note}.",
         "",
         "b, d and e read the vocabularies, the postcode table, the existing records and the municipality of every "
         "point once for the whole file (one statement each); each row is then validated by the model "
-        "(full_clean) in Python. c and e save each created or updated record through actions.save_edit (its "
-        "history entry with user and reason, the duplicate search); the links of new records are inserted in bulk. "
-        "Between runs the imported records are removed (untimed) and the table vacuumed.",
+        "(full_clean) in Python. c and e check the same way, then write in bulk what actions.save_edit writes for "
+        "one record: the records (bulk_create / bulk_update), their links, one history entry each with user, "
+        "reason and links (copied in SQL), and the possible duplicates (one statement). g shows why: the same "
+        "records saved one at a time through save_edit (rolled back afterwards). Between runs the imported records "
+        "are removed (untimed) and the table vacuumed.",
         "",
     ]
     return "\n".join(lines)

@@ -361,6 +361,16 @@ def test_a_windows_1252_file_is_read_as_such_and_says_so(admin_user):
     assert register_state() == before
 
 
+def test_a_utf16_file_from_excel_unicode_text_is_read(admin_user):
+    content = csv_bytes(GOOD_ROWS, delimiter="\t").decode("utf-8").encode("utf-16")
+
+    report = importing.check(content, options(file_name="lijst.txt"), by=admin_user)
+
+    assert report.notices == ["Read as UTF-16 (the file starts with its byte order mark).",
+                              "Columns separated by tabs."]
+    assert [row.name for row in report.rows][1] == "Dorpscoöperatie Oosterend"
+
+
 def test_a_utf8_file_with_byte_order_mark_is_read_without_notice(admin_user):
     report = importing.check(b"\xef\xbb\xbf" + csv_bytes(GOOD_ROWS), options(), by=admin_user)
 
