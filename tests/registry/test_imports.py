@@ -647,3 +647,52 @@ def test_a_dry_run_of_100000_rows_reports_the_few_bad_ones_and_writes_nothing(ad
     assert report.counts == {"created": 99_996, "updated": 0, "unchanged": 0, "error": 4}
     assert register_state() == before
     print(f"dry run of 100,000 rows: {seconds:.1f} s")
+
+
+def test_an_editor_cannot_move_a_record_out_of_the_region_by_import(db):
+    zuid_holland_editor = editor("PV28")
+    importing.commit(csv_bytes(GOOD_ROWS[:1]), options(), by=zuid_holland_editor)
+    rows = [list(GOOD_ROWS[0])]
+    rows[0][6:8] = ["52.0907", "5.1214"]  # to Utrecht
+    before = register_state()
+
+    report = importing.commit(csv_bytes(rows), options(), by=zuid_holland_editor)
+
+    assert [(line, column) for line, column, _text in errors(report)] == [(2, "breedtegraad/lengtegraad")]
+    assert "Utrecht" in errors(report)[0][2]
+    assert register_state() == before
+
+
+# -- the model's help for bulk work ---------------------------------------------------------------------------
+
+
+def test_areas_given_by_the_caller_are_used_until_the_point_moves(make_initiative, django_assert_num_queries):
+    from geo.models import Municipality
+    from tests.conftest import LEIDEN, UTRECHT
+
+    initiative = make_initiative(location=LEIDEN.clone())
+    leiden = Municipality.objects.get(code="GM0546")
+    initiative.use_derived_areas(leiden.pk, leiden.province_id)
+    with django_assert_num_queries(0):
+        initiative.derive_areas()
+
+    initiative.location = UTRECHT.clone()
+    initiative.derive_areas()
+
+    assert initiative.municipality.code == "GM0344"
+
+
+def test_a_postcode_point_given_by_the_caller_is_kept_until_the_postcode_changes(make_initiative,
+                                                                                 django_assert_num_queries):
+    from django.contrib.gis.geos import Point
+
+    initiative = make_initiative(location=None, postcode="2311 CS")
+    initiative.use_postcode_location(Point(4.49, 52.16, srid=4326))
+    with django_assert_num_queries(0):
+        initiative.locate()
+    assert (initiative.location.coords, initiative.location_precision) == ((4.49, 52.16), "postcode")
+
+    initiative.postcode = "3511 AA"
+    initiative.locate()
+
+    assert initiative.location.equals(Postcode.objects.get(pc4="3511").location)
