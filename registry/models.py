@@ -530,6 +530,20 @@ class Initiative(models.Model):
         self.municipality, self.province = municipality, municipality.province
         self._areas_derived_for = bytes(self.location.wkb)
 
+    def use_postcode_location(self, location: Point) -> None:
+        """Take `location` (SRID 4326) as the centre of this record's postcode area, as locate() would,
+        when the caller looked it up itself (an import reads the postcode table once, not per row)."""
+        self.location = location
+        self.location_precision = LocationPrecision.POSTCODE
+        self._remember_location_basis()
+
+    def use_derived_areas(self, municipality_id: int, province_id: int) -> None:
+        """Take the areas of the current point from a caller that derived them by the same rule
+        (Municipality.objects.id_for_point, e.g. set-based for many points at once), so that
+        validation and saving do not look them up again; a point moved afterwards is derived anew."""
+        self.municipality_id, self.province_id = municipality_id, province_id
+        self._areas_derived_for = bytes(self.location.wkb)
+
     # -- saving -------------------------------------------------------------------------------
 
     def save(self, *args: Any, **kwargs: Any) -> None:
