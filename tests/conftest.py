@@ -85,20 +85,3 @@ def utrecht(db) -> Initiative:
     initiative.services.set(Service.objects.filter(code__in=["energie"]))
     return initiative
 
-
-@pytest.fixture
-def make_maintainer(db, django_user_model) -> Callable[..., Any]:
-    """A user with a role in the register, in the given provinces and municipalities (CBS codes)."""
-    from geo.models import Municipality, Province
-    from registry.models import Maintainer
-
-    def make_user(username: str, role: str, *, provinces: tuple[str, ...] = (),
-                  municipalities: tuple[str, ...] = ()) -> Any:
-        user = django_user_model.objects.create_user(username, password="wachtwoord-123",
-                                                     email=f"{username}@example.org")
-        maintainer = Maintainer.objects.create(user=user, role=role)
-        maintainer.provinces.set(Province.objects.filter(code__in=provinces))
-        maintainer.municipalities.set(Municipality.objects.current().filter(code__in=municipalities))
-        return django_user_model.objects.get(pk=user.pk)
-
-    return make_user

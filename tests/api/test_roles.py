@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from registry.models import Initiative, Partner, Partnership, PartnershipRole, PublicationState, Role
 from tests.api.test_writes import new_initiative
 from tests.conftest import UTRECHT, make
+from tests.maintainers import maintainer
 
 
 def client_of(user) -> APIClient:
@@ -18,8 +19,8 @@ def client_of(user) -> APIClient:
 
 
 @pytest.fixture
-def editor(make_maintainer):
-    return make_maintainer("zh", Role.EDITOR, provinces=("PV28",))
+def editor(db):
+    return maintainer("zh", Role.EDITOR, "PV28")
 
 
 @pytest.fixture
@@ -75,8 +76,8 @@ def test_an_editor_cannot_change_or_delete_outside_their_region(editor, utrecht)
     assert Initiative.objects.get(pk=utrecht.pk).name == "Energiecoöperatie Utrecht"
 
 
-def test_a_reviewer_and_staff_without_a_role_cannot_write(make_maintainer, django_user_model, leiden):
-    reviewer = make_maintainer("lezer", Role.REVIEWER)
+def test_a_reviewer_and_staff_without_a_role_cannot_write(django_user_model, leiden):
+    reviewer = maintainer("lezer", Role.REVIEWER)
     staff = django_user_model.objects.create_user("medewerker", password="x", is_staff=True)
     for user in (reviewer, staff):
         client = client_of(user)

@@ -10,8 +10,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from geo.models import Province
-from registry.models import DuplicateCandidate, Initiative, Maintainer, Partnership, Role, SlugAlias
+from registry.models import DuplicateCandidate, Initiative, Partnership, Role, SlugAlias
+from tests.maintainers import maintainer
 
 HEADER = ["extern_id", "naam", "soort", "voorzieningen", "postcode", "plaats", "breedtegraad", "lengtegraad",
           "financiering", "telefoon"]
@@ -26,12 +26,10 @@ GOOD_ROWS = [
 
 def make_user(username: str, role: str | None = None, provinces: tuple[str, ...] = (), *,
               superuser: bool = False) -> Any:
-    user = get_user_model().objects.create_user(username, password="secret-pw-1", is_staff=True,
-                                                is_superuser=superuser)
     if role is not None:
-        maintainer = Maintainer.objects.create(user=user, role=role)
-        maintainer.provinces.add(*Province.objects.filter(code__in=provinces))
-    return user
+        return maintainer(username, role, *provinces)
+    return get_user_model().objects.create_user(username, password="secret-pw-1", is_staff=True,
+                                                is_superuser=superuser)
 
 
 def administrator() -> Any:

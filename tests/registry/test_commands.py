@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from registry.models import Initiative, Merge, Role
 from tests.conftest import LEIDEN, make
+from tests.maintainers import maintainer
 
 
 @pytest.fixture
@@ -22,8 +23,8 @@ def merge(*args: str) -> str:
     return out.getvalue().strip()
 
 
-def test_a_dry_run_changes_nothing_and_commit_merges(twin, leiden, make_maintainer):
-    make_maintainer("zh", Role.EDITOR, provinces=("PV28",))
+def test_a_dry_run_changes_nothing_and_commit_merges(twin, leiden):
+    maintainer("zh", Role.EDITOR, "PV28")
 
     assert merge("buurtkamer-de-linde", str(twin.pk), "--as", "zh") == (
         f"Would merge “Buurtkamer de Linde” (#{twin.pk}, buurtkamer-de-linde-2) into “Buurtkamer De Linde” "
@@ -42,10 +43,10 @@ def test_a_dry_run_changes_nothing_and_commit_merges(twin, leiden, make_maintain
     ("medewerker", "“medewerker” has no role in the register (give them one in the admin, under Maintainers)."),
     ("niemand", "There is no active user “niemand”."),
 ])
-def test_users_whose_role_or_region_does_not_allow_it_are_refused(twin, leiden, make_maintainer, django_user_model,
+def test_users_whose_role_or_region_does_not_allow_it_are_refused(twin, leiden, django_user_model,
                                                                   who, message):
-    make_maintainer("utrecht", Role.EDITOR, provinces=("PV26",))
-    make_maintainer("lezer", Role.REVIEWER)
+    maintainer("utrecht", Role.EDITOR, "PV26")
+    maintainer("lezer", Role.REVIEWER)
     django_user_model.objects.create_user("medewerker", password="x", is_staff=True)
 
     with pytest.raises(CommandError) as refused:
@@ -55,8 +56,8 @@ def test_users_whose_role_or_region_does_not_allow_it_are_refused(twin, leiden, 
     assert Initiative.objects.count() == 2 and not Merge.objects.exists()
 
 
-def test_unknown_records_and_a_missing_user_are_clear_errors(leiden, make_maintainer):
-    make_maintainer("zh", Role.EDITOR, provinces=("PV28",))
+def test_unknown_records_and_a_missing_user_are_clear_errors(leiden):
+    maintainer("zh", Role.EDITOR, "PV28")
     with pytest.raises(CommandError) as unknown:
         merge(str(leiden.pk), "bestaat-niet", "--as", "zh")
     assert str(unknown.value) == "There is no initiative with id or slug “bestaat-niet”."

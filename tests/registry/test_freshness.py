@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from registry.models import Initiative, Role, Status, stale_cutoff
 from tests.conftest import UTRECHT, make
+from tests.maintainers import maintainer
 
 
 @pytest.mark.parametrize(("today", "cutoff"), [
@@ -59,9 +60,9 @@ def test_the_api_marks_stale_records_and_filters_on_it(client, register):
     assert bad["invalidParams"][0]["name"] == "stale"
 
 
-def test_editors_see_the_records_to_verify_of_their_region(register, leiden, make_maintainer):
+def test_editors_see_the_records_to_verify_of_their_region(register, leiden):
     Initiative.objects.filter(pk=leiden.pk).update(last_verified_on=None)
-    editor = make_maintainer("zh", Role.EDITOR, provinces=("PV28",))
+    editor = maintainer("zh", Role.EDITOR, "PV28")
     client = Client()
     client.force_login(editor)
 
@@ -70,7 +71,7 @@ def test_editors_see_the_records_to_verify_of_their_region(register, leiden, mak
     listing = client.get("/admin/registry/initiative/?freshness=stale")
     assert [i.name for i in listing.context["cl"].queryset] == ["Buurtkamer De Linde"]
 
-    client.force_login(make_maintainer("landelijk", Role.ADMINISTRATOR))
+    client.force_login(maintainer("landelijk", Role.ADMINISTRATOR))
     overview = client.get("/admin/registry/initiative/stale/")
     assert [(p.code, stale, running) for p, stale, running in overview.context["provinces"]] == [
         ("PV26", 2, 3), ("PV28", 1, 1)]

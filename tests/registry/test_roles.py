@@ -18,6 +18,7 @@ from registry.models import (
     Role,
 )
 from tests.conftest import UTRECHT
+from tests.maintainers import maintainer
 from tests.registry.test_admin import add_form
 
 ZUID_HOLLAND, UTRECHT_PROVINCE, LEIDEN_MUNICIPALITY = "PV28", "PV26", "GM0546"
@@ -51,13 +52,13 @@ def change_form(initiative: Initiative, **overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def editor(make_maintainer):
-    return make_maintainer("zh", Role.EDITOR, provinces=(ZUID_HOLLAND,))
+def editor(db):
+    return maintainer("zh", Role.EDITOR, ZUID_HOLLAND)
 
 
 @pytest.fixture
-def reviewer(make_maintainer):
-    return make_maintainer("lezer", Role.REVIEWER)
+def reviewer(db):
+    return maintainer("lezer", Role.REVIEWER)
 
 
 def listed(client: Client) -> set[str]:
@@ -66,11 +67,11 @@ def listed(client: Client) -> set[str]:
     return {initiative.name for initiative in response.context["cl"].queryset}
 
 
-def test_an_editor_sees_only_the_initiatives_of_their_region(editor, leiden, utrecht, make_maintainer):
+def test_an_editor_sees_only_the_initiatives_of_their_region(editor, leiden, utrecht):
     assert listed(logged_in(editor)) == {"Buurtkamer De Linde"}
-    town_editor = make_maintainer("leiden", Role.EDITOR, municipalities=(LEIDEN_MUNICIPALITY,))
+    town_editor = maintainer("leiden", Role.EDITOR, municipalities=(LEIDEN_MUNICIPALITY,))
     assert listed(logged_in(town_editor)) == {"Buurtkamer De Linde"}
-    utrecht_editor = make_maintainer("utrecht", Role.EDITOR, provinces=(UTRECHT_PROVINCE,))
+    utrecht_editor = maintainer("utrecht", Role.EDITOR, UTRECHT_PROVINCE)
     assert listed(logged_in(utrecht_editor)) == {"Energiecoöperatie Utrecht"}
 
     response = logged_in(editor).get(f"/admin/registry/initiative/{utrecht.pk}/change/")
@@ -186,8 +187,8 @@ def test_an_editor_links_partners_only_to_initiatives_of_their_region(editor, le
         "Buurtkamer De Linde"]
 
 
-def test_accounts_and_roles_are_for_administrators(editor, reviewer, make_maintainer, django_user_model):
-    administrator = make_maintainer("landelijk", Role.ADMINISTRATOR)
+def test_accounts_and_roles_are_for_administrators(editor, reviewer, django_user_model):
+    administrator = maintainer("landelijk", Role.ADMINISTRATOR)
     for user in (editor, reviewer):
         assert logged_in(user).get("/admin/registry/maintainer/").status_code == 403
         assert logged_in(user).get("/admin/auth/user/").status_code == 403
@@ -209,7 +210,7 @@ def test_accounts_and_roles_are_for_administrators(editor, reviewer, make_mainta
     assert (newcomer.is_staff, newcomer.maintainer.role) == (True, Role.EDITOR)
 
 
-def test_the_duplicate_review_merges_only_within_the_region(editor, leiden, utrecht, make_maintainer):
+def test_the_duplicate_review_merges_only_within_the_region(editor, leiden, utrecht):
     from tests.conftest import LEIDEN, make
 
     twin = make("Buurtkamer de Linde", LEIDEN)
@@ -226,7 +227,7 @@ def test_the_duplicate_review_merges_only_within_the_region(editor, leiden, utre
     assert response["Location"] == f"/admin/registry/initiative/{leiden.pk}/change/"
     assert not Initiative.objects.filter(pk=twin.pk).exists()
 
-    utrecht_editor = make_maintainer("utrecht", Role.EDITOR, provinces=(UTRECHT_PROVINCE,))
+    utrecht_editor = maintainer("utrecht", Role.EDITOR, UTRECHT_PROVINCE)
     logged_in(utrecht_editor).post(f"/admin/registry/duplicatecandidate/{far.pk}/change/", {"decision": "distinct"})
     far.refresh_from_db()
     assert (far.decision, far.decided_by) == ("verschillend", utrecht_editor)

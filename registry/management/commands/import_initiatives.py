@@ -15,11 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from registry import importing
 from registry.importing import ERROR, ImportOptions, MappingError, Report, parse_mapping
+from registry.management.acting import acting_user, add_acting_argument
 from registry.models import PublicationState
 from registry.roles import NotAllowed
 
@@ -53,8 +53,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the list: .csv, .xlsx or .geojson")
-        parser.add_argument("--as", dest="username", required=True,
-                            help="the user the import is done as: author in the history; their role and region apply")
+        add_acting_argument(parser)
         parser.add_argument("--commit", action="store_true", help="save the records (all or nothing)")
         parser.add_argument("--source", help="where the list comes from, stored on every record (default: the file "
                                              "name); with the external id it recognises the records again")
@@ -72,7 +71,7 @@ class Command(BaseCommand):
                             help="show a progress bar on stderr even when it is not a terminal")
 
     def handle(self, *args: Any, **options: Any) -> str:
-        user = self.user(options["username"])
+        user = acting_user(options["acting_username"], writes=True)
         path = Path(options["file"])
         report_path = Path(options["report"]) if options["report"] else None
         if report_path is not None and report_path.suffix.lower() not in (".csv", ".json"):
@@ -114,16 +113,6 @@ class Command(BaseCommand):
         if not options["commit"]:
             self.stdout.write("Dry run: nothing was written. Run again with --commit to save.")
         return report.summary()
-
-    def user(self, username: str) -> Any:
-        users = get_user_model()
-        try:
-            user = users.objects.get(**{users.USERNAME_FIELD: username})
-        except users.DoesNotExist:
-            raise CommandError(f"--as {username}: no user with that name.") from None
-        if not user.is_active:
-            raise CommandError(f"--as {username}: this user is not active.")
-        return user
 
     def write_report(self, report: Report, path: Path) -> None:
         text = report.to_json() if path.suffix.lower() == ".json" else report.to_csv()

@@ -1,9 +1,9 @@
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from registry import verification
+from registry.management.acting import acting_user, add_acting_argument
 from registry.models import PublicationState
 from registry.roles import access_for
 
@@ -14,8 +14,7 @@ class Command(BaseCommand):
             "organisation's public address. Administrators and regional editors only.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--as", dest="username", required=True,
-                            help="The maintainer on whose behalf this runs: their role and region apply.")
+        add_acting_argument(parser)
         parser.add_argument("--stale", action="store_true",
                             help="Only running records not verified within STALE_AFTER_MONTHS, or never.")
         parser.add_argument("--send", action="store_true",
@@ -23,13 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", metavar="FILE.csv", help="Write the links here instead of standard output.")
 
     def handle(self, *args: Any, **options: Any) -> str:
-        user = get_user_model().objects.filter(username=options["username"]).first()
-        if user is None:
-            raise CommandError(f"There is no user “{options['username']}”.")
-        access = access_for(user)
-        if not access.can_write:
-            raise CommandError(f"“{user}” may not send verification links: only administrators and regional "
-                               "editors may.")
+        access = access_for(acting_user(options["acting_username"], writes=True))
         initiatives = (access.initiatives().exclude(publication_state=PublicationState.ARCHIVED)
                        .select_related("municipality", "province").order_by("name", "pk"))
         if options["stale"]:
