@@ -66,12 +66,14 @@ lint: venv
 	$(MANAGE) makemigrations --check --dry-run > /dev/null || \
 		{ echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
 
-bench: setup ## Benchmarks with their reports (.bench/report.md, api-report.md, api-report-cached.md, map-report.md, opendata-report.md)
+bench: setup ## Benchmarks with their reports (.bench/report.md, api-report.md, api-report-cached.md, map-report.md, opendata-report.md, duplicates-report.md, import-report.md)
 	$(PY) -m tests.benchmarks.run
 	$(PY) -m tests.benchmarks.api
 	BENCH_RESPONSE_CACHE=on $(PY) -m tests.benchmarks.api
 	$(PY) -m tests.benchmarks.map
 	$(PY) -m tests.benchmarks.opendata
+	$(PY) -m tests.benchmarks.duplicates
+	$(PY) -m tests.benchmarks.imports
 
 superuser: setup ## Create an administrator account (asks for name and password)
 	$(MANAGE) createsuperuser

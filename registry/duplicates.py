@@ -12,12 +12,16 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import F, QuerySet
 
-from registry.models import DistanceMetres, DuplicateCandidate, Initiative, as_geography
+from registry.models import DistanceMetres, DuplicateCandidate, DuplicateDecision, Initiative, as_geography
 
-# Names at least this similar (pg_trgm similarity, 0–1) ...
-NAME_SIMILARITY = 0.5
+# Names at least this similar (pg_trgm similarity, 0–1) ... Variants of one name score 0.65–0.8
+# ("Stichting Buurtkamer De Linde" / "Buurtkamer De Linde", "Repair Cafe" / "Repair Café"); at 0.5,
+# different initiatives of one place came in too ("Dorpsbelang Zwolle" / "Dorpshuis Zwolle").
+NAME_SIMILARITY = 0.6
 # ... of records at most this far apart.
 DISTANCE_M = 1000
+# The type of the geography index on the location (see Initiative.Meta.indexes).
+GEOGRAPHY = "geography(Point,4326)"
 
 
 def similar_to(initiative: Initiative) -> QuerySet[Initiative]:
@@ -48,23 +52,32 @@ def record_candidates(initiative: Initiative) -> list[DuplicateCandidate]:
     return found
 
 
-def find_all() -> int:
-    """Look for pairs across the whole register in one statement; returns the number of new pairs."""
+def find_all(ids: list[int] | None = None) -> int:
+    """Look for pairs across the whole register in one statement, or only the pairs that the records
+    `ids` form with any other (what an import just wrote); returns the number of new pairs.
+
+    The casts are spelled as in the index `initiative_location_geography` (geography(Point,4326)):
+    with a bare ::geography the planner cannot use it, and the join compares every pair."""
+    if ids is not None and not ids:
+        return 0
     table, pairs = Initiative._meta.db_table, DuplicateCandidate._meta.db_table
+    # The whole register: each pair from its lower id. A set: each pair from its member (a pair of two
+    # members comes twice, and the second is a conflict that does nothing).
+    pairing = "b.id > a.id" if ids is None else "b.id <> a.id AND a.id = ANY(%(ids)s)"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {pairs} (first_id, second_id, name_similarity, distance_m, found_at, decision)
-            SELECT a.id, b.id, similarity(a.name, b.name),
-                   ST_Distance(a.location::geography, b.location::geography), statement_timestamp(), 'open'
+            SELECT LEAST(a.id, b.id), GREATEST(a.id, b.id), similarity(a.name, b.name),
+                   ST_Distance(a.location::{GEOGRAPHY}, b.location::{GEOGRAPHY}), statement_timestamp(), %(open)s
               FROM {table} AS a
               JOIN {table} AS b
-                ON b.id > a.id
-               AND ST_DWithin(a.location::geography, b.location::geography, %(metres)s)
+                ON {pairing}
+               AND ST_DWithin(a.location::{GEOGRAPHY}, b.location::{GEOGRAPHY}, %(metres)s)
                AND a.name %% b.name
              WHERE similarity(a.name, b.name) >= %(similarity)s
             ON CONFLICT (first_id, second_id) DO NOTHING
             """,
-            {"metres": DISTANCE_M, "similarity": NAME_SIMILARITY},
+            {"ids": ids, "metres": DISTANCE_M, "similarity": NAME_SIMILARITY, "open": DuplicateDecision.OPEN},
         )
         return cursor.rowcount

@@ -39,8 +39,6 @@ from registry.importing.reading import FileProblem, SourceRow, read
 from registry.importing.report import CREATED, ERROR, UNCHANGED, UPDATED, Message, Report, RowResult
 from registry.importing.values import CellError, Terms, date, degrees, integer, web_address
 from registry.models import (
-    DuplicateCandidate,
-    DuplicateDecision,
     FundingSource,
     Initiative,
     Kind,
@@ -541,7 +539,7 @@ class _Import:
         entries = (_write_history([p.instance.pk for p in created], [p.reason for p in created], "+", self.by, now)
                    + _write_history([p.instance.pk for p in updated], [p.reason for p in updated], "~", self.by, now))
         _links_into_history(entries)
-        _record_duplicates([plan.instance.pk for plan in created]
+        duplicates.find_all([plan.instance.pk for plan in created]
                            + [plan.instance.pk for plan in updated if {"name", "location"} & set(plan.fields)])
         self.progress("saving", len(plans), len(plans))
 
@@ -635,34 +633,6 @@ def _links_into_history(entries: list[tuple[int, int]]) -> None:
                   JOIN unnest(%s::bigint[], %s::bigint[]) AS e(id, history_id) ON e.id = l.initiative_id
                 """,
                 [[record for record, _entry in entries], [entry for _record, entry in entries]])
-
-
-def _record_duplicates(ids: list[int]) -> None:
-    """Possible duplicates of these records, stored as registry.duplicates.record_candidates stores
-    them for one record (same rule: pg_trgm similarity and distance), in one statement; a pair seen
-    before keeps its decision."""
-    if not ids:
-        return
-    table, pairs = Initiative._meta.db_table, DuplicateCandidate._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {pairs} (first_id, second_id, name_similarity, distance_m, found_at, decision)
-            SELECT DISTINCT ON (LEAST(a.id, b.id), GREATEST(a.id, b.id))
-                   LEAST(a.id, b.id), GREATEST(a.id, b.id), similarity(a.name, b.name),
-                   ST_Distance((a.location)::geography(Point,4326), (b.location)::geography(Point,4326)),
-                   statement_timestamp(), %(open)s
-              FROM {table} AS a
-              JOIN {table} AS b
-                ON b.id <> a.id
-               AND ST_DWithin((b.location)::geography(Point,4326), (a.location)::geography(Point,4326), %(metres)s)
-               AND b.name %% a.name
-             WHERE a.id = ANY(%(ids)s) AND similarity(a.name, b.name) >= %(similarity)s
-            ON CONFLICT (first_id, second_id) DO NOTHING
-            """,
-            {"ids": ids, "metres": duplicates.DISTANCE_M, "similarity": duplicates.NAME_SIMILARITY,
-             "open": DuplicateDecision.OPEN},
-        )
 
 
 __all__ = ["ERROR", "MAX_UPLOAD_BYTES", "UNCHANGED", "ImportOptions", "Layout", "Report", "check", "commit"]

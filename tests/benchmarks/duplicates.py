@@ -46,7 +46,7 @@ CLOSE_PAIRS_SQL = """\
 SELECT count(*)
   FROM registry_initiative a
   JOIN registry_initiative b
-    ON b.id > a.id AND ST_DWithin(a.location::geography, b.location::geography, %s)"""
+    ON b.id > a.id AND ST_DWithin(a.location::geography(Point,4326), b.location::geography(Point,4326), %s)"""
 
 
 def main() -> None:
@@ -129,9 +129,9 @@ def main() -> None:
         "",
         "```sql",
         "INSERT INTO registry_duplicatecandidate (...)",
-        "SELECT a.id, b.id, similarity(a.name, b.name), ST_Distance(a.location::geography, b.location::geography), ...",
+        "SELECT a.id, b.id, similarity(a.name, b.name), ST_Distance(<a, b as geography>), ...",
         "  FROM registry_initiative a JOIN registry_initiative b",
-        "    ON b.id > a.id AND ST_DWithin(a.location::geography, b.location::geography, <distance>)",
+        "    ON b.id > a.id AND ST_DWithin(a.location::geography(Point,4326), b.location::geography(Point,4326), <m>)",
         "   AND a.name % b.name",
         " WHERE similarity(a.name, b.name) >= <similarity>",
         "ON CONFLICT (first_id, second_id) DO NOTHING",

@@ -30,7 +30,7 @@ def test_a_similar_name_close_by_is_a_candidate_and_far_away_or_different_is_not
     found = duplicates.similar_to(leiden)
 
     assert [(i.name, round(i.distance_m, -1)) for i in found] == [("Buurtkamer de Linde Leiden", 250.0)]
-    assert 0.5 <= found[0].name_similarity < 1
+    assert duplicates.NAME_SIMILARITY <= found[0].name_similarity < 1
 
 
 def test_saving_a_record_puts_new_pairs_in_the_queue_once(leiden):
