@@ -65,6 +65,7 @@ from tests.benchmarks.common import (
     ensure_register,
     execute,
     prepare_schema_and_areas,
+    publish_report,
     use_bench_database,
 )
 
@@ -943,11 +944,7 @@ def main() -> None:
     loads_after = os.getloadavg()
 
     text = report(database, count, published, seeding, maintenance, settings, scenarios, loads_before, loads_after)
-    print()
-    print(text)
-    BENCH_DIR.mkdir(exist_ok=True)
-    REPORT_FILE.write_text(text, encoding="utf-8")
-    print(f"Report written to {REPORT_FILE.relative_to(PROJECT_DIR)}")
+    publish_report(REPORT_FILE, text)
 
 
 if __name__ == "__main__":

@@ -167,3 +167,12 @@ def execute(statement: str, params: Any = None) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall() if cursor.description else []
+
+
+def publish_report(path: Path, text: str) -> None:
+    """Print the report and write it into .bench/."""
+    print()
+    print(text)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"Report written to {path.relative_to(PROJECT_DIR)}")

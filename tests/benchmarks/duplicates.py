@@ -27,7 +27,6 @@ from config.env import envint
 from tests.benchmarks.common import (
     BENCH_DIR,
     DEFAULT_COUNT,
-    PROJECT_DIR,
     SEED,
     BenchmarkError,
     Series,
@@ -35,6 +34,7 @@ from tests.benchmarks.common import (
     ensure_register,
     execute,
     prepare_schema_and_areas,
+    publish_report,
     use_bench_database,
 )
 
@@ -139,11 +139,7 @@ def main() -> None:
         "",
     ]
     text = "\n".join(lines)
-    print()
-    print(text)
-    REPORT_FILE.parent.mkdir(exist_ok=True)
-    REPORT_FILE.write_text(text, encoding="utf-8")
-    print(f"Report written to {REPORT_FILE.relative_to(PROJECT_DIR)}")
+    publish_report(REPORT_FILE, text)
     DuplicateCandidate.objects.all().delete()  # the other benchmarks expect a register without review state
 
 

@@ -44,13 +44,13 @@ from config.env import envint
 from tests.benchmarks.common import (
     BENCH_DIR,
     DEFAULT_COUNT,
-    PROJECT_DIR,
     BenchmarkError,
     Series,
     check,
     ensure_register,
     execute,
     prepare_schema_and_areas,
+    publish_report,
     use_bench_database,
 )
 
@@ -355,11 +355,7 @@ def main() -> None:
     print(f"... in {time.perf_counter() - started:.1f} s")
     measurements = measure(rows, repeat, user)
     text = report(database, count, register, repeat, seeding, measurements)
-    print()
-    print(text)
-    REPORT_FILE.parent.mkdir(exist_ok=True)
-    REPORT_FILE.write_text(text, encoding="utf-8")
-    print(f"Report written to {REPORT_FILE.relative_to(PROJECT_DIR)}")
+    publish_report(REPORT_FILE, text)
 
 
 if __name__ == "__main__":

@@ -40,11 +40,11 @@ from tests.benchmarks.api import HOST, code_version, gunicorn, machine_facts
 from tests.benchmarks.common import (
     BENCH_DIR,
     DEFAULT_COUNT,
-    PROJECT_DIR,
     Series,
     check,
     ensure_register,
     prepare_schema_and_areas,
+    publish_report,
     use_bench_database,
 )
 
@@ -261,10 +261,7 @@ def write_report(database: str, count: int, total: int, endpoints: Any, page_byt
             + ", ".join(f"{median(r.redraw_ms[i] for r in runs):,.0f}" for i in range(6)) + " ms (medians)",
         ]
     text = "\n".join(lines) + "\n"
-    BENCH_DIR.mkdir(exist_ok=True)
-    REPORT_FILE.write_text(text)
-    print(text)
-    print(f"Report written to {Path(REPORT_FILE).relative_to(PROJECT_DIR)}")
+    publish_report(Path(REPORT_FILE), text)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from tests.benchmarks.common import (
     check,
     ensure_register,
     prepare_schema_and_areas,
+    publish_report,
     use_bench_database,
 )
 
@@ -176,10 +177,7 @@ def write_report(database: str, count: int, sizes: list[int], download_sizes: li
                  f"{large:.0f} MB at {download_sizes[-1]:,} (target: not growing with the records, well under "
                  f"{MEMORY_TARGET_MB} MB: {'met' if large < MEMORY_TARGET_MB and large - small < 20 else 'NOT met'}).")
     text = "\n".join(lines) + "\n"
-    BENCH_DIR.mkdir(exist_ok=True)
-    REPORT_FILE.write_text(text)
-    print(text)
-    print(f"Report written to {REPORT_FILE.relative_to(PROJECT_DIR)}")
+    publish_report(REPORT_FILE, text)
 
 
 if __name__ == "__main__":

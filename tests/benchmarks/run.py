@@ -31,7 +31,6 @@ from config.env import envint
 from tests.benchmarks.common import (
     BENCH_DIR,
     DEFAULT_COUNT,
-    PROJECT_DIR,
     SEED,
     BenchmarkError,
     Series,
@@ -39,6 +38,7 @@ from tests.benchmarks.common import (
     ensure_register,
     execute,
     prepare_schema_and_areas,
+    publish_report,
     use_bench_database,
 )
 
@@ -232,11 +232,7 @@ def main() -> None:
     seeding = ensure_register(count)
     measurements = measure(count, repeat)
     text = report(database, count, repeat, seeding, measurements)
-    print()
-    print(text)
-    REPORT_FILE.parent.mkdir(exist_ok=True)
-    REPORT_FILE.write_text(text, encoding="utf-8")
-    print(f"Report written to {REPORT_FILE.relative_to(PROJECT_DIR)}")
+    publish_report(REPORT_FILE, text)
 
 
 if __name__ == "__main__":
