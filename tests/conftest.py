@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.utils import translation
 
 from geo.loading import load_reference_data
 from registry.models import (
@@ -33,6 +34,21 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """Load the shipped provinces, municipalities, postcodes and places once per test run."""
     with django_db_blocker.unblock():
         load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Any:
+    """Each test starts in the site's default language: a request in English leaves English active
+    in the thread (LocaleMiddleware does not switch back), which code outside a request would use."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def in_english(settings: Any) -> None:
+    """English as the default language, for tests that read messages in their source text."""
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from registry import importing
 from registry.models import ImportRun, Initiative, Role
 from tests.registry.import_helpers import GOOD_ROWS, administrator, csv_bytes, editor, make_user, register_state
 
-pytestmark = pytest.mark.django_db
+# The import speaks Dutch by default; these tests read its messages in their English source text.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 ADD = "/admin/registry/importrun/add/"
 
@@ -45,7 +46,7 @@ def test_an_upload_is_checked_and_its_report_shown_and_nothing_is_written(client
     # Leiden lies in the editor's region, Winsum and Utrecht do not.
     assert [(row.line, row.outcome) for row in report.errors_first()] == [(3, "error"), (4, "error"), (2, "created")]
     html = page.content.decode()
-    assert "Import doorvoeren" not in html
+    assert "Commit the import" not in html
     assert "Dorpscoöperatie Oosterend" in html
 
 
@@ -55,7 +56,7 @@ def test_an_administrator_commits_and_the_run_keeps_the_final_report(client):
     upload(client, csv_bytes(GOOD_ROWS), source="Lijst LSA", publication_state="gepubliceerd")
     run = ImportRun.objects.get()
     page = client.get(f"/admin/registry/importrun/{run.pk}/change/")
-    assert "Import doorvoeren" in page.content.decode()
+    assert "Commit the import" in page.content.decode()
 
     response = client.post(f"/admin/registry/importrun/{run.pk}/commit/")
 
@@ -132,7 +133,7 @@ def test_a_reviewer_reads_imports_but_cannot_upload_or_commit(client):
 
     assert client.get("/admin/registry/importrun/").status_code == 200
     assert client.get(f"/admin/registry/importrun/{run.pk}/change/").status_code == 200
-    assert "Import doorvoeren" not in client.get(f"/admin/registry/importrun/{run.pk}/change/").content.decode()
+    assert "Commit the import" not in client.get(f"/admin/registry/importrun/{run.pk}/change/").content.decode()
     assert client.get(ADD).status_code == 403
     assert upload(client, csv_bytes(GOOD_ROWS)).status_code == 403
     assert client.post(f"/admin/registry/importrun/{run.pk}/commit/").status_code == 403

@@ -8,11 +8,13 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from registry.models import Initiative, Role
 from tests.registry.import_helpers import GOOD_ROWS, administrator, csv_bytes, editor, make_user, register_state
 
-pytestmark = pytest.mark.django_db
+# The import speaks Dutch by default; these tests read its messages in their English source text.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture
@@ -40,6 +42,17 @@ def test_it_is_a_dry_run_without_commit(good_file):
         "Checked 3 rows, nothing written yet: 3 to create, 0 to update, 0 unchanged.",
     ]
     assert register_state() == before
+
+
+def test_the_report_is_in_dutch_by_default(good_file):
+    administrator()
+
+    with translation.override("nl"):
+        out, _err = run(str(good_file), "--as", "beheerder")
+
+    assert out.splitlines()[0] == "Notice: Kolommen gescheiden door puntkomma's."
+    assert out.splitlines()[-1] == ("3 rijen gecontroleerd, nog niets opgeslagen: 3 toe te voegen, 0 bij te werken, "
+                                    "0 ongewijzigd.")
 
 
 def test_commit_imports_as_the_user_with_the_file_name_as_source(good_file):

@@ -29,7 +29,8 @@ from tests.registry.import_helpers import (
     register_state,
 )
 
-pytestmark = pytest.mark.django_db
+# The import speaks Dutch by default; these tests read its messages in their English source text.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 def options(**changes) -> ImportOptions:
