@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,18 +20,23 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.models import HistoricalRecords
 
-from registry import duplicates
+from registry import duplicates, suggestions
 from registry.models import (
     DuplicateCandidate,
     DuplicateDecision,
     Initiative,
     Merge,
+    Partner,
     Partnership,
     PublicationState,
     SlugAlias,
     Status,
     StopReason,
+    Suggestion,
+    SuggestionKind,
+    SuggestionState,
     VerificationMethod,
 )
 from registry.roles import NotAllowed, access_for
@@ -113,7 +119,8 @@ def delete(initiative: Initiative, by: Any = None) -> None:
     """Delete a record; its history keeps it, so restore() can bring it back."""
     authorise(by, initiative, None)
     attribute(initiative, by, "deleted")
-    initiative.delete()
+    with acting_as(by):  # the partnerships deleted with it name the user too
+        initiative.delete()
 
 
 @transaction.atomic
@@ -178,6 +185,20 @@ def _set_related(initiative: Initiative, version: Any) -> None:
 
 
 @contextmanager
+def acting_as(by: Any) -> Iterator[None]:
+    """History entries written here name `by`, also those of rows deleted along with a record (which
+    never pass through attribute()), as the history middleware does inside a request."""
+    if by is None or getattr(HistoricalRecords.context, "request", None) is not None:
+        yield
+        return
+    HistoricalRecords.context.request = SimpleNamespace(user=by)
+    try:
+        yield
+    finally:
+        del HistoricalRecords.context.request
+
+
+@contextmanager
 def history_paused(initiative: Initiative) -> Iterator[None]:
     """Saves and changes to services or funding sources made here write no history entries of their
     own: the record's next save writes one entry that holds all of them."""
@@ -223,15 +244,18 @@ def restore(history_id: int, by: Any = None) -> Initiative:
     for name in _version_fields():
         setattr(initiative, name, getattr(deletion, name))
     initiative._location_basis = None
-    if Initiative.objects.filter(slug=initiative.slug).exists():
+    if (Initiative.objects.filter(slug=initiative.slug).exists()
+            or SlugAlias.objects.filter(slug=initiative.slug).exists()):
         initiative.slug = ""  # taken meanwhile: a new one from the name
     initiative.full_clean()
     authorise(by, None, initiative)
     # The partnerships deleted with it: deletions in the same second.
     moment = (deletion.history_date - datetime.timedelta(seconds=1), deletion.history_date
               + datetime.timedelta(seconds=1))
+    # Not those whose partner was deleted meanwhile.
     gone = Partnership.history.model.objects.filter(initiative_id=deletion.id, history_type="-",
-                                                    history_date__range=moment)
+                                                    history_date__range=moment,
+                                                    partner_id__in=Partner.objects.values("pk"))
     with history_paused(initiative):
         initiative.save()
         # The deletion's own entry holds no services (they went first): the entry before it does.
@@ -241,6 +265,13 @@ def restore(history_id: int, by: Any = None) -> Initiative:
         _add_partnerships([Partnership(pk=entry.id, initiative=initiative, partner_id=entry.partner_id,
                                        role_id=entry.role_id, start=entry.start, end=entry.end, note=entry.note)
                            for entry in gone], by, "restored with its initiative")
+    # Its old addresses (earlier slugs, records merged into it) lead to it again.
+    old_slugs = {*history.objects.filter(id=deletion.id).values_list("slug", flat=True),
+                 *Merge.objects.filter(kept_id=deletion.id).values_list("removed_slug", flat=True)}
+    taken = {*Initiative.objects.filter(slug__in=old_slugs).values_list("slug", flat=True),
+             *SlugAlias.objects.filter(slug__in=old_slugs).values_list("slug", flat=True)}
+    SlugAlias.objects.bulk_create([SlugAlias(slug=slug, initiative=initiative)
+                                   for slug in sorted(old_slugs - taken - {initiative.slug})])
     return save_edit(initiative, None, by, reason="restored")
 
 
@@ -273,8 +304,10 @@ def merge(kept: Initiative, removed: Initiative, by: Any = None) -> Initiative:
 
     DuplicateCandidate.objects.filter(first__in=[kept, removed], second__in=[kept, removed]).delete()
     Merge.objects.filter(kept=removed).update(kept=kept)  # what was merged into it lives on in the kept one
+    Suggestion.objects.filter(initiative=removed).update(initiative=kept)  # still to be decided, on the kept one
     attribute(removed, by, f"merged into #{kept.pk} ({kept.slug})")
-    removed.delete()  # first: its slug and external id become free for the kept record
+    with acting_as(by):
+        removed.delete()  # first: its slug and external id become free for the kept record
     Merge.objects.create(kept=kept, removed_id=removed_id, removed_name=removed_name, removed_slug=removed_slug,
                          merged_by=by)
     for slug in [*aliases, removed_slug]:
@@ -289,27 +322,18 @@ def merge(kept: Initiative, removed: Initiative, by: Any = None) -> Initiative:
 
 @transaction.atomic
 def mark_distinct(candidate: DuplicateCandidate, by: Any = None) -> None:
-    """Two records found alike are different initiatives: the pair is not proposed again. Whoever
-    may change either record may decide (a merge needs both)."""
-    if by is not None:
-        access = access_for(by)
-        access.require_write()
-        if not (access.covers_initiative(candidate.first) or access.covers_initiative(candidate.second)):
-            access.require_change(candidate.first)
+    """Two records found alike are different initiatives: the pair is not proposed again. Decided by
+    whoever may change both records, as for a merge."""
+    authorise(by, candidate.first, None)
+    authorise(by, candidate.second, None)
     candidate.decision = DuplicateDecision.DISTINCT
     candidate.decided_by = by
     candidate.decided_at = timezone.now()
     candidate.save(update_fields=["decision", "decided_by", "decided_at"])
 
 
-# =============================================================================================
-# Suggestions: submitted by the public or through a verification link, decided by an editor.
+# -- suggestions: from the public or a verification link, decided by an editor -----------------
 # What a proposal holds and the record it makes are in registry.suggestions.
-# (This section's imports are here rather than at the top so that it merges as one block.)
-# =============================================================================================
-
-from registry import suggestions  # noqa: E402
-from registry.models import Suggestion, SuggestionKind, SuggestionState  # noqa: E402
 
 
 @transaction.atomic

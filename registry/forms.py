@@ -23,6 +23,8 @@ from registry.models import Initiative, Kind, Service, StopReason, SuggestionKin
 
 HONEYPOT = "homepage"
 STARTED_SALT = "registry.forms.started"
+# A form's time stamp is good for a day: a robot cannot keep reusing one.
+FORM_VALID_SECONDS = 24 * 3600
 # A person needs longer than this to fill in a form; a robot does not (patched in tests).
 FILL_SECONDS = 3.0
 
@@ -66,7 +68,7 @@ class PublicForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         try:
-            started = float(signing.loads(self.data.get("started", ""), salt=STARTED_SALT))
+            started = float(signing.loads(self.data.get("started", ""), salt=STARTED_SALT, max_age=FORM_VALID_SECONDS))
         except (signing.BadSignature, TypeError, ValueError):
             self.data = self.data.copy()
             self.data["started"] = started_token()

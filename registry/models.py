@@ -748,8 +748,10 @@ class Maintainer(models.Model):
 class Merge(models.Model):
     """Two records of one initiative became one: the removed record's address leads to the kept one."""
 
-    kept = models.ForeignKey(Initiative, on_delete=models.SET_NULL, null=True, related_name="merges",
-                             verbose_name=_("kept record"))
+    # No database constraint and nothing done on delete: a kept record that is deleted and restored
+    # comes back under the same id, and so do the redirects of what was merged into it.
+    kept = models.ForeignKey(Initiative, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                             related_name="merges", verbose_name=_("kept record"))
     removed_id = models.BigIntegerField(_("id of the removed record"), db_index=True)
     removed_name = models.CharField(_("name of the removed record"), max_length=200)
     removed_slug = models.SlugField(_("slug of the removed record"), max_length=220)

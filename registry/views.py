@@ -93,7 +93,9 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = public_initiatives().filter(slug=slug).first()
     if initiative is None:
-        alias = get_object_or_404(SlugAlias.objects.select_related("initiative"), slug=slug)
+        # An old address leads on only to a published record (a merge into a draft reveals nothing).
+        alias = get_object_or_404(SlugAlias.objects.select_related("initiative"), slug=slug,
+                                  initiative__publication_state=PublicationState.PUBLISHED)
         return HttpResponsePermanentRedirect(reverse("registry:initiative", args=[alias.initiative.slug]))
     return render(request, "registry/initiative_detail.html", {
         "initiative": initiative,

@@ -93,7 +93,9 @@ class ChangesView(LastModifiedMixin, APIView):
         more, rows = len(rows) > limit, rows[:limit]
         live = set(Initiative.objects.published().filter(pk__in=[r.id for r in rows]).values_list("pk", flat=True))
         removed = [row.id for row in rows if row.history_type == "-"]
-        merges = dict(Merge.objects.filter(removed_id__in=removed).values_list("removed_id", "kept_id"))
+        # Merged into a published record; into a draft, the feed says only that this one went.
+        merges = dict(Merge.objects.filter(removed_id__in=removed, kept__publication_state=PUBLISHED)
+                      .values_list("removed_id", "kept_id"))
         changes = [{
             "cursor": encode_cursor(row.history_id),
             "action": action_of(row, merges),

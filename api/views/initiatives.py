@@ -76,7 +76,7 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
                                lambda: super(InitiativeViewSet, self).retrieve(request, *args, **kwargs))
         except Http404:
             kept = merged_into(int(kwargs["pk"]))
-            if kept is None:
+            if kept is None or not visible_initiatives(request).filter(pk=kept).exists():
                 raise
             # A record merged into another lives on there (301, like its old page on the site).
             query = request.META.get("QUERY_STRING", "")

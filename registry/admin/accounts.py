@@ -80,13 +80,25 @@ class RegistryUserAdmin(AdministratorsOnly, UserAdmin):
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, **kwargs)
-        if not request.user.is_superuser and "is_superuser" in form.base_fields:
-            # Only a superuser makes another one.
-            form.base_fields["is_superuser"].disabled = True
+        if not request.user.is_superuser:
+            # Only a superuser makes another one, or hands out Django's own permissions.
+            for name in ("is_superuser", "groups", "user_permissions"):
+                if name in form.base_fields:
+                    form.base_fields[name].disabled = True
         return form
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A superuser's account (password included) is changed by a superuser only.
+        return super().has_change_permission(request, obj) and (
+            obj is None or not obj.is_superuser or request.user.is_superuser)
+
+    has_delete_permission = has_change_permission  # type: ignore[assignment]
 
 
 @admin.register(TokenProxy)
 class RegistryTokenAdmin(AdministratorsOnly, TokenAdmin):
-    pass
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        tokens = super().get_queryset(request)
+        # A superuser's token would let its reader act as that superuser.
+        return tokens if request.user.is_superuser else tokens.exclude(user__is_superuser=True)
 

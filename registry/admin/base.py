@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from registry.roles import Access, access_for
+from registry.roles import Access, NotAllowed, access_for
 
 
 class RoleAdmin(admin.ModelAdmin):
@@ -43,3 +44,8 @@ class AdministratorsOnly(admin.ModelAdmin):
         return access_for(request.user).is_administrator
 
     has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
+
+
+def reason_of(error: ValidationError | NotAllowed) -> str:
+    """Why an action was refused, for a message to the user."""
+    return "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)

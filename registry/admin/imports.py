@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from registry import importing
 from registry.admin.base import RoleAdmin
 from registry.importing import ImportOptions, MappingError, Report
-from registry.models import ImportRun, PublicationState, Role
+from registry.models import ImportRun, PublicationState
 from registry.roles import NotAllowed
 
 ROWS_PER_PAGE = 200
@@ -85,8 +85,9 @@ class ImportRunAdmin(RoleAdmin):
         access = self.access(request)
         if not access.is_maintainer:
             return runs.none()
-        if access.role == Role.EDITOR:
-            return runs.filter(created_by=request.user)  # their own imports; administrators and reviewers see all
+        if not access.is_national:
+            # An import may hold records of any region: editors (and regional reviewers) see their own.
+            return runs.filter(created_by=request.user)
         return runs
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

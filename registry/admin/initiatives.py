@@ -9,10 +9,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.gis.admin import GISModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,7 +24,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from geo.models import Province
 from geo.widgets import PointMapWidget
 from registry import actions, verification
-from registry.admin.base import RoleAdmin
+from registry.admin.base import RoleAdmin, reason_of
 from registry.models import (
     DuplicateCandidate,
     DuplicateDecision,
@@ -137,6 +138,21 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
         return ReadableChanges(self.model, historical_record)
 
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
+                          extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        # simple-history asks only whether the old version may be viewed before it saves the form:
+        # a revert changes the record as it is now, so the user must be allowed to change that one.
+        if not version_id.isdigit():
+            raise Http404
+        if request.method == "POST":
+            current = self.get_object(request, unquote(object_id))
+            if current is None or not self.has_change_permission(request, current):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self.has_change_permission(request, obj)
+
 
 @admin.register(Initiative)
 class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
@@ -192,6 +208,12 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"access": self.access(request)})
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # Django would also ask the admins of what goes with a record (its duplicate pairs, its
+        # suggestions) for their delete permission; whether the record may go is asked above.
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     # -- changes go through the domain actions --------------------------------------------------
 
     def save_model(self, request: HttpRequest, obj: Initiative, form: Any, change: bool) -> None:
@@ -245,9 +267,11 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
     def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
                           extra_context: dict[str, Any] | None = None) -> HttpResponse:
         """One version beside the record as it is now, with a button that reverts to it."""
-        initiative = self.get_object(request, object_id)
+        initiative = self.get_object(request, unquote(object_id))
         if initiative is None:
             raise PermissionDenied
+        if not version_id.isdigit():
+            raise Http404
         version = get_object_or_404(initiative.history.all(), history_id=version_id)
         can_revert = self.has_change_permission(request, initiative)
         if request.method == "POST":
@@ -255,9 +279,9 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
                 raise PermissionDenied
             try:
                 actions.revert(initiative, version.history_id, by=request.user)
-            except ValidationError as error:
+            except (ValidationError, NotAllowed) as error:
                 self.message_user(request, _("This version cannot be restored: %(reason)s")
-                                  % {"reason": "; ".join(error.messages)}, level=messages.ERROR)
+                                  % {"reason": reason_of(error)}, level=messages.ERROR)
             else:
                 self.message_user(request, _("“%(name)s” is back as it was on %(date)s.")
                                   % {"name": initiative.name, "date": version.history_date})
@@ -289,9 +313,11 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
             return HttpResponseRedirect(reverse("admin:registry_initiative_deleted"))
         try:
             initiative = actions.restore(history_id, by=request.user)
+        except Initiative.history.model.DoesNotExist:
+            raise Http404 from None
         except (ValidationError, NotAllowed) as error:
-            reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            self.message_user(request, _("Not restored: %(reason)s") % {"reason": reason}, level=messages.ERROR)
+            self.message_user(request, _("Not restored: %(reason)s") % {"reason": reason_of(error)},
+                              level=messages.ERROR)
             return HttpResponseRedirect(reverse("admin:registry_initiative_deleted"))
         self.message_user(request, _("“%(name)s” is restored.") % {"name": initiative.name})
         return HttpResponseRedirect(reverse("admin:registry_initiative_change", args=[initiative.pk]))
@@ -365,8 +391,12 @@ class PartnershipAdmin(RoleAdmin, HistoryAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         access = self.access(request)
-        return access.is_maintainer and (obj is None or access.covers(obj.initiative.municipality_id,
-                                                                      obj.initiative.province_id))
+        if obj is None or not access.is_maintainer:
+            return access.is_maintainer
+        # Also asked for the history of a partnership whose initiative is gone: its last version.
+        initiative = (Initiative.objects.filter(pk=obj.initiative_id).first()
+                      or Initiative.history.filter(id=obj.initiative_id).order_by("-history_id").first())
+        return initiative is not None and access.covers(initiative.municipality_id, initiative.province_id)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         access = self.access(request)
@@ -382,6 +412,9 @@ class PartnershipAdmin(RoleAdmin, HistoryAdmin):
 
 @admin.register(Merge)
 class MergeAdmin(RoleAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Merge]:
+        return super().get_queryset(request).filter(self.access(request).region("kept__"))
+
     list_display = ["removed_name", "removed_id", "kept", "merged_by", "merged_at"]
     search_fields = ["removed_name", "removed_slug", "kept__name"]
     readonly_fields = ["kept", "removed_id", "removed_name", "removed_slug", "merged_by", "merged_at"]
@@ -407,8 +440,9 @@ class DuplicateCandidateAdmin(RoleAdmin):
     change_form_template = "admin/registry/duplicatecandidate/compare.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DuplicateCandidate]:
+        # Only pairs of two records in the region: a pair across its border is for an administrator.
         region = self.access(request).region
-        return super().get_queryset(request).filter(region("first__") | region("second__"))
+        return super().get_queryset(request).filter(region("first__")).filter(region("second__"))
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if "decision__exact" not in request.GET and "_changelist_filters" not in request.GET and not request.GET:
@@ -447,8 +481,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
         return TemplateResponse(request, self.change_form_template, {
             **self.admin_site.each_context(request), "opts": self.opts, "original": candidate,
             "title": _("Possible duplicate"), "candidate": candidate, "first": first, "second": second,
-            "rows": rows, "can_merge": access.can_change(first) and access.can_change(second),
-            "can_decide": access.can_change(first) or access.can_change(second),
+            "can_decide": access.can_change(first) and access.can_change(second), "rows": rows,
         })
 
     def decide(self, request: HttpRequest, candidate: DuplicateCandidate) -> HttpResponse:
@@ -468,8 +501,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
             else:
                 self.message_user(request, _("Choose what to do with this pair."), level=messages.ERROR)
         except (ValidationError, NotAllowed) as error:
-            reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            self.message_user(request, _("Not done: %(reason)s") % {"reason": reason}, level=messages.ERROR)
+            self.message_user(request, _("Not done: %(reason)s") % {"reason": reason_of(error)}, level=messages.ERROR)
         return HttpResponseRedirect(reverse("admin:registry_duplicatecandidate_changelist"))
 
 

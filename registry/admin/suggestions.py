@@ -16,7 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from registry import actions, duplicates, suggestions
-from registry.admin.base import RoleAdmin
+from registry.admin.base import RoleAdmin, reason_of
 from registry.models import PublicationState, Suggestion, SuggestionKind, SuggestionState
 from registry.roles import NotAllowed
 
@@ -73,7 +73,7 @@ class SuggestionAdmin(RoleAdmin):
         problems: list[str] = []
         similar: list[Any] = []
         if suggestion.state == SuggestionState.PENDING:
-            problems, similar = self.approval_preview(suggestion)
+            problems, similar = self.approval_preview(request, suggestion)
         initiative = suggestion.initiative
         return TemplateResponse(request, self.change_form_template, {
             **self.admin_site.each_context(request), "opts": self.opts, "original": suggestion,
@@ -85,7 +85,7 @@ class SuggestionAdmin(RoleAdmin):
                            else None),
         })
 
-    def approval_preview(self, suggestion: Suggestion) -> tuple[list[str], list[Any]]:
+    def approval_preview(self, request: HttpRequest, suggestion: Suggestion) -> tuple[list[str], list[Any]]:
         """Whether approving would succeed now (the model's messages if not) and, for a new
         initiative, the records it may duplicate."""
         stored = suggestion.initiative if suggestion.kind != SuggestionKind.NEW else None
@@ -95,7 +95,7 @@ class SuggestionAdmin(RoleAdmin):
         except ValidationError as error:
             return error.messages, []
         if stored is None:
-            return [], list(duplicates.similar_to(record)[:5])
+            return [], list(duplicates.similar_to(record).filter(self.access(request).region())[:5])
         return [], []
 
     def decide(self, request: HttpRequest, suggestion: Suggestion) -> HttpResponse:
@@ -115,7 +115,7 @@ class SuggestionAdmin(RoleAdmin):
                 self.message_user(request, _("Choose to approve or to reject."), level=messages.ERROR)
                 return HttpResponseRedirect(review)
         except (ValidationError, NotAllowed) as error:
-            reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            self.message_user(request, _("Not done: %(reason)s") % {"reason": reason}, level=messages.ERROR)
+            self.message_user(request, _("Not done: %(reason)s") % {"reason": reason_of(error)},
+                              level=messages.ERROR)
             return HttpResponseRedirect(review)
         return HttpResponseRedirect(reverse("admin:registry_suggestion_changelist"))

@@ -366,11 +366,12 @@ class _Import:
         result, values, options = draft.result, draft.values, self.options
         if found is not None:
             record, current_links = found
-            result.record_id, result.slug = record.pk, record.slug
             if not self.access.can_change(record):
-                result.error("", _("Matches record #%(id)d, “%(name)s”, which lies outside your region (%(region)s).")
-                             % {"id": record.pk, "name": record.name, "region": self.access.describe_region()})
+                # Named no further: it may be a draft the importer may not see.
+                result.error("", _("Matches a record that lies outside your region (%(region)s).")
+                             % {"region": self.access.describe_region()})
                 return None
+            result.record_id, result.slug = record.pk, record.slug
             before = copy.copy(record)
             instance = record
         else:
@@ -506,8 +507,13 @@ class _Import:
         candidates = [(number, instance.name, *draft.location) for number, draft, instance in created
                       if draft.location is not None]
         similar = lookups.similar_records(candidates)
+        # Only records the importer may see are named (not a draft of another region).
+        found = {other.pk for others in similar.values() for other in others}
+        visible = set(self.access.initiatives().filter(pk__in=found).values_list("pk", flat=True))
         for number, draft, _instance in created:
             for other in similar.get(number, []):
+                if other.pk not in visible:
+                    continue
                 draft.result.warnings.append(Message(
                     self.layout.header("naam"),
                     _("Possibly the same initiative as “%(name)s” (#%(id)d, %(distance)d m away): check before "

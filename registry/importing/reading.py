@@ -267,7 +267,8 @@ def read_geojson(content: bytes) -> Table:
         raise FileProblem(_("A GeoJSON import is a FeatureCollection; this file is a “%(type)s”.") % {"type": kind})
     crs = data.get("crs")
     if crs is not None:
-        name = str((crs.get("properties") or {}).get("name", "")) if isinstance(crs, dict) else str(crs)
+        properties = crs.get("properties") if isinstance(crs, dict) else None
+        name = str(properties.get("name", "")) if isinstance(properties, dict) else str(crs)
         if not re.search(r"CRS84|4326", name):
             raise FileProblem(_("The coordinates are in %(crs)s; GeoJSON (RFC 7946) takes longitude and latitude "
                                 "in WGS84 degrees. Export the file again in WGS84 (EPSG:4326).") % {"crs": name})

@@ -156,7 +156,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='merge',
             name='kept',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merges', to='registry.initiative', verbose_name='kept record'),
+            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='merges', to='registry.initiative', verbose_name='kept record'),
         ),
         migrations.AddField(
             model_name='merge',

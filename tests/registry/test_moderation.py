@@ -209,7 +209,7 @@ def test_a_correction_to_another_postcode_area_moves_the_point_there(leiden):
                                     "place": "Utrecht"}, initiative=leiden)
     assert suggestion.municipality.code == "GM0546"  # the record's region is told: it is their record
 
-    with pytest.raises(NotAllowed, match="outside your region"):
+    with pytest.raises(NotAllowed, match="buiten uw regio"):
         actions.approve_suggestion(suggestion, by=editor())  # Zuid-Holland cannot move it to Utrecht
     assert Initiative.objects.get(pk=leiden.pk).postcode == "2311 CS"
 
@@ -266,7 +266,7 @@ def test_an_approved_stop_report_stops_the_record(leiden):
     assert (latest.history_user, latest.history_change_reason) == (user, "stopped: financiering")
     again = actions.submit_suggestion(SuggestionKind.STOPPED, {"stopped_on": "2026-11-01", "stop_reason": "overig"},
                                       initiative=record)
-    with pytest.raises(ValidationError, match="already recorded as stopped"):
+    with pytest.raises(ValidationError, match="staat al als gestopt"):
         actions.approve_suggestion(again, by=user)
 
 

@@ -278,7 +278,7 @@ def test_the_command_sends_the_links(leiden, utrecht):
     out, _ = run("--as", "beheerder", "--send")
 
     assert out.strip() == (f"1 e-mailed; 1 without a public e-mail address: Energiecoöperatie Utrecht "
-                           f"(#{utrecht.pk}) (the whole country).")
+                           f"(#{utrecht.pk}) (het hele land).")
     assert [message.to for message in mail.outbox] == [["info@linde.example"]]
 
 
