@@ -228,7 +228,8 @@ def revert(initiative: Initiative, history_id: int, by: Any = None) -> Initiativ
     initiative.full_clean()
     with history_paused(initiative):
         _set_related(initiative, version)
-    save_edit(initiative, before, by, reason=f"reverted to the version of {version.history_date:%Y-%m-%d %H:%M}")
+    when = timezone.localtime(version.history_date)
+    save_edit(initiative, before, by, reason=f"reverted to the version of {when:%Y-%m-%d %H:%M}")
     return initiative
 
 

@@ -4,6 +4,7 @@ verify by region, and the review of possible duplicates."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -12,11 +13,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.gis.admin import GISModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, TextField
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -67,6 +69,7 @@ class VocabularyAdmin(RoleAdmin):
 class PartnershipInline(admin.TabularInline):
     model = Partnership
     extra = 1
+    formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}}
     autocomplete_fields = ["partner"]
     fields = ["partner", "role", "start", "end", "note"]
 
@@ -135,6 +138,12 @@ class ReadableChanges(HistoricalRecordContextHelper):
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
+    object_history_template = "admin/registry/history.html"
+    object_history_list_template = "admin/registry/history_list.html"
+
+    def history_view_title(self, request: HttpRequest, obj: Any) -> str:
+        return _("History of “%(name)s”") % {"name": obj}
+
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
         return ReadableChanges(self.model, historical_record)
 
@@ -214,6 +223,10 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
         deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
         return deleted, counts, set(), protected
 
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        found = super().get_actions(request)
+        return found if self.access(request).can_write else {}
+
     # -- changes go through the domain actions --------------------------------------------------
 
     def save_model(self, request: HttpRequest, obj: Initiative, form: Any, change: bool) -> None:
@@ -284,14 +297,17 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
                                   % {"reason": reason_of(error)}, level=messages.ERROR)
             else:
                 self.message_user(request, _("“%(name)s” is back as it was on %(date)s.")
-                                  % {"name": initiative.name, "date": version.history_date})
+                                  % {"name": initiative.name, "date": formats.date_format(
+                                      timezone.localtime(version.history_date), "DATETIME_FORMAT")})
                 return HttpResponseRedirect(reverse("admin:registry_initiative_history", args=[initiative.pk]))
         current = initiative.history.latest()
         delta = current.diff_against(version, foreign_keys_are_objs=True)
         changes = ReadableChanges(Initiative, version).context_for_delta_changes(delta)
         return TemplateResponse(request, "admin/registry/initiative/revert.html", {
             **self.admin_site.each_context(request), "opts": self.opts, "original": initiative,
-            "title": _("Revert “%(name)s”") % {"name": initiative.name}, "version": version,
+            "title": (_("Revert “%(name)s”") if can_revert else _("A version of “%(name)s”"))
+            % {"name": initiative.name},
+            "version": version,
             "changes": changes, "can_revert": can_revert,
         })
 
@@ -482,6 +498,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
             **self.admin_site.each_context(request), "opts": self.opts, "original": candidate,
             "title": _("Possible duplicate"), "candidate": candidate, "first": first, "second": second,
             "can_decide": access.can_change(first) and access.can_change(second), "rows": rows,
+            "similarity_percent": self.similarity_percent(candidate),
         })
 
     def decide(self, request: HttpRequest, candidate: DuplicateCandidate) -> HttpResponse:
@@ -518,4 +535,8 @@ def display(initiative: Initiative, name: str) -> str:
     if getattr(field, "choices", None):
         return getattr(initiative, f"get_{name}_display")() or "—"
     value = getattr(initiative, name)
+    if isinstance(value, datetime.datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "DATE_FORMAT")
     return "—" if value in ("", None) else str(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.cache import cache
 from django.db import connection
+from django.db.backends.signals import connection_created
 from django.test.testcases import LiveServerThread
 from django.test.utils import override_settings
 
@@ -61,6 +63,17 @@ class Site:
         return self.url + path
 
 
+SERVER_CONNECTIONS = "registry-browser-test-server"
+
+
+def name_server_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Mark the live server's connections (opened in its request threads) so that they, and only
+    they, can be closed from outside when the module ends."""
+    if threading.current_thread() is not threading.main_thread():
+        with connection.cursor() as cursor:
+            cursor.execute("SET application_name = %s", [SERVER_CONNECTIONS])
+
+
 def empty_register() -> None:
     # Never the development database: pytest-django only makes the test database for tests marked
     # as using one, which is why every browser test carries the django_db mark.
@@ -85,6 +98,7 @@ def site(django_db_setup: None, django_db_blocker: Any) -> Iterator[Site]:
                       .order_by("pk").distinct()
                       if InitiativeFilterSet({"q": candidate.name}, queryset=published).qs.count() == 1)
         total = published.count()
+    connection_created.connect(name_server_connection)
     server = LiveServerThread("localhost", StaticFilesHandler, port=0)
     server.daemon = True
     # pytest-django's database blocker is process-wide: the server thread needs it lifted.
@@ -99,12 +113,14 @@ def site(django_db_setup: None, django_db_blocker: Any) -> Iterator[Site]:
             yield Site(url=url, host=urlsplit(url).netloc, published=total, by_province=by_province,
                        by_municipality=by_municipality, sample=sample)
         server.terminate()
+    connection_created.disconnect(name_server_connection)
     with django_db_blocker.unblock():
         # The server's request threads keep their connections open; the test database must be
-        # free of them when pytest-django drops it at the end of the run.
+        # free of them when pytest-django drops it at the end of the run. Only theirs: a test's
+        # own connection may be another one than this fixture's (while Playwright's loop runs).
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                           "WHERE datname = current_database() AND application_name = %s", [SERVER_CONNECTIONS])
         empty_register()
 
 
