@@ -110,6 +110,10 @@ def save_edit(initiative: Initiative, before: Initiative | None, by: Any = None,
     authorise(by, before, initiative)
     attribute(initiative, by, reason or describe_changes(before, initiative))
     initiative.save()
+    if before is not None and before.municipality_id != initiative.municipality_id:
+        # Its waiting suggestions move along, to the editors of its new region.
+        Suggestion.objects.filter(initiative=initiative, state=SuggestionState.PENDING).update(
+            municipality_id=initiative.municipality_id, province_id=initiative.province_id)
     duplicates.record_candidates(initiative)
     return initiative
 

@@ -185,3 +185,20 @@ def test_an_odd_crs_in_a_geojson_import_is_read_or_a_clear_file_error(crs, refus
             read_geojson(document)
     else:
         assert read_geojson(document).rows == []
+
+
+def test_waiting_suggestions_move_with_their_record_to_its_new_region(leiden):
+    from tests.conftest import UTRECHT
+
+    suggestion = Suggestion.objects.create(kind=SuggestionKind.CORRECTION, initiative=leiden,
+                                           proposed={"phone": "071 111 1111"}, municipality=leiden.municipality,
+                                           province=leiden.province)
+    before = Initiative.objects.get(pk=leiden.pk)
+    leiden.location, leiden.postcode, leiden.place = UTRECHT.clone(), "3512 JE", "Utrecht"
+    leiden.full_clean()
+    actions.save_edit(leiden, before)
+
+    suggestion.refresh_from_db()
+    assert (suggestion.municipality.code, suggestion.province.code) == ("GM0344", "PV26")
+    actions.approve_suggestion(suggestion, by=editor("utrecht", "PV26"))
+    assert Initiative.objects.get(pk=leiden.pk).phone == "071 111 1111"
