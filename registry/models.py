@@ -376,8 +376,6 @@ class Initiative(models.Model):
             # For distances in metres (near); the plain GiST index on location serves boxes.
             GistIndex(as_geography(models.F("location")), name="initiative_location_geography"),
             GinIndex(fields=["search_vector"], name="initiative_search"),
-            # Similar names (pg_trgm, which ignores case), for the duplicate search.
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="initiative_name_trigram"),
         ]
         constraints = [
             # A safety net under clean(): these also hold for writes that bypass validation.

@@ -153,7 +153,6 @@ def similar_records(candidates: list[tuple[int, str, float, float]], per_row: in
                           FROM unnest(%s::int[], %s::text[], %s::float8[], %s::float8[]) AS t(n, name, x, y)) AS c
                   JOIN {table} AS r
                     ON ST_DWithin((r.location)::geography(Point,4326), c.geog, %s)
-                   AND r.name %% c.name
                  WHERE similarity(r.name, c.name) >= %s
                  ORDER BY c.n, s DESC, d, r.id
                 """,

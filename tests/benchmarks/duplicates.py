@@ -132,7 +132,6 @@ def main() -> None:
         "SELECT a.id, b.id, similarity(a.name, b.name), ST_Distance(<a, b as geography>), ...",
         "  FROM registry_initiative a JOIN registry_initiative b",
         "    ON b.id > a.id AND ST_DWithin(a.location::geography(Point,4326), b.location::geography(Point,4326), <m>)",
-        "   AND a.name % b.name",
         " WHERE similarity(a.name, b.name) >= <similarity>",
         "ON CONFLICT (first_id, second_id) DO NOTHING",
         "```",
