@@ -240,8 +240,10 @@ def test_the_admin_downloads_verification_links_as_csv(leiden, utrecht):
 def test_a_reviewer_cannot_hand_out_links(leiden):
     response = admin_action(reviewer(), "send_verification_email", leiden)
 
+    # Reviewers get no actions at all, so the posted action is not even read: the list comes back.
     assert mail.outbox == []
-    assert [str(m) for m in response.context["messages"]] == ["No action selected."]
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == []
     assert "send_verification_email" not in response.content.decode()
 
 
