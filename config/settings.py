@@ -31,7 +31,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG els
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "registry.apps.RegisterAdminConfig",  # django.contrib.admin with a limited login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,9 +60,13 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "api.middleware.ApiHeadersMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # Inside ConditionalGet: a 304 then carries no policy, and the browser keeps the page's own.
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "api.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (CSRF reads the form), after the language is known.
+    "config.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -134,9 +138,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-# WhiteNoise serves the static files in every mode (gzip, long caching for versioned files).
-# Without a collected STATIC_ROOT it serves them from the finders, as found at start-up.
-WHITENOISE_USE_FINDERS = envbool("STATIC_FROM_FINDERS", True)
+# WhiteNoise serves the static files in every mode. In production (`make serve`) they are collected
+# with content hashes in their names (STATIC_COLLECTED=true), so they can be cached for a year
+# and compressed once; without a collected STATIC_ROOT they are served from the finders.
+STATIC_COLLECTED = envbool("STATIC_COLLECTED", False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_COLLECTED else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = envbool("STATIC_FROM_FINDERS", not STATIC_COLLECTED)
 if WHITENOISE_USE_FINDERS and not STATIC_ROOT.is_dir():
     # Serving from the finders needs no collected folder; WhiteNoise would warn at every start.
     warnings.filterwarnings("ignore", message=f"No directory at: {re.escape(str(STATIC_ROOT))}")
@@ -184,8 +197,31 @@ OGR2OGR = envstr("OGR2OGR", "ogr2ogr")
 # references to GDAL, so the warning is acknowledged here rather than printed on every command.
 SILENCED_SYSTEM_CHECKS = envlist("SILENCED_SYSTEM_CHECKS", ["gis.W001"])
 
+# --- Security (python manage.py check --deploy passes with the production defaults) ------------
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
+# gunicorn speaks plain HTTP behind a proxy or load balancer that ends TLS and says so in
+# X-Forwarded-Proto (it must overwrite that header from clients). Plain HTTP is sent to HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("TRUST_X_FORWARDED_PROTO", not DEBUG) else None
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# The load balancer's health check asks over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # the embed pages are exempt (registry.views.embed)
+# Request bodies: forms and API writes are small; the admin's import takes files up to its own
+# limit (registry.importing.MAX_UPLOAD_BYTES). Larger bodies are refused with 413 before reading.
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+# Failed admin logins: this many per account, or LOGIN_FAILURES_PER_ADDRESS per client address,
+# within LOGIN_LOCKOUT_MINUTES lock further attempts until the window has passed.
+LOGIN_FAILURES_PER_ACCOUNT = envint("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = envint("LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 15)
 
 LOGGING = {
     "version": 1,

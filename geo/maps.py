@@ -8,6 +8,7 @@ as three parts (head links, the map element, the script) that a Django template 
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ class SiteMap(folium.Map):
         {% macro header(this, kwargs) %}{% endmacro %}
         {% macro html(this, kwargs) %}
             <div class="map" id={{ this.get_name()|tojson }} role="region"
-                 aria-label={{ this.label|tojson }}></div>
+                 aria-label="{{ this.label|e }}"></div>
         {% endmacro %}
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {
@@ -103,6 +104,18 @@ def render_parts(folium_map: folium.Map) -> RenderedMap:
     figure = folium_map.get_root()
     figure.render()  # lets every element add its links and script to the figure
     # folium renders JSON into the script and the attributes itself; its output is markup by design.
+    # The script goes inside a <script> element, which any "</" of a text in it (a name holding
+    # "</script>") would end: "<\/" means the same in JavaScript strings and JSON.
     return RenderedMap(head=mark_safe(figure.header.render()),
                        body=mark_safe(figure.html.render()),
-                       script=mark_safe(figure.script.render()))
+                       script=mark_safe(figure.script.render().replace("</", "<\\/")))
+
+
+# folium writes a tooltip's text as HTML into a JavaScript template literal: as well as HTML's
+# own characters, a backtick would end the literal, "${" would run code, and "\" would escape.
+TEMPLATE_LITERAL_HTML = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+
+
+def tooltip_text(text: str) -> str:
+    """Plain text for folium's `tooltip=`, shown as written whatever characters it holds."""
+    return html.escape(text).translate(TEMPLATE_LITERAL_HTML)

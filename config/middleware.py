@@ -1,0 +1,129 @@
+"""HTTP-level protection for every response: the Content-Security-Policy and request size limits.
+
+Django's SecurityMiddleware already sends HSTS, X-Content-Type-Options, Referrer-Policy and
+Cross-Origin-Opener-Policy (settings SECURE_*); XFrameOptionsMiddleware denies framing. What it
+lacks is a Content-Security-Policy (Django 6.0 adds one) and a limit on request bodies that holds
+for file uploads too, which DATA_UPLOAD_MAX_MEMORY_SIZE does not cover.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Callable
+from functools import cache
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+# Inline <script> and <style> elements of our pages (the folium-composed map script, JSON-LD, the
+# admin's small style blocks) are allowed by their SHA-256 hash, computed from the response
+# itself. Hashes rather than nonces: a hash stays valid for a page answered from a cache.
+INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.DOTALL | re.IGNORECASE)
+INLINE_STYLE = re.compile(rb"<style[^>]*>(.*?)</style\s*>", re.DOTALL | re.IGNORECASE)
+
+# Anything that is not a page (JSON, GeoJSON, CSV, files) runs nothing and may be framed by nobody.
+NOT_A_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+@cache
+def tile_origin() -> str:
+    """The origin (scheme://host[:port]) of the configured base-map tiles, or "" if relative."""
+    parts = urlsplit(settings.MAP_TILE_URL)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def source_hashes(pattern: re.Pattern[bytes], content: bytes) -> list[str]:
+    found = dict.fromkeys(
+        "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+        for body in pattern.findall(content)
+    )
+    return list(found)
+
+
+def page_policy(content: bytes, *, framable: bool) -> str:
+    images = " ".join(filter(None, ["'self'", "data:", tile_origin()]))
+    directives = [
+        "default-src 'self'",
+        " ".join(["script-src 'self'", *source_hashes(INLINE_SCRIPT, content)]),
+        " ".join(["style-src-elem 'self'", *source_hashes(INLINE_STYLE, content)]),
+        # style="" attributes: Leaflet's markers and the admin's widgets write them. They cannot
+        # run code, and the elements that could (scripts, style sheets) stay locked down.
+        "style-src-attr 'unsafe-inline'",
+        f"img-src {images}",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        # The embed pages are made to be framed by other sites; no other page is.
+        "frame-ancestors *" if framable else "frame-ancestors 'none'",
+    ]
+    return "; ".join(directives)
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Content-Security-Policy" in response:
+            return response
+        framable = getattr(response, "xframe_options_exempt", False)
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith("text/html") and not response.streaming:
+            response["Content-Security-Policy"] = page_policy(response.content, framable=framable)
+        else:
+            response["Content-Security-Policy"] = NOT_A_PAGE_POLICY
+        response["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
+        return response
+
+
+# Room for the multipart envelope around the largest file the import accepts, so that a file just
+# over that size still reaches the form, which explains the limit in the admin's own words.
+MULTIPART_ROOM = 1024 * 1024
+
+
+def body_limit(path: str) -> int:
+    """The largest request body accepted at this address, in bytes."""
+    if path.startswith("/admin/") and path.rstrip("/").endswith("/importrun/add"):
+        from registry.importing import MAX_UPLOAD_BYTES
+
+        return MAX_UPLOAD_BYTES + MULTIPART_ROOM
+    return settings.MAX_REQUEST_BYTES
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses request bodies above the limit before anything reads them, with 413 (or 411 for a
+    body of unknown length, which could otherwise stream a file upload past every limit)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = body_limit(request.path)
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if request.META.get("HTTP_TRANSFER_ENCODING", "").lower().strip() == "chunked" and not length:
+            return refusal(request, 411, _("A request body needs a Content-Length header."))
+        try:
+            size = int(length) if length else 0
+        except ValueError:
+            return refusal(request, 400, _("The Content-Length header is not a number."))
+        if size > limit:
+            return refusal(request, 413, _("The request body is %(size)s; at most %(limit)s is accepted here.")
+                           % {"size": filesizeformat(size), "limit": filesizeformat(limit)})
+        return self.get_response(request)
+
+
+def refusal(request: HttpRequest, status: int, detail: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        from api.exceptions import PROBLEM_TYPE, problem
+
+        return JsonResponse(problem(status, detail, instance=request.path), status=status, content_type=PROBLEM_TYPE)
+    return render(request, "refused.html", {"status": status, "detail": detail}, status=status)

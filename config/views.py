@@ -1,0 +1,66 @@
+"""The site-wide answers that belong to no app: errors, a database outage, and the health check."""
+
+from __future__ import annotations
+
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
+from django.views.decorators.cache import never_cache
+
+from api.exceptions import PROBLEM_TYPE, api_not_found, api_server_error, problem
+
+# Seconds a client is asked to wait before trying again while the database is away: a restart
+# or a fail-over to a replica takes about this long.
+OUTAGE_RETRY_AFTER = 10
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return api_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+def database_unreachable(error: BaseException | None) -> bool:
+    """Whether an error means the database cannot be reached (down, restarting, connection cut),
+    rather than a fault in a query: OperationalError and InterfaceError, as psycopg reports them."""
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except` block, so the error at hand is the one being handled.
+    if database_unreachable(sys.exc_info()[1]):
+        return service_unavailable(request)
+    if request.path.startswith("/api/"):
+        return api_server_error(request)
+    return defaults.server_error(request)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 while the database is away. The next request reconnects by itself (health checks on
+    persistent connections), so no process needs a restart when the database is back."""
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            problem(503, _("The register is briefly unavailable; please try again in a moment."),
+                    instance=request.path),
+            status=503, content_type=PROBLEM_TYPE)
+    else:
+        # Rendered without the request's context: that would ask the database for the session.
+        response = render(None, "503.html", status=503)
+    response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and monitoring: 200 when this process can query the database, else 503."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable"}, status=503, headers={"Retry-After": str(OUTAGE_RETRY_AFTER)})
+    return JsonResponse({"status": "ok"})
