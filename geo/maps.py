@@ -53,7 +53,7 @@ class SiteMap(folium.Map):
                  zoom_start: int = NETHERLANDS_ZOOM, **kwargs: Any) -> None:
         super().__init__(location=location, zoom_start=zoom_start, tiles=None, zoom_control=False,
                          min_zoom=6, max_zoom=19, **kwargs)
-        self.label = label
+        self.label = folium_text(label)
         # Leaflet's own control titles are English; these follow the page's language.
         self.zoom_in_title, self.zoom_out_title = _("Zoom in"), _("Zoom out")
         self._name, self._id = "map", name  # a stable element id (map_<name>) for the page and tests
@@ -111,11 +111,22 @@ def render_parts(folium_map: folium.Map) -> RenderedMap:
                        script=mark_safe(figure.script.render().replace("</", "<\\/")))
 
 
+# branca compiles every rendered part of a map once more as a Jinja template (MacroElement.render
+# wraps each in an Element), so a text holding "{{", "{%" or "{#" would run as template code.
+# Each "{" becomes a raw block around itself, which that second pass turns back into "{". The
+# block holds no quote, "<", ">" or "&", so it passes unchanged through JSON and HTML escaping.
+JINJA_SAFE = str.maketrans({"{": "{% raw %}{{% endraw %}"})
+
 # folium writes a tooltip's text as HTML into a JavaScript template literal: as well as HTML's
-# own characters, a backtick would end the literal, "${" would run code, and "\" would escape.
+# own characters, a backtick would end the literal, "${" would run code, and "\\" would escape.
 TEMPLATE_LITERAL_HTML = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+
+
+def folium_text(text: str) -> str:
+    """Any text of ours (a name, a label) for folium's options and labels, shown as written."""
+    return text.translate(JINJA_SAFE)
 
 
 def tooltip_text(text: str) -> str:
     """Plain text for folium's `tooltip=`, shown as written whatever characters it holds."""
-    return html.escape(text).translate(TEMPLATE_LITERAL_HTML)
+    return folium_text(html.escape(text).translate(TEMPLATE_LITERAL_HTML))

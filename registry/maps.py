@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from geo.maps import NETHERLANDS_BOUNDS, RenderedMap, ScriptCall, SiteMap, render_parts, tooltip_text
+from geo.maps import NETHERLANDS_BOUNDS, RenderedMap, ScriptCall, SiteMap, folium_text, render_parts, tooltip_text
 from registry.models import Initiative, Kind, Service
 
 
@@ -62,5 +62,6 @@ def initiative_location_map(initiative: Initiative) -> RenderedMap:
     folium_map = SiteMap(label=_("Map: location of %(name)s") % {"name": initiative.name}, name="location",
                          location=point, zoom_start=15 if not initiative.is_location_approximate else 13)
     # Nothing happens on a click, so the pin is not a button for the keyboard either.
-    folium.Marker(point, tooltip=tooltip_text(initiative.name), alt=initiative.name, keyboard=False).add_to(folium_map)
+    folium.Marker(point, tooltip=tooltip_text(initiative.name), alt=folium_text(initiative.name),
+                  keyboard=False).add_to(folium_map)
     return render_parts(folium_map)

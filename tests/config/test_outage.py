@@ -1,0 +1,84 @@
+"""A database outage, for real: connections to the test database are cut and new ones refused, as
+while PostgreSQL restarts. Requests in the meantime fail cleanly with 503; afterwards the same
+server process answers again by itself.
+
+Django's test server closes its connections after each request; the persistent connections of
+gunicorn's workers through a real restart are exercised by `make faulttest` (tests/load/faults.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.error import HTTPError
+from urllib.request import ProxyHandler, build_opener
+
+import psycopg
+from django.db import connection
+from psycopg import sql
+
+opener = build_opener(ProxyHandler({}))  # loopback: never through a proxy from the environment
+
+
+def get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with opener.open(url, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def maintenance_connection() -> psycopg.Connection:
+    """A connection to the server's `postgres` database: a database cannot refuse connections
+    while the statement comes from a connection to itself."""
+    config = connection.settings_dict
+    params = {"dbname": "postgres", "user": config["USER"], "password": config["PASSWORD"],
+              "host": config["HOST"], "port": config["PORT"]}
+    return psycopg.connect(**{key: value for key, value in params.items() if value}, autocommit=True)
+
+
+@contextmanager
+def database_away() -> Iterator[None]:
+    """Refuse new connections to the test database and cut every one but this test's own."""
+    name = sql.Identifier(connection.settings_dict["NAME"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (own,) = cursor.fetchone()
+    with maintenance_connection() as admin:
+        admin.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(name))
+        try:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> %s",
+                          [connection.settings_dict["NAME"], own])
+            yield
+        finally:
+            admin.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true").format(name))
+
+
+def test_during_an_outage_requests_fail_with_503_and_the_server_recovers_by_itself(live_server: Any, leiden):
+    api = live_server.url + "/api/v1/initiatives"
+    status, _headers, before = get(api)
+    assert status == 200
+
+    with database_away():
+        api_status, api_headers, api_body = get(api)
+        page_status, page_headers, page_body = get(live_server.url + "/initiatieven")
+        health_status, _, health_body = get(live_server.url + "/healthz")
+
+    assert (api_status, api_headers["Content-Type"], api_headers["Retry-After"]) == (
+        503, "application/problem+json", "10")
+    assert json.loads(api_body) == {
+        "type": "about:blank", "title": "Service Unavailable", "status": 503,
+        "detail": "Het register is even niet bereikbaar; probeer het over een paar seconden opnieuw.",
+        "instance": "/api/v1/initiatives"}
+    assert (page_status, page_headers["Content-Type"], page_headers["Retry-After"]) == (
+        503, "text/html; charset=utf-8", "10")
+    assert "Het register is even niet bereikbaar" in page_body.decode()
+    assert (health_status, json.loads(health_body)) == (503, {"status": "unavailable"})
+
+    # The database is back: the same server process answers, with the same data, unrestarted.
+    after_status, _, after = get(api)
+    assert after_status == 200
+    assert json.loads(after) == json.loads(before)
+    assert get(live_server.url + "/healthz")[0] == 200
