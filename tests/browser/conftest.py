@@ -148,10 +148,17 @@ def page(browser: Any, site: Site) -> Iterator[Any]:
     """A fresh browser context in Dutch; fails the test if the page contacts any other host."""
     context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900},
                                   geolocation={"latitude": 52.1601, "longitude": 4.4970}, permissions=["geolocation"])
+    # axe-core arrives as an init script, which the pages' Content-Security-Policy does not govern
+    # (a <script> added to the page would be refused, as any other script of unknown origin).
+    context.add_init_script(path=str(AXE))
     page = context.new_page()
     page.set_default_timeout(15_000)
     foreign: list[str] = []
     errors: list[str] = []
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.csp_refusals = refused  # a test that provokes a refusal reads (and empties) it
     page.on("request", lambda request: foreign.append(request.url)
             if urlsplit(request.url).scheme in ("http", "https") and urlsplit(request.url).netloc != site.host
             else None)
@@ -160,11 +167,12 @@ def page(browser: Any, site: Site) -> Iterator[Any]:
     context.close()
     assert foreign == [], f"requests to other hosts: {foreign}"
     assert errors == [], f"JavaScript errors: {errors}"
+    assert refused == [], f"refused by the Content-Security-Policy: {refused}"
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """Serious and critical WCAG 2.1 A/AA violations that axe-core finds on the page."""
-    page.add_script_tag(path=str(AXE))
+    """Serious and critical WCAG 2.1 A/AA violations that axe-core finds on the page (axe-core is
+    loaded into every page by the `page` fixture)."""
     result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
         values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],

@@ -79,3 +79,6 @@ def test_an_embed_keeps_its_filters_and_only_it_may_be_framed(page: Any, site: S
         f"?municipality={municipality}")
     home = next((f for f in page.frames if f.url.rstrip("/") == site.url), None)
     assert home is None or home.evaluate("() => document.body === null || document.body.innerText === ''")
+    assert page.csp_refusals == [f"Framing '{site.url}/' violates the following Content Security Policy directive: "
+                                 "\"frame-ancestors 'none'\". The request has been blocked.\n"]
+    page.csp_refusals.clear()
