@@ -1,4 +1,4 @@
-"""gunicorn settings for serving the register (used by the benchmarks; `make serve` will use it too).
+"""gunicorn settings for serving the register (`make serve`, the benchmarks and the load test).
 
 Garbage collection: a request builds thousands of short-lived objects in reference cycles
 (model instances and their prefetch caches), which only a full collection frees. Left to its
@@ -18,7 +18,8 @@ from config.env import envint
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = envint("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1)
-worker_class = "sync"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = envint("GUNICORN_THREADS", 1)  # more than 1 makes the workers gthread workers
 timeout = envint("GUNICORN_TIMEOUT", 30)
 accesslog = os.environ.get("ACCESS_LOG") or None
 GC_EVERY_REQUESTS = envint("GC_EVERY_REQUESTS", 20)

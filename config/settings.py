@@ -156,9 +156,10 @@ if WHITENOISE_USE_FINDERS and not STATIC_ROOT.is_dir():
 WHITENOISE_AUTOREFRESH = DEBUG
 # Front-end libraries come from the npm registry (package.json) and are served as our own files.
 NODE_MODULES = Path(envstr("NODE_MODULES", str(BASE_DIR / "node_modules")))
+# The source maps go along: the scripts name them, and the hashed collection checks every reference.
 NPM_STATIC_FILES = {
-    "vendor/ol": ("ol", ["dist/ol.js", "ol.css"]),
-    "vendor/leaflet": ("leaflet/dist", ["leaflet.js", "leaflet.css", "images/*.png"]),
+    "vendor/ol": ("ol", ["dist/ol.js", "dist/ol.js.map", "ol.css"]),
+    "vendor/leaflet": ("leaflet/dist", ["leaflet.js", "leaflet.js.map", "leaflet.css", "images/*.png"]),
     "vendor/supercluster": ("supercluster/dist", ["supercluster.min.js"]),
 }
 STATICFILES_FINDERS = [
@@ -297,6 +298,8 @@ SPECTACULAR_SETTINGS = {
 
 # Anonymous API reads are answered from the shared cache while the register is unchanged.
 API_RESPONSE_CACHE = envbool("API_RESPONSE_CACHE", True)
+# Public pages for anonymous visitors likewise (registry.caching.cached_page).
+PAGE_CACHE = envbool("PAGE_CACHE", True)
 
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from api.views.root import ApiRootView
 from config import views
@@ -7,7 +9,9 @@ from config import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Without a CSRF token, so that the public pages (which all carry this form) can be cached for
+    # everyone: forging a request can do no more than switch someone's language.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("registry.urls")),
     path("", include("opendata.urls")),
     path("api/v1", ApiRootView.as_view(), name="api-root"),

@@ -27,9 +27,11 @@ from opendata.catalog import catalog_graph
 from opendata.columns import INITIATIVE_COLUMNS, PARTNERSHIP_COLUMNS
 from opendata.package import data_package
 from opendata.snapshots import BY_FILE, DISTRIBUTIONS, SNAPSHOT_NAME, snapshots
+from registry.caching import cached_page
 from registry.models import Initiative
 
 
+@cached_page
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "opendata/index.html", {
         "distributions": DISTRIBUTIONS,

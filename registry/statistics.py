@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from geo.maps import NETHERLANDS_BOUNDS, RenderedMap, SiteMap, render_parts
 from geo.models import Municipality, Province
+from registry.caching import cached_page
 from registry.models import Initiative, InitiativeQuerySet, Kind, Service, Status, StopReason
 
 # Viridis in five steps (light to dark): sequential, readable with every common colour-vision
@@ -378,6 +379,7 @@ def service_note(without_service: int) -> str:
     return note
 
 
+@cached_page
 def statistics(request: HttpRequest) -> HttpResponse:
     initiatives = Initiative.objects.published()
     total = initiatives.count()

@@ -13,6 +13,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from api.views.initiatives import public_initiatives
 from geo.models import Municipality, Province
+from registry.caching import cached_page
 from registry.filtering import filter_query, site_filters
 from registry.maps import initiative_location_map, initiatives_map
 from registry.models import (
@@ -31,6 +32,7 @@ PAGE_SIZE = 20
 EMBED_HEIGHTS = (300, 400, 500, 600, 800)
 
 
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     """The map with the filters beside it; the data comes from the API, not the page."""
     filters = site_filters(request.GET, Initiative.objects.published())
@@ -44,6 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @xframe_options_exempt
+@cached_page
 def embed(request: HttpRequest) -> HttpResponse:
     """The map for an iframe on another site, with the filters of its address locked.
 
@@ -60,6 +63,7 @@ def embed(request: HttpRequest) -> HttpResponse:
     }, status=200 if valid else 400)
 
 
+@cached_page
 def embed_builder(request: HttpRequest) -> HttpResponse:
     """Choose the locked filters and the height, and copy the iframe code (works without JavaScript)."""
     filters = site_filters(request.GET, Initiative.objects.published())
@@ -77,6 +81,7 @@ def embed_builder(request: HttpRequest) -> HttpResponse:
     }, status=200 if valid else 400)
 
 
+@cached_page
 def initiative_list(request: HttpRequest) -> HttpResponse:
     filters = site_filters(request.GET, public_initiatives().order_by("name", "pk"))
     if not filters.is_valid():
@@ -89,6 +94,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
                   {"filters": filters, "page": page, "query": query.urlencode(), "map_query": filter_query(filters)})
 
 
+@cached_page
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = public_initiatives().filter(slug=slug).first()
     if initiative is None:
@@ -124,6 +130,7 @@ def schema_org(request: HttpRequest, initiative: Initiative) -> dict:
     return {"@context": "https://schema.org", **document}
 
 
+@cached_page
 def partner_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A partner and the published initiatives it supports, grouped by its role."""
     partner = get_object_or_404(Partner.objects.select_related("kind", "municipality"), slug=slug)
@@ -135,6 +142,7 @@ def partner_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "registry/partner_detail.html", {"partner": partner, "by_role": by_role})
 
 
+@cached_page
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A province (PV..) or municipality (GM..): its published initiatives, counted and listed."""
     code = code.upper()

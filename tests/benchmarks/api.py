@@ -914,8 +914,9 @@ def main() -> None:
 
     database_url = use_bench_database()
     # The server's settings, production-like; this process uses them too, for the in-process profile.
+    # Plain HTTP on loopback (SECURE_SSL_REDIRECT off): no TLS proxy in front to send it to.
     environment = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": HOST,
-                   "DATABASE_URL": database_url, "API_ANON_RATE": settings.rate,
+                   "SECURE_SSL_REDIRECT": "false", "DATABASE_URL": database_url, "API_ANON_RATE": settings.rate,
                    "API_RESPONSE_CACHE": "true" if RESPONSE_CACHE == "on" else "false",
                    "DJANGO_SETTINGS_MODULE": "config.settings"}
     os.environ.update(environment)

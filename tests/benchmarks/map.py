@@ -191,7 +191,9 @@ def main() -> None:
     base_environment = {**os.environ, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
                         "ALLOWED_HOSTS": HOST, "DATABASE_URL": database_url, "API_ANON_RATE": "1000000/second",
                         # Tiles from the server itself (404s, answered at once): the run needs no internet.
-                        "MAP_TILE_URL": "/static/no-tiles/{z}/{x}/{y}.png", "SECURE_COOKIES": "false"}
+                        "MAP_TILE_URL": "/static/no-tiles/{z}/{x}/{y}.png", "SECURE_COOKIES": "false",
+                        # Plain HTTP on loopback: no TLS proxy in front to send it to.
+                        "SECURE_SSL_REDIRECT": "false"}
     page_bytes = page_gzip_bytes = 0
     runs: list[BrowserRun] = []
     for cache_on in (False, True):

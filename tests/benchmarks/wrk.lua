@@ -14,6 +14,11 @@ for line in io.lines(os.getenv("BENCH_WRK_PATHS")) do
   end
 end
 
+-- BENCH_WRK_CLIENTS=N (load.py, faults.py): the requests arrive as through the TLS proxy in
+-- front of production, from N client addresses in turn (X-Forwarded-Proto and X-Forwarded-For),
+-- so that per-address limits meet a realistic spread of clients rather than one address.
+local clients = tonumber(os.getenv("BENCH_WRK_CLIENTS") or "0")
+
 local threads = {}
 
 function setup(thread)
@@ -24,11 +29,18 @@ end
 function init(args)
   -- Globals of this thread's own Lua state; done() collects them with thread:get().
   next_path = thread_number % #paths
+  next_client = thread_number
   statuses = {}
 end
 
 function request()
   next_path = next_path % #paths + 1
+  if clients > 0 then
+    next_client = next_client % clients + 1
+    local address = string.format("10.%d.%d.%d", math.floor(next_client / 65536) % 256,
+                                  math.floor(next_client / 256) % 256, next_client % 256)
+    return wrk.format("GET", paths[next_path], {["X-Forwarded-Proto"] = "https", ["X-Forwarded-For"] = address})
+  end
   return wrk.format("GET", paths[next_path])
 end
 

@@ -1,0 +1,64 @@
+"""Answers kept in the shared cache while the register is unchanged: the API's anonymous reads
+(api/caching.py) and the public pages (`cached_page`).
+
+A key holds the register's version (its last change, from the history), today's date (whether a
+record counts as stale changes with it), the full path with its query, the language and what else
+the caller adds, so a kept answer is never stale and never another request's. Changes that leave
+no history (vocabulary labels, reloaded areas) show after RESPONSE_CACHE_SECONDS at the latest.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from registry.models import last_change
+
+RESPONSE_CACHE_SECONDS = 600
+
+
+def register_version(request: HttpRequest) -> datetime.datetime | None:
+    """The register's last change, looked up once per request."""
+    if not hasattr(request, "_register_version"):
+        request._register_version = last_change()  # type: ignore[attr-defined]
+    return request._register_version  # type: ignore[attr-defined,no-any-return]
+
+
+def response_key(request: HttpRequest, *parts: str) -> str:
+    return "response:" + hashlib.sha256("|".join([
+        str(register_version(request)), str(timezone.localdate()), request.get_full_path(), get_language() or "",
+        *parts,
+    ]).encode()).hexdigest()
+
+
+def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A public page, for anonymous visitors answered from the cache while the register is unchanged.
+
+    Only for pages without a form that posts (a CSRF token is personal) and with nothing of the
+    visitor's own on them. Signed-in maintainers see drafts and their own menu: never cached.
+    """
+
+    @wraps(view)
+    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.PAGE_CACHE or request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = response_key(request, "page")
+        hit = cache.get(key)
+        if hit is not None:
+            content_type, content = hit
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            cache.set(key, (response["Content-Type"], response.content), RESPONSE_CACHE_SECONDS)
+        return response
+
+    return page

@@ -1,0 +1,389 @@
+"""Load test of the production mode: `make loadtest`.
+
+The register's production mode (config/setup/serve.sh, as `make serve` starts it: DEBUG off,
+collected static files, gunicorn with config/gunicorn.conf.py) serves the benchmark database with
+LOAD_COUNT (100,000) initiatives on a free loopback port. wrk, a real HTTP load tool, drives a
+realistic mix with LOAD_CLIENTS (50) concurrent connections for LOAD_DURATION (60) seconds: one wrk
+process per kind of request, each with its share of the connections, all at once. Each connection
+sends its next request as soon as the last one is answered (no think time): harsher than 50
+people, who read between clicks.
+
+The requests arrive as through the TLS proxy in front of production (X-Forwarded-Proto: https;
+X-Forwarded-For from 1,000 client addresses, NUM_PROXIES=1), so the per-address API throttle is
+active as in production and meets a realistic spread of clients.
+
+The mix (connections of 50):
+  map data   8  /api/v1/initiatives/map, the whole country and per province or service
+  list       8  /initiatieven?page=N, pages 1..200
+  filters    8  the list page and the API filtered by province, service and status
+  detail    10  /initiatieven/<slug>, 500 published initiatives
+  api       12  /api/v1/initiatives?page=N (50 items) and /api/v1/initiatives/<id>
+  download   4  a municipality's initiatives.csv (live, filtered) and the day's full snapshot file
+
+Before the mix, each kind is loaded alone over one connection for LOAD_ALONE seconds (5): its
+service time without competition, the baseline for what the mix adds by queueing.
+
+Reports: stdout and .bench/load-report.md; gunicorn's log in .bench/load-gunicorn.log.
+Settings (environment): LOAD_COUNT, LOAD_CLIENTS, LOAD_DURATION, LOAD_ALONE, WEB_CONCURRENCY and
+the other settings of config/gunicorn.conf.py (passed on to the server). Needs wrk (Debian `wrk`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.request import ProxyHandler, Request, build_opener
+
+from config.env import envint
+from tests.benchmarks.api import HOST, code_version, free_port, machine_facts, on_sigterm, stop_server, wrk_version
+from tests.benchmarks.common import (
+    BENCH_DIR,
+    DEFAULT_COUNT,
+    PROJECT_DIR,
+    BenchmarkError,
+    check,
+    ensure_register,
+    prepare_schema_and_areas,
+    publish_report,
+    use_bench_database,
+)
+
+REPORT_FILE = BENCH_DIR / "load-report.md"
+SERVER_LOG = BENCH_DIR / "load-gunicorn.log"
+WRK_SCRIPT = Path(__file__).with_name("wrk.lua")
+CLIENT_ADDRESSES = 1000
+TARGET_P99_MS = 1000.0
+WARMUP_SECONDS = 5
+
+# Each kind with its share of the connections (of 50; scaled for another LOAD_CLIENTS).
+SHARES = {"map data": 8, "list": 8, "filters": 8, "detail": 10, "api": 12, "download": 4}
+PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.0.0.1"}
+
+OPENER = build_opener(ProxyHandler({}))  # straight to loopback, whatever http_proxy says
+
+
+def get(url: str, timeout: float = 120.0) -> tuple[int, dict[str, str], bytes]:
+    request = Request(url, headers=PROXY_HEADERS)
+    try:
+        with OPENER.open(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+# -- the data and the requests ---------------------------------------------------------------------
+
+
+def export_snapshot(root: Path) -> tuple[str, float]:
+    """Today's open-data snapshot of the benchmark register into `root`; returns its day and seconds."""
+    from opendata.snapshots import export_snapshot as write
+
+    day = datetime.date.today()
+    started = time.perf_counter()
+    write(root, day)
+    return day.isoformat(), time.perf_counter() - started
+
+
+def build_mix(day: str) -> dict[str, list[str]]:
+    from geo.models import Municipality, Province
+    from registry.models import Initiative, Service
+
+    published = Initiative.objects.published()
+    total = published.count()
+    check(total > 1000, f"the benchmark register holds only {total} published initiatives")
+    provinces = list(Province.objects.order_by("code").values_list("code", flat=True))
+    services = list(Service.objects.order_by("order").values_list("code", flat=True))
+    municipalities = list(Municipality.objects.current().order_by("code").values_list("code", flat=True))
+    step = max(1, total // 500)
+    sample = list(published.order_by("pk").values_list("pk", "slug"))[::step][:500]
+    pages = min(200, total // 20)
+
+    mix = {
+        "map data": ["/api/v1/initiatives/map"] * 4
+        + [f"/api/v1/initiatives/map?province={code}" for code in provinces]
+        + [f"/api/v1/initiatives/map?service={code}" for code in services],
+        "list": [f"/initiatieven?page={page}" for page in range(1, pages + 1)],
+        "filters": [f"/initiatieven?province={province}&service={service}"
+                    for province in provinces for service in services[:6]]
+        + [f"/api/v1/initiatives?province={province}&service={service}&status=actief"
+           for province in provinces for service in services[6:12]],
+        "detail": [f"/initiatieven/{slug}" for _pk, slug in sample],
+        "api": [f"/api/v1/initiatives?pageSize=50&page={page}" for page in range(1, 101)]
+        + [f"/api/v1/initiatives/{pk}" for pk, _slug in sample[:100]],
+        "download": [f"/opendata/initiatives.csv?municipality={code}" for code in municipalities[::7]]
+        + [f"/opendata/snapshots/{day}/initiatives.csv"] * 2,
+    }
+    return mix
+
+
+# -- the server in production mode ------------------------------------------------------------------
+
+
+def production_environment(database_url: str, static_root: Path, opendata_root: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": HOST,
+        "STATIC_ROOT": str(static_root), "OPENDATA_ROOT": str(opendata_root),
+        "NUM_PROXIES": "1",  # the TLS proxy that wrk stands in for
+        "SITE_URL": "https://register.example.org",
+    }
+
+
+@contextmanager
+def production_server(environment: dict[str, str], log: Path = SERVER_LOG
+                      ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`make serve`'s script on a free loopback port; yields its base URL and the gunicorn master."""
+    port = free_port()
+    BENCH_DIR.mkdir(exist_ok=True)
+    with log.open("wb") as handle:
+        process = subprocess.Popen(["bash", "config/setup/serve.sh"], cwd=PROJECT_DIR,
+                                   env={**environment, "BIND": f"{HOST}:{port}"}, stdout=handle,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    base_url = f"http://{HOST}:{port}"
+    try:
+        wait_until_healthy(process, base_url, log)
+        yield base_url, process
+    finally:
+        stop_server(process)
+
+
+def wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log: Path, timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchmarkError(f"the server exited with code {process.returncode}:\n{tail(log)}")
+        try:
+            if get(base_url + "/healthz", timeout=5)[0] == 200:
+                return
+        except (URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise BenchmarkError(f"the server did not answer /healthz within {timeout:.0f} s:\n{tail(log)}")
+
+
+def tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def worker_pids(master: subprocess.Popen[bytes]) -> set[int]:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
+    return {int(pid) for pid in children.read_text().split()} if children.exists() else set()
+
+
+# -- wrk ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    kind: str
+    connections: int
+    requests: int
+    seconds: float
+    bytes: int
+    statuses: dict[str, int]
+    socket_errors: dict[str, int]
+    latency_us: dict[str, float]
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def failed(self) -> int:
+        """Answers other than 2xx and 3xx, and requests that got no answer (socket errors)."""
+        bad_status = sum(n for status, n in self.statuses.items() if not status.startswith(("2", "3")))
+        return bad_status + sum(n for kind, n in self.socket_errors.items() if kind != "status")
+
+    def ms(self, key: str) -> float:
+        return self.latency_us[key] / 1000
+
+
+def start_wrk(base_url: str, paths: list[str], connections: int, seconds: int) -> tuple[subprocess.Popen[str], str]:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="load-paths-", delete=False) as handle:
+        handle.write("\n".join(paths) + "\n")
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=30s", "-s", str(WRK_SCRIPT), base_url]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "BENCH_WRK_PATHS": handle.name,
+                                    "BENCH_WRK_CLIENTS": str(CLIENT_ADDRESSES)})
+    return process, handle.name
+
+
+def finish_wrk(kind: str, connections: int, process: subprocess.Popen[str], paths_file: str) -> Result:
+    stdout, stderr = process.communicate(timeout=600)
+    os.unlink(paths_file)
+    line = next((line for line in stdout.splitlines() if line.startswith("BENCH-RESULT ")), None)
+    check(process.returncode == 0 and line is not None, f"wrk failed for {kind} (exit {process.returncode}):\n"
+          f"{stdout}\n{stderr}")
+    assert line is not None
+    data = json.loads(line.removeprefix("BENCH-RESULT "))
+    return Result(kind, connections, data["requests"], data["duration_us"] / 1e6, data["bytes"],
+                  {str(k): int(v) for k, v in data["statuses"].items()}, data["errors"], data["latency_us"])
+
+
+def run_mix(base_url: str, mix: dict[str, list[str]], shares: dict[str, int], seconds: int) -> list[Result]:
+    """Every kind at once, each over its share of the connections."""
+    started = [(kind, shares[kind], *start_wrk(base_url, mix[kind], shares[kind], seconds)) for kind in mix]
+    return [finish_wrk(kind, connections, process, paths) for kind, connections, process, paths in started]
+
+
+def scaled_shares(clients: int) -> dict[str, int]:
+    total = sum(SHARES.values())
+    shares = {kind: max(1, round(share * clients / total)) for kind, share in SHARES.items()}
+    shares["api"] += clients - sum(shares.values())
+    check(shares["api"] >= 1, f"LOAD_CLIENTS={clients} is too few for the mix")
+    return shares
+
+
+def verify(base_url: str, mix: dict[str, list[str]]) -> None:
+    """The first request of each kind answers 200 with content, as through the proxy."""
+    for kind, paths in mix.items():
+        status, _headers, body = get(base_url + paths[0])
+        check(status == 200 and len(body) > 0, f"{kind}: {paths[0]} answered {status}: {body[:300]!r}")
+    status, headers, _body = get(base_url + "/", timeout=30)
+    check(status == 200 and "Strict-Transport-Security" in headers, "the home page lacks its security headers")
+
+
+# -- the report -------------------------------------------------------------------------------------
+
+
+def fmt(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def report(count: int, published: int, snapshot_seconds: float, workers: str, alone: list[Result],
+           mix: list[Result], clients: int, seconds: int, pids_before: set[int], pids_after: set[int]) -> str:
+    total_requests = sum(r.requests for r in mix)
+    total_failed = sum(r.failed for r in mix)
+    worst_p99 = max(r.ms("p99") for r in mix)
+    alone_by_kind = {r.kind: r for r in alone}
+    lines = [
+        "# Load test: the production mode under a realistic mix",
+        "",
+        f"- When: {datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()}; code {code_version()}",
+        *[f"- {fact}" for fact in machine_facts()],
+        f"- Load tool: {wrk_version()}, one process per kind of request, on the same machine (loopback)",
+        f"- Register: {count:,} initiatives, {published:,} published; full snapshot exported in "
+        f"{snapshot_seconds:.1f} s before the test",
+        f"- Server: `make serve`'s script (config/setup/serve.sh), gunicorn {workers}",
+        f"- Clients: {clients} connections for {seconds} s, no think time, through a stand-in for the TLS proxy "
+        f"(X-Forwarded-Proto/-For from {CLIENT_ADDRESSES:,} addresses; the API throttle active)",
+        "",
+        "## The mix, all at once",
+        "",
+        "| kind | conn. | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | failed | alone p50 ms | "
+        "p50 ÷ alone |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in mix:
+        single = alone_by_kind.get(result.kind)
+        ratio = f"{result.ms('p50') / single.ms('p50'):.1f}×" if single and single.ms("p50") else "–"
+        lines.append(
+            f"| {result.kind} | {result.connections} | {result.requests:,} | {fmt(result.per_second)} | "
+            f"{fmt(result.ms('p50'))} | {fmt(result.ms('p95'))} | {fmt(result.ms('p99'))} | {fmt(result.ms('max'))} | "
+            f"{result.failed} | {fmt(single.ms('p50')) if single else '–'} | {ratio} |")
+    statuses: dict[str, int] = {}
+    for result in mix:
+        for status, n in result.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+    seconds_run = max(r.seconds for r in mix)
+    verdict = "met" if total_failed == 0 and worst_p99 < TARGET_P99_MS else "NOT met"
+    lines += [
+        "",
+        f"Total: {total_requests:,} requests, {total_requests / seconds_run:,.1f} req/s; answers by status: "
+        + ", ".join(f"{status}: {n:,}" for status, n in sorted(statuses.items())) + f"; failed: {total_failed}.",
+        f"Target (no errors, p99 under {TARGET_P99_MS:.0f} ms for every kind): **{verdict}** "
+        f"(worst p99 {fmt(worst_p99)} ms).",
+        f"gunicorn workers before and after: {sorted(pids_before)} → {sorted(pids_after)} "
+        f"({'the same processes' if pids_before == pids_after else 'CHANGED: a worker was restarted'}).",
+        "",
+        "'alone': the same requests over one connection, nothing else running, just before the mix "
+        "(the service time); 'p50 ÷ alone' is what sharing two cores with 49 other connections adds.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def workers_from_log(log: Path) -> str:
+    """What gunicorn says it started: its worker class and how many workers booted."""
+    text = log.read_text(encoding="utf-8", errors="replace")
+    kind = next((line.split("Using worker: ", 1)[1].strip() for line in text.splitlines()
+                 if "Using worker: " in line), "?")
+    return f"{text.count('Booting worker with pid')} {kind} workers"
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, on_sigterm)
+    count = envint("LOAD_COUNT", DEFAULT_COUNT)
+    clients = envint("LOAD_CLIENTS", 50)
+    seconds = envint("LOAD_DURATION", 60)
+    alone_seconds = envint("LOAD_ALONE", 5)
+    check(count >= 1000, "LOAD_COUNT must be at least 1,000")
+    check(len(SHARES) <= clients <= 500, f"LOAD_CLIENTS must lie in {len(SHARES)}…500")
+    if shutil.which("wrk") is None:
+        raise BenchmarkError("the HTTP load tool wrk is missing. Install it (Debian/Ubuntu): "
+                             "apt-get install -y --no-install-recommends wrk")
+    if not (PROJECT_DIR / "config" / "setup" / "serve.sh").exists():
+        raise BenchmarkError("config/setup/serve.sh is missing")
+
+    os.environ.pop("DEBUG", None)  # production mode; this process reads the settings as the server does
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    database_url = use_bench_database()
+    prepare_schema_and_areas()
+    from django.core.management import call_command
+
+    call_command("createcachetable")
+    ensure_register(count)
+    from django.core.cache import cache
+
+    from registry.models import Initiative
+
+    cache.clear()  # throttles and cached answers of an earlier run
+    published = Initiative.objects.published().count()
+    with tempfile.TemporaryDirectory(prefix="load-") as work:
+        static_root, opendata_root = Path(work) / "static", Path(work) / "opendata"
+        print("Exporting today's open-data snapshot of the benchmark register")
+        day, snapshot_seconds = export_snapshot(opendata_root)
+        mix = build_mix(day)
+        environment = production_environment(database_url, static_root, opendata_root)
+        with production_server(environment) as (base_url, server):
+            workers = workers_from_log(SERVER_LOG)
+            verify(base_url, mix)
+            print(f"Warming up for {WARMUP_SECONDS} s")
+            run_mix(base_url, mix, scaled_shares(clients), WARMUP_SECONDS)
+            alone = []
+            for kind, paths in mix.items():
+                result = finish_wrk(kind, 1, *start_wrk(base_url, paths, 1, alone_seconds))
+                alone.append(result)
+                print(f"alone {kind:>9}: p50 {fmt(result.ms('p50'))} ms, {fmt(result.per_second)} req/s")
+            pids_before = worker_pids(server)
+            print(f"The mix: {clients} connections for {seconds} s")
+            results = run_mix(base_url, mix, scaled_shares(clients), seconds)
+            pids_after = worker_pids(server)
+            for result in results:
+                print(f"{result.kind:>9}: {fmt(result.per_second)} req/s, p50 {fmt(result.ms('p50'))} ms, "
+                      f"p95 {fmt(result.ms('p95'))} ms, p99 {fmt(result.ms('p99'))} ms, failed {result.failed}")
+    publish_report(REPORT_FILE, report(count, published, snapshot_seconds, workers, alone, results, clients, seconds,
+                                       pids_before, pids_after))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BenchmarkError as error:
+        sys.exit(f"Load test stopped: {error}")

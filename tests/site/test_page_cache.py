@@ -1,0 +1,75 @@
+"""Public pages for anonymous visitors come from the shared cache while the register is unchanged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry import actions
+from tests.maintainers import administrator
+
+
+def test_a_page_is_built_once_and_then_served_from_the_cache_until_the_register_changes(client: Client, leiden):
+    url = reverse("registry:initiative", args=[leiden.slug])
+
+    with CaptureQueriesContext(connection) as first:
+        built = client.get(url)
+    with CaptureQueriesContext(connection) as second:
+        kept = client.get(url)
+    # Counted now: the next request empties the connection's query log.
+    built_queries, kept_queries = len(first), len(second)
+    leiden.short_description = "Nieuwe omschrijving."
+    actions.save_edit(leiden, type(leiden).objects.get(pk=leiden.pk), by=administrator())
+    changed = client.get(url)
+
+    assert kept.content == built.content
+    assert kept["Content-Type"] == built["Content-Type"] == "text/html; charset=utf-8"
+    # The kept page costs two queries: the register's version and the cache entry.
+    assert kept_queries == 2 < built_queries
+    assert "Huiskamer voor de buurt." in built.content.decode()
+    assert "Nieuwe omschrijving." in changed.content.decode()
+    assert "Huiskamer voor de buurt." not in changed.content.decode()
+
+
+def test_each_language_has_its_own_page(client: Client, leiden):
+    url = reverse("registry:initiatives")
+
+    dutch = client.get(url, HTTP_ACCEPT_LANGUAGE="nl")
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert '<html lang="nl">' in dutch.content.decode()
+    assert '<html lang="en">' in english.content.decode()
+
+
+def test_maintainers_never_get_a_kept_page(client: Client, leiden):
+    url = reverse("registry:initiatives")
+    client.get(url)  # kept for anonymous visitors
+    client.force_login(administrator())
+
+    with CaptureQueriesContext(connection) as signed_in:
+        client.get(url)
+
+    tables = " ".join(query["sql"] for query in signed_in.captured_queries)
+    assert "registry_initiative" in tables  # built afresh, not read from the cache
+
+
+def test_a_refused_filter_is_not_kept(client: Client, leiden, settings: Any):
+    bad = client.get(reverse("registry:initiatives") + "?province=XX")
+    again = client.get(reverse("registry:initiatives") + "?province=XX")
+
+    assert bad.status_code == again.status_code == 400
+
+
+def test_the_language_switch_needs_no_token_so_every_visitor_can_use_a_kept_page(leiden):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(reverse("registry:initiatives"))
+
+    switched = client.post(reverse("set_language"), {"language": "en", "next": "/initiatieven"})
+
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    assert switched.status_code == 302
+    assert switched.cookies["django_language"].value == "en"
