@@ -120,6 +120,32 @@ CACHES = {
     }
 }
 
+# --- Scaling out: read replicas (docs/scaling.md) ------------------------------------------------
+# Each URL in DATABASE_REPLICA_URLS becomes an alias replica1, replica2, … with the primary's
+# engine, connection reuse, health checks and options (JIT off). Only with at least one replica
+# is the router installed; it sends anonymous GET/HEAD reads there (config/replicas.py).
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
+    _replica = dj_database_url.parse(_url, engine=DATABASES["default"]["ENGINE"],
+                                     conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True)
+    # The primary's options unless the replica's URL names its own; JIT as on the primary.
+    _own_options = _replica.get("OPTIONS", {})
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_own_options}
+    if envbool("DATABASE_JIT", False) is False:
+        _replica["OPTIONS"]["options"] = (_own_options.get("options", "") + " -c jit=off").strip()
+    # Under test, a replica is the test database itself (it has no test database of its own).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica{_number}")
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+    # First, so the queries of every other middleware (sessions, authentication) are routed too.
+    MIDDLEWARE.insert(0, "config.replicas.ReplicaReadsMiddleware")
+# After a browser's POST that wrote, its reads stay on the primary this long (replication lag).
+DATABASE_PRIMARY_STICKY_SECONDS = envint("DATABASE_PRIMARY_STICKY_SECONDS", 15)
+
+# --- end of scaling out -------------------------------------------------------------------------
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
