@@ -62,3 +62,18 @@ def test_each_replica_url_becomes_an_alias_configured_like_the_primary_and_the_r
 def test_jit_follows_the_primarys_setting_on_the_replicas():
     found = settings_with(DATABASE_REPLICA_URLS="postgis://replica-a.internal/registry", DATABASE_JIT="true")
     assert "options" not in found["databases"]["replica1"].get("OPTIONS", {})
+
+
+def test_without_redis_url_the_cache_and_the_sessions_live_in_the_database():
+    found = settings_with()
+    assert found["caches"] == {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                           "LOCATION": "registry_cache"}}
+    assert found["session_engine"] == "django.contrib.sessions.backends.db"
+
+
+def test_redis_url_puts_the_cache_in_redis_and_reads_sessions_from_it():
+    found = settings_with(REDIS_URL="redis://cache.internal:6379/2")
+    cache = found["caches"]["default"]
+    assert (cache["BACKEND"], cache["LOCATION"]) == ("django.core.cache.backends.redis.RedisCache",
+                                                    "redis://cache.internal:6379/2")
+    assert found["session_engine"] == "django.contrib.sessions.backends.cached_db"
