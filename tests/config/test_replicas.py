@@ -99,7 +99,7 @@ def test_a_streamed_download_reads_from_the_replica_while_it_is_sent():
         response = Client().get("/opendata/initiatives.csv")
         body = b"".join(response.streaming_content)
 
-    assert body.startswith(b"\xef\xbb\xbf") or body  # the header row at least
+    assert b"slug" in body.splitlines()[0]  # the header; the records are read while streaming
     assert ran.touching("replica1", "registry_initiative")
     assert ran.on("default") == []
 
