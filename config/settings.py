@@ -112,13 +112,53 @@ DATABASES = {
 if envbool("DATABASE_JIT", False) is False:
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
-# Shared by every server process (throttling, caches); Redis can replace it later.
+# Shared by every server process (throttling, caches); REDIS_URL replaces it with Redis (below).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "registry_cache",
     }
 }
+
+# --- Scaling out: read replicas and Redis (docs/scaling.md) -------------------------------------
+# Each URL in DATABASE_REPLICA_URLS becomes an alias replica1, replica2, … with the primary's
+# engine, connection reuse, health checks and options (JIT off). Only with at least one replica
+# is the router installed; it sends anonymous GET/HEAD reads there (config/replicas.py).
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
+    _replica = dj_database_url.parse(_url, engine=DATABASES["default"]["ENGINE"],
+                                     conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True)
+    # The primary's options unless the replica's URL names its own; JIT as on the primary.
+    _own_options = _replica.get("OPTIONS", {})
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_own_options}
+    if envbool("DATABASE_JIT", False) is False:
+        _replica["OPTIONS"]["options"] = (_own_options.get("options", "") + " -c jit=off").strip()
+    # Under test, a replica is the test database itself (it has no test database of its own).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica{_number}")
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+    # First, so the queries of every other middleware (sessions, authentication) are routed too.
+    MIDDLEWARE.insert(0, "config.replicas.ReplicaReadsMiddleware")
+# After a browser's POST that wrote, its reads stay on the primary this long (replication lag).
+DATABASE_PRIMARY_STICKY_SECONDS = envint("DATABASE_PRIMARY_STICKY_SECONDS", 15)
+
+# With REDIS_URL (redis://host:6379/0, rediss://…, unix:///path/redis.sock?db=0), the shared cache
+# (throttle counts, API response cache, suggestion limits) lives in Redis, and sessions are read
+# from it too, with the database behind them (cached_db: a lost cache logs nobody out).
+REDIS_URL = envstr("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Fail fast when Redis is away, rather than hold a worker until gunicorn's timeout.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# --- end of scaling out -------------------------------------------------------------------------
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -12,7 +12,7 @@ from django.contrib.gis.geos import Point
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import NON_FIELD_ERRORS, EmptyResultSet, ValidationError
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -219,7 +219,8 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
                 || ',"place":' || coalesce(to_json(t.map_place), 'null') || '}}}}', ',' ORDER BY t.map_id), '')
                 || ']}}'
             FROM t LEFT JOIN sv ON sv.initiative_id = t.map_id"""
-        with connection.cursor() as cursor:
+        # The queryset's own database: a replica when the router sends this request's reads there.
+        with connections[self.db].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
@@ -700,7 +701,9 @@ def last_change() -> datetime.datetime | None:
     """When anything in the register last changed (created, updated or deleted), from the history."""
     latest = " , ".join(f"(SELECT max(history_date) FROM {model.history.model._meta.db_table})"
                         for model in (Initiative, Partner, Partnership))
-    with connection.cursor() as cursor:
+    # Read where the request reads its data (a replica, see config/replicas.py): a version from the
+    # primary with data from a replica that lags behind would file old answers under a new key.
+    with connections[router.db_for_read(Initiative.history.model)].cursor() as cursor:
         cursor.execute(f"SELECT GREATEST({latest})")  # GREATEST skips NULLs in PostgreSQL
         return cursor.fetchone()[0]
 

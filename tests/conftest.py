@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,21 @@ LEIDEN = Point(4.4970, 52.1601, srid=4326)  # Pieterskerk
 UTRECHT = Point(5.1214, 52.0907, srid=4326)  # Dom
 NORTH_SEA = Point(3.5, 52.6, srid=4326)
 OFF_SCHEVENINGEN = Point(4.262, 52.107, srid=4326)  # about 280 m off the coast of The Hague
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings: None) -> None:
+    """A read-replica alias, `replica1`, as a test mirror of the test database (what the settings
+    make of DATABASE_REPLICA_URLS): a second connection to the same database that does not share
+    the test's transaction, as a real replica shares nothing with the primary's open transaction.
+    Only the router's tests (tests/config/test_replicas.py) install the router and use it."""
+    from django.conf import settings
+    from django.db import connections
+
+    if "replica1" not in settings.DATABASES:
+        default = connections.settings["default"]  # with Django's defaults filled in
+        replica = {**copy.deepcopy(default), "TEST": {**default["TEST"], "MIRROR": "default"}}
+        settings.DATABASES["replica1"] = connections.settings["replica1"] = replica
 
 
 @pytest.fixture(scope="session")

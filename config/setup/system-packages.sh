@@ -63,6 +63,7 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 command -v make >/dev/null || missing+=(make)
 command -v wrk >/dev/null || missing+=(wrk)                        # HTTP load for make bench
 command -v chromium >/dev/null || missing+=(chromium)              # browser tests (Playwright drives it)
+command -v redis-server >/dev/null || missing+=(redis-server)      # tests of the shared cache (REDIS_URL)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
