@@ -13,21 +13,23 @@ types, which Django caches per process, stay the same.
 from __future__ import annotations
 
 import os
+import re
 import select
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
+T = TypeVar("T")
 PROJECT_DIR = Path(settings.BASE_DIR)
 # Tables' content as text, in a stable order: equal fingerprints mean equal content.
 TABLES_SQL = ("SELECT pg_catalog.format('%I', tablename) FROM pg_catalog.pg_tables WHERE schemaname = 'public' "
@@ -109,6 +111,21 @@ def drop_database(name: str) -> None:
         cursor.execute(f"DROP DATABASE IF EXISTS {quoted(name)} WITH (FORCE)")
 
 
+@contextmanager
+def prepared_database(saved: str, prepare: Callable[[], T]) -> Iterator[tuple[str, T]]:
+    """For a module whose tests share data that takes a while to make: `prepare()` writes it once
+    into a fresh copy of the saved test database, which is saved in its turn for the tests to copy
+    (`fresh_copy`). Yields the name of that copy and what `prepare()` returned."""
+    fresh_copy(saved)
+    value = prepare()
+    prepared = f"{saved}_prepared"
+    copy_database(own_database_name(), prepared)
+    try:
+        yield prepared, value
+    finally:
+        drop_database(prepared)
+
+
 def database_url() -> str:
     """DATABASE_URL of the test database, for a subprocess."""
     database = connection.settings_dict
@@ -129,22 +146,29 @@ def start_command(*arguments: str, application_name: str) -> subprocess.Popen[by
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
 
-def wait_for_output(process: subprocess.Popen[bytes], text: bytes, timeout: float = 120.0) -> bytes:
-    """Read the process's stderr until `text` appears in it; fails when it ends or the time is up."""
+def wait_for_output(process: subprocess.Popen[bytes], pattern: bytes, timeout: float = 120.0) -> bytes:
+    """Read the process's stderr until the regular expression `pattern` matches it; fails when the
+    process ends or the time is up."""
     assert process.stderr is not None
     seen = b""
     deadline = time.monotonic() + timeout
-    while text not in seen:
+    while not re.search(pattern, seen):
         remaining = deadline - time.monotonic()
-        assert remaining > 0, f"no {text!r} within {timeout:.0f} s; stderr so far: {seen[-2000:]!r}"
+        assert remaining > 0, f"no {pattern!r} within {timeout:.0f} s; stderr so far: {seen[-2000:]!r}"
         ready, _, _ = select.select([process.stderr], [], [], min(remaining, 1.0))
         if ready:
             chunk = os.read(process.stderr.fileno(), 65536)
             if not chunk:
                 stdout = process.stdout.read() if process.stdout else b""
-                raise AssertionError(f"the process ended (exit {process.wait()}) before {text!r}: {seen!r} {stdout!r}")
+                raise AssertionError(f"the process ended (exit {process.wait()}) before {pattern!r}: "
+                                     f"{seen[-2000:]!r} {stdout[-2000:]!r}")
             seen += chunk
     return seen
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGSTOP to the process and its children: it can do nothing more until it is killed."""
+    os.killpg(process.pid, signal.SIGSTOP)
 
 
 def kill(process: subprocess.Popen[bytes]) -> None:

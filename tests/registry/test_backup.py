@@ -41,10 +41,9 @@ from registry.models import (
     SuggestionKind,
 )
 from tests.committed import (
-    copy_database,
-    drop_database,
     fingerprint,
     fresh_copy,
+    prepared_database,
     sessions,
     start_command,
     wait_until_gone,
@@ -122,16 +121,16 @@ def restore(path: Path, *options: str) -> str:
 @pytest.fixture(scope="module")
 def populated(saved_test_database: str, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[tuple[str, Path]]:
-    """Populated once for the module, and backed up: a saved copy of the database and the backup."""
-    folder = tmp_path_factory.mktemp("backup")
-    with django_db_blocker.unblock():
-        fresh_copy(saved_test_database)
+    """Populated and backed up once for the module: a saved copy of the database, and the backup."""
+    path = tmp_path_factory.mktemp("backup") / "register.dump"
+
+    def prepare() -> Path:
         populate()
-        back_up(folder / "register.dump")
-        copy = f"{saved_test_database}_populated"
-        copy_database(connection.settings_dict["NAME"], copy)
-        yield copy, folder / "register.dump"
-        drop_database(copy)
+        back_up(path)
+        return path
+
+    with django_db_blocker.unblock(), prepared_database(saved_test_database, prepare) as prepared:
+        yield prepared
 
 
 @pytest.fixture
