@@ -167,7 +167,7 @@ CONTACT_NAME = envstr("API_CONTACT_NAME", "Beheer register bewonersinitiatieven"
 CONTACT_EMAIL = envstr("API_CONTACT_EMAIL", "register@example.org")
 CONTACT_URL = envstr("API_CONTACT_URL", "https://example.org/contact")
 
-# --- Backups (manage.py backup_register, restore_register) -------------------------------------
+# --- Backups (manage.py backup_register, restore_register) ------------------------------------
 BACKUP_ROOT = Path(envstr("BACKUP_ROOT", str(BASE_DIR / "var" / "backups")))
 
 # --- Open data ---------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 
 CHECKSUM_SUFFIX = ".sha256"
 # The register's own table: an archive without it is a backup of some other database.
@@ -102,10 +102,13 @@ def client_environment() -> dict[str, str]:
 
 def client_program(name: str) -> str:
     """pg_dump, pg_restore or psql of the server's major version, where Debian installs it, else from PATH."""
-    connection = connections["default"]
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version_num")
-        major = int(cursor.fetchone()[0]) // 10000
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SHOW server_version_num")
+            major = int(cursor.fetchone()[0]) // 10000
+    except DatabaseError as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BackupError(f"Database “{database_name()}” cannot be reached: {message}") from None
     versioned = Path(f"/usr/lib/postgresql/{major}/bin/{name}")
     if versioned.is_file() and os.access(versioned, os.X_OK):
         return str(versioned)
@@ -185,7 +188,7 @@ def backup(path: Path | None = None) -> Backup:
 
 def verify(path: Path) -> Archive:
     """The archive at `path` when it is complete and a backup of the register; BackupError otherwise.
-    Reads only the file: the database is not touched."""
+    Changes nothing in the database."""
     if not path.exists():
         raise BackupError(f"{path}: no such file.")
     if not path.is_file():

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from io import StringIO
@@ -24,7 +25,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from registry import actions, duplicates, importing
+from registry import actions, backups, duplicates, importing
 from registry.demo import seed_demo
 from registry.importing import ImportOptions
 from registry.models import (
@@ -279,4 +280,39 @@ def test_a_failed_backup_is_a_clear_error_and_leaves_no_file(committed_db: None,
         connection.settings_dict["USER"] = user
     assert re.fullmatch(rf"{re.escape(str(target))}: pg_dump of database “{connection.settings_dict['NAME']}” "
                         rf"failed, no backup was written: .*no_such_role_here.*", str(failed.value)), str(failed.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_tools_get_the_connection_in_their_environment_and_the_password_never_on_the_command_line(
+        db: None, monkeypatch, tmp_path: Path):
+    calls: list[tuple[list[str], dict[str, str]]] = []
+
+    def run(arguments: list[str], env: dict[str, str], **options: Any) -> subprocess.CompletedProcess[str]:
+        calls.append((arguments, env))
+        return subprocess.CompletedProcess(arguments, 1, "", "pg_dump: error: stopped by the test")
+
+    connection.ensure_connection()  # with the real settings; the tools get the changed ones
+    for key, value in [("HOST", "db.example.org"), ("PORT", "6543"), ("USER", "register"), ("PASSWORD", "ge heim"),
+                       ("NAME", "registry_prod")]:
+        monkeypatch.setitem(connection.settings_dict, key, value)
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", {**connection.settings_dict["OPTIONS"],
+                                                              "sslmode": "verify-full"})
+    monkeypatch.setattr(backups.subprocess, "run", run)
+
+    with pytest.raises(CommandError, match="pg_dump of database “registry_prod” failed, no backup was written: "
+                                           "stopped by the test"):
+        back_up(tmp_path / "register.dump")
+
+    (arguments, environment), = calls
+    assert not any("ge heim" in argument or argument == "register" for argument in arguments)
+    assert {key: environment[key] for key in ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE",
+                                              "PGSSLMODE"]} == {
+        "PGHOST": "db.example.org", "PGPORT": "6543", "PGUSER": "register", "PGPASSWORD": "ge heim",
+        "PGDATABASE": "registry_prod", "PGSSLMODE": "verify-full"}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        major = int(cursor.fetchone()[0]) // 10000
+    debian = Path(f"/usr/lib/postgresql/{major}/bin/pg_dump")
+    assert arguments[0] == (str(debian) if debian.exists() else shutil.which("pg_dump"))
+    assert arguments[1:] == ["--format=custom", "--no-password", arguments[-1]]
     assert list(tmp_path.iterdir()) == []

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,15 @@ class Command(BaseCommand):
                             help="the backup file, or a folder for it (default: BACKUP_ROOT/register-<UTC time>.dump)")
 
     def handle(self, *args: Any, **options: Any) -> str:
+        output = options["output"]
         try:
-            made = backup(Path(options["output"]) if options["output"] else None)
+            if output and output.endswith(("/", os.sep)):  # a folder, which may not exist yet
+                Path(output).mkdir(mode=0o700, parents=True, exist_ok=True)
+            made = backup(Path(output) if output else None)
         except BackupError as error:
             raise CommandError(str(error)) from None
         except OSError as error:
-            raise CommandError(f"{error.filename or options['output']}: cannot be written "
+            raise CommandError(f"{error.filename or output}: cannot be written "
                                f"({error.strerror or error}).") from None
         return (f"Backup written to {made.path} ({made.size:,} bytes, SHA-256 {made.sha256}; "
                 f"checksum in {made.checksum_path.name}).")
