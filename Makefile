@@ -16,7 +16,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test setup system venv database migrate areas demo messages lint bench superuser db-stop clean
+.PHONY: run test setup system venv database migrate areas demo messages lint bench superuser backup restore db-stop clean
 
 run: setup demo ## Set everything up and serve the site with demo data on http://127.0.0.1:$(PORT)
 	@echo "Serving on http://127.0.0.1:$(PORT)  (admin: http://127.0.0.1:$(PORT)/admin/, make superuser)"
@@ -77,6 +77,13 @@ bench: setup ## Benchmarks with their reports (.bench/report.md, api-report.md, 
 
 superuser: setup ## Create an administrator account (asks for name and password)
 	$(MANAGE) createsuperuser
+
+backup: venv database ## Back up the whole database to var/backups/register-<UTC time>.dump, with a .sha256 checksum
+	$(MANAGE) backup_register
+
+restore: venv database ## Restore a backup, all or nothing: make restore FILE=var/backups/register-….dump (asks first, unless CONFIRM=yes)
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/register-YYYYmmddTHHMMSSZ.dump [CONFIRM=yes]"; exit 1; }
+	$(MANAGE) restore_register "$(FILE)" $(if $(filter yes,$(CONFIRM)),--yes)
 
 db-stop:
 	$(PYTHON) -m config.setup.devdb stop

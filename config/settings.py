@@ -221,6 +221,9 @@ CONTACT_NAME = envstr("API_CONTACT_NAME", "Beheer register bewonersinitiatieven"
 CONTACT_EMAIL = envstr("API_CONTACT_EMAIL", "register@example.org")
 CONTACT_URL = envstr("API_CONTACT_URL", "https://example.org/contact")
 
+# --- Backups (manage.py backup_register, restore_register) ------------------------------------
+BACKUP_ROOT = Path(envstr("BACKUP_ROOT", str(BASE_DIR / "var" / "backups")))
+
 # --- Open data ---------------------------------------------------------------------------------
 OPENDATA_ROOT = Path(envstr("OPENDATA_ROOT", str(BASE_DIR / "var" / "opendata")))  # dated snapshots
 OPENDATA_LICENSE_NAME = envstr("OPENDATA_LICENSE_NAME", "CC0-1.0")

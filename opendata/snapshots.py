@@ -1,18 +1,22 @@
 """Dated snapshots of every format (`OPENDATA_ROOT/YYYY-MM-DD/`), with SHA-256 checksums and a
 manifest. A snapshot is written in a hidden folder next to the others and renamed into place only
 when every file is complete, so an interrupted export never leaves a broken snapshot and never
-harms an earlier one."""
+harms an earlier one. One export writes into a folder at a time (a lock on the folder), so the
+next export knows that the hidden folders it finds were left by a killed one, and clears them."""
 
 from __future__ import annotations
 
 import datetime
+import fcntl
 import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +30,12 @@ from opendata.package import data_package
 from registry.models import Initiative
 
 SNAPSHOT_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-STALE_WORK_SECONDS = 24 * 3600
+# A snapshot moved aside while its replacement (of the same day) is renamed into place.
+REPLACED_NAME = re.compile(r"^\.(\d{4}-\d{2}-\d{2})-replaced-\d+$")
+
+
+class ExportRunning(Exception):
+    """Another export is writing into the same folder."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,12 @@ def export_snapshot(root: Path, day: datetime.date, *, fail_after: str | None = 
     """Write every format of the published register into `root/<day>` (replacing a snapshot of the
     same day) and return its folder. `fail_after` (tests) raises after writing that file."""
     root.mkdir(parents=True, exist_ok=True)
-    remove_stale_work(root)
+    with only_export(root):
+        remove_leftovers(root)
+        return _export(root, day, fail_after)
+
+
+def _export(root: Path, day: datetime.date, fail_after: str | None) -> Path:
     work = Path(tempfile.mkdtemp(prefix=f".{day.isoformat()}-", dir=root))
     try:
         created = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -127,10 +141,33 @@ def move_into_place(work: Path, target: Path) -> Path:
     return target
 
 
-def remove_stale_work(root: Path) -> None:
-    """Hidden folders of exports that were killed long ago (a running export's folder is young)."""
-    for folder in root.glob(".*"):
-        if folder.is_dir() and time.time() - folder.stat().st_mtime > STALE_WORK_SECONDS:
+@contextmanager
+def only_export(root: Path) -> Iterator[None]:
+    """Be the only export that writes into `root`, or raise ExportRunning. The lock is flock() on
+    the folder itself: it adds no file, and the kernel releases it when the process ends in any
+    way, killed too, so a killed export never blocks the next one."""
+    descriptor = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ExportRunning(f"{root}: another export is writing into this folder.") from None
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def remove_leftovers(root: Path) -> None:
+    """Clear what killed exports left behind; called under `only_export`, so no hidden folder
+    belongs to a running export. Work folders go. A snapshot that was moved aside for its
+    replacement comes back when the replacement never arrived (killed between the two renames)."""
+    for folder in sorted(root.glob(".*")):
+        if not folder.is_dir():
+            continue
+        replaced = REPLACED_NAME.match(folder.name)
+        if replaced and not (root / replaced.group(1)).exists():
+            folder.rename(root / replaced.group(1))
+        else:
             shutil.rmtree(folder, ignore_errors=True)
 
 

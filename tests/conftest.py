@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from registry.models import (
     PublicationState,
     Service,
 )
+from tests.committed import fresh_copy, saved_database
 
 LEIDEN = Point(4.4970, 52.1601, srid=4326)  # Pieterskerk
 UTRECHT = Point(5.1214, 52.0907, srid=4326)  # Dom
@@ -50,6 +51,19 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """Load the shipped provinces, municipalities, postcodes and places once per test run."""
     with django_db_blocker.unblock():
         load_reference_data()
+
+
+@pytest.fixture(scope="module")
+def saved_test_database(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    with django_db_blocker.unblock(), saved_database() as saved:
+        yield saved
+
+
+@pytest.fixture
+def committed_db(saved_test_database: str, transactional_db: None) -> None:
+    """A transactional test (what it writes is committed, so other processes see it) on a fresh copy
+    of the test database, which is put back as it was when the module ends (tests/committed.py)."""
+    fresh_copy(saved_test_database)
 
 
 @pytest.fixture(autouse=True)

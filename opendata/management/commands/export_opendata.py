@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from opendata.snapshots import export_snapshot
+from opendata.snapshots import ExportRunning, export_snapshot
 
 
 class Command(BaseCommand):
@@ -28,5 +28,8 @@ class Command(BaseCommand):
         root = Path(options["root"] or settings.OPENDATA_ROOT)
         if root.exists() and not root.is_dir():
             raise CommandError(f"--root {root} is a file, not a folder.")
-        folder = export_snapshot(root, day)
+        try:
+            folder = export_snapshot(root, day)
+        except ExportRunning as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(f"Snapshot written to {folder}")
