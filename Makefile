@@ -4,6 +4,7 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 PORT ?= 8000
+BIND ?= 127.0.0.1:$(PORT)
 DEMO_COUNT ?= 2000
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -16,11 +17,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test setup system venv database migrate areas demo messages lint bench superuser backup restore db-stop clean
+.PHONY: run serve test setup system venv database migrate areas demo messages lint bench loadtest faulttest superuser backup restore db-stop clean
 
 run: setup demo ## Set everything up and serve the site with demo data on http://127.0.0.1:$(PORT)
 	@echo "Serving on http://127.0.0.1:$(PORT)  (admin: http://127.0.0.1:$(PORT)/admin/, make superuser)"
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+serve: setup ## Production mode: DEBUG off, hashed static files, check --deploy, gunicorn on $(BIND) (README, "Production")
+	@DEBUG=false BIND=$(BIND) bash config/setup/serve.sh
 
 test: setup lint ## Set everything up and run the whole test suite
 	$(PY) -m pytest
@@ -74,6 +78,12 @@ bench: setup ## Benchmarks with their reports (.bench/report.md, api-report.md, 
 	$(PY) -m tests.benchmarks.opendata
 	$(PY) -m tests.benchmarks.duplicates
 	$(PY) -m tests.benchmarks.imports
+
+loadtest: setup ## Production mode with 100,000 initiatives under 50 clients for 60 s (wrk); report in .bench/load-report.md
+	env -u DEBUG $(PY) -m tests.benchmarks.load
+
+faulttest: setup ## PostgreSQL restarted under load: 503s, then recovery without a restart; report in .bench/fault-report.md
+	env -u DEBUG $(PY) -m tests.benchmarks.faults
 
 superuser: setup ## Create an administrator account (asks for name and password)
 	$(MANAGE) createsuperuser

@@ -17,7 +17,11 @@ from typing import Any
 from config.env import envint
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = envint("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1)
+# Four sync workers per core (8 on the 2-core reference machine). Measured with `make loadtest`
+# (docs/scaling.md): with cores + 1 workers a few slow requests (a download being built, a page
+# not yet cached) held every worker and the fast ones queued behind them, p99 near 9 s; with 8
+# every kind stayed under 1 s. Threads (gthread) did worse: Python's lock let one kind starve.
+workers = envint("WEB_CONCURRENCY", 4 * (os.cpu_count() or 1))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = envint("GUNICORN_THREADS", 1)  # more than 1 makes the workers gthread workers
 timeout = envint("GUNICORN_TIMEOUT", 30)

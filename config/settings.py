@@ -117,6 +117,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "registry_cache",
+        # Django's default of 300 entries would evict kept pages and, worse, the throttle's counts
+        # of busy clients long before they expire: a thousand visitors make more entries than that.
+        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 200_000)},
     }
 }
 

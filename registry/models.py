@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 from typing import Any
 
 from django.conf import settings
@@ -697,14 +698,22 @@ class Partnership(models.Model):
             raise ValidationError({"end": _("The end lies before the start.")})
 
 
+@functools.cache
+def _last_change_sql() -> tuple[str, type[models.Model]]:
+    # Built once: each `Model.history` access makes a new manager class (half a millisecond), and
+    # the version is read on every anonymous request that the response caches answer.
+    histories = [model.history.model for model in (Initiative, Partner, Partnership)]  # type: ignore[attr-defined]
+    latest = " , ".join(f"(SELECT max(history_date) FROM {history._meta.db_table})" for history in histories)
+    return f"SELECT GREATEST({latest})", histories[0]  # GREATEST skips NULLs in PostgreSQL
+
+
 def last_change() -> datetime.datetime | None:
     """When anything in the register last changed (created, updated or deleted), from the history."""
-    latest = " , ".join(f"(SELECT max(history_date) FROM {model.history.model._meta.db_table})"
-                        for model in (Initiative, Partner, Partnership))
+    statement, history = _last_change_sql()
     # Read where the request reads its data (a replica, see config/replicas.py): a version from the
     # primary with data from a replica that lags behind would file old answers under a new key.
-    with connections[router.db_for_read(Initiative.history.model)].cursor() as cursor:
-        cursor.execute(f"SELECT GREATEST({latest})")  # GREATEST skips NULLs in PostgreSQL
+    with connections[router.db_for_read(history)].cursor() as cursor:
+        cursor.execute(statement)
         return cursor.fetchone()[0]
 
 

@@ -20,8 +20,10 @@ The mix (connections of 50):
   api       12  /api/v1/initiatives?page=N (50 items) and /api/v1/initiatives/<id>
   download   4  a municipality's initiatives.csv (live, filtered) and the day's full snapshot file
 
-Before the mix, each kind is loaded alone over one connection for LOAD_ALONE seconds (5): its
-service time without competition, the baseline for what the mix adds by queueing.
+Before the mix, every address of the mix is fetched once into emptied caches (the cold service
+times: what the first visitors after a change of the register meet), then each kind is loaded
+alone over one connection for LOAD_ALONE seconds (5): its service time without competition, the
+baseline for what the mix adds by queueing.
 
 Reports: stdout and .bench/load-report.md; gunicorn's log in .bench/load-gunicorn.log.
 Settings (environment): LOAD_COUNT, LOAD_CLIENTS, LOAD_DURATION, LOAD_ALONE, WEB_CONCURRENCY and
@@ -36,6 +38,7 @@ import os
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,11 +69,11 @@ SERVER_LOG = BENCH_DIR / "load-gunicorn.log"
 WRK_SCRIPT = Path(__file__).with_name("wrk.lua")
 CLIENT_ADDRESSES = 1000
 TARGET_P99_MS = 1000.0
-WARMUP_SECONDS = 5
 
 # Each kind with its share of the connections (of 50; scaled for another LOAD_CLIENTS).
 SHARES = {"map data": 8, "list": 8, "filters": 8, "detail": 10, "api": 12, "download": 4}
-PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.0.0.1"}
+PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.0.0.1", "Accept-Encoding": "gzip"}
+CRAWLERS = 3  # parallel fetches while the caches are filled, one per worker
 
 OPENER = build_opener(ProxyHandler({}))  # straight to loopback, whatever http_proxy says
 
@@ -213,6 +216,12 @@ class Result:
     def ms(self, key: str) -> float:
         return self.latency_us[key] / 1000
 
+    def failures(self) -> str:
+        """The failed count, with what went wrong: statuses and socket errors by kind."""
+        parts = [f"{status}: {n}" for status, n in self.statuses.items() if not status.startswith(("2", "3"))]
+        parts += [f"{kind}: {n}" for kind, n in self.socket_errors.items() if kind != "status" and n]
+        return f"{self.failed} ({', '.join(parts)})" if parts else "0"
+
 
 def start_wrk(base_url: str, paths: list[str], connections: int, seconds: int) -> tuple[subprocess.Popen[str], str]:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="load-paths-", delete=False) as handle:
@@ -259,6 +268,21 @@ def verify(base_url: str, mix: dict[str, list[str]]) -> None:
     check(status == 200 and "Strict-Transport-Security" in headers, "the home page lacks its security headers")
 
 
+def crawl(base_url: str, mix: dict[str, list[str]]) -> dict[str, list[float]]:
+    """Every address of the mix once, CRAWLERS at a time, into empty caches: the cold service
+    times, by kind. Afterwards the caches hold what a busy site's caches hold."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def timed(path: str) -> float:
+        started = time.perf_counter()
+        status, _headers, _body = get(base_url + path)
+        check(status == 200, f"{path} answered {status} while filling the caches")
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(CRAWLERS) as pool:
+        return {kind: list(pool.map(timed, dict.fromkeys(paths))) for kind, paths in mix.items()}
+
+
 # -- the report -------------------------------------------------------------------------------------
 
 
@@ -266,8 +290,9 @@ def fmt(value: float) -> str:
     return f"{value:,.1f}"
 
 
-def report(count: int, published: int, snapshot_seconds: float, workers: str, alone: list[Result],
-           mix: list[Result], clients: int, seconds: int, pids_before: set[int], pids_after: set[int]) -> str:
+def report(count: int, published: int, snapshot_seconds: float, workers: str, cold: dict[str, list[float]],
+           alone: list[Result], mix: list[Result], clients: int, seconds: int, pids_before: set[int],
+           pids_after: set[int]) -> str:
     total_requests = sum(r.requests for r in mix)
     total_failed = sum(r.failed for r in mix)
     worst_p99 = max(r.ms("p99") for r in mix)
@@ -290,13 +315,29 @@ def report(count: int, published: int, snapshot_seconds: float, workers: str, al
         "p50 ÷ alone |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    cold_lines = [
+        "## Before the mix: filling the caches, then each kind alone",
+        "",
+        f"Every address of the mix fetched once into empty caches, {CRAWLERS} at a time (what the first visitors "
+        "after a change of the register meet), then each kind alone over one connection from the filled caches.",
+        "",
+        "| kind | addresses | cold p50 ms | cold p95 ms | cold max ms | warm alone p50 ms | warm alone p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, times in cold.items():
+        ordered = sorted(times)
+        single = alone_by_kind.get(kind)
+        cold_lines.append(
+            f"| {kind} | {len(times):,} | {fmt(1000 * statistics.median(ordered))} | "
+            f"{fmt(1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))])} | {fmt(1000 * ordered[-1])} | "
+            f"{fmt(single.ms('p50')) if single else '–'} | {fmt(single.ms('p99')) if single else '–'} |")
     for result in mix:
         single = alone_by_kind.get(result.kind)
         ratio = f"{result.ms('p50') / single.ms('p50'):.1f}×" if single and single.ms("p50") else "–"
         lines.append(
             f"| {result.kind} | {result.connections} | {result.requests:,} | {fmt(result.per_second)} | "
             f"{fmt(result.ms('p50'))} | {fmt(result.ms('p95'))} | {fmt(result.ms('p99'))} | {fmt(result.ms('max'))} | "
-            f"{result.failed} | {fmt(single.ms('p50')) if single else '–'} | {ratio} |")
+            f"{result.failures()} | {fmt(single.ms('p50')) if single else '–'} | {ratio} |")
     statuses: dict[str, int] = {}
     for result in mix:
         for status, n in result.statuses.items():
@@ -313,7 +354,9 @@ def report(count: int, published: int, snapshot_seconds: float, workers: str, al
         f"({'the same processes' if pids_before == pids_after else 'CHANGED: a worker was restarted'}).",
         "",
         "'alone': the same requests over one connection, nothing else running, just before the mix "
-        "(the service time); 'p50 ÷ alone' is what sharing two cores with 49 other connections adds.",
+        f"(the service time); 'p50 ÷ alone' is what sharing two cores with {clients - 1} other connections adds.",
+        "",
+        *cold_lines,
         "",
     ]
     return "\n".join(lines)
@@ -364,8 +407,9 @@ def main() -> None:
         with production_server(environment) as (base_url, server):
             workers = workers_from_log(SERVER_LOG)
             verify(base_url, mix)
-            print(f"Warming up for {WARMUP_SECONDS} s")
-            run_mix(base_url, mix, scaled_shares(clients), WARMUP_SECONDS)
+            cache.clear()
+            print(f"Filling the caches: {sum(len(set(paths)) for paths in mix.values()):,} addresses")
+            cold = crawl(base_url, mix)
             alone = []
             for kind, paths in mix.items():
                 result = finish_wrk(kind, 1, *start_wrk(base_url, paths, 1, alone_seconds))
@@ -378,8 +422,8 @@ def main() -> None:
             for result in results:
                 print(f"{result.kind:>9}: {fmt(result.per_second)} req/s, p50 {fmt(result.ms('p50'))} ms, "
                       f"p95 {fmt(result.ms('p95'))} ms, p99 {fmt(result.ms('p99'))} ms, failed {result.failed}")
-    publish_report(REPORT_FILE, report(count, published, snapshot_seconds, workers, alone, results, clients, seconds,
-                                       pids_before, pids_after))
+    publish_report(REPORT_FILE, report(count, published, snapshot_seconds, workers, cold, alone, results, clients,
+                                       seconds, pids_before, pids_after))
 
 
 if __name__ == "__main__":

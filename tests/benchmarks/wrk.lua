@@ -14,9 +14,10 @@ for line in io.lines(os.getenv("BENCH_WRK_PATHS")) do
   end
 end
 
--- BENCH_WRK_CLIENTS=N (load.py, faults.py): the requests arrive as through the TLS proxy in
--- front of production, from N client addresses in turn (X-Forwarded-Proto and X-Forwarded-For),
--- so that per-address limits meet a realistic spread of clients rather than one address.
+-- BENCH_WRK_CLIENTS=N (load.py, faults.py): the requests arrive as a browser's through the TLS
+-- proxy in front of production, from N client addresses in turn (X-Forwarded-Proto and
+-- X-Forwarded-For, Accept-Encoding: gzip), so that per-address limits meet a realistic spread of
+-- clients rather than one address.
 local clients = tonumber(os.getenv("BENCH_WRK_CLIENTS") or "0")
 
 local threads = {}
@@ -39,7 +40,8 @@ function request()
     next_client = next_client % clients + 1
     local address = string.format("10.%d.%d.%d", math.floor(next_client / 65536) % 256,
                                   math.floor(next_client / 256) % 256, next_client % 256)
-    return wrk.format("GET", paths[next_path], {["X-Forwarded-Proto"] = "https", ["X-Forwarded-For"] = address})
+    return wrk.format("GET", paths[next_path], {["X-Forwarded-Proto"] = "https", ["X-Forwarded-For"] = address,
+                                                ["Accept-Encoding"] = "gzip"})
   end
   return wrk.format("GET", paths[next_path])
 end
