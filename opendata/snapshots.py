@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import gzip
 import hashlib
 import json
 import os
@@ -67,12 +68,22 @@ def write_text(path: Path, chunks: Iterable[str]) -> None:
         stream.writelines(chunks)
 
 
+def is_text(name: str) -> bool:
+    """Text formats are kept compressed too, for clients that accept gzip (a sixth of the bytes)."""
+    media_type = BY_FILE[name].media_type
+    return media_type.startswith("text/") or media_type.endswith("json")
+
+
+def write_compressed(path: Path) -> None:
+    """`<file>.gz` beside the file: the same bytes, sent with Content-Encoding: gzip (so the
+    checksums of the manifest hold for what the client ends up with)."""
+    with path.open("rb") as source, gzip.GzipFile(path.with_name(path.name + ".gz"), "wb", mtime=0) as target:
+        shutil.copyfileobj(source, target, 1 << 20)
+
+
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def writers(initiatives: QuerySet[Initiative], created: str) -> dict[str, Callable[[Path], None]]:
@@ -117,6 +128,8 @@ def _export(root: Path, day: datetime.date, fail_after: str | None) -> Path:
                 write(work / name)
                 files.append({"name": name, "mediaType": BY_FILE[name].media_type,
                               "bytes": (work / name).stat().st_size, "sha256": sha256(work / name)})
+                if is_text(name):
+                    write_compressed(work / name)
                 if fail_after == name:
                     raise RuntimeError(f"stopped after {name}, as asked")
         manifest = {"date": day.isoformat(), "created": created, "initiatives": count,

@@ -126,7 +126,16 @@ def snapshot_file(request: HttpRequest, day: str, name: str) -> FileResponse:
         raise Http404(name)
     media_type = BY_FILE[name].media_type if name in BY_FILE else (
         "application/json" if name.endswith(".json") else "text/plain")
-    return FileResponse(path.open("rb"), content_type=media_type, as_attachment=name in BY_FILE, filename=name)
+    compressed = path.with_name(name + ".gz")
+    if "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "") and compressed.is_file():
+        response = FileResponse(compressed.open("rb"), content_type=media_type, as_attachment=name in BY_FILE,
+                                filename=name)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = FileResponse(path.open("rb"), content_type=media_type, as_attachment=name in BY_FILE,
+                                filename=name)
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
 
 
 def snapshot_list(request: HttpRequest) -> HttpResponse:

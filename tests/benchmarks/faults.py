@@ -144,7 +144,7 @@ def main() -> None:
     ensure_register(count)
     from django.db import connections
 
-    mix = {kind: [path for path in paths if "/snapshots/" not in path] for kind, paths in build_mix("none").items()}
+    mix = {kind: paths for kind, paths in build_mix("none").items() if kind != "snapshot"}
     connections.close_all()  # this process holds no connection through the restart
     targets = {"API page": "/api/v1/initiatives?pageSize=50&page=3", "public page": "/initiatieven?page=3",
                "health check": "/healthz"}
@@ -163,7 +163,9 @@ def main() -> None:
             for thread in [*probers, fault]:
                 thread.start()
             print(f"The mix: {clients} connections for {seconds} s; PostgreSQL stopped at {at} s for {down} s")
-            results = run_mix(base_url, mix, scaled_shares(clients), seconds)
+            shares = scaled_shares(clients)
+            shares["download"] += shares.pop("snapshot")
+            results = run_mix(base_url, mix, shares, seconds)
             fault.join()
             for prober in probers:
                 prober.stop.set()

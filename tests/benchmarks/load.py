@@ -18,7 +18,8 @@ The mix (connections of 50):
   filters    8  the list page and the API filtered by province, service and status
   detail    10  /initiatieven/<slug>, 500 published initiatives
   api       12  /api/v1/initiatives?page=N (50 items) and /api/v1/initiatives/<id>
-  download   4  a municipality's initiatives.csv (live, filtered) and the day's full snapshot file
+  download   3  a municipality's initiatives.csv (live, filtered: 50 municipalities)
+  snapshot   1  the day's complete files: initiatives.csv, partnerships.csv, initiatives.geojson
 
 Before the mix, every address of the mix is fetched once into emptied caches (the cold service
 times: what the first visitors after a change of the register meet), then each kind is loaded
@@ -51,7 +52,16 @@ from urllib.error import HTTPError, URLError
 from urllib.request import ProxyHandler, Request, build_opener
 
 from config.env import envint
-from tests.benchmarks.api import HOST, code_version, free_port, machine_facts, on_sigterm, stop_server, wrk_version
+from tests.benchmarks.api import (
+    HOST,
+    LoadResult,
+    code_version,
+    free_port,
+    machine_facts,
+    on_sigterm,
+    stop_server,
+    wrk_version,
+)
 from tests.benchmarks.common import (
     BENCH_DIR,
     DEFAULT_COUNT,
@@ -71,7 +81,7 @@ CLIENT_ADDRESSES = 1000
 TARGET_P99_MS = 1000.0
 
 # Each kind with its share of the connections (of 50; scaled for another LOAD_CLIENTS).
-SHARES = {"map data": 8, "list": 8, "filters": 8, "detail": 10, "api": 12, "download": 4}
+SHARES = {"map data": 8, "list": 8, "filters": 8, "detail": 10, "api": 12, "download": 3, "snapshot": 1}
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.0.0.1", "Accept-Encoding": "gzip"}
 CRAWLERS = 3  # parallel fetches while the caches are filled, one per worker
 
@@ -126,8 +136,9 @@ def build_mix(day: str) -> dict[str, list[str]]:
         "detail": [f"/initiatieven/{slug}" for _pk, slug in sample],
         "api": [f"/api/v1/initiatives?pageSize=50&page={page}" for page in range(1, 101)]
         + [f"/api/v1/initiatives/{pk}" for pk, _slug in sample[:100]],
-        "download": [f"/opendata/initiatives.csv?municipality={code}" for code in municipalities[::7]]
-        + [f"/opendata/snapshots/{day}/initiatives.csv"] * 2,
+        "download": [f"/opendata/initiatives.csv?municipality={code}" for code in municipalities[::7]],
+        "snapshot": [f"/opendata/snapshots/{day}/{name}"
+                     for name in ("initiatives.csv", "partnerships.csv", "initiatives.geojson")],
     }
     return mix
 
@@ -193,28 +204,16 @@ def worker_pids(master: subprocess.Popen[bytes]) -> set[int]:
 
 
 @dataclass
-class Result:
-    kind: str
-    connections: int
-    requests: int
-    seconds: float
-    bytes: int
-    statuses: dict[str, int]
-    socket_errors: dict[str, int]
-    latency_us: dict[str, float]
+class Result(LoadResult):
+    """One kind of request's run: wrk's counts and latencies."""
 
-    @property
-    def per_second(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+    kind: str = ""
 
     @property
     def failed(self) -> int:
         """Answers other than 2xx and 3xx, and requests that got no answer (socket errors)."""
         bad_status = sum(n for status, n in self.statuses.items() if not status.startswith(("2", "3")))
         return bad_status + sum(n for kind, n in self.socket_errors.items() if kind != "status")
-
-    def ms(self, key: str) -> float:
-        return self.latency_us[key] / 1000
 
     def failures(self) -> str:
         """The failed count, with what went wrong: statuses and socket errors by kind."""
@@ -241,8 +240,8 @@ def finish_wrk(kind: str, connections: int, process: subprocess.Popen[str], path
           f"{stdout}\n{stderr}")
     assert line is not None
     data = json.loads(line.removeprefix("BENCH-RESULT "))
-    return Result(kind, connections, data["requests"], data["duration_us"] / 1e6, data["bytes"],
-                  {str(k): int(v) for k, v in data["statuses"].items()}, data["errors"], data["latency_us"])
+    return Result(connections, data["requests"], data["duration_us"] / 1e6, data["bytes"],
+                  {str(k): int(v) for k, v in data["statuses"].items()}, data["errors"], data["latency_us"], kind=kind)
 
 
 def run_mix(base_url: str, mix: dict[str, list[str]], shares: dict[str, int], seconds: int) -> list[Result]:

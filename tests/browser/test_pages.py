@@ -82,3 +82,12 @@ def test_an_embed_keeps_its_filters_and_only_it_may_be_framed(page: Any, site: S
     assert page.csp_refusals == [f"Framing '{site.url}/' violates the following Content Security Policy directive: "
                                  "\"frame-ancestors 'none'\". The request has been blocked.\n"]
     page.csp_refusals.clear()
+
+
+def test_the_api_documentation_works_under_the_content_security_policy(page: Any, site: Site):
+    page.goto(site("/api/v1/docs"))
+
+    page.locator(".opblock-summary-path").first.wait_for()
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/v1/initiatives" in paths
+    assert "/api/v1/initiatives/{id}" in paths

@@ -243,6 +243,24 @@ def test_snapshots_are_served_and_listed(client: Client, snapshot: Path):
     assert "<code>ontmoetingsplek</code> Ontmoetingsplek" in page  # the data dictionary lists the codes
 
 
+def test_text_files_of_a_snapshot_go_compressed_to_clients_that_accept_gzip(client: Client, snapshot: Path):
+    import gzip
+
+    for name in ["initiatives.csv", "partnerships.csv", "initiatives.geojson", "initiatives.jsonld",
+                 "datapackage.json"]:
+        zipped = client.get(f"/opendata/snapshots/2026-11-22/{name}", HTTP_ACCEPT_ENCODING="gzip, br")
+        plain = client.get(f"/opendata/snapshots/2026-11-22/{name}")
+
+        assert zipped["Content-Encoding"] == "gzip", name
+        assert zipped["Content-Disposition"] == plain["Content-Disposition"] == f'attachment; filename="{name}"'
+        assert zipped["Content-Type"] == plain["Content-Type"]
+        assert "Content-Encoding" not in plain
+        assert zipped["Vary"] == plain["Vary"] == "Accept-Encoding, Accept-Language"
+        assert gzip.decompress(b"".join(zipped.streaming_content)) == (snapshot / name).read_bytes()
+    geopackage = client.get("/opendata/snapshots/2026-11-22/initiatives.gpkg", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in geopackage  # a database file: sent as it is
+
+
 def test_export_opendata_refuses_a_bad_date(db, tmp_path):
     with pytest.raises(CommandError, match="'2026-13-01' is not a date"):
         call_command("export_opendata", "--date", "2026-13-01", "--root", str(tmp_path))
