@@ -92,7 +92,7 @@ class Outage:
     stopped_at: float = 0.0
     down_at: float = 0.0  # the server's stop command returned
     started_at: float = 0.0  # the start command was given
-    ready_at: float = 0.0  # the server accepts connections again
+    ready_at: float = 0.0  # the start command returned (it waits until the server accepts connections)
 
 
 def restart_database(outage: Outage, started: float, at: int, down: int) -> None:
@@ -191,7 +191,7 @@ def report(workers: str, clients: int, seconds: int, outage: Outage, results: li
     failing = [p for p in probes if p.status != 200]
     api_503 = [p for p in failing if p.target == "API page" and p.status == 503]
     first_bad = min((p.at for p in failing), default=None)
-    back = [p.at for p in probes if p.at > outage.ready_at and p.status == 200]
+    back = [p.at for p in probes if p.at > outage.started_at and p.status == 200]
     recovered_at = min(back, default=None)
     last_bad = max((p.at for p in failing), default=None)
     clean = (not unexpected and not socket_errors and all(p.status in (200, 503) for p in probes)
@@ -206,7 +206,7 @@ def report(workers: str, clients: int, seconds: int, outage: Outage, results: li
         f"- Load: the load test's mix without the snapshot file, {clients} connections for {seconds} s",
         f"- PostgreSQL (the project's own cluster): stop given at {outage.stopped_at:.1f} s (fast shutdown, "
         f"every connection cut), down at {outage.down_at:.1f} s, start given at {outage.started_at:.1f} s, "
-        f"accepting connections at {outage.ready_at:.1f} s",
+        f"start command returned (server ready, database checked) at {outage.ready_at:.1f} s",
         "",
         "## What the clients got",
         "",
@@ -218,8 +218,8 @@ def report(workers: str, clients: int, seconds: int, outage: Outage, results: li
         *timeline(probes, outage),
         "",
         f"- First failed probe at {first_bad:.1f} s" if first_bad is not None else "- No probe failed",
-        f"- Last failed probe at {last_bad:.1f} s; first success after the database was back at "
-        f"{recovered_at:.1f} s, {recovered_at - outage.ready_at:.2f} s after it accepted connections"
+        f"- Last failed probe at {last_bad:.1f} s; first success after the start was given at "
+        f"{recovered_at:.1f} s ({recovered_at - outage.started_at:.2f} s after it)"
         if last_bad is not None and recovered_at is not None else "- (no recovery to measure)",
         f"- API answers during the outage: {len(api_503)} × 503, all application/problem+json with Retry-After: "
         f"{all(p.content_type.startswith('application/problem+json') and p.retry_after for p in api_503)}",
