@@ -4,12 +4,13 @@ Design Rules)."""
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.gzip import gzip_page
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
 from api.exceptions import api_not_found
 from api.views.areas import MunicipalityViewSet, ProvinceViewSet
 from api.views.changes import ChangesView
+from api.views.docs import DocumentationView
 from api.views.initiatives import InitiativeMapView, InitiativeViewSet, PartnershipViewSet
 from api.views.partners import PartnerViewSet
 from api.views.places import LocationSearchView
@@ -44,7 +45,7 @@ urlpatterns = [
     path("stats", StatsView.as_view(), name="stats"),
     path("changes", ChangesView.as_view(), name="changes"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs", DocumentationView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
     # Anything else under /api/v1/ is a problem document, also while DEBUG shows HTML pages.
     re_path(r"^.*$", csrf_exempt(api_not_found)),

@@ -21,7 +21,9 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # (docs/scaling.md): with cores + 1 workers a few slow requests (a download being built, a page
 # not yet cached) held every worker and the fast ones queued behind them, p99 near 9 s; with 8
 # every kind stayed under 1 s. Threads (gthread) did worse: Python's lock let one kind starve.
-workers = envint("WEB_CONCURRENCY", 4 * (os.cpu_count() or 1))
+# The cores this process may use (a container's limit, not the host's count), and at most 16
+# workers by default: each holds a database connection (PostgreSQL allows 100 by default).
+workers = envint("WEB_CONCURRENCY", min(16, 4 * len(os.sched_getaffinity(0))))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = envint("GUNICORN_THREADS", 1)  # more than 1 makes the workers gthread workers
 timeout = envint("GUNICORN_TIMEOUT", 30)

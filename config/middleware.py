@@ -12,6 +12,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -21,11 +22,45 @@ from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-# Inline <script> and <style> elements of our pages (the folium-composed map script, JSON-LD, the
-# admin's small style blocks) are allowed by their SHA-256 hash, computed from the response
-# itself. Hashes rather than nonces: a hash stays valid for a page answered from a cache.
-INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.DOTALL | re.IGNORECASE)
-INLINE_STYLE = re.compile(rb"<style[^>]*>(.*?)</style\s*>", re.DOTALL | re.IGNORECASE)
+# Inline scripts and style blocks are allowed only when our own code made them: whoever renders
+# one (geo.maps.render_parts: the folium-composed map script, folium's tooltip styles) declares
+# its SHA-256 hash with `trust_inline`, and the policy allows exactly those. A script that reached
+# a page any other way (an injection past the escaping) is refused. Hashes rather than nonces: a
+# hash stays valid for a page answered from a cache (registry.caching keeps them with the page).
+_trusted: ContextVar[dict[str, set[str]] | None] = ContextVar("trusted_inline", default=None)
+INLINE_KINDS = ("script", "style")
+
+
+def source_hash(content: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(content.encode()).digest()).decode() + "'"
+
+
+def trust_inline(kind: str, content: str) -> None:
+    """Allow an inline <script> or <style> element with exactly this content on the page being made."""
+    trust_hashes({kind: {source_hash(content)}})
+
+
+INLINE_BLOCK = re.compile(r"<(script|style)(?![^>]*\bsrc\s*=)[^>]*>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE)
+
+
+def trust_inline_blocks(html: str) -> None:
+    """Allow every inline block of a page rendered from a template that holds nobody's text but
+    ours or a library's (never for pages that show records, names or anything typed)."""
+    for kind, content in INLINE_BLOCK.findall(html):
+        trust_inline(kind.lower(), content)
+
+
+def trust_hashes(hashes: dict[str, set[str]]) -> None:
+    trusted = _trusted.get()
+    if trusted is not None:  # outside a request (a command, a test without one) nothing is served
+        for kind, found in hashes.items():
+            trusted[kind].update(found)
+
+
+def trusted_hashes() -> dict[str, set[str]]:
+    trusted = _trusted.get() or {}
+    return {kind: set(trusted.get(kind, ())) for kind in INLINE_KINDS}
+
 
 # Anything that is not a page (JSON, GeoJSON, CSV, files) runs nothing and may be framed by nobody.
 NOT_A_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -38,20 +73,12 @@ def tile_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def source_hashes(pattern: re.Pattern[bytes], content: bytes) -> list[str]:
-    found = dict.fromkeys(
-        "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
-        for body in pattern.findall(content)
-    )
-    return list(found)
-
-
-def page_policy(content: bytes, *, framable: bool) -> str:
+def page_policy(trusted: dict[str, set[str]], *, framable: bool) -> str:
     images = " ".join(filter(None, ["'self'", "data:", tile_origin()]))
     directives = [
         "default-src 'self'",
-        " ".join(["script-src 'self'", *source_hashes(INLINE_SCRIPT, content)]),
-        " ".join(["style-src-elem 'self'", *source_hashes(INLINE_STYLE, content)]),
+        " ".join(["script-src 'self'", *sorted(trusted["script"])]),
+        " ".join(["style-src-elem 'self'", *sorted(trusted["style"])]),
         # style="" attributes: Leaflet's markers and the admin's widgets write them. They cannot
         # run code, and the elements that could (scripts, style sheets) stay locked down.
         "style-src-attr 'unsafe-inline'",
@@ -72,13 +99,18 @@ class ContentSecurityPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        token = _trusted.set({kind: set() for kind in INLINE_KINDS})
+        try:
+            response = self.get_response(request)
+            trusted = trusted_hashes()
+        finally:
+            _trusted.reset(token)
         if "Content-Security-Policy" in response:
             return response
         framable = getattr(response, "xframe_options_exempt", False)
         content_type = response.get("Content-Type", "")
-        if content_type.startswith("text/html") and not response.streaming:
-            response["Content-Security-Policy"] = page_policy(response.content, framable=framable)
+        if content_type.startswith("text/html"):
+            response["Content-Security-Policy"] = page_policy(trusted, framable=framable)
         else:
             response["Content-Security-Policy"] = NOT_A_PAGE_POLICY
         response["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"

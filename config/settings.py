@@ -316,7 +316,8 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": False,
     # Trusted reverse proxies in front; the throttle reads the client address behind them. Left
     # unset, DRF would believe any X-Forwarded-For header, and a client could dodge the limit.
-    "NUM_PROXIES": envint("NUM_PROXIES", 0),
+    # Production runs behind one (TRUST_X_FORWARDED_PROTO): counted unless set otherwise.
+    "NUM_PROXIES": envint("NUM_PROXIES", 0 if DEBUG else 1),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -24,10 +24,19 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+# SQLSTATEs of OperationalErrors that are a fault of one query or transaction, not an outage:
+# deadlocks and serialization failures (40), program limits (54), a cancelled query or a statement
+# timeout (57014), a lock not available (55P03), a full disk or memory (53100, 53200, 53400).
+QUERY_FAULTS = ("40", "54", "57014", "55P03", "53100", "53200", "53400")
+
+
 def database_unreachable(error: BaseException | None) -> bool:
-    """Whether an error means the database cannot be reached (down, restarting, connection cut),
-    rather than a fault in a query: OperationalError and InterfaceError, as psycopg reports them."""
-    return isinstance(error, OperationalError | InterfaceError)
+    """Whether an error means the database cannot be reached (down, restarting, refusing
+    connections, the connection cut), rather than a fault in a query, which stays a 500."""
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    sqlstate = getattr(error.__cause__, "sqlstate", None) or ""
+    return not sqlstate.startswith(QUERY_FAULTS)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -9,6 +9,7 @@ as three parts (head links, the map element, the script) that a Django template 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from folium.template import Template
+
+from config.middleware import trust_inline
 
 NETHERLANDS_CENTRE = (52.2, 5.3)
 NETHERLANDS_ZOOM = 7
@@ -106,9 +109,15 @@ def render_parts(folium_map: folium.Map) -> RenderedMap:
     # folium renders JSON into the script and the attributes itself; its output is markup by design.
     # The script goes inside a <script> element, which any "</" of a text in it (a name holding
     # "</script>") would end: "<\/" means the same in JavaScript strings and JSON.
-    return RenderedMap(head=mark_safe(figure.header.render()),
-                       body=mark_safe(figure.html.render()),
-                       script=mark_safe(figure.script.render().replace("</", "<\\/")))
+    head, body = figure.header.render(), figure.html.render()
+    script = figure.script.render().replace("</", "<\\/")
+    trust_inline("script", script)  # the page places it as <script>{{ map.script }}</script>
+    for style in FOLIUM_STYLE.findall(head + body):  # folium's own, e.g. for GeoJSON tooltips
+        trust_inline("style", style)
+    return RenderedMap(head=mark_safe(head), body=mark_safe(body), script=mark_safe(script))
+
+
+FOLIUM_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 
 # branca compiles every rendered part of a map once more as a Jinja template (MacroElement.render

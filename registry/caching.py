@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from config.middleware import trust_hashes, trusted_hashes
 from registry.models import last_change
 
 RESPONSE_CACHE_SECONDS = 600
@@ -34,9 +35,11 @@ def register_version(request: HttpRequest) -> datetime.datetime | None:
 
 
 def response_key(request: HttpRequest, *parts: str) -> str:
+    # The scheme and host too: answers hold absolute links (embed code, JSON-LD, API hyperlinks),
+    # and a load balancer may admit the site under more than one name.
     return "response:" + hashlib.sha256("|".join([
-        str(register_version(request)), str(timezone.localdate()), request.get_full_path(), get_language() or "",
-        *parts,
+        str(register_version(request)), str(timezone.localdate()), request.scheme, request.get_host(),
+        request.get_full_path(), get_language() or "", *parts,
     ]).encode()).hexdigest()
 
 
@@ -54,11 +57,12 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         key = response_key(request, "page")
         hit = cache.get(key)
         if hit is not None:
-            content_type, content = hit
+            content_type, content, inline = hit
+            trust_hashes(inline)  # the page's own inline scripts and styles, as when it was made
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (response["Content-Type"], response.content), RESPONSE_CACHE_SECONDS)
+        if response.status_code == 200 and not response.streaming:
+            cache.set(key, (response["Content-Type"], response.content, trusted_hashes()), RESPONSE_CACHE_SECONDS)
         return response
 
     return page

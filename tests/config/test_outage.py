@@ -16,6 +16,7 @@ from urllib.error import HTTPError
 from urllib.request import ProxyHandler, build_opener
 
 import psycopg
+import pytest
 from django.db import connection
 from psycopg import sql
 
@@ -56,7 +57,8 @@ def database_away() -> Iterator[None]:
             admin.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true").format(name))
 
 
-def test_during_an_outage_requests_fail_with_503_and_the_server_recovers_by_itself(live_server: Any, leiden):
+def test_during_an_outage_requests_fail_with_503_and_the_server_recovers_by_itself(committed_db: None, live_server: Any,
+                                                                                   leiden):
     api = live_server.url + "/api/v1/initiatives"
     status, _headers, before = get(api)
     assert status == 200
@@ -82,3 +84,22 @@ def test_during_an_outage_requests_fail_with_503_and_the_server_recovers_by_itse
     assert after_status == 200
     assert json.loads(after) == json.loads(before)
     assert get(live_server.url + "/healthz")[0] == 200
+
+
+def test_a_fault_of_one_query_stays_a_500_and_is_not_called_an_outage(rf: Any, db):
+    from django.db import OperationalError, transaction
+
+    from config.views import server_error
+
+    request = rf.get("/api/v1/initiatives")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 1")
+            cursor.execute("SELECT pg_sleep(1)")
+    except OperationalError:
+        response = server_error(request)  # as Django calls it, inside the handling of the error
+    else:
+        pytest.fail("the statement timeout did not fire")
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response

@@ -74,7 +74,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def served(tmp_path: Path, transactional_db: None) -> Iterator[str]:
+def served(tmp_path: Path, committed_db: None) -> Iterator[str]:
     """serve.sh on the test database, with its static files collected into a temporary folder."""
     settings = connection.settings_dict
     url = (f"postgres://{quote(settings['USER'] or '')}@/{quote(settings['NAME'])}"

@@ -67,7 +67,8 @@ def test_jit_follows_the_primarys_setting_on_the_replicas():
 def test_without_redis_url_the_cache_and_the_sessions_live_in_the_database():
     found = settings_with()
     assert found["caches"] == {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                                           "LOCATION": "registry_cache"}}
+                                           "LOCATION": "registry_cache",
+                                           "OPTIONS": {"MAX_ENTRIES": 200000}}}
     assert found["session_engine"] == "django.contrib.sessions.backends.db"
 
 
