@@ -4,14 +4,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
-from django.utils.cache import patch_vary_headers
-from django.utils.text import compress_string
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry.caching import RESPONSE_CACHE_SECONDS, register_version, response_key
+from registry.caching import kept_response, register_version
 
 __all__ = ["cached_read", "register_version"]
 
@@ -27,20 +24,14 @@ def cached_read(request: Request, view: Any, produce: Callable[[], Response], *,
     if request.user.is_authenticated or not settings.API_RESPONSE_CACHE:
         return produce()
     renderer = request.accepted_renderer
-    gzipped = compress and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
-    key = response_key(request, renderer.media_type, "gzip" if gzipped else "")
-    hit = cache.get(key)
-    if hit is None:
+    refused: list[Response] = []
+
+    def render() -> bytes | None:
         response = produce()
         if response.status_code != 200:
-            return response
-        hit = renderer.render(response.data, request.accepted_media_type, view.get_renderer_context())
-        if gzipped:
-            hit = compress_string(hit)
-        cache.set(key, hit, RESPONSE_CACHE_SECONDS)
-    answer = HttpResponse(hit, content_type=renderer.media_type)
-    if gzipped:
-        answer["Content-Encoding"] = "gzip"
-    if compress:
-        patch_vary_headers(answer, ["Accept-Encoding"])
-    return answer
+            refused.append(response)
+            return None
+        return renderer.render(response.data, request.accepted_media_type, view.get_renderer_context())
+
+    answer = kept_response(request, (renderer.media_type,), render, renderer.media_type, compress=compress)
+    return answer if answer is not None else refused[0]

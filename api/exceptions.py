@@ -66,11 +66,14 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     return response
 
 
+def problem_response(request: HttpRequest, status: int, detail: str) -> JsonResponse:
+    """A problem document about this request, outside DRF (URL handlers, middleware)."""
+    return JsonResponse(problem(status, detail, instance=request.path), status=status, content_type=PROBLEM_TYPE)
+
+
 def api_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(problem(404, _("There is no resource at this address."), instance=request.path),
-                        status=404, content_type=PROBLEM_TYPE)
+    return problem_response(request, 404, _("There is no resource at this address."))
 
 
 def api_server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(problem(500, _("Something went wrong on our side; it has been logged."),
-                                instance=request.path), status=500, content_type=PROBLEM_TYPE)
+    return problem_response(request, 500, _("Something went wrong on our side; it has been logged."))

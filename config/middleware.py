@@ -17,7 +17,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -155,7 +155,7 @@ class RequestSizeLimitMiddleware:
 
 def refusal(request: HttpRequest, status: int, detail: str) -> HttpResponse:
     if request.path.startswith("/api/"):
-        from api.exceptions import PROBLEM_TYPE, problem
+        from api.exceptions import problem_response
 
-        return JsonResponse(problem(status, detail, instance=request.path), status=status, content_type=PROBLEM_TYPE)
+        return problem_response(request, status, detail)
     return render(request, "refused.html", {"status": status, "detail": detail}, status=status)

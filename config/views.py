@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
-from api.exceptions import PROBLEM_TYPE, api_not_found, api_server_error, problem
+from api.exceptions import api_not_found, api_server_error, problem_response
 
 # Seconds a client is asked to wait before trying again while the database is away: a restart
 # or a fail-over to a replica takes about this long.
@@ -52,10 +52,8 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     """503 while the database is away. The next request reconnects by itself (health checks on
     persistent connections), so no process needs a restart when the database is back."""
     if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse(
-            problem(503, _("The register is briefly unavailable; please try again in a moment."),
-                    instance=request.path),
-            status=503, content_type=PROBLEM_TYPE)
+        response: HttpResponse = problem_response(
+            request, 503, _("The register is briefly unavailable; please try again in a moment."))
     else:
         # Rendered without the request's context: that would ask the database for the session.
         response = render(None, "503.html", status=503)

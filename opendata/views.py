@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import (
     FileResponse,
@@ -22,7 +20,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.text import compress_string
 from django.utils.translation import gettext as _
 
 from api.filters import InitiativeFilterSet
@@ -31,7 +28,7 @@ from opendata.catalog import catalog_graph
 from opendata.columns import INITIATIVE_COLUMNS, PARTNERSHIP_COLUMNS
 from opendata.package import data_package
 from opendata.snapshots import BY_FILE, DISTRIBUTIONS, SNAPSHOT_NAME, snapshots
-from registry.caching import RESPONSE_CACHE_SECONDS, cached_page, response_key
+from registry.caching import cached_page, kept_response
 from registry.models import Initiative
 
 
@@ -94,27 +91,10 @@ def download(request: HttpRequest, name: str) -> HttpResponse:
     stream = formats.text_streams(initiatives, site)[name]
     content_type = f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
     if settings.PAGE_CACHE and request.GET and initiatives.count() <= KEPT_DOWNLOAD_ROWS:
-        return attachment(kept_download(request, site, name, stream, content_type), name)
+        kept = kept_response(request, (site, name), lambda: "".join(stream()).encode(), content_type, compress=True)
+        assert kept is not None  # the stream always makes a body
+        return attachment(kept, name)
     return attachment(StreamingHttpResponse((chunk.encode() for chunk in stream()), content_type=content_type), name)
-
-
-def kept_download(request: HttpRequest, site: str, name: str, stream: Callable[[], Iterable[str]],
-                  content_type: str) -> HttpResponse:
-    """A filtered download from the shared cache while the register is unchanged (compressed once
-    for clients that accept gzip), built on the first request."""
-    gzipped = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
-    key = response_key(request, site, name, "gzip" if gzipped else "")
-    body = cache.get(key)
-    if body is None:
-        body = "".join(stream()).encode()
-        if gzipped:
-            body = compress_string(body)
-        cache.set(key, body, RESPONSE_CACHE_SECONDS)
-    response = HttpResponse(body, content_type=content_type)
-    if gzipped:
-        response["Content-Encoding"] = "gzip"
-    patch_vary_headers(response, ["Accept-Encoding"])
-    return response
 
 
 def snapshot_file(request: HttpRequest, day: str, name: str) -> FileResponse:

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
 from django.utils.translation import get_language
 
 from config.middleware import trust_hashes, trusted_hashes
@@ -41,6 +43,29 @@ def response_key(request: HttpRequest, *parts: str) -> str:
         str(register_version(request)), str(timezone.localdate()), request.scheme, request.get_host(),
         request.get_full_path(), get_language() or "", *parts,
     ]).encode()).hexdigest()
+
+
+def kept_response(request: HttpRequest, parts: tuple[str, ...], produce: Callable[[], bytes | None],
+                  content_type: str, *, compress: bool) -> HttpResponse | None:
+    """A body kept in the cache under `parts` (see response_key), made by `produce` on a miss;
+    None when `produce` declines (an answer that is not to be kept). With `compress`, a client
+    that accepts gzip gets the body compressed once and kept so."""
+    gzipped = compress and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+    key = response_key(request, *parts, "gzip" if gzipped else "")
+    body = cache.get(key)
+    if body is None:
+        body = produce()
+        if body is None:
+            return None
+        if gzipped:
+            body = compress_string(body)
+        cache.set(key, body, RESPONSE_CACHE_SECONDS)
+    response = HttpResponse(body, content_type=content_type)
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
+    if compress:
+        patch_vary_headers(response, ["Accept-Encoding"])
+    return response
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
