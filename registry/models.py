@@ -405,6 +405,7 @@ class Initiative(models.Model):
         self._areas_derived_for: bytes | None = None
         self._stored_slug: str | None = None
         self._location_basis: tuple[str, Point | None] | None = ("", None)
+        self._stored_areas: tuple[int | None, int | None] | None = None
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Initiative:
@@ -412,6 +413,8 @@ class Initiative(models.Model):
         # Read __dict__, not attributes: touching a deferred field would load it, recursively.
         loaded = instance.__dict__
         instance._stored_slug = loaded.get("slug")
+        if "municipality_id" in loaded and "province_id" in loaded:
+            instance._stored_areas = (loaded["municipality_id"], loaded["province_id"])
         if "postcode" in loaded and "location" in loaded:
             instance._remember_location_basis()
         else:
@@ -562,6 +565,7 @@ class Initiative(models.Model):
             SlugAlias.objects.update_or_create(slug=stored_slug, defaults={"initiative": self})
         SlugAlias.objects.filter(slug=self.slug, initiative=self).delete()
         self._stored_slug = self.slug
+        self._stored_areas = (self.municipality_id, self.province_id)
         self._remember_location_basis()
 
     def record_related_change(self) -> None:
@@ -569,6 +573,14 @@ class Initiative(models.Model):
         updated_at and a history entry (which the change feed reads)."""
         self._change_reason = "partnerships changed"  # type: ignore[attr-defined]
         self.save(update_fields=["updated_at"])
+
+    @property
+    def stored_areas(self) -> tuple[int | None, int | None]:
+        """Municipality and province as last read from or written to the database: a form being
+        validated may already have derived new ones from a new point on this same object."""
+        if self._stored_areas is None:
+            return (self.municipality_id, self.province_id)
+        return self._stored_areas
 
     @property
     def is_location_approximate(self) -> bool:

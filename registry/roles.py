@@ -75,6 +75,10 @@ class Access:
         return province_id in self.province_ids or municipality_id in self.municipality_ids
 
     def covers_initiative(self, initiative: Initiative) -> bool:
+        """The record lies in the region as it is stored, not where an edit that is still being
+        checked would put it (a historical version of it has only its own areas)."""
+        if isinstance(initiative, Initiative):
+            return self.covers(*initiative.stored_areas)
         return self.covers(initiative.municipality_id, initiative.province_id)
 
     def initiatives(self, queryset: QuerySet[Initiative] | None = None) -> QuerySet[Initiative]:
@@ -92,7 +96,8 @@ class Access:
     # -- checks that raise ----------------------------------------------------------------------
 
     def can_change(self, initiative: Initiative) -> bool:
-        """May change (or delete) this initiative as it is stored."""
+        """May change (or delete) this initiative as it is stored (not where an edit that is still
+        being checked would put it)."""
         return self.can_write and self.covers_initiative(initiative)
 
     def require_write(self) -> None:
@@ -108,7 +113,8 @@ class Access:
     def check_place(self, initiative: Initiative) -> None:
         """A validation error on the location when the (derived) area lies outside the region: an
         editor cannot add a record elsewhere, nor move one out of their region."""
-        if self.can_write and initiative.location is not None and not self.covers_initiative(initiative):
+        if (self.can_write and initiative.location is not None
+                and not self.covers(initiative.municipality_id, initiative.province_id)):
             area = initiative.municipality.name if initiative.municipality_id else _("outside every municipality")
             raise ValidationError({"location": _(
                 "This location lies in %(area)s, outside your region (%(region)s).")

@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.gis.admin import GISModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, QuerySet, TextField
+from django.db.models import Exists, OuterRef, QuerySet, TextChoices, TextField
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -33,6 +33,7 @@ from registry.models import (
     FundingSource,
     Initiative,
     Kind,
+    LocationPrecision,
     Merge,
     Partner,
     PartnerKind,
@@ -43,6 +44,9 @@ from registry.models import (
     stale_cutoff,
 )
 from registry.roles import Access, NotAllowed, access_for
+
+# Degrees: about a centimetre. A point within this of the stored one was not moved.
+POINT_TOLERANCE = 1e-7
 
 
 @admin.register(Kind, Service, PartnerKind, PartnershipRole, FundingSource)
@@ -112,10 +116,52 @@ class FreshnessFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PointAfterPostcode(TextChoices):
+    MOVE = "move", _("Move the point to the centre of the new postcode area (approximate)")
+    KEEP = "keep", _("Keep the point where it is")
+
+
 class InitiativeForm(forms.ModelForm):
-    """The model's own validation, then the editor's region: a record cannot be placed outside it."""
+    """The model's own validation, then the editor's region: a record cannot be placed outside it.
+
+    A point nobody moved stays exactly as stored. A new postcode moves a point that came from the
+    old postcode (the model does that); a point placed by hand is moved only when the editor says
+    so, because a new postcode may also be a correction of a typing error.
+    """
 
     access: Access = access_for(None)
+    # Shown (as a question) only when the postcode changed under a point placed by hand.
+    point_after_postcode = forms.ChoiceField(label=_("The postcode changed"), choices=PointAfterPostcode.choices,
+                                             required=False, widget=forms.HiddenInput)
+
+    def clean_location(self) -> Any:
+        location = self.cleaned_data.get("location")
+        stored = self.instance.location if self.instance.pk else None
+        if location is not None and stored is not None and stored.equals_exact(location, tolerance=POINT_TOLERANCE):
+            return stored  # the same point, not a copy rounded on its way through the browser
+        return location
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self._postcode_moved_under_placed_point(cleaned):
+            choice = cleaned.get("point_after_postcode")
+            if choice == PointAfterPostcode.MOVE:
+                cleaned["location"] = None  # the model takes the centre of the new postcode area
+            elif choice != PointAfterPostcode.KEEP:
+                self.fields["point_after_postcode"].widget = forms.RadioSelect(choices=PointAfterPostcode.choices)
+                self.add_error("point_after_postcode", _(
+                    "The postcode changed from %(old)s to %(new)s, but the point on the map was placed by hand "
+                    "and did not move. Move it to the new postcode area, or keep it where it is?")
+                    % {"old": self.instance.postcode or "—", "new": cleaned.get("postcode")})
+        return cleaned
+
+    def _postcode_moved_under_placed_point(self, cleaned: dict[str, Any]) -> bool:
+        stored = self.instance
+        return bool(stored.pk and stored.location is not None
+                    and stored.location_precision == LocationPrecision.EXACT
+                    and cleaned.get("postcode") and cleaned.get("postcode") != stored.postcode
+                    and "postcode" not in self.errors
+                    and cleaned.get("location") is not None and "location" not in self.changed_data)
 
     def _post_clean(self) -> None:
         super()._post_clean()  # the model's full_clean: the areas are derived from the point here
@@ -187,7 +233,8 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
                                         "volunteers", "paid_staff", "reach_per_week", "funding_sources"]}),
         (_("Status"), {"fields": ["status", "stopped_on", "stop_reason"]}),
         (_("Address and location"), {
-            "fields": ["street", "house_number", "postcode", "place", "location", "location_precision",
+            "fields": ["street", "house_number", "postcode", "point_after_postcode", "place", "location",
+                       "location_precision",
                        "municipality", "province"],
             "description": _("Municipality and province follow from the point. Without a point, the "
                              "centre of the postcode area is used and marked as approximate."),
@@ -229,9 +276,21 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
 
     # -- changes go through the domain actions --------------------------------------------------
 
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):  # nothing to ask a reader
+            return [(name, {**options, "fields": [f for f in options["fields"] if f != "point_after_postcode"]})
+                    for name, options in fieldsets]
+        return fieldsets
+
     def save_model(self, request: HttpRequest, obj: Initiative, form: Any, change: bool) -> None:
         before = Initiative.objects.get(pk=obj.pk) if change else None
         actions.save_edit(obj, before, by=request.user)
+        if (before is not None and obj.location_precision == LocationPrecision.POSTCODE
+                and not obj.location.equals_exact(before.location, tolerance=POINT_TOLERANCE)):
+            self.message_user(request, _("The point moved to the centre of postcode area %(postcode)s "
+                                         "(approximate); place it on the map for the exact location.")
+                              % {"postcode": obj.postcode}, level=messages.WARNING)
 
     def delete_model(self, request: HttpRequest, obj: Initiative) -> None:
         actions.delete(obj, by=request.user)

@@ -96,9 +96,8 @@ def test_adding_through_the_admin_uses_the_model_rules(admin_client):
 
 
 def test_a_point_placed_on_the_admin_map_is_exact(admin_client):
-    # The widget posts the point in the map's projection (Web Mercator), as OpenLayers does.
+    # The widget posts GeoJSON in WGS84, as geo/static/geo/point-map-widget.js writes it.
     point = GEOSGeometry("POINT(4.4970 52.1601)", srid=4326)
-    point.transform(3857)
     response = admin_client.post("/admin/registry/initiative/add/", add_form(location=point.json))
 
     assert response.status_code == 302
@@ -122,3 +121,65 @@ def test_bad_input_in_the_admin_is_shown_on_its_field_and_nothing_is_saved(admin
                         "onbekend is)."],
     }
     assert Initiative.objects.count() == 0
+
+
+@pytest.fixture
+def placed_in_leiden(db):
+    """A Leiden record with a point placed by hand, and an editor for Zuid-Holland."""
+    from django.contrib.gis.geos import Point
+
+    record = Initiative(name="Buurthuis Kaartproef", kind=Kind.objects.get(code="bewonersinitiatief"),
+                        postcode="2311 EZ", place="Leiden", location=Point(4.4970, 52.1601, srid=4326))
+    record.full_clean()
+    record.save()
+    return record
+
+
+def change_form(record: Initiative, **overrides: str) -> dict[str, str]:
+    stored = {"name": record.name, "slug": record.slug, "legal_form": "", "kvk_number": "", "founded_year": "",
+              "website": "", "street": "", "house_number": "", "postcode": record.postcode, "place": record.place,
+              "location": record.location.json, "services": []}
+    return add_form(**{**stored, **overrides})
+
+
+def test_an_editor_who_moves_a_point_out_of_the_region_keeps_an_editable_form(client, placed_in_leiden):
+    from tests.maintainers import editor
+
+    client.force_login(editor())
+    response = client.post(f"/admin/registry/initiative/{placed_in_leiden.pk}/change/",
+                           change_form(placed_in_leiden, location='{"type":"Point","coordinates":[6.5665,53.2194]}'))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["location"] == [
+        "Deze locatie ligt in Groningen, buiten uw regio (Zuid-Holland)."]
+    # Judged by the record as stored, not by where the refused point would have put it.
+    assert response.context["has_change_permission"] and response.context["has_view_permission"]
+    assert Initiative.objects.get().location.coords == (4.4970, 52.1601)
+
+
+def test_the_stored_point_posted_back_is_no_change(admin_client, placed_in_leiden):
+    versions = placed_in_leiden.history.count()
+    response = admin_client.post(f"/admin/registry/initiative/{placed_in_leiden.pk}/change/",
+                                 change_form(placed_in_leiden, short_description="Elke ochtend koffie."))
+
+    assert response.status_code == 302
+    latest = Initiative.objects.get().history.latest()
+    assert placed_in_leiden.history.count() == versions + 1
+    assert [change.field for change in latest.diff_against(latest.prev_record).changes] == ["short_description"]
+
+
+def test_a_new_postcode_under_a_placed_point_is_a_question_first(admin_client, placed_in_leiden):
+    url = f"/admin/registry/initiative/{placed_in_leiden.pk}/change/"
+
+    asked = admin_client.post(url, change_form(placed_in_leiden, postcode="2314 AB"))
+    assert asked.status_code == 200
+    assert asked.context["adminform"].form.errors == {"point_after_postcode": [
+        "De postcode is veranderd van 2311 EZ naar 2314 AB, maar het punt op de kaart is met de hand geplaatst "
+        "en niet verplaatst. Verplaatst u het naar het nieuwe postcodegebied, of laat u het staan?"]}
+    assert Initiative.objects.get().postcode == "2311 EZ"
+
+    assert admin_client.post(url, change_form(placed_in_leiden, postcode="2314 AB",
+                                              point_after_postcode="move")).status_code == 302
+    moved = Initiative.objects.get()
+    assert (moved.postcode, moved.is_location_approximate) == ("2314 AB", True)
+    assert moved.location.coords == (4.5159, 52.1515)  # the centre of PC4 2314

@@ -31,9 +31,7 @@ def logged_in(user) -> Client:
 
 
 def as_posted_by_the_map(point) -> str:
-    """The admin's map widget posts the point in its projection (Web Mercator), as OpenLayers does."""
-    point = point.clone()
-    point.transform(3857)
+    """The admin's map widget posts the point as GeoJSON in WGS84 (geo/static/geo/point-map-widget.js)."""
     return point.json
 
 
