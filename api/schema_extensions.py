@@ -5,8 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from api.serializers.common import AreaRefSerializer, VocabularyRefSerializer
+from registry.filters import BBoxFilter, LonLatFilter
+
+# The shared filter set lives in the domain, which knows nothing of the API's documentation: its
+# box and point parameters are documented here as the strings they are ("minLon,minLat,...").
+for text_filter in (BBoxFilter, LonLatFilter):
+    extend_schema_field(OpenApiTypes.STR)(text_filter)
 
 
 class CodeOnInputExtension(OpenApiSerializerFieldExtension):

@@ -8,11 +8,7 @@ for file uploads too, which DATA_UPLOAD_MAX_MEMORY_SIZE does not cover.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 from collections.abc import Callable
-from contextvars import ContextVar
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -22,45 +18,9 @@ from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-# Inline scripts and style blocks are allowed only when our own code made them: whoever renders
-# one (geo.maps.render_parts: the folium-composed map script, folium's tooltip styles) declares
-# its SHA-256 hash with `trust_inline`, and the policy allows exactly those. A script that reached
-# a page any other way (an injection past the escaping) is refused. Hashes rather than nonces: a
-# hash stays valid for a page answered from a cache (registry.caching keeps them with the page).
-_trusted: ContextVar[dict[str, set[str]] | None] = ContextVar("trusted_inline", default=None)
-INLINE_KINDS = ("script", "style")
-
-
-def source_hash(content: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(content.encode()).digest()).decode() + "'"
-
-
-def trust_inline(kind: str, content: str) -> None:
-    """Allow an inline <script> or <style> element with exactly this content on the page being made."""
-    trust_hashes({kind: {source_hash(content)}})
-
-
-INLINE_BLOCK = re.compile(r"<(script|style)(?![^>]*\bsrc\s*=)[^>]*>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE)
-
-
-def trust_inline_blocks(html: str) -> None:
-    """Allow every inline block of a page rendered from a template that holds nobody's text but
-    ours or a library's (never for pages that show records, names or anything typed)."""
-    for kind, content in INLINE_BLOCK.findall(html):
-        trust_inline(kind.lower(), content)
-
-
-def trust_hashes(hashes: dict[str, set[str]]) -> None:
-    trusted = _trusted.get()
-    if trusted is not None:  # outside a request (a command, a test without one) nothing is served
-        for kind, found in hashes.items():
-            trusted[kind].update(found)
-
-
-def trusted_hashes() -> dict[str, set[str]]:
-    trusted = _trusted.get() or {}
-    return {kind: set(trusted.get(kind, ())) for kind in INLINE_KINDS}
-
+from api.exceptions import problem_response
+from config.csp import collecting, trusted_hashes
+from registry.importing import MAX_UPLOAD_BYTES
 
 # Anything that is not a page (JSON, GeoJSON, CSV, files) runs nothing and may be framed by nobody.
 NOT_A_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -99,12 +59,9 @@ class ContentSecurityPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _trusted.set({kind: set() for kind in INLINE_KINDS})
-        try:
+        with collecting():
             response = self.get_response(request)
             trusted = trusted_hashes()
-        finally:
-            _trusted.reset(token)
         if "Content-Security-Policy" in response:
             return response
         framable = getattr(response, "xframe_options_exempt", False)
@@ -125,8 +82,6 @@ MULTIPART_ROOM = 1024 * 1024
 def body_limit(path: str) -> int:
     """The largest request body accepted at this address, in bytes."""
     if path.startswith("/admin/") and path.rstrip("/").endswith("/importrun/add"):
-        from registry.importing import MAX_UPLOAD_BYTES
-
         return MAX_UPLOAD_BYTES + MULTIPART_ROOM
     return settings.MAX_REQUEST_BYTES
 
@@ -155,7 +110,5 @@ class RequestSizeLimitMiddleware:
 
 def refusal(request: HttpRequest, status: int, detail: str) -> HttpResponse:
     if request.path.startswith("/api/"):
-        from api.exceptions import problem_response
-
         return problem_response(request, status, detail)
     return render(request, "refused.html", {"status": status, "detail": detail}, status=status)

@@ -31,7 +31,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG els
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "registry.apps.RegisterAdminConfig",  # django.contrib.admin with a limited login
+    "registry.backoffice.apps.RegisterAdminConfig",  # django.contrib.admin with a limited login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,7 +49,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "geo",
-    "registry",
+    "registry",  # the domain: models, querysets, roles, actions, the shared filter set
+    "registry.site.apps.SiteConfig",  # the public site
+    "registry.backoffice.apps.BackofficeConfig",  # the maintainers' admin
+    "registry.operations.apps.OperationsConfig",  # commands, backups, demo data
     "api",
     "opendata",
 ]
@@ -259,7 +262,7 @@ SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"  # the embed pages are exempt (registry.views.embed)
+X_FRAME_OPTIONS = "DENY"  # the embed pages are exempt (registry.site.views.embed)
 # Request bodies: forms and API writes are small; the admin's import takes files up to its own
 # limit (registry.importing.MAX_UPLOAD_BYTES). Larger bodies are refused with 413 before reading.
 MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", 1024 * 1024)

@@ -12,7 +12,7 @@ urlpatterns = [
     # Without a CSRF token, so that the public pages (which all carry this form) can be cached for
     # everyone: forging a request can do no more than switch someone's language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
-    path("", include("registry.urls")),
+    path("", include("registry.site.urls")),
     path("", include("opendata.urls")),
     path("api/v1", ApiRootView.as_view(), name="api-root"),
     path("api/v1/", include("api.urls")),

@@ -21,8 +21,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from folium.template import Template
 
-from config.middleware import trust_inline
-
 NETHERLANDS_CENTRE = (52.2, 5.3)
 NETHERLANDS_ZOOM = 7
 NETHERLANDS_BOUNDS = [(50.75, 3.36), (53.56, 7.23)]  # south-west, north-east (lat, lon) of the land
@@ -96,11 +94,14 @@ class ScriptCall(MacroElement):
 
 @dataclass(frozen=True)
 class RenderedMap:
-    """The parts of a rendered folium map, for the blocks of a Django template."""
+    """The parts of a rendered folium map, for the blocks of a Django template, and the inline
+    code in them (the script and folium's own style blocks), which the page's Content-Security-
+    Policy must be told to allow."""
 
     head: SafeString
     body: SafeString
     script: SafeString
+    styles: tuple[str, ...]
 
 
 def render_parts(folium_map: folium.Map) -> RenderedMap:
@@ -111,10 +112,8 @@ def render_parts(folium_map: folium.Map) -> RenderedMap:
     # "</script>") would end: "<\/" means the same in JavaScript strings and JSON.
     head, body = figure.header.render(), figure.html.render()
     script = figure.script.render().replace("</", "<\\/")
-    trust_inline("script", script)  # the page places it as <script>{{ map.script }}</script>
-    for style in FOLIUM_STYLE.findall(head + body):  # folium's own, e.g. for GeoJSON tooltips
-        trust_inline("style", style)
-    return RenderedMap(head=mark_safe(head), body=mark_safe(body), script=mark_safe(script))
+    styles = tuple(FOLIUM_STYLE.findall(head + body))  # folium's own, e.g. for GeoJSON tooltips
+    return RenderedMap(head=mark_safe(head), body=mark_safe(body), script=mark_safe(script), styles=styles)
 
 
 FOLIUM_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)

@@ -22,13 +22,13 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from api.filters import InitiativeFilterSet
 from opendata import formats
 from opendata.catalog import catalog_graph
 from opendata.columns import INITIATIVE_COLUMNS, PARTNERSHIP_COLUMNS
 from opendata.package import data_package
 from opendata.snapshots import BY_FILE, DISTRIBUTIONS, SNAPSHOT_NAME, snapshots
 from registry.caching import cached_page, kept_response
+from registry.filters import InitiativeFilterSet
 from registry.models import Initiative
 
 

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,10 +16,3 @@ class RegistryConfig(AppConfig):
             Initiative.objects.all().assign_areas()
 
         areas_reloaded.connect(place_again, weak=False, dispatch_uid="registry.assign_areas_after_reload")
-
-
-class RegisterAdminConfig(admin_apps.AdminConfig):
-    """django.contrib.admin with the register's own site as `admin.site` (a limited login)."""
-
-    default = False  # chosen by its full path in INSTALLED_APPS; `registry` means RegistryConfig
-    default_site = "registry.admin_site.RegisterAdminSite"

@@ -23,8 +23,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 from django.utils.translation import get_language
 
-from config.middleware import trust_hashes, trusted_hashes
-from registry.models import last_change
+from config.csp import trust_hashes, trusted_hashes
+from registry.history import last_change
 
 RESPONSE_CACHE_SECONDS = 600
 

@@ -12,7 +12,8 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import F, QuerySet
 
-from registry.models import DistanceMetres, DuplicateCandidate, DuplicateDecision, Initiative, as_geography
+from geo.expressions import DistanceMetres, as_geography
+from registry.models import DuplicateCandidate, DuplicateDecision, Initiative
 
 # Names at least this similar (pg_trgm similarity, 0–1) ... Variants of one name score 0.65–0.8
 # ("Stichting Buurtkamer De Linde" / "Buurtkamer De Linde", "Repair Cafe" / "Repair Café"); at 0.5,

@@ -1,6 +1,6 @@
 """Verification links: a signed address per initiative, valid VERIFICATION_LINK_DAYS days, that lets
 the initiative itself (no login) confirm that its record is still correct, propose changes or report
-that it stopped (registry.contribute serves the pages).
+that it stopped (registry.site.contribute serves the pages).
 
 The token is the record's id signed with the site's SECRET_KEY, this module's salt and the time it
 was made (django.core.signing.TimestampSigner): it cannot be forged or changed, and it expires.

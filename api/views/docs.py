@@ -7,13 +7,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.views import SpectacularSwaggerView
 
-from config.middleware import trust_inline_blocks
+from config.csp import trust_inline_blocks
 
 
 class DocumentationView(SpectacularSwaggerView):
     """drf-spectacular's page writes its start-up script and a style block inline. They hold the
     schema's address and the UI's settings, nothing a visitor wrote, so the policy allows them
-    by hash (config.middleware)."""
+    by hash (config.csp)."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().dispatch(request, *args, **kwargs)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -15,38 +15,17 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from api.caching import cached_read
-from api.filters import InitiativeFilterSet
 from api.renderers import GeoJSONRenderer, PrebuiltGeoJSONRenderer
 from api.serializers.initiatives import InitiativeFeatureSerializer, InitiativeSerializer, PartnershipSerializer
 from api.views.common import LastModifiedMixin
 from registry import actions
-from registry.models import Initiative, Partnership, PublicationState, merged_into
+from registry.filters import InitiativeFilterSet
+from registry.models import Initiative, Partnership, merged_into
 from registry.roles import access_for
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["json", "geojson"],
     description="`geojson` for an RFC 7946 FeatureCollection (or send `Accept: application/geo+json`).")
-
-
-def public_initiatives() -> QuerySet[Initiative]:
-    """Published initiatives with everything their public document shows, in a fixed number of queries."""
-    return with_related(Initiative.objects.published())
-
-
-def visible_initiatives(request: Request) -> QuerySet[Initiative]:
-    """The published initiatives, and for a maintainer also every record of their region."""
-    access = access_for(request.user)
-    if not access.is_maintainer:
-        return Initiative.objects.published()
-    return Initiative.objects.filter(Q(publication_state=PublicationState.PUBLISHED) | access.region())
-
-
-def with_related(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
-    return queryset.select_related("kind", "municipality", "province").defer(
-        "municipality__geometry", "province__geometry", "search_vector").prefetch_related(
-        "services", "funding_sources",
-        Prefetch("partnerships", queryset=Partnership.objects.select_related("partner__kind", "role")
-                 .order_by("partner__name", "role__order", "start")))
 
 
 @extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]),
@@ -62,7 +41,7 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "head", "options", "post", "put", "patch", "delete"]
 
     def get_queryset(self) -> QuerySet[Initiative]:
-        return with_related(visible_initiatives(self.request)).order_by("name", "pk")
+        return Initiative.objects.visible_to(access_for(self.request.user)).with_related().order_by("name", "pk")
 
     def perform_destroy(self, instance: Initiative) -> None:
         actions.delete(instance, by=self.request.user)
@@ -76,7 +55,7 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
                                lambda: super(InitiativeViewSet, self).retrieve(request, *args, **kwargs))
         except Http404:
             kept = merged_into(int(kwargs["pk"]))
-            if kept is None or not visible_initiatives(request).filter(pk=kept).exists():
+            if kept is None or not Initiative.objects.visible_to(access_for(request.user)).filter(pk=kept).exists():
                 raise
             # A record merged into another lives on there (301, like its old page on the site).
             query = request.META.get("QUERY_STRING", "")
@@ -145,7 +124,7 @@ class PartnershipViewSet(LastModifiedMixin, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[Partnership]:
         queryset = Partnership.objects.select_related("partner", "role", "initiative").order_by("pk")
-        return queryset.filter(initiative__in=visible_initiatives(self.request))
+        return queryset.filter(initiative__in=Initiative.objects.visible_to(access_for(self.request.user)))
 
     def perform_destroy(self, instance: Partnership) -> None:
         actions.attribute(instance, self.request.user, "deleted")

@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.caching import cached_read
-from api.filters import InitiativeFilterSet
 from api.serializers.common import AreaRefSerializer, VocabularyRefSerializer
 from api.views.common import LastModifiedMixin
+from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Kind, Service, Status
 
 

@@ -598,7 +598,7 @@ def _store_links(plans: list[_Plan]) -> None:
 
 def _write_history(ids: list[int], reasons: list[str], kind: str, by: Any, when: Any) -> list[tuple[int, int]]:
     """A history entry for each record as it now is, by `by`, each with its reason: copied from the
-    rows in SQL, as registry.models.write_history does for set-based updates (building the entries
+    rows in SQL, as registry.history.write_history does for set-based updates (building the entries
     as objects took longer than all the rest of a commit). Returns (record id, entry id) pairs."""
     if not ids:
         return []

@@ -129,7 +129,7 @@ def test_a_page_costs_the_same_number_of_queries_for_1_or_30_records(client, que
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from registry.demo import seed_demo
+    from registry.operations.demo import seed_demo
 
     seed_demo(300, seed=8)
     Initiative.objects.update(publication_state=PublicationState.PUBLISHED)

@@ -51,7 +51,6 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from geo.models import Municipality, Province
-from registry.demo import seed_demo
 from registry.models import (
     FundingSource,
     Initiative,
@@ -65,6 +64,7 @@ from registry.models import (
     Role,
     Service,
 )
+from registry.operations.demo import seed_demo
 
 DEMO_COUNT = 30
 # Records made with these ids (far above what the sequences reach in a test run) are the examples.

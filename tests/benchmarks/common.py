@@ -124,8 +124,8 @@ def clear_register() -> None:
 
 def ensure_register(count: int) -> float | None:
     """Exactly `count` demo initiatives; returns the seconds spent seeding, None when reused."""
-    from registry.demo import seed_demo
     from registry.models import Initiative
+    from registry.operations.demo import seed_demo
 
     present = Initiative.objects.count()
     if present == count:

@@ -81,8 +81,8 @@ def own_database() -> None:
 def generate_rows(count: int) -> list[list[str]]:
     """`count` rows from the demo generator, each placed inside the Netherlands, none the same
     initiative as another row or as a record of the register (name and postcode)."""
-    from registry.demo import DemoGenerator
     from registry.importing.lookups import RecordIndex, areas_for_points, name_key
+    from registry.operations.demo import DemoGenerator
 
     records = DemoGenerator(ROW_SEED).records(count + count // 5 + 10)
     inside = areas_for_points((r.initiative.location.x, r.initiative.location.y) for r in records)

@@ -25,9 +25,9 @@ from django.db.backends.signals import connection_created
 from django.test.testcases import LiveServerThread
 from django.test.utils import override_settings
 
-from api.filters import InitiativeFilterSet
-from registry.demo import seed_demo
+from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Status
+from registry.operations.demo import seed_demo
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Quiet, deterministic Chromium: no GPU, no background traffic to Google, no first-run dialogs.

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry import forms, verification
+from registry import verification
 from registry.models import Suggestion, SuggestionState
+from registry.site import forms
 from tests.browser.conftest import Site, axe_violations
 
 

@@ -24,8 +24,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.replicas import STICKY_COOKIE, ReplicaReadsMiddleware, ReplicaRouter
-from registry import forms
 from registry.models import Initiative, Kind, Partner, PartnerKind
+from registry.site import forms
 from tests.maintainers import administrator
 
 pytestmark = pytest.mark.django_db(databases=["default", "replica1"])

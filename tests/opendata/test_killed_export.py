@@ -17,7 +17,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from opendata.snapshots import only_export, remove_leftovers, snapshots
-from registry.demo import seed_demo
+from registry.operations.demo import seed_demo
 from tests.committed import fresh_copy, kill, prepared_database, start_command, stop
 
 PREVIOUS = "2026-11-22"

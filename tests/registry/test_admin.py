@@ -8,8 +8,8 @@ import pytest
 from django.contrib.gis.geos import GEOSGeometry
 from django.contrib.staticfiles import finders
 
-from registry.demo import seed_demo
 from registry.models import Initiative, Kind, Partner, PartnerKind, PartnershipRole, Service
+from registry.operations.demo import seed_demo
 
 CDN_HOSTS = re.compile(r"cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|openstreetmap\.org")
 

@@ -25,8 +25,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from registry import actions, backups, duplicates, importing
-from registry.demo import seed_demo
+from registry import actions, duplicates, importing
 from registry.importing import ImportOptions
 from registry.models import (
     DuplicateCandidate,
@@ -41,6 +40,8 @@ from registry.models import (
     Suggestion,
     SuggestionKind,
 )
+from registry.operations import backups
+from registry.operations.demo import seed_demo
 from tests.committed import (
     fingerprint,
     fresh_copy,

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from registry.models import Initiative, Role, Status, stale_cutoff
+from registry.models import Initiative, Role, Status
+from registry.querysets import stale_cutoff
 from tests.conftest import UTRECHT, make
 from tests.maintainers import maintainer
 

@@ -174,7 +174,7 @@ def test_the_template_and_the_report_can_be_downloaded(client):
 
 
 def test_a_long_report_is_paged_with_errors_first(client, monkeypatch):
-    from registry.admin import imports
+    from registry.backoffice.admin import imports
 
     monkeypatch.setattr(imports, "ROWS_PER_PAGE", 2)
     logged_in(client, administrator())

@@ -184,7 +184,7 @@ def test_the_progress_bar_goes_to_stderr(good_file):
 
 
 def test_the_progress_bar_draws_counts_and_percentage():
-    from registry.management.commands.import_initiatives import ProgressBar
+    from registry.operations.management.commands.import_initiatives import ProgressBar
 
     stream = io.StringIO()
     bar = ProgressBar(stream.write)

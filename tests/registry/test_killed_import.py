@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
-from registry.demo import seed_demo
 from registry.models import DuplicateCandidate, ImportRun, Initiative, Partner, Partnership, SlugAlias
+from registry.operations.demo import seed_demo
 from tests.benchmarks.imports import generate_rows, to_csv
 from tests.committed import (
     fingerprint,

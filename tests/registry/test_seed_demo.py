@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from geo.models import Province
-from registry.demo import DemoGenerator, seed_demo
 from registry.models import Initiative, Partnership, PublicationState, Status
+from registry.operations.demo import DemoGenerator, seed_demo
 
 
 def seed(*args: str) -> str:

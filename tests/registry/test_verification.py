@@ -19,7 +19,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from registry import actions, forms, verification
+from registry import actions, verification
 from registry.models import (
     Initiative,
     PublicationState,
@@ -30,6 +30,7 @@ from registry.models import (
     SuggestionState,
     VerificationMethod,
 )
+from registry.site import forms
 from tests.conftest import LEIDEN, UTRECHT, make
 from tests.maintainers import UTRECHT_PROVINCE, administrator, editor, reviewer
 

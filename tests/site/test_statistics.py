@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from registry.models import Initiative, PublicationState, Service, Status
-from registry.statistics import PALETTE, ZERO_COLOUR, Count, bar_chart, class_breaks, colour_classes, nice_step
+from registry.site.statistics import PALETTE, ZERO_COLOUR, Count, bar_chart, class_breaks, colour_classes, nice_step
 from tests.conftest import LEIDEN, UTRECHT, make
 
 LEIDEN_CODE, UTRECHT_CODE, AMSTERDAM_CODE = "GM0546", "GM0344", "GM0363"

@@ -16,7 +16,6 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 
 from geo.models import Postcode
-from registry import forms
 from registry.models import (
     Initiative,
     PublicationState,
@@ -26,6 +25,7 @@ from registry.models import (
     SuggestionOrigin,
     SuggestionState,
 )
+from registry.site import forms
 from tests.conftest import UTRECHT, make
 from tests.maintainers import UTRECHT_PROVINCE, administrator, editor, reviewer
 

@@ -1,6 +1,0 @@
-"""The maintainers' side in the Django admin, one module per part of the work. Permissions come
-from registry.roles (registry.admin.base), changes go through registry.actions."""
-
-from registry.admin import accounts, imports, initiatives, suggestions
-
-__all__ = ["accounts", "imports", "initiatives", "suggestions"]

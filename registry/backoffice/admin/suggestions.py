@@ -1,0 +1,121 @@
+"""The moderation queue: suggestions from the public and from verification links, waiting ones first,
+scoped by region; a review page per suggestion with the proposal beside the current values and the
+buttons that approve or reject it through registry.actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from registry import actions, duplicates, suggestions
+from registry.backoffice.admin.base import RoleAdmin, reason_of
+from registry.models import PublicationState, Suggestion, SuggestionKind, SuggestionState
+from registry.roles import NotAllowed
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(RoleAdmin):
+    list_display = ["created_at", "kind", "origin", "about", "municipality", "province", "state"]
+    list_display_links = ["created_at", "about"]
+    list_filter = ["state", "kind", "origin", "province"]
+    list_select_related = ["initiative", "municipality", "province"]
+    search_fields = ["initiative__name", "proposed__name", "message"]
+    change_form_template = "admin/registry/suggestion/review.html"
+
+    # -- who sees and decides what ----------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Suggestion]:
+        waiting_first = Case(When(state=SuggestionState.PENDING, then=Value(0)), default=Value(1),
+                             output_field=IntegerField())
+        # Annotated before ordering (ModelAdmin.get_queryset orders before a subclass could annotate).
+        return (self.model._default_manager.annotate(waiting_first=waiting_first)
+                .filter(self.access(request).region()).order_by(*self.get_ordering(request)))
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return ["waiting_first", "-created_at"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # suggestions come from the public forms and verification links
+
+    def can_decide(self, request: HttpRequest, suggestion: Suggestion) -> bool:
+        access = self.access(request)
+        if suggestion.state != SuggestionState.PENDING or not access.covers(suggestion.municipality_id,
+                                                                            suggestion.province_id):
+            return False
+        if suggestion.kind != SuggestionKind.NEW and suggestion.initiative is not None:
+            return access.can_change(suggestion.initiative)
+        return access.can_write
+
+    @admin.display(description=_("initiative"))
+    def about(self, suggestion: Suggestion) -> str:
+        return suggestions.describe(suggestion) or "—"
+
+    # -- the review page ----------------------------------------------------------------------------
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        suggestion = self.get_object(request, object_id)
+        if suggestion is None:  # unknown, or outside the user's region
+            self.message_user(request, _("There is no such suggestion in your region."), level=messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:registry_suggestion_changelist"))
+        if request.method == "POST":
+            return self.decide(request, suggestion)
+        problems: list[str] = []
+        similar: list[Any] = []
+        if suggestion.state == SuggestionState.PENDING:
+            problems, similar = self.approval_preview(request, suggestion)
+        initiative = suggestion.initiative
+        return TemplateResponse(request, self.change_form_template, {
+            **self.admin_site.each_context(request), "opts": self.opts, "original": suggestion,
+            "title": capfirst(str(suggestion)), "suggestion": suggestion, "rows": suggestions.rows(suggestion),
+            "is_new": suggestion.kind == SuggestionKind.NEW, "problems": problems, "similar": similar,
+            "can_decide": self.can_decide(request, suggestion),
+            "public_url": (reverse("registry:initiative", args=[initiative.slug])
+                           if initiative is not None and initiative.publication_state == PublicationState.PUBLISHED
+                           else None),
+        })
+
+    def approval_preview(self, request: HttpRequest, suggestion: Suggestion) -> tuple[list[str], list[Any]]:
+        """Whether approving would succeed now (the model's messages if not) and, for a new
+        initiative, the records it may duplicate."""
+        stored = suggestion.initiative if suggestion.kind != SuggestionKind.NEW else None
+        try:
+            record = suggestions.build(suggestion.kind, suggestion.proposed, stored)
+            record.full_clean()
+        except ValidationError as error:
+            return error.messages, []
+        if stored is None:
+            return [], list(duplicates.similar_to(record).filter(self.access(request).region())[:5])
+        return [], []
+
+    def decide(self, request: HttpRequest, suggestion: Suggestion) -> HttpResponse:
+        decision, note = request.POST.get("decision"), request.POST.get("note", "").strip()
+        review = reverse("admin:registry_suggestion_change", args=[suggestion.pk])
+        try:
+            if decision == "approve":
+                record = actions.approve_suggestion(suggestion, by=request.user, note=note)
+                done = (_("Approved: “%(name)s” is added to the register and published.")
+                        if suggestion.kind == SuggestionKind.NEW else _("Approved: “%(name)s” is updated."))
+                self.message_user(request, done % {"name": record.name}, level=messages.SUCCESS)
+            elif decision == "reject":
+                actions.reject_suggestion(suggestion, by=request.user, note=note)
+                self.message_user(request, _("Rejected; the suggestion is kept with your note."),
+                                  level=messages.SUCCESS)
+            else:
+                self.message_user(request, _("Choose to approve or to reject."), level=messages.ERROR)
+                return HttpResponseRedirect(review)
+        except (ValidationError, NotAllowed) as error:
+            self.message_user(request, _("Not done: %(reason)s") % {"reason": reason_of(error)},
+                              level=messages.ERROR)
+            return HttpResponseRedirect(review)
+        return HttpResponseRedirect(reverse("admin:registry_suggestion_changelist"))

@@ -1,0 +1,79 @@
+"""The site's maps: the map of initiatives, a folium map (geo.maps) whose page script (static
+registry/map.js) loads compact GeoJSON for the current filters from the API and clusters it with
+Supercluster; and one initiative's location."""
+
+from __future__ import annotations
+
+import folium
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from config.csp import trust_inline
+from geo.maps import NETHERLANDS_BOUNDS, RenderedMap, ScriptCall, SiteMap, folium_text, render_parts, tooltip_text
+from registry.models import Initiative, Kind, Service
+
+
+def rendered(folium_map: folium.Map) -> RenderedMap:
+    """The map's parts for a page, whose Content-Security-Policy then allows the map's own script
+    and folium's style blocks (the page places them inline)."""
+    parts = render_parts(folium_map)
+    trust_inline("script", parts.script)
+    for style in parts.styles:
+        trust_inline("style", style)
+    return parts
+
+
+def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> RenderedMap:
+    """`locked_query`: filters every data request carries whatever the visitor does (embeds)."""
+    folium_map = SiteMap(label=_("Map of initiatives"), name="initiatives")
+    # Filled by map.js with clusters from Supercluster: only what is in view is ever on the map.
+    markers = folium.FeatureGroup(name="initiatives", control=False).add_to(folium_map)
+    options = {
+        "dataUrl": reverse("api:initiative-map"),
+        "locationsUrl": reverse("api:locations"),
+        "detailUrl": reverse("registry:initiative", args=["slug"]).removesuffix("slug"),
+        "listUrl": reverse("registry:initiatives"),
+        "lockedQuery": locked_query,
+        "bounds": NETHERLANDS_BOUNDS,
+        "embedded": embedded,
+        "kinds": {kind.code: kind.label for kind in Kind.objects.all()},
+        "services": {service.code: service.label for service in Service.objects.all()},
+        "text": {
+            "countOne": ngettext("%(count)s initiative", "%(count)s initiatives", 1),
+            "countOther": ngettext("%(count)s initiative", "%(count)s initiatives", 2),
+            "loading": _("Loading initiatives…"),
+            "failed": _("The initiatives could not be loaded: %(reason)s"),
+            "details": _("More about %(name)s"),
+            "services": _("Services"),
+            "youAreHere": _("You are here"),
+            "locating": _("Finding your location…"),
+            "noGeolocation": _("Your browser cannot tell your location."),
+            "geolocationFailed": _("Your location is not available: %(reason)s"),
+            "searching": _("Searching…"),
+            "tooShort": _("Type at least two letters or a postcode."),
+            "searchFailed": _("The search failed: %(reason)s"),
+            "noLocations": _("No place, municipality or postcode found for “%(query)s”."),
+            "locationsFound": _("Choose a result:"),
+            "postcode": _("Postcode"),
+            "place": _("Place"),
+            "municipality": _("Municipality"),
+            "closePopup": _("Close"),
+        },
+    }
+    ScriptCall("registryMap.start", options, layers={"markers": markers},
+               scripts=(static("vendor/supercluster/supercluster.min.js"), static("registry/map.js")),
+               ).add_to(folium_map)
+    return rendered(folium_map)
+
+
+def initiative_location_map(initiative: Initiative) -> RenderedMap:
+    """A small map of one initiative's location (its single point is part of the page)."""
+    point = (initiative.location.y, initiative.location.x)
+    folium_map = SiteMap(label=_("Map: location of %(name)s") % {"name": initiative.name}, name="location",
+                         location=point, zoom_start=15 if not initiative.is_location_approximate else 13)
+    # Nothing happens on a click, so the pin is not a button for the keyboard either.
+    folium.Marker(point, tooltip=tooltip_text(initiative.name), alt=folium_text(initiative.name),
+                  keyboard=False).add_to(folium_map)
+    return rendered(folium_map)

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from registry.site import contribute, statistics, views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("embed", views.embed, name="embed"),
+    path("statistieken", statistics.statistics, name="statistics"),
+    path("insluiten", views.embed_builder, name="embed-builder"),
+    path("initiatieven", views.initiative_list, name="initiatives"),
+    path("initiatieven/<slug:slug>", views.initiative_detail, name="initiative"),
+    path("partners/<slug:slug>", views.partner_detail, name="partner"),
+    path("gebieden/<str:code>", views.area_detail, name="area"),
+    # Suggestions from the public and verification links (registry/site/contribute.py).
+    path("aanmelden", contribute.suggest_new, name="suggest-new"),
+    path("aanmelden/bedankt", contribute.suggest_new_thanks, name="suggest-new-thanks"),
+    path("initiatieven/<slug:slug>/correctie", contribute.suggest_correction, name="suggest-correction"),
+    path("initiatieven/<slug:slug>/correctie/bedankt", contribute.suggest_correction_thanks,
+         name="suggest-correction-thanks"),
+    path("controle/<str:token>", contribute.verify, name="verify"),
+    path("controle/<str:token>/bevestigd", contribute.verify_confirmed, name="verify-confirmed"),
+    path("controle/<str:token>/wijziging", contribute.verify_change, name="verify-change"),
+    path("controle/<str:token>/gestopt", contribute.verify_stop, name="verify-stop"),
+    path("controle/<str:token>/ontvangen", contribute.verify_received, name="verify-received"),
+]

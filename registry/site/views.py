@@ -1,0 +1,156 @@
+"""Public pages of the register: the list (works without JavaScript) and one initiative."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.clickjacking import xframe_options_exempt
+
+from geo.models import Municipality, Province
+from registry.caching import cached_page
+from registry.models import Initiative, Kind, Partner, Partnership, PartnershipRole, PublicationState, SlugAlias, Status
+from registry.schema_org import organisation
+from registry.site.filtering import filter_query, site_filters
+from registry.site.maps import initiative_location_map, initiatives_map
+
+PAGE_SIZE = 20
+EMBED_HEIGHTS = (300, 400, 500, 600, 800)
+
+
+@cached_page
+def home(request: HttpRequest) -> HttpResponse:
+    """The map with the filters beside it; the data comes from the API, not the page."""
+    filters = site_filters(request.GET, Initiative.objects.published())
+    valid = filters.is_valid()  # a bad value is shown beside the form; the map says it too
+    return render(request, "registry/map.html", {
+        "filters": filters,
+        "count": filters.qs.count() if valid else None,
+        "map": initiatives_map(),
+        "list_query": filter_query(filters),
+    }, status=200 if valid else 400)
+
+
+@xframe_options_exempt
+@cached_page
+def embed(request: HttpRequest) -> HttpResponse:
+    """The map for an iframe on another site, with the filters of its address locked.
+
+    Only this page may be framed, by any site: the exemption also opens the CSP's frame-ancestors."""
+    filters = site_filters(request.GET, Initiative.objects.published())
+    valid = filters.is_valid()
+    locked = filter_query(filters) if valid else ""
+    return render(request, "registry/embed.html", {
+        "filters": filters,
+        "valid": valid,
+        "count": filters.qs.count() if valid else None,
+        "map": initiatives_map(locked_query=locked, embedded=True) if valid else None,
+        "site_url": request.build_absolute_uri(reverse("registry:home") + (f"?{locked}" if locked else "")),
+    }, status=200 if valid else 400)
+
+
+@cached_page
+def embed_builder(request: HttpRequest) -> HttpResponse:
+    """Choose the locked filters and the height, and copy the iframe code (works without JavaScript)."""
+    filters = site_filters(request.GET, Initiative.objects.published())
+    valid = filters.is_valid()
+    locked = filter_query(filters) if valid else ""
+    try:
+        height = int(request.GET.get("height", "500"))
+    except ValueError:
+        height = 500
+    height = height if height in EMBED_HEIGHTS else 500
+    embed_url = request.build_absolute_uri(reverse("registry:embed") + (f"?{locked}" if locked else ""))
+    return render(request, "registry/embed_builder.html", {
+        "filters": filters, "heights": EMBED_HEIGHTS, "height": height, "embed_url": embed_url,
+        "count": filters.qs.count() if valid else None,
+    }, status=200 if valid else 400)
+
+
+@cached_page
+def initiative_list(request: HttpRequest) -> HttpResponse:
+    filters = site_filters(request.GET, Initiative.objects.published().with_related().order_by("name", "pk"))
+    if not filters.is_valid():
+        # A hand-edited address with a bad value: say which, instead of failing.
+        return render(request, "registry/initiative_list.html", {"filters": filters, "page": None}, status=400)
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "registry/initiative_list.html",
+                  {"filters": filters, "page": page, "query": query.urlencode(), "map_query": filter_query(filters)})
+
+
+@cached_page
+def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = Initiative.objects.published().with_related().filter(slug=slug).first()
+    if initiative is None:
+        # An old address leads on only to a published record (a merge into a draft reveals nothing).
+        alias = get_object_or_404(SlugAlias.objects.select_related("initiative"), slug=slug,
+                                  initiative__publication_state=PublicationState.PUBLISHED)
+        return HttpResponsePermanentRedirect(reverse("registry:initiative", args=[alias.initiative.slug]))
+    return render(request, "registry/initiative_detail.html", {
+        "initiative": initiative,
+        "api_url": reverse("api:initiative-detail", args=[initiative.pk]),
+        "map": initiative_location_map(initiative),
+        "json_ld": json_for_script(schema_org(request, initiative)),
+    })
+
+
+# A name holding "</script>" would otherwise end the JSON-LD element and start markup of its own.
+SCRIPT_SAFE = str.maketrans({"<": "\\u003C", ">": "\\u003E", "&": "\\u0026"})
+
+
+def json_for_script(document: dict) -> str:
+    """JSON to place inside a <script> element: the same data, with no character that HTML reads."""
+    return json.dumps(document, ensure_ascii=False).translate(SCRIPT_SAFE)
+
+
+def schema_org(request: HttpRequest, initiative: Initiative) -> dict:
+    english = (get_language() or "nl").startswith("en")
+    document = organisation(
+        url=request.build_absolute_uri(), name=initiative.name, short_description=initiative.short_description,
+        description=initiative.description, street=initiative.street, house_number=initiative.house_number,
+        postcode=initiative.postcode, place=initiative.place, latitude=initiative.location.y,
+        longitude=initiative.location.x, website=initiative.website, founded_year=initiative.founded_year,
+        services=[s.label_en if english else s.label_nl for s in initiative.services.all()])
+    return {"@context": "https://schema.org", **document}
+
+
+@cached_page
+def partner_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A partner and the published initiatives it supports, grouped by its role."""
+    partner = get_object_or_404(Partner.objects.select_related("kind", "municipality"), slug=slug)
+    links = (partner.partnerships.filter(initiative__publication_state=PublicationState.PUBLISHED)
+             .select_related("role", "initiative__kind").order_by("role__order", "initiative__name"))
+    by_role: dict[PartnershipRole, list[Partnership]] = {}
+    for link in links:
+        by_role.setdefault(link.role, []).append(link)
+    return render(request, "registry/partner_detail.html", {"partner": partner, "by_role": by_role})
+
+
+@cached_page
+def area_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """A province (PV..) or municipality (GM..): its published initiatives, counted and listed."""
+    code = code.upper()
+    if code.startswith("PV"):
+        area = get_object_or_404(Province, code=code)
+        parameter = "province"
+    else:
+        area = get_object_or_404(Municipality.objects.select_related("province"), code=code)
+        parameter = "municipality"
+    initiatives = Initiative.objects.published().in_area(code)
+    kinds = {k.pk: k for k in Kind.objects.all()}
+    return render(request, "registry/area_detail.html", {
+        "area": area,
+        "is_province": parameter == "province",
+        "total": initiatives.count(),
+        "by_kind": [(kinds[row["kind"]], row["count"]) for row in initiatives.counts_by("kind")],
+        "by_status": [(Status(row["status"]).label, row["count"]) for row in initiatives.counts_by("status")],
+        "municipalities": (area.municipalities.current().order_by("name") if parameter == "province" else None),
+        "first": initiatives.select_related("kind").order_by("name", "pk")[:PAGE_SIZE],
+        "list_url": f"{reverse('registry:initiatives')}?{parameter}={code}",
+    })
