@@ -1,20 +1,24 @@
-"""State changes that matter, in one place: the admin, the API, the workflow screens and the
-commands all call these.
+"""State changes that matter, in one place: the admin, the API, the public forms, the import and
+the commands all call these.
 
-Each takes the acting user as `by` and asks registry.roles whether that user's role and region
-allow it (`by=None` is the system itself: a command run by the operator, a migration). Each
-validates through the model (full_clean), saves with a history entry carrying the user and the
-reason, and returns whether anything changed.
+Each takes the acting user keyword-only (`acting_user=None` is the system itself: a command run
+by the operator, a migration, a boundary change) and asks registry.roles whether that user's role
+and region allow it. Each validates through the model (full_clean), writes, and leaves the effects
+of a saved initiative (its history entry with the user and the reason, waiting suggestions that
+follow it, the search for duplicates) to registry.saving, the same for one record as for a list.
+Reasons are named in registry.history.Reasons and shown translated.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
@@ -22,15 +26,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from registry import duplicates, suggestions
+from registry import suggestions
+from registry.history import Reasons, joined, publication_reason
 from registry.models import (
     DuplicateCandidate,
     DuplicateDecision,
+    FundingSource,
     Initiative,
     Merge,
     Partner,
     Partnership,
     PublicationState,
+    Service,
     SlugAlias,
     Status,
     StopReason,
@@ -38,8 +45,10 @@ from registry.models import (
     SuggestionKind,
     SuggestionState,
     VerificationMethod,
+    Vocabulary,
 )
 from registry.roles import NotAllowed, access_for
+from registry.saving import Saved, after_saving
 
 # Fields a merge may take from the removed record when the kept one has none.
 MERGE_FILLS = ["short_description", "description", "legal_form", "kvk_number", "founded_year", "street",
@@ -47,12 +56,12 @@ MERGE_FILLS = ["short_description", "description", "legal_form", "kvk_number", "
                "reach_per_week", "source_url"]
 
 
-def authorise(by: Any, before: Initiative | None, after: Initiative | None) -> None:
+def authorise(acting_user: User | None, before: Initiative | None, after: Initiative | None) -> None:
     """Refuse (NotAllowed) what the user's role or region does not allow: changing `before` as it
     is stored, and placing `after` where it now lies (already validated, so its areas are derived)."""
-    if by is None:
+    if acting_user is None:
         return
-    access = access_for(by)
+    access = access_for(acting_user)
     if before is None:
         access.require_write()
     else:
@@ -64,138 +73,22 @@ def authorise(by: Any, before: Initiative | None, after: Initiative | None) -> N
             raise NotAllowed(" ".join(error.messages)) from None
 
 
-def attribute(record: Model, by: Any, reason: str) -> None:
-    """The user and the reason of the history entry the next save writes (read by simple-history)."""
-    record._change_reason = reason  # type: ignore[attr-defined]
-    if by is not None:
-        record._history_user = by  # type: ignore[attr-defined]
-
-
-def _save(initiative: Initiative, reason: str, by: Any) -> None:
-    before = Initiative.objects.get(pk=initiative.pk)
-    try:
-        initiative.full_clean()
-    except ValidationError:
-        initiative.refresh_from_db()  # leave the caller's object as it is stored
-        raise
-    authorise(by, before, initiative)
-    attribute(initiative, by, reason)
-    initiative.save()
-
-
-def describe_changes(before: Initiative | None, after: Initiative) -> str:
-    """The state changes an edit makes, in words for the history (and so the change feed)."""
-    if before is None:
-        return "created"
-    changes = []
-    if before.publication_state != after.publication_state:
-        changes.append({PublicationState.PUBLISHED: "published", PublicationState.ARCHIVED: "archived",
-                        PublicationState.DRAFT: "back to draft"}[PublicationState(after.publication_state)])
-    if before.status != after.status:
-        if after.status == Status.STOPPED:
-            changes.append(f"stopped: {after.stop_reason}")
-        else:
-            changes.append("paused" if after.status == Status.PAUSED else "resumed")
-    if after.last_verified_on and before.last_verified_on != after.last_verified_on:
-        changes.append(f"verified ({after.verification_method or 'method unknown'})")
-    return "; ".join(changes) or "edited"
-
-
-@transaction.atomic
-def save_edit(initiative: Initiative, before: Initiative | None, by: Any = None, *,
-              reason: str | None = None) -> Initiative:
-    """Save an initiative edited as a whole (admin form, API write, import, approved suggestion),
-    already validated by the caller's full_clean, naming the state changes it makes in its history
-    entry, and look for records it may duplicate."""
-    authorise(by, before, initiative)
-    attribute(initiative, by, reason or describe_changes(before, initiative))
-    initiative.save()
-    if before is not None and before.municipality_id != initiative.municipality_id:
-        # Its waiting suggestions move along, to the editors of its new region.
-        Suggestion.objects.filter(initiative=initiative, state=SuggestionState.PENDING).update(
-            municipality_id=initiative.municipality_id, province_id=initiative.province_id)
-    duplicates.record_candidates(initiative)
-    return initiative
-
-
-@transaction.atomic
-def delete(initiative: Initiative, by: Any = None) -> None:
-    """Delete a record; its history keeps it, so restore() can bring it back."""
-    authorise(by, initiative, None)
-    attribute(initiative, by, "deleted")
-    with acting_as(by):  # the partnerships deleted with it name the user too
-        initiative.delete()
-
-
-@transaction.atomic
-def publish(initiative: Initiative, by: Any = None) -> bool:
-    if initiative.publication_state == PublicationState.PUBLISHED:
-        return False
-    initiative.publication_state = PublicationState.PUBLISHED
-    _save(initiative, "published", by)
-    return True
-
-
-@transaction.atomic
-def archive(initiative: Initiative, by: Any = None) -> bool:
-    if initiative.publication_state == PublicationState.ARCHIVED:
-        return False
-    initiative.publication_state = PublicationState.ARCHIVED
-    _save(initiative, "archived", by)
-    return True
-
-
-@transaction.atomic
-def stop(initiative: Initiative, on: datetime.date, reason: StopReason, by: Any = None) -> bool:
-    if initiative.status == Status.STOPPED:
-        return False
-    initiative.status, initiative.stopped_on, initiative.stop_reason = Status.STOPPED, on, reason
-    _save(initiative, f"stopped: {reason}", by)
-    return True
-
-
-@transaction.atomic
-def resume(initiative: Initiative, by: Any = None) -> bool:
-    """An initiative that paused or stopped is active again."""
-    if initiative.status == Status.ACTIVE:
-        return False
-    initiative.status, initiative.stopped_on, initiative.stop_reason = Status.ACTIVE, None, ""
-    _save(initiative, "resumed", by)
-    return True
-
-
-@transaction.atomic
-def mark_verified(initiative: Initiative, method: VerificationMethod, on: datetime.date | None = None,
-                  by: Any = None) -> bool:
-    initiative.last_verified_on = on or timezone.localdate()
-    initiative.verification_method = method
-    _save(initiative, f"verified ({method})", by)
-    return True
-
-
-# -- history: revert, restore, merge -----------------------------------------------------------
-
-
-def _version_fields() -> list[str]:
-    """The fields a history entry holds and a revert or restore puts back (areas follow the point)."""
-    return [f.attname for f in Initiative._meta.concrete_fields
-            if f.name not in ("id", "search_vector", "municipality", "province", "created_at", "updated_at")]
-
-
-def _set_related(initiative: Initiative, version: Any) -> None:
-    """Services and funding sources as the history entry recorded them."""
-    initiative.services.set([row.service_id for row in version.services.all()])
-    initiative.funding_sources.set([row.fundingsource_id for row in version.funding_sources.all()])
+def attribute(record: Model, acting_user: User | None, reason: str) -> None:
+    """The user and the reason of the history entry simple-history writes at the next save or
+    deletion of a partner, a partnership, or a deleted initiative."""
+    record._change_reason = reason  # type: ignore[attr-defined]  # read by simple-history
+    if acting_user is not None:
+        record._history_user = acting_user  # type: ignore[attr-defined]  # read by simple-history
 
 
 @contextmanager
-def acting_as(by: Any) -> Iterator[None]:
-    """History entries written here name `by`, also those of rows deleted along with a record (which
-    never pass through attribute()), as the history middleware does inside a request."""
-    if by is None or getattr(HistoricalRecords.context, "request", None) is not None:
+def acting_as(acting_user: User | None) -> Iterator[None]:
+    """History entries simple-history writes here name the user, also those of rows deleted along
+    with a record (which never pass through attribute()), as its middleware does in a request."""
+    if acting_user is None or getattr(HistoricalRecords.context, "request", None) is not None:
         yield
         return
-    HistoricalRecords.context.request = SimpleNamespace(user=by)
+    HistoricalRecords.context.request = SimpleNamespace(user=acting_user)
     try:
         yield
     finally:
@@ -205,7 +98,7 @@ def acting_as(by: Any) -> Iterator[None]:
 @contextmanager
 def history_paused(initiative: Initiative) -> Iterator[None]:
     """Saves and changes to services or funding sources made here write no history entries of their
-    own: the record's next save writes one entry that holds all of them."""
+    own (simple-history skips them): registry.saving writes the one entry that holds them all."""
     initiative.skip_history_when_saving = True  # type: ignore[attr-defined]  # read by simple-history
     try:
         yield
@@ -213,35 +106,265 @@ def history_paused(initiative: Initiative) -> Iterator[None]:
         del initiative.skip_history_when_saving  # type: ignore[attr-defined]
 
 
-def _add_partnerships(links: list[Partnership], by: Any, reason: str) -> None:
-    """Partnerships written in bulk, each with its own history entry; the initiative's next save
-    records the change on its side (Partnership.save would write one entry per partnership)."""
-    Partnership.objects.bulk_create(links)
-    Partnership.history.bulk_history_create(links, default_user=by, default_change_reason=reason)
+# -- one initiative ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PartnershipChanges:
+    """The partnerships an edit of an initiative saves or deletes with it (the admin's inline)."""
+
+    saved: list[Partnership] = field(default_factory=list)
+    deleted: list[Partnership] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.saved or self.deleted)
+
+
+def describe_changes(before: Initiative | None, after: Initiative) -> str:
+    """The state changes an edit makes, as a stored reason (and so for the change feed)."""
+    if before is None:
+        return Reasons.CREATED.text()
+    changes = []
+    if before.publication_state != after.publication_state:
+        changes.append(publication_reason(after.publication_state).text())
+    if before.status != after.status:
+        if after.status == Status.STOPPED:
+            changes.append(Reasons.STOPPED.text(reason=after.stop_reason))
+        else:
+            changes.append((Reasons.PAUSED if after.status == Status.PAUSED else Reasons.RESUMED).text())
+    if after.last_verified_on and before.last_verified_on != after.last_verified_on:
+        changes.append(Reasons.VERIFIED.text(method=after.verification_method or "method unknown"))
+    return joined(*changes) or Reasons.EDITED.text()
+
+
+def _fields_changed(before: Initiative | None, after: Initiative) -> bool:
+    ignored = {"search_vector", "updated_at", "created_at"}
+    return before is None or any(getattr(before, f.attname) != getattr(after, f.attname)
+                                 for f in Initiative._meta.concrete_fields if f.name not in ignored)
+
+
+def _renamed_or_moved(before: Initiative | None, after: Initiative) -> bool:
+    if before is None or before.name != after.name:
+        return True
+    if before.location is None or after.location is None:
+        return before.location is not after.location
+    return not before.location.equals_exact(after.location)
 
 
 @transaction.atomic
-def revert(initiative: Initiative, history_id: int, by: Any = None) -> Initiative:
-    """Put an initiative back as it was in one of its history entries (a new entry says so)."""
-    version = initiative.history.get(history_id=history_id)
+def save_edit(initiative: Initiative, before: Initiative | None, *, acting_user: User | None,
+              reason: str | None = None, services: Iterable[Service | int] | None = None,
+              funding_sources: Iterable[FundingSource | int] | None = None,
+              partnerships: PartnershipChanges | None = None) -> Initiative:
+    """Save an initiative edited as a whole (admin form, API write, approved suggestion, revert,
+    merge), already validated by the caller's full_clean, with the services, funding sources and
+    partnerships given: one history entry for all of it, naming the state changes it makes."""
+    authorise(acting_user, before, initiative)
+    with history_paused(initiative):
+        initiative.save()
+        if services is not None:
+            initiative.services.set(services)
+        if funding_sources is not None:
+            initiative.funding_sources.set(funding_sources)
+    if partnerships:
+        _change_partnerships(initiative, partnerships, acting_user)
+    if reason is None:
+        reason = describe_changes(before, initiative)
+        if partnerships:  # "edited" only when a field of the record itself changed too
+            edited = reason != Reasons.EDITED.text() or _fields_changed(before, initiative)
+            reason = joined(reason if edited else "", Reasons.PARTNERSHIPS_CHANGED.text())
+    after_saving([Saved(initiative.pk, reason, created=before is None,
+                        renamed_or_moved=_renamed_or_moved(before, initiative))], acting_user=acting_user)
+    return initiative
+
+
+def _save(initiative: Initiative, reason: str, acting_user: User | None) -> None:
+    """A state change of a stored record, validated here (the caller changed a few fields)."""
     before = Initiative.objects.get(pk=initiative.pk)
-    authorise(by, before, None)
+    try:
+        initiative.full_clean()
+    except ValidationError:
+        initiative.refresh_from_db()  # leave the caller's object as it is stored
+        raise
+    save_edit(initiative, before, acting_user=acting_user, reason=reason)
+
+
+@transaction.atomic
+def delete(initiative: Initiative, *, acting_user: User | None) -> None:
+    """Delete a record; its history keeps it, so restore() can bring it back."""
+    authorise(acting_user, initiative, None)
+    attribute(initiative, acting_user, Reasons.DELETED.text())
+    with acting_as(acting_user):  # the partnerships deleted with it name the user too
+        initiative.delete()
+
+
+@transaction.atomic
+def set_publication_state(initiative: Initiative, state: PublicationState, *, acting_user: User | None) -> bool:
+    """Publish, archive or take back to draft; False when it already is so."""
+    if initiative.publication_state == state:
+        return False
+    initiative.publication_state = state
+    _save(initiative, publication_reason(state).text(), acting_user)
+    return True
+
+
+def publish(initiative: Initiative, *, acting_user: User | None) -> bool:
+    return set_publication_state(initiative, PublicationState.PUBLISHED, acting_user=acting_user)
+
+
+def archive(initiative: Initiative, *, acting_user: User | None) -> bool:
+    return set_publication_state(initiative, PublicationState.ARCHIVED, acting_user=acting_user)
+
+
+@transaction.atomic
+def stop(initiative: Initiative, on: datetime.date, reason: StopReason | str, *, acting_user: User | None) -> bool:
+    if initiative.status == Status.STOPPED:
+        return False
+    initiative.status, initiative.stopped_on, initiative.stop_reason = Status.STOPPED, on, reason
+    _save(initiative, Reasons.STOPPED.text(reason=reason), acting_user)
+    return True
+
+
+@transaction.atomic
+def resume(initiative: Initiative, *, acting_user: User | None) -> bool:
+    """An initiative that paused or stopped is active again."""
+    if initiative.status == Status.ACTIVE:
+        return False
+    initiative.status, initiative.stopped_on, initiative.stop_reason = Status.ACTIVE, None, ""
+    _save(initiative, Reasons.RESUMED.text(), acting_user)
+    return True
+
+
+@transaction.atomic
+def mark_verified(initiative: Initiative, method: VerificationMethod | str, on: datetime.date | None = None, *,
+                  acting_user: User | None) -> bool:
+    initiative.last_verified_on = on or timezone.localdate()
+    initiative.verification_method = method
+    _save(initiative, Reasons.VERIFIED.text(method=method), acting_user)
+    return True
+
+
+# -- vocabularies, partners and partnerships ----------------------------------------------------------
+
+
+@transaction.atomic
+def save_term(term: Vocabulary, *, acting_user: User | None) -> Vocabulary:
+    """Save a term of a vocabulary (its labels, its order; a new term). The vocabularies are national:
+    administrators only. A published code never changes (the admin shows it read-only)."""
+    if acting_user is not None and not access_for(acting_user).is_administrator:
+        raise NotAllowed(_("Only an administrator changes the vocabularies."))
+    term.full_clean()
+    term.save()
+    return term
+
+
+
+@transaction.atomic
+def save_partner(partner: Partner, before: Partner | None, *, acting_user: User | None) -> Partner:
+    """Save a partner, already validated by the caller's full_clean. An editor adds partners, and
+    changes one only while every initiative it works with lies in their region."""
+    if acting_user is not None:
+        access = access_for(acting_user)
+        if before is None:
+            access.require_write()
+        else:
+            access.require_change_partner(before)
+    attribute(partner, acting_user, (Reasons.CREATED if before is None else Reasons.EDITED).text())
+    partner.save()
+    return partner
+
+
+@transaction.atomic
+def delete_partner(partner: Partner, *, acting_user: User | None) -> None:
+    """Delete a partner that works with no initiative (its partnerships are removed first)."""
+    if acting_user is not None and not access_for(acting_user).is_administrator:
+        raise NotAllowed(_("Only an administrator deletes partners."))
+    if partner.partnerships.exists():
+        raise ValidationError(_("This partner still has partnerships; remove those first."))
+    attribute(partner, acting_user, Reasons.DELETED.text())
+    partner.delete()
+
+
+def _change_partnerships(initiative: Initiative, changes: PartnershipChanges, acting_user: User | None) -> None:
+    """Save and delete partnerships of one initiative, each with its own history entry (the
+    initiative's entry is written by the caller)."""
+    for partnership in changes.saved:
+        partnership.initiative = initiative
+        attribute(partnership, acting_user, (Reasons.CREATED if partnership.pk is None else Reasons.EDITED).text())
+        partnership.save()
+    for partnership in changes.deleted:
+        attribute(partnership, acting_user, Reasons.DELETED.text())
+        partnership.delete()
+
+
+@transaction.atomic
+def save_partnership(partnership: Partnership, before: Partnership | None, *, acting_user: User | None) -> Partnership:
+    """Save one partnership (already validated), changing the initiatives it belonged to and belongs to:
+    their public documents show it, so each gets a history entry."""
+    initiatives = {partnership.initiative_id, *([before.initiative_id] if before is not None else [])}
+    for initiative in Initiative.objects.filter(pk__in=initiatives):
+        authorise(acting_user, initiative, None)
+    _change_partnerships(partnership.initiative, PartnershipChanges(saved=[partnership]), acting_user)
+    _record_partnership_change(sorted(initiatives), acting_user)
+    return partnership
+
+
+@transaction.atomic
+def delete_partnership(partnership: Partnership, *, acting_user: User | None) -> None:
+    authorise(acting_user, Initiative.objects.get(pk=partnership.initiative_id), None)
+    _change_partnerships(partnership.initiative, PartnershipChanges(deleted=[partnership]), acting_user)
+    _record_partnership_change([partnership.initiative_id], acting_user)
+
+
+def _record_partnership_change(initiative_ids: Sequence[int], acting_user: User | None) -> None:
+    Initiative.objects.filter(pk__in=initiative_ids).update(updated_at=timezone.now())
+    after_saving([Saved(pk, Reasons.PARTNERSHIPS_CHANGED.text(), renamed_or_moved=False) for pk in initiative_ids],
+                 acting_user=acting_user)
+
+
+# -- history: revert, restore, merge --------------------------------------------------------------------
+
+
+def _version_fields() -> list[str]:
+    """The fields a history entry holds and a revert or restore puts back (areas follow the point)."""
+    return [f.attname for f in Initiative._meta.concrete_fields
+            if f.name not in ("id", "search_vector", "municipality", "province", "created_at", "updated_at")]
+
+
+def _links_of(version: Any) -> dict[str, list[int]]:
+    """Services and funding sources as a history entry recorded them."""
+    return {"services": [row.service_id for row in version.services.all()],
+            "funding_sources": [row.fundingsource_id for row in version.funding_sources.all()]}
+
+
+def _add_partnerships(links: list[Partnership], acting_user: User | None, reason: str) -> None:
+    """Partnerships written in bulk, each with its own history entry; the initiative's entry is
+    written by its save."""
+    Partnership.objects.bulk_create(links)
+    Partnership.history.bulk_history_create(  # type: ignore[attr-defined]
+        links, default_user=acting_user, default_change_reason=reason)
+
+
+@transaction.atomic
+def revert(initiative: Initiative, history_id: int, *, acting_user: User | None) -> Initiative:
+    """Put an initiative back as it was in one of its history entries (a new entry says so)."""
+    version = initiative.history.get(history_id=history_id)  # type: ignore[attr-defined]
+    before = Initiative.objects.get(pk=initiative.pk)
+    authorise(acting_user, before, None)
     for name in _version_fields():
         setattr(initiative, name, getattr(version, name))
     initiative._location_basis = None  # the stored point and precision are put back as they were
     initiative.full_clean()
-    with history_paused(initiative):
-        _set_related(initiative, version)
     when = timezone.localtime(version.history_date)
-    save_edit(initiative, before, by, reason=f"reverted to the version of {when:%Y-%m-%d %H:%M}")
-    return initiative
+    return save_edit(initiative, before, acting_user=acting_user, **_links_of(version),
+                     reason=Reasons.REVERTED.text(when=f"{when:%Y-%m-%d %H:%M}"))
 
 
 @transaction.atomic
-def restore(history_id: int, by: Any = None) -> Initiative:
+def restore(history_id: int, *, acting_user: User | None) -> Initiative:
     """Bring back a deleted initiative from its history, under its old id, with its services,
     funding sources and the partnerships that were deleted with it."""
-    history = Initiative.history.model
+    history = Initiative.history.model  # type: ignore[attr-defined]
     deletion = history.objects.get(history_id=history_id, history_type="-")
     if Initiative.objects.filter(pk=deletion.id).exists():
         raise ValidationError(_("This initiative exists again; there is nothing to restore."))
@@ -253,23 +376,21 @@ def restore(history_id: int, by: Any = None) -> Initiative:
             or SlugAlias.objects.filter(slug=initiative.slug).exists()):
         initiative.slug = ""  # taken meanwhile: a new one from the name
     initiative.full_clean()
-    authorise(by, None, initiative)
+    authorise(acting_user, None, initiative)
     # The partnerships deleted with it: deletions in the same second.
     moment = (deletion.history_date - datetime.timedelta(seconds=1), deletion.history_date
               + datetime.timedelta(seconds=1))
     # Not those whose partner was deleted meanwhile.
-    gone = Partnership.history.model.objects.filter(initiative_id=deletion.id, history_type="-",
-                                                    history_date__range=moment,
-                                                    partner_id__in=Partner.objects.values("pk"))
+    gone = Partnership.history.model.objects.filter(  # type: ignore[attr-defined]
+        initiative_id=deletion.id, history_type="-", history_date__range=moment,
+        partner_id__in=Partner.objects.values("pk"))
+    # The deletion's own entry holds no services (they went first): the entry before it does.
+    last = history.objects.filter(id=deletion.id, history_id__lt=history_id).order_by("-history_id").first()
     with history_paused(initiative):
-        initiative.save()
-        # The deletion's own entry holds no services (they went first): the entry before it does.
-        last = history.objects.filter(id=deletion.id, history_id__lt=history_id).order_by("-history_id").first()
-        if last is not None:
-            _set_related(initiative, last)
-        _add_partnerships([Partnership(pk=entry.id, initiative=initiative, partner_id=entry.partner_id,
-                                       role_id=entry.role_id, start=entry.start, end=entry.end, note=entry.note)
-                           for entry in gone], by, "restored with its initiative")
+        initiative.save(force_insert=True)
+    _add_partnerships([Partnership(pk=entry.id, initiative=initiative, partner_id=entry.partner_id,
+                                   role_id=entry.role_id, start=entry.start, end=entry.end, note=entry.note)
+                       for entry in gone], acting_user, Reasons.RESTORED_WITH_INITIATIVE.text())
     # Its old addresses (earlier slugs, records merged into it) lead to it again.
     old_slugs = {*history.objects.filter(id=deletion.id).values_list("slug", flat=True),
                  *Merge.objects.filter(kept_id=deletion.id).values_list("removed_slug", flat=True)}
@@ -277,18 +398,19 @@ def restore(history_id: int, by: Any = None) -> Initiative:
              *SlugAlias.objects.filter(slug__in=old_slugs).values_list("slug", flat=True)}
     SlugAlias.objects.bulk_create([SlugAlias(slug=slug, initiative=initiative)
                                    for slug in sorted(old_slugs - taken - {initiative.slug})])
-    return save_edit(initiative, None, by, reason="restored")
+    links = _links_of(last) if last is not None else {}
+    return save_edit(initiative, None, acting_user=acting_user, reason=Reasons.RESTORED.text(), **links)
 
 
 @transaction.atomic
-def merge(kept: Initiative, removed: Initiative, by: Any = None) -> Initiative:
+def merge(kept: Initiative, removed: Initiative, *, acting_user: User | None) -> Initiative:
     """Make two records of one initiative one: the kept record takes what only the removed one has
     (empty fields, services, funding sources, partnerships, old slugs), the removed record is
     deleted, and its address leads to the kept one (301)."""
     if kept.pk == removed.pk:
         raise ValidationError(_("A record cannot be merged with itself."))
-    authorise(by, kept, None)
-    authorise(by, removed, None)
+    authorise(acting_user, kept, None)
+    authorise(acting_user, removed, None)
     before = Initiative.objects.get(pk=kept.pk)
     for name in MERGE_FILLS:
         if getattr(kept, name) in ("", None) and getattr(removed, name) not in ("", None):
@@ -299,8 +421,9 @@ def merge(kept: Initiative, removed: Initiative, by: Any = None) -> Initiative:
     if not kept.last_verified_on or (removed.last_verified_on and removed.last_verified_on > kept.last_verified_on):
         kept.last_verified_on, kept.verification_method = removed.last_verified_on, removed.verification_method
     removed_id, removed_slug, removed_name = removed.pk, removed.slug, removed.name
-    services = set(removed.services.values_list("pk", flat=True))
-    funding = set(removed.funding_sources.values_list("pk", flat=True))
+    services = {*kept.services.values_list("pk", flat=True), *removed.services.values_list("pk", flat=True)}
+    funding = {*kept.funding_sources.values_list("pk", flat=True),
+               *removed.funding_sources.values_list("pk", flat=True)}
     present = {(link.partner_id, link.role_id, link.start) for link in kept.partnerships.all()}
     links = [Partnership(initiative=kept, partner_id=link.partner_id, role_id=link.role_id, start=link.start,
                          end=link.end, note=link.note)
@@ -310,34 +433,32 @@ def merge(kept: Initiative, removed: Initiative, by: Any = None) -> Initiative:
     DuplicateCandidate.objects.filter(first__in=[kept, removed], second__in=[kept, removed]).delete()
     Merge.objects.filter(kept=removed).update(kept=kept)  # what was merged into it lives on in the kept one
     Suggestion.objects.filter(initiative=removed).update(initiative=kept)  # still to be decided, on the kept one
-    attribute(removed, by, f"merged into #{kept.pk} ({kept.slug})")
-    with acting_as(by):
+    attribute(removed, acting_user, Reasons.MERGED_INTO.text(id=kept.pk, slug=kept.slug))
+    with acting_as(acting_user):
         removed.delete()  # first: its slug and external id become free for the kept record
     Merge.objects.create(kept=kept, removed_id=removed_id, removed_name=removed_name, removed_slug=removed_slug,
-                         merged_by=by)
+                         merged_by=acting_user)
     for slug in [*aliases, removed_slug]:
         SlugAlias.objects.update_or_create(slug=slug, defaults={"initiative": kept})
     kept.full_clean()
-    with history_paused(kept):
-        kept.services.add(*services)
-        kept.funding_sources.add(*funding)
-        _add_partnerships(links, by, f"moved from #{removed_id} by a merge")
-    return save_edit(kept, before, by, reason=f"merged with #{removed_id} ({removed_slug})")
+    _add_partnerships(links, acting_user, Reasons.MOVED_BY_MERGE.text(id=removed_id))
+    return save_edit(kept, before, acting_user=acting_user, services=services, funding_sources=funding,
+                     reason=Reasons.MERGED_WITH.text(id=removed_id, slug=removed_slug))
 
 
 @transaction.atomic
-def mark_distinct(candidate: DuplicateCandidate, by: Any = None) -> None:
+def mark_distinct(candidate: DuplicateCandidate, *, acting_user: User | None) -> None:
     """Two records found alike are different initiatives: the pair is not proposed again. Decided by
     whoever may change both records, as for a merge."""
-    authorise(by, candidate.first, None)
-    authorise(by, candidate.second, None)
+    authorise(acting_user, candidate.first, None)
+    authorise(acting_user, candidate.second, None)
     candidate.decision = DuplicateDecision.DISTINCT
-    candidate.decided_by = by
+    candidate.decided_by = acting_user
     candidate.decided_at = timezone.now()
     candidate.save(update_fields=["decision", "decided_by", "decided_at"])
 
 
-# -- suggestions: from the public or a verification link, decided by an editor -----------------
+# -- suggestions: from the public or a verification link, decided by an editor -----------------------
 # What a proposal holds and the record it makes are in registry.suggestions.
 
 
@@ -347,7 +468,8 @@ def submit_suggestion(kind: str, proposed: dict[str, Any], *, initiative: Initia
                       submitter_email: str = "") -> Suggestion:
     """Store a proposal in the moderation queue (it changes no record) and, once committed, tell
     the editors of its region. The proposal is validated as the public form validates it; its
-    region is that of the proposed location (a new initiative) or of the record (otherwise)."""
+    region is that of the proposed location (a new initiative) or of the record (otherwise). Made
+    by someone from outside, so there is no acting user."""
     if (kind == SuggestionKind.NEW) != (initiative is None):
         raise ValueError("A new initiative has no record yet; a correction or stop report has one.")
     record = suggestions.build(kind, proposed, initiative)
@@ -363,15 +485,15 @@ def submit_suggestion(kind: str, proposed: dict[str, Any], *, initiative: Initia
     return suggestion
 
 
-def _pending_for_decision(suggestion: Suggestion, by: Any) -> Suggestion:
-    """The suggestion, locked, if it still waits and `by` may decide on it: an administrator, or an
-    editor whose region holds it (and, for a correction or stop report, the record as stored)."""
+def _pending_for_decision(suggestion: Suggestion, acting_user: User | None) -> Suggestion:
+    """The suggestion, locked, if it still waits and the user may decide on it: an administrator,
+    or an editor whose region holds it (and, for a correction or stop report, the record as stored)."""
     locked = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
     if locked.state != SuggestionState.PENDING:
         raise ValidationError(_("This suggestion was already decided (%(state)s).")
                               % {"state": locked.get_state_display()})
-    if by is not None:
-        access = access_for(by)
+    if acting_user is not None:
+        access = access_for(acting_user)
         access.require_write()
         if not access.covers(locked.municipality_id, locked.province_id):
             raise NotAllowed(_("This suggestion lies outside your region (%(region)s).")
@@ -381,43 +503,42 @@ def _pending_for_decision(suggestion: Suggestion, by: Any) -> Suggestion:
     return locked
 
 
-def _decide(suggestion: Suggestion, state: str, by: Any, note: str) -> None:
+def _decide(suggestion: Suggestion, state: str, acting_user: User | None, note: str) -> None:
     suggestion.state = state
-    suggestion.decided_by = by
+    suggestion.decided_by = acting_user
     suggestion.decided_at = timezone.now()
     suggestion.decision_note = note
     suggestion.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "initiative"])
 
 
 @transaction.atomic
-def approve_suggestion(suggestion: Suggestion, by: Any, note: str = "") -> Initiative:
+def approve_suggestion(suggestion: Suggestion, *, acting_user: User | None, note: str = "") -> Initiative:
     """Apply a suggestion through the actions above: a new initiative is created, published, and
     linked on the suggestion; a correction is saved as an edit of the changed fields; a stop report
     stops the record. The record as it is now must be valid with the proposal applied, or the
     model's ValidationError is raised and nothing changes. Returns the record."""
-    suggestion = _pending_for_decision(suggestion, by)
+    suggestion = _pending_for_decision(suggestion, acting_user)
     kind, proposed = suggestion.kind, suggestion.proposed
     if kind == SuggestionKind.STOPPED:
         record = Initiative.objects.get(pk=suggestion.initiative_id)
         if record.status == Status.STOPPED:
             raise ValidationError(_("This initiative is already recorded as stopped."))
         values = suggestions.read(proposed)
-        stop(record, on=values["stopped_on"], reason=values["stop_reason"], by=by)
+        stop(record, on=values["stopped_on"], reason=values["stop_reason"], acting_user=acting_user)
     else:
         before = None if kind == SuggestionKind.NEW else Initiative.objects.get(pk=suggestion.initiative_id)
         record = suggestions.build(kind, proposed, before)
         record.full_clean()
-        save_edit(record, before, by, reason=(f"created from suggestion #{suggestion.pk}" if before is None
-                                              else f"corrected by suggestion #{suggestion.pk}"))
-        if before is None or "services" in proposed:
-            record.services.set(suggestions.services_of(record))
+        services = suggestions.services_of(record) if before is None or "services" in proposed else None
+        reason = (Reasons.CREATED_FROM_SUGGESTION if before is None else Reasons.CORRECTED_BY_SUGGESTION)
+        save_edit(record, before, acting_user=acting_user, services=services, reason=reason.text(id=suggestion.pk))
         suggestion.initiative = record
-    _decide(suggestion, SuggestionState.APPROVED, by, note)
+    _decide(suggestion, SuggestionState.APPROVED, acting_user, note)
     return record
 
 
 @transaction.atomic
-def reject_suggestion(suggestion: Suggestion, by: Any, note: str = "") -> None:
+def reject_suggestion(suggestion: Suggestion, *, acting_user: User | None, note: str = "") -> None:
     """Keep the suggestion, rejected, with the editor's note; no record changes."""
-    suggestion = _pending_for_decision(suggestion, by)
-    _decide(suggestion, SuggestionState.REJECTED, by, note)
+    suggestion = _pending_for_decision(suggestion, acting_user)
+    _decide(suggestion, SuggestionState.REJECTED, acting_user, note)

@@ -11,12 +11,11 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
-from django.db.models import OuterRef, Prefetch, Q
+from django.db import connections
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from geo.expressions import WithinMetres, as_geography
-from geo.models import Municipality
 from registry.models.choices import PublicationState, Status
 
 if TYPE_CHECKING:
@@ -110,41 +109,19 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
             return cursor.fetchone()[0]
 
     def assign_areas(self, *, record_history: bool = True) -> int:
-        """Place every initiative in this queryset in its municipality and province, set-based.
-
-        One UPDATE statement whatever the number of records, with the same rule as a single save
-        (Municipality.objects.id_for_point), evaluated once per record. Only rows whose areas
-        change are written; a point outside every municipality gets none. A changed record gets
-        a new updated_at and a history entry, like any other change to its public document.
+        """Place every initiative in this queryset in its municipality and province, set-based
+        (registry.saving.derive_areas), and apply the effects of saving to the records whose areas
+        changed (a history entry, waiting suggestions that follow them into their new region).
         Returns the number of records that changed. record_history=False is for a caller that
-        writes the records' history itself (bulk creation).
-        """
-        derived = self.order_by().annotate(
-            initiative_id=models.F("pk"), derived_id=Municipality.objects.id_for_point(OuterRef("location")))
-        derived_sql, params = derived.values("initiative_id", "derived_id").query.sql_with_params()
-        table, areas = self.model._meta.db_table, Municipality._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # MATERIALIZED: merged into the UPDATE, the lookup would run up to four times a row.
-                f"""
-                WITH derived AS MATERIALIZED ({derived_sql})
-                UPDATE {table} AS initiative
-                   SET municipality_id = derived.derived_id, province_id = area.province_id,
-                       updated_at = statement_timestamp()
-                  FROM derived
-                  LEFT JOIN {areas} AS area ON area.id = derived.derived_id
-                 WHERE initiative.id = derived.initiative_id
-                   AND (initiative.municipality_id IS DISTINCT FROM derived.derived_id
-                        OR initiative.province_id IS DISTINCT FROM area.province_id)
-                RETURNING initiative.id
-                """,
-                params,
-            )
-            changed = [row[0] for row in cursor.fetchall()]
-            if record_history:
-                from registry.history import write_history  # registry.models imports this module
+        writes the records' history itself (bulk creation of demo data)."""
+        from registry import saving  # not at the top: registry.models imports this module
+        from registry.history import Reasons
 
-                write_history(cursor, changed, reason="areas derived again from the point")
+        changed = saving.derive_areas(self)
+        if record_history:
+            reason = Reasons.AREAS_DERIVED.text()
+            saving.after_saving([saving.Saved(pk, reason, renamed_or_moved=False) for pk in changed],
+                                acting_user=None)
         return len(changed)
 
 

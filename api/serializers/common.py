@@ -142,14 +142,13 @@ class ModelValidatedSerializer(serializers.Serializer):
 
     def save_instance(self) -> Model:
         instance = self._validated_instance
-        self.save_validated(instance)
-        for name in self.many_to_many:
-            if name in self.validated_data:
-                getattr(instance, name).set(self.validated_data[name])
+        links = {name: self.validated_data[name] for name in self.many_to_many if name in self.validated_data}
+        self.save_validated(instance, links)
         return instance
 
-    def save_validated(self, instance: Model) -> None:
-        instance.save()
+    def save_validated(self, instance: Model, links: dict[str, Any]) -> None:
+        """Write the validated instance (with the to-many `links` given) through registry.actions."""
+        raise NotImplementedError
 
     def create(self, validated_data: dict[str, Any]) -> Model:
         return self.save_instance()

@@ -152,9 +152,9 @@ class InitiativeSerializer(ModelValidatedSerializer, InitiativeFields):
     def check_access(self, instance: Model) -> None:
         access_for(self.acting_user).check_place(instance)  # type: ignore[arg-type]
 
-    def save_validated(self, instance: Model) -> None:
+    def save_validated(self, instance: Model, links: dict[str, Any]) -> None:
         before = Initiative.objects.get(pk=instance.pk) if instance.pk else None
-        actions.save_edit(instance, before, by=self.acting_user)  # type: ignore[arg-type]
+        actions.save_edit(instance, before, acting_user=self.acting_user, **links)  # type: ignore[arg-type]
 
 
 class InitiativeFeatureSerializer(GeoFeatureModelSerializer, InitiativeFields):
@@ -183,6 +183,6 @@ class PartnershipSerializer(ModelValidatedSerializer):
         if not access_for(self.acting_user).can_change(instance.initiative):  # type: ignore[attr-defined]
             raise DjangoValidationError({"initiative": _("This initiative lies outside your region.")})
 
-    def save_validated(self, instance: Model) -> None:
-        actions.attribute(instance, self.acting_user, "created" if instance.pk is None else "edited")
-        instance.save()
+    def save_validated(self, instance: Model, links: dict[str, Any]) -> None:
+        before = Partnership.objects.get(pk=instance.pk) if instance.pk else None
+        actions.save_partnership(instance, before, acting_user=self.acting_user)  # type: ignore[arg-type]

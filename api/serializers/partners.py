@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Model
 from rest_framework import serializers
 
 from api.serializers.common import AreaRefField, ModelValidatedSerializer, VocabularyField
 from geo.models import Municipality
+from registry import actions
 from registry.models import Partner, PartnerKind
 
 
@@ -22,3 +26,7 @@ class PartnerSerializer(ModelValidatedSerializer):
 
     class Meta:
         model = Partner
+
+    def save_validated(self, instance: Model, links: dict[str, Any]) -> None:
+        before = Partner.objects.get(pk=instance.pk) if instance.pk else None
+        actions.save_partner(instance, before, acting_user=self.acting_user)  # type: ignore[arg-type]

@@ -44,7 +44,7 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
         return Initiative.objects.visible_to(access_for(self.request.user)).with_related().order_by("name", "pk")
 
     def perform_destroy(self, instance: Initiative) -> None:
-        actions.delete(instance, by=self.request.user)
+        actions.delete(instance, acting_user=self.request.user)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         return cached_read(request, self, lambda: super(InitiativeViewSet, self).list(request, *args, **kwargs))
@@ -127,5 +127,4 @@ class PartnershipViewSet(LastModifiedMixin, viewsets.ModelViewSet):
         return queryset.filter(initiative__in=Initiative.objects.visible_to(access_for(self.request.user)))
 
     def perform_destroy(self, instance: Partnership) -> None:
-        actions.attribute(instance, self.request.user, "deleted")
-        instance.delete()
+        actions.delete_partnership(instance, acting_user=self.request.user)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from rest_framework.serializers import BaseSerializer
 from api.exceptions import Conflict
 from api.serializers.partners import PartnerSerializer
 from api.views.common import LastModifiedMixin, count_of
+from registry import actions
 from registry.models import Partner, Partnership, PublicationState
 
 
@@ -28,7 +29,7 @@ class PartnerViewSet(LastModifiedMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance: Partner) -> None:
         if instance.partnerships.exists():
             raise Conflict(_("This partner still has partnerships; remove those first."))
-        instance.delete()
+        actions.delete_partner(instance, acting_user=self.request.user)  # type: ignore[arg-type]
 
     def get_queryset(self) -> QuerySet[Partner]:
         published_links = Partnership.objects.filter(initiative__publication_state=PublicationState.PUBLISHED)

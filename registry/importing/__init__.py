@@ -1,8 +1,8 @@
 """Importing lists of initiatives (CSV, XLSX, GeoJSON) in the admin and with
 `manage.py import_initiatives`: see docs/import.md for the template and the rules.
 
-    report = importing.check(content, ImportOptions(source="LSA 2026", file_name="lijst.csv"), by=user)
-    report = importing.commit(content, options, by=user)   # all or nothing
+    report = importing.check(content, ImportOptions(source="LSA 2026", file_name="lijst.csv"), acting_user=user)
+    report = importing.commit(content, options, acting_user=user)   # all or nothing
 """
 
 from registry.importing.columns import COLUMNS, MappingError, parse_mapping

@@ -6,13 +6,13 @@ model's own full_clean() and the importing user's role and region, and reports p
 writes nothing.
 
 commit() does the same inside one transaction and, only when no row has an error, writes every
-created or updated record at once, with what registry.actions.save_edit does for a single record:
-a history entry per record with the user, the reason and the links, and the search for possible
-duplicates (registry.duplicates' rule). Through save_edit, one record at a time, saving took 16 to
-58 ms a row (a dozen statements, more with similar records nearby, and simple-history's work per
-save) against under 3 ms a row for the whole commit written in bulk (tests/benchmarks/imports.py):
-minutes for a large list, more than a web request may take. Anything that fails while writing
-undoes the whole import.
+created or updated record at once (bulk inserts and updates), then applies the effects of saving
+through registry.saving, exactly as registry.actions.save_edit does for a single record: a history
+entry per record with the user, the reason and the links, waiting suggestions that follow their
+record into its region, and the search for possible duplicates. Through save_edit, one record at
+a time, saving took 16 to 58 ms a row against under 3 ms a row for the whole commit written in
+bulk (tests/benchmarks/imports.py): minutes for a large list, more than a web request may take.
+Anything that fails while writing undoes the whole import.
 
 Lookups are made once for the whole file, not per row (registry.importing.lookups): the
 vocabularies, the postcode table, the existing records, the municipality of every point.
@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, connection, transaction
@@ -32,7 +33,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geo.postcodes import InvalidPostcode, normalise_postcode
-from registry import actions, duplicates
+from registry import actions
+from registry.history import LINK_TABLES, Reasons, fitted
 from registry.importing import lookups
 from registry.importing.columns import BY_ATTRIBUTE, BY_NAME, COORDINATES, Column, Layout, layout
 from registry.importing.reading import FileProblem, SourceRow, read
@@ -54,6 +56,7 @@ from registry.models import (
     slug_base,
 )
 from registry.roles import NotAllowed, access_for
+from registry.saving import Saved, after_saving
 
 # Larger uploads are refused in the admin (a list of 100,000 initiatives is about 20 MB as CSV).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -67,7 +70,6 @@ COMPARED = [f.attname for f in Initiative._meta.concrete_fields
 FOLLOWING = {"municipality_id", "province_id", "location_precision", "verification_method"}
 
 Progress = Callable[[str, int, int], None]
-_REASON_LIMIT: int | None = None  # the length of a history entry's reason (read once: the history manager is slow)
 
 
 @dataclass
@@ -94,19 +96,20 @@ class ImportOptions:
 # -- the public functions --------------------------------------------------------------------------
 
 
-def check(content: bytes, options: ImportOptions, *, by: Any, progress: Progress | None = None) -> Report:
-    """The report of importing `content` as `by`, without writing anything.
+def check(content: bytes, options: ImportOptions, *, acting_user: User, progress: Progress | None = None) -> Report:
+    """The report of importing `content` as `acting_user`, without writing anything.
 
     Raises NotAllowed when the user's role allows no changes at all (a reviewer, no role)."""
-    access_for(by).require_write()
-    report, _plans = _Import(content, options, by, progress).run()
+    access_for(acting_user).require_write()
+    report, _plans = _Import(content, options, acting_user, progress).run()
     return report
 
 
-def commit(content: bytes, options: ImportOptions, *, by: Any, progress: Progress | None = None) -> Report:
+def commit(content: bytes, options: ImportOptions, *, acting_user: User,
+           progress: Progress | None = None) -> Report:
     """Check again and, when no row has an error, save every created or updated record, all or nothing."""
-    access_for(by).require_write()
-    importer = _Import(content, options, by, progress)
+    access_for(acting_user).require_write()
+    importer = _Import(content, options, acting_user, progress)
     try:
         with transaction.atomic():
             report, plans = importer.run()
@@ -152,12 +155,13 @@ class _Plan:
 
 
 class _Import:
-    def __init__(self, content: bytes, options: ImportOptions, by: Any, progress: Progress | None) -> None:
-        self.content, self.options, self.by = content, options, by
-        self.access = access_for(by)
+    def __init__(self, content: bytes, options: ImportOptions, acting_user: User,
+                 progress: Progress | None) -> None:
+        self.content, self.options, self.acting_user = content, options, acting_user
+        self.access = access_for(acting_user)
         self.progress = progress or (lambda phase, done, total: None)
         self.report = Report(file_name=options.file_name, source=options.source,
-                             checked_by=getattr(by, "get_username", lambda: "")())
+                             checked_by=acting_user.get_username())
         self._points: dict[tuple[float, float], Point] = {}
 
     # -- pass 0: the file as a whole ------------------------------------------------------------------
@@ -429,7 +433,7 @@ class _Import:
         fields = []
         if before is None:
             result.outcome = CREATED
-            reason = "created"
+            reason = Reasons.CREATED.text()
         else:
             changed = [a for a in COMPARED if not _same(getattr(before, a), getattr(instance, a))]
             fields = [Initiative._meta.get_field(a).name for a in changed]
@@ -441,9 +445,10 @@ class _Import:
                 return None
             result.outcome = UPDATED
             reason = actions.describe_changes(before, instance)
-            if reason == "edited":
-                reason = f"updated {', '.join(result.changed)}"
-        return _Plan(result, instance, before, links, _history_reason(options.source, reason), fields)
+            if reason == Reasons.EDITED.text():
+                reason = Reasons.UPDATED.text(columns=", ".join(result.changed))
+        return _Plan(result, instance, before, links,
+                     fitted(Reasons.IMPORTED.text(source=options.source, change=reason)), fields)
 
     def _unchanged(self, before: Initiative, instance: Initiative, links: dict[str, set[int]],
                    values: dict[str, Any]) -> bool:
@@ -522,9 +527,9 @@ class _Import:
     # -- commit ------------------------------------------------------------------------------------------
 
     def save(self, plans: list[_Plan]) -> None:
-        """Write every plan at once, with what actions.save_edit does for one record: a history entry
-        (user, reason, links) per record, and the search for possible duplicates. Who may write what
-        was checked per row (the role, the region of the stored and of the new location)."""
+        """Write every plan at once, then apply the effects of saving (registry.saving) to all of them,
+        as actions.save_edit does for one record. Who may write what was checked per row (the role,
+        the region of the stored and of the new location)."""
         now = timezone.now()
         created = [plan for plan in plans if plan.before is None]
         updated = [plan for plan in plans if plan.before is not None]
@@ -542,11 +547,9 @@ class _Import:
         self.progress("saving", len(plans) // 2, len(plans))
         for plan in plans:
             plan.result.record_id, plan.result.slug = plan.instance.pk, plan.instance.slug
-        entries = (_write_history([p.instance.pk for p in created], [p.reason for p in created], "+", self.by, now)
-                   + _write_history([p.instance.pk for p in updated], [p.reason for p in updated], "~", self.by, now))
-        _links_into_history(entries)
-        duplicates.find_all([plan.instance.pk for plan in created]
-                           + [plan.instance.pk for plan in updated if {"name", "location"} & set(plan.fields)])
+        after_saving([Saved(plan.instance.pk, plan.reason, created=plan.before is None,
+                            renamed_or_moved=plan.before is None or bool({"name", "location"} & set(plan.fields)))
+                      for plan in plans], acting_user=self.acting_user, when=now)
         self.progress("saving", len(plans), len(plans))
 
     def failed(self, error: Exception) -> None:
@@ -569,18 +572,6 @@ def _same(old: Any, new: Any) -> bool:
     return old == new
 
 
-def _history_reason(source: str, change: str) -> str:
-    global _REASON_LIMIT
-    if _REASON_LIMIT is None:
-        _REASON_LIMIT = Initiative.history.model._meta.get_field("history_change_reason").max_length
-    limit = _REASON_LIMIT
-    text = f"import ({source}): {change}"
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-LINK_TABLES = (("services", "service_id"), ("funding_sources", "fundingsource_id"))
-
-
 def _store_links(plans: list[_Plan]) -> None:
     """The services and funding sources that change, in bulk: the old links of a changed set go."""
     with connection.cursor() as cursor:
@@ -594,51 +585,6 @@ def _store_links(plans: list[_Plan]) -> None:
                 cursor.execute(f"INSERT INTO {table} (initiative_id, {target}) "
                                f"SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
                                [[pk for pk, _term in pairs], [term for _pk, term in pairs]])
-
-
-def _write_history(ids: list[int], reasons: list[str], kind: str, by: Any, when: Any) -> list[tuple[int, int]]:
-    """A history entry for each record as it now is, by `by`, each with its reason: copied from the
-    rows in SQL, as registry.history.write_history does for set-based updates (building the entries
-    as objects took longer than all the rest of a commit). Returns (record id, entry id) pairs."""
-    if not ids:
-        return []
-    history = Initiative.history.model
-    columns = ", ".join(f'"{f.column}"' for f in Initiative._meta.concrete_fields if f.name != "search_vector")
-    selected = ", ".join(f'i."{f.column}"' for f in Initiative._meta.concrete_fields if f.name != "search_vector")
-    user = getattr(by, "pk", None)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {history._meta.db_table}
-                   ({columns}, history_date, history_change_reason, history_type, history_user_id)
-            SELECT {selected}, %s, r.reason, %s, %s
-              FROM {Initiative._meta.db_table} AS i
-              JOIN unnest(%s::bigint[], %s::text[]) AS r(id, reason) ON r.id = i.id
-            RETURNING id, history_id
-            """,
-            [when, kind, user, ids, reasons],
-        )
-        return cursor.fetchall()
-
-
-def _links_into_history(entries: list[tuple[int, int]]) -> None:
-    """Each new history entry holds the record's links as they now are, as simple-history copies
-    them at a save (into one table per link, keeping the link's own id)."""
-    if not entries:
-        return
-    history = Initiative.history.model
-    with connection.cursor() as cursor:
-        for name, target in LINK_TABLES:
-            links = getattr(Initiative, name).through._meta.db_table
-            copies = getattr(history, name).model._meta.db_table
-            cursor.execute(
-                f"""
-                INSERT INTO {copies} (history_id, id, initiative_id, {target})
-                SELECT e.history_id, l.id, l.initiative_id, l.{target}
-                  FROM {links} AS l
-                  JOIN unnest(%s::bigint[], %s::bigint[]) AS e(id, history_id) ON e.id = l.initiative_id
-                """,
-                [[record for record, _entry in entries], [entry for _record, entry in entries]])
 
 
 __all__ = ["ERROR", "MAX_UPLOAD_BYTES", "UNCHANGED", "ImportOptions", "Layout", "Report", "check", "commit"]

@@ -16,6 +16,7 @@ import json
 import math
 import re
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -158,29 +159,43 @@ def read_csv(content: bytes, encoding: str = "auto") -> Table:
     notices.append({",": _("Columns separated by commas."), ";": _("Columns separated by semicolons."),
                     "\t": _("Columns separated by tabs.")}[delimiter])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    headers: list[str] | None = None
-    rows: list[SourceRow] = []
+    headers, rows = _header_and_rows(_csv_lines(reader), lambda cells, columns: _(
+        "This line has %(count)d values but the header has %(columns)d columns: check the separator and the "
+        "quotes.") % {"count": len(cells), "columns": columns})
+    return Table("csv", headers, rows, notices)
+
+
+def _csv_lines(reader: Any) -> Iterator[tuple[int, list[str]]]:
     while True:
         line = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as error:
             raise FileProblem(_("Line %(line)d cannot be read as CSV (%(error)s): check the quotes.")
                               % {"line": line, "error": error}) from None
-        cells = [cell.strip() for cell in cells]
+        yield line, [cell.strip() for cell in cells]
+
+
+def _header_and_rows(lines: Iterable[tuple[int, list[str]]], too_wide: Callable[[list[str], int], str],
+                     ) -> tuple[list[str], list[SourceRow]]:
+    """A table's header (its first line that holds anything) and its rows (each later line that holds
+    anything), a row with values beyond the header's columns marked with the problem `too_wide` says.
+    The same for every format that has lines of cells (CSV, XLSX)."""
+    headers: list[str] | None = None
+    rows: list[SourceRow] = []
+    for number, cells in lines:
         if not any(cells):
             continue
         if headers is None:
             headers = cells
             continue
-        row = SourceRow(line, cells)
+        row = SourceRow(number, cells)
         if len(cells) > len(headers) and any(cells[len(headers):]):
-            row.problem = _("This line has %(count)d values but the header has %(columns)d columns: check the "
-                            "separator and the quotes.") % {"count": len(cells), "columns": len(headers)}
+            row.problem = too_wide(cells, len(headers))
         rows.append(row)
-    return Table("csv", headers or [], rows, notices)
+    return headers or [], rows
 
 
 # -- XLSX ---------------------------------------------------------------------------------------
@@ -225,20 +240,11 @@ def read_xlsx(content: bytes) -> Table:
         if len(workbook.worksheets) > 1:
             notices.append(_("Read the first sheet, “%(sheet)s”; the workbook's other sheets are ignored.")
                            % {"sheet": sheet.title})
-        headers: list[str] | None = None
-        rows: list[SourceRow] = []
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            cells = [cell_text(value) for value in values]
-            if not any(cells):
-                continue
-            if headers is None:
-                headers = cells
-                continue
-            row = SourceRow(number, cells)
-            if len(cells) > len(headers) and any(cells[len(headers):]):
-                row.problem = _("This row has values in %(count)d columns but the header names %(columns)d.") % {
-                    "count": max(i for i, cell in enumerate(cells) if cell) + 1, "columns": len(headers)}
-            rows.append(row)
+        lines = ((number, [cell_text(value) for value in values])
+                 for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1))
+        headers, rows = _header_and_rows(lines, lambda cells, columns: _(
+            "This row has values in %(count)d columns but the header names %(columns)d.") % {
+            "count": max(i for i, cell in enumerate(cells) if cell) + 1, "columns": columns})
     except FileProblem:
         raise
     except Exception as error:  # a damaged workbook fails in many ways deep inside openpyxl
@@ -246,7 +252,7 @@ def read_xlsx(content: bytes) -> Table:
                           % {"error": error}) from None
     finally:
         workbook.close()
-    return Table("xlsx", headers or [], rows, notices)
+    return Table("xlsx", headers, rows, notices)
 
 
 # -- GeoJSON ------------------------------------------------------------------------------------

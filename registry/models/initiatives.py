@@ -316,12 +316,6 @@ class Initiative(models.Model):
         self._stored_areas = (self.municipality_id, self.province_id)
         self._remember_location_basis()
 
-    def record_related_change(self) -> None:
-        """A partnership changed: the initiative's public document changed too, so it gets a new
-        updated_at and a history entry (which the change feed reads)."""
-        self._change_reason = "partnerships changed"  # type: ignore[attr-defined]
-        self.save(update_fields=["updated_at"])
-
     @property
     def stored_areas(self) -> tuple[int | None, int | None]:
         """Municipality and province as last read from or written to the database: a form being

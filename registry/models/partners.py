@@ -90,15 +90,6 @@ class Partnership(models.Model):
     def __str__(self) -> str:
         return f"{self.partner} ({self.role}) – {self.initiative}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        self.initiative.record_related_change()
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        result = super().delete(*args, **kwargs)
-        self.initiative.record_related_change()
-        return result
-
     def clean(self) -> None:
         try:
             start, end = parse_partial_date(self.start), parse_partial_date(self.end)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from geo.models import Municipality, Place
+from registry.history import Reasons, write_entries
 from registry.models import (
     FundingSource,
     Initiative,
@@ -296,8 +297,9 @@ def seed_demo(count: int, seed: int = 1, *, force: bool = False) -> SeedResult:
         [Partnership(initiative_id=r.initiative.pk, partner=partners.get(key), role_id=roles[role], start=start)
          for r in new for key, role, start in r.partners], batch_size=10000)
 
-    # The first history entry of each record, written after the areas were derived.
-    Initiative.history.bulk_history_create(list(Initiative.objects.filter(pk__in=ids)), batch_size=5000,
-                                           default_change_reason="demo data")
-    Partnership.history.bulk_history_create(partnerships, batch_size=5000, default_change_reason="demo data")
+    # The first history entry of each record, with its links, written after the areas were derived (the
+    # effects of saving but the search for duplicates, which a demo register of 100,000 does not need).
+    demo = Reasons.DEMO.text()
+    write_entries(ids, [demo] * len(ids), ["+"] * len(ids), user_id=None, when=timezone.now())
+    Partnership.history.bulk_history_create(partnerships, batch_size=5000, default_change_reason=demo)
     return SeedResult(created=len(created), present=len(present), skipped=len(taken))

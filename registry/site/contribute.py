@@ -162,7 +162,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and "confirm" in request.POST:
         today = timezone.localdate()
         if not (initiative.last_verified_on == today and initiative.verification_method == VerificationMethod.SELF):
-            actions.mark_verified(initiative, VerificationMethod.SELF, on=today)
+            actions.mark_verified(initiative, VerificationMethod.SELF, on=today, acting_user=None)
         return redirect("registry:verify-confirmed", token=token)
     return _verification_headers(render(request, "registry/verify.html", {
         "initiative": initiative, "token": token, "is_published": initiative.publication_state
@@ -179,34 +179,29 @@ def verify_confirmed(request: HttpRequest, token: str) -> HttpResponse:
 
 def verify_change(request: HttpRequest, token: str) -> HttpResponse:
     """"Something changed": the correction form, prefilled; the proposal enters the queue."""
-    initiative = _linked(request, token)
-    if isinstance(initiative, HttpResponse):
-        return _verification_headers(initiative)
-    form = InitiativeForm(request.POST if request.method == "POST" else None, initiative=initiative)
-    if request.method == "POST":
-        if wait := seconds_to_wait(request):
-            return too_many(request, wait)
-        if _submit(request, form, origin=SuggestionOrigin.VERIFICATION):
-            return redirect("registry:verify-received", token=token)
-    return _verification_headers(_form_page(request, "registry/verify_change.html", form,
-                                            initiative=initiative, token=token))
+    return _verification_form(request, token, InitiativeForm, "registry/verify_change.html")
 
 
 def verify_stop(request: HttpRequest, token: str) -> HttpResponse:
-    """"We stopped": date and reason; the report enters the queue."""
+    """"We stopped": date and reason; the report enters the queue (a stopped record has nothing to stop)."""
+    return _verification_form(request, token, StopForm, "registry/verify_stop.html", unless=Status.STOPPED)
+
+
+def _verification_form(request: HttpRequest, token: str, form_class: type[PublicForm], template: str, *,
+                       unless: str | None = None) -> HttpResponse:
+    """A form reached by a verification link; what is sent waits in the moderation queue."""
     initiative = _linked(request, token)
     if isinstance(initiative, HttpResponse):
         return _verification_headers(initiative)
-    if initiative.status == Status.STOPPED:
+    if unless is not None and initiative.status == unless:
         return redirect("registry:verify", token=token)
-    form = StopForm(request.POST if request.method == "POST" else None, initiative=initiative)
+    form = form_class(request.POST if request.method == "POST" else None, initiative=initiative)
     if request.method == "POST":
         if wait := seconds_to_wait(request):
             return too_many(request, wait)
         if _submit(request, form, origin=SuggestionOrigin.VERIFICATION):
             return redirect("registry:verify-received", token=token)
-    return _verification_headers(_form_page(request, "registry/verify_stop.html", form,
-                                            initiative=initiative, token=token))
+    return _verification_headers(_form_page(request, template, form, initiative=initiative, token=token))
 
 
 def verify_received(request: HttpRequest, token: str) -> HttpResponse:

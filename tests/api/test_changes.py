@@ -20,8 +20,8 @@ def test_the_feed_tells_a_sync_client_everything_it_needs_in_order(client, db):
     draft.save()
     shown.name = "Buurtbus Utrecht-Oost"
     shown.save()
-    actions.publish(draft)
-    actions.archive(shown)
+    actions.publish(draft, acting_user=None)
+    actions.archive(shown, acting_user=None)
     draft_id, shown_id = draft.pk, shown.pk
     Initiative.objects.get(pk=draft_id).delete()
 
@@ -50,6 +50,6 @@ def test_the_feed_pages_by_cursor_without_limit_on_how_far_back(client, db):
 
 def test_a_changed_partnership_shows_as_an_update_of_its_initiative(client, leiden):
     cursor = feed(client)["cursor"]
-    leiden.partnerships.get().delete()
+    actions.delete_partnership(leiden.partnerships.get(), acting_user=None)
 
     assert [(c["action"], c["id"]) for c in feed(client, f"?since={cursor}")["changes"]] == [("updated", leiden.pk)]

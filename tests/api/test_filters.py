@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.contrib.gis.geos import Point
 
+from registry import actions
 from registry.models import Initiative, Partner, PartnerKind, Partnership, PartnershipRole, Service, Status
 from tests.conftest import OFF_SCHEVENINGEN, make
 
@@ -21,8 +22,9 @@ def register(leiden, utrecht):
     hague.services.set(Service.objects.filter(code__in=["winkel", "ontmoetingsplek"]))
     gemeente = Partner.objects.create(name="Gemeente Utrecht", kind=PartnerKind.objects.get(code="gemeente"),
                                       municipality=utrecht.municipality)
-    Partnership.objects.create(initiative=utrecht, partner=gemeente, start="2021",
-                               role=PartnershipRole.objects.get(code="opdrachtgever"))
+    actions.save_partnership(Partnership(initiative=utrecht, partner=gemeente, start="2021",
+                                         role=PartnershipRole.objects.get(code="opdrachtgever")), None,
+                             acting_user=None)
     return {"leiden": leiden, "utrecht": utrecht, "hague": hague}
 
 

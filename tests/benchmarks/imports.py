@@ -216,7 +216,7 @@ def one_by_one(rows: list[list[str]], user: Any) -> float:
         check(not report.has_errors and len(plans) == len(rows), "the rows for saving one by one")
         started = time.perf_counter()
         for plan in plans:
-            actions.save_edit(plan.instance, None, by=user, reason=plan.reason)
+            actions.save_edit(plan.instance, None, acting_user=user, reason=plan.reason)
             for name, ids in plan.links.items():
                 getattr(plan.instance, name).set(ids)
         seconds = time.perf_counter() - started
@@ -251,7 +251,7 @@ def measure(rows: list[list[str]], repeat: int, user: Any) -> dict[str, Measurem
 
         counter = [0]
         with counting_statements(counter):
-            report = m["check"].series.time(lambda: importing.check(content, options, by=user))
+            report = m["check"].series.time(lambda: importing.check(content, options, acting_user=user))
         m["check"].statements = counter[0]
         check(report.counts["created"] == count, f"the dry run: {report.counts}, {report.file_errors}, "
               f"{[(r.line, [str(e) for e in r.errors]) for r in report.rows if r.errors][:3]}")
@@ -259,19 +259,19 @@ def measure(rows: list[list[str]], repeat: int, user: Any) -> dict[str, Measurem
 
         counter = [0]
         with counting_statements(counter):
-            report = m["commit"].series.time(lambda: importing.commit(content, options, by=user))
+            report = m["commit"].series.time(lambda: importing.commit(content, options, acting_user=user))
         m["commit"].statements = counter[0]
         check(report.committed and report.counts["created"] == count, f"the commit: {report.summary()}")
 
         counter = [0]
         with counting_statements(counter):
-            report = m["again"].series.time(lambda: importing.commit(content, options, by=user))
+            report = m["again"].series.time(lambda: importing.commit(content, options, acting_user=user))
         m["again"].statements = counter[0]
         check(report.committed and report.counts["unchanged"] == count, f"the re-import: {report.summary()}")
 
         counter = [0]
         with counting_statements(counter):
-            report = m["update"].series.time(lambda: importing.commit(content_changed, options, by=user))
+            report = m["update"].series.time(lambda: importing.commit(content_changed, options, acting_user=user))
         m["update"].statements = counter[0]
         check(report.committed and report.counts["updated"] == count, f"the update: {report.summary()}")
 

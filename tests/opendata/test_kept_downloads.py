@@ -28,7 +28,7 @@ def test_a_filtered_download_is_kept_until_the_register_changes(client: Client, 
     built_queries, kept_queries = len(first), len(second)
     zipped = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
     leiden.name = "Buurtkamer De Linde en Eik"
-    actions.save_edit(leiden, type(leiden).objects.get(pk=leiden.pk), by=administrator())
+    actions.save_edit(leiden, type(leiden).objects.get(pk=leiden.pk), acting_user=administrator())
     changed = client.get(url)
 
     assert not built.streaming and built["Content-Disposition"] == 'attachment; filename="initiatives.csv"'

@@ -15,8 +15,8 @@ def test_publishing_is_recorded_in_the_history(make_initiative):
     initiative = make_initiative()
     initiative.save()
 
-    assert actions.publish(initiative) is True
-    assert actions.publish(initiative) is False
+    assert actions.publish(initiative, acting_user=None) is True
+    assert actions.publish(initiative, acting_user=None) is False
 
     latest = initiative.history.latest()
     assert (latest.publication_state, latest.history_change_reason) == (PublicationState.PUBLISHED, "published")
@@ -27,12 +27,12 @@ def test_stopping_needs_a_date_and_resuming_clears_it(make_initiative):
     initiative = make_initiative()
     initiative.save()
 
-    actions.stop(initiative, on=datetime.date(2024, 6, 30), reason=StopReason.FUNDING)
+    actions.stop(initiative, on=datetime.date(2024, 6, 30), reason=StopReason.FUNDING, acting_user=None)
     stored = Initiative.objects.get(pk=initiative.pk)
     assert (stored.status, stored.stopped_on, stored.stop_reason) == (
         Status.STOPPED, datetime.date(2024, 6, 30), "financiering")
 
-    actions.resume(stored)
+    actions.resume(stored, acting_user=None)
     stored = Initiative.objects.get(pk=initiative.pk)
     assert (stored.status, stored.stopped_on, stored.stop_reason) == (Status.ACTIVE, None, "")
     assert [h.history_change_reason for h in stored.history.order_by("history_id")] == [
@@ -44,7 +44,7 @@ def test_an_invalid_stop_is_refused_and_nothing_changes(make_initiative):
     initiative.save()
 
     with pytest.raises(ValidationError):
-        actions.stop(initiative, on=datetime.date(2019, 1, 1), reason=StopReason.PEOPLE)
+        actions.stop(initiative, on=datetime.date(2019, 1, 1), reason=StopReason.PEOPLE, acting_user=None)
 
     assert Initiative.objects.get(pk=initiative.pk).status == Status.ACTIVE
     assert initiative.history.count() == 1
@@ -54,7 +54,7 @@ def test_verifying_sets_date_and_method(make_initiative):
     initiative = make_initiative()
     initiative.save()
 
-    actions.mark_verified(initiative, VerificationMethod.PHONE, on=datetime.date(2026, 1, 5))
+    actions.mark_verified(initiative, VerificationMethod.PHONE, on=datetime.date(2026, 1, 5), acting_user=None)
 
     stored = Initiative.objects.get(pk=initiative.pk)
     assert (stored.last_verified_on, stored.verification_method) == (datetime.date(2026, 1, 5), "telefoon")

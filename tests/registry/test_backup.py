@@ -67,12 +67,13 @@ def populate() -> None:
     admin.groups.add(group)
     admin.user_permissions.add(Permission.objects.get(codename="view_initiative"))
     Token.objects.create(user=admin)
-    report = importing.commit(csv_bytes(GOOD_ROWS), ImportOptions(source="Lijst LSA", file_name="lijst.csv"), by=admin)
+    report = importing.commit(csv_bytes(GOOD_ROWS), ImportOptions(source="Lijst LSA", file_name="lijst.csv"),
+                              acting_user=admin)
     assert report.committed, report.summary()
     ImportRun.objects.create(file_name="lijst.csv", content=csv_bytes(GOOD_ROWS), source="Lijst LSA",
                              report={"summary": report.summary()}, created_by=admin)
     linde = Initiative.objects.get(external_id="L-1")
-    actions.merge(linde, make("Buurtkamer de Linde", LEIDEN), by=admin)
+    actions.merge(linde, make("Buurtkamer de Linde", LEIDEN), acting_user=admin)
     make("Buurtkamer De Lindeboom", LEIDEN)
     duplicates.find_all()
     Suggestion.objects.create(kind=SuggestionKind.CORRECTION, initiative=linde, proposed={"phone": "071 765 4321"},
@@ -175,7 +176,7 @@ def test_a_restored_backup_holds_exactly_what_the_register_held(backup: Path, tm
     assert cache.get("backup-test") == "kept"
     # The register works on the restored tables: a spatial query and a write with history.
     linde = Initiative.objects.near(LEIDEN, 100).get(external_id="L-1")
-    actions.save_edit(linde, Initiative.objects.get(pk=linde.pk), reason="na de restore")
+    actions.save_edit(linde, Initiative.objects.get(pk=linde.pk), reason="na de restore", acting_user=None)
 
 
 def test_restore_asks_first_and_a_no_changes_nothing(backup: Path, monkeypatch):

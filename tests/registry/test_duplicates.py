@@ -19,7 +19,7 @@ NEAR_LEIDEN = Point(4.4990, 52.1620, srid=4326)  # about 250 m from LEIDEN
 def saved(name: str, location: Point, by=None) -> Initiative:
     initiative = Initiative(name=name, kind=Kind.objects.get(code="bewonersinitiatief"), location=location.clone())
     initiative.full_clean()
-    return actions.save_edit(initiative, None, by=by)
+    return actions.save_edit(initiative, None, acting_user=by)
 
 
 def test_a_similar_name_close_by_is_a_candidate_and_far_away_or_different_is_not(leiden):
@@ -42,16 +42,16 @@ def test_saving_a_record_puts_new_pairs_in_the_queue_once(leiden):
 
     before = Initiative.objects.get(pk=twin.pk)
     twin.phone = "071 123 4567"
-    actions.save_edit(twin, before)
+    actions.save_edit(twin, before, acting_user=None)
     assert DuplicateCandidate.objects.count() == 1
 
 
 def test_not_a_duplicate_is_remembered(leiden):
     twin = saved("Buurtkamer Linde", NEAR_LEIDEN)
-    actions.mark_distinct(DuplicateCandidate.objects.get())
+    actions.mark_distinct(DuplicateCandidate.objects.get(), acting_user=None)
 
     before = Initiative.objects.get(pk=twin.pk)
-    actions.save_edit(twin, before)
+    actions.save_edit(twin, before, acting_user=None)
     call_command("find_duplicates", stdout=StringIO())
 
     assert list(DuplicateCandidate.objects.values_list("decision", flat=True)) == [DuplicateDecision.DISTINCT]

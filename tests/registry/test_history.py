@@ -33,7 +33,7 @@ def test_an_edit_records_who_changed_which_fields_from_what_to_what(leiden, edit
     before = Initiative.objects.get(pk=leiden.pk)
     leiden.name, leiden.phone = "Buurtkamer De Linde-Noord", "071 765 4321"
     leiden.full_clean()
-    actions.save_edit(leiden, before, by=editor)
+    actions.save_edit(leiden, before, acting_user=editor)
 
     latest, previous = leiden.history.order_by("-history_id")[:2]
     delta = latest.diff_against(previous)
@@ -48,13 +48,13 @@ def test_revert_puts_fields_and_services_back_and_says_so(leiden, editor):
     before = Initiative.objects.get(pk=leiden.pk)
     leiden.name, leiden.postcode = "Andere naam", "2312 AB"
     leiden.full_clean()
-    actions.save_edit(leiden, before, by=editor)
+    actions.save_edit(leiden, before, acting_user=editor)
     leiden.services.set(Service.objects.filter(code="winkel"))
     # The fixture sets services after its first save: the version to go back to is the one after that.
     version = leiden.history.filter(history_id__gt=first.history_id).order_by("history_id").first()
     assert set(version.services.values_list("service__code", flat=True)) == services
 
-    actions.revert(leiden, version.history_id, by=editor)
+    actions.revert(leiden, version.history_id, acting_user=editor)
 
     stored = Initiative.objects.get(pk=leiden.pk)
     assert (stored.name, stored.postcode) == ("Buurtkamer De Linde", "2311 CS")
@@ -68,12 +68,12 @@ def test_a_deleted_record_comes_back_with_its_id_services_and_partnerships(leide
     pk, partner = leiden.pk, leiden.partnerships.get().partner
     services = set(leiden.services.values_list("code", flat=True))
     funding = set(leiden.funding_sources.values_list("code", flat=True))
-    actions.delete(leiden, by=editor)
+    actions.delete(leiden, acting_user=editor)
     assert not Initiative.objects.filter(pk=pk).exists()
     deletion = Initiative.history.model.objects.get(id=pk, history_type="-")
     assert deletion.history_user == editor
 
-    restored = actions.restore(deletion.history_id, by=editor)
+    restored = actions.restore(deletion.history_id, acting_user=editor)
 
     assert (restored.pk, restored.slug, restored.municipality.code) == (pk, "buurtkamer-de-linde", "GM0546")
     assert set(restored.services.values_list("code", flat=True)) == services
@@ -82,7 +82,7 @@ def test_a_deleted_record_comes_back_with_its_id_services_and_partnerships(leide
         (partner.pk, "financier", "2020", "2022")]
     assert restored.history.latest().history_change_reason == "restored"
     with pytest.raises(ValidationError):
-        actions.restore(deletion.history_id, by=editor)  # it exists again
+        actions.restore(deletion.history_id, acting_user=editor)  # it exists again
 
 
 def duplicate_of_leiden(**fields) -> Initiative:
@@ -103,7 +103,7 @@ def test_merge_keeps_one_record_with_what_both_had(leiden, editor):
     SlugAlias.objects.create(slug="oude-linde", initiative=other)
     removed_id, removed_slug = other.pk, other.slug
 
-    kept = actions.merge(leiden, other, by=editor)
+    kept = actions.merge(leiden, other, acting_user=editor)
 
     assert not Initiative.objects.filter(pk=removed_id).exists()
     kept = Initiative.objects.get(pk=leiden.pk)
@@ -127,7 +127,7 @@ def test_merging_fills_only_empty_fields(leiden, editor):
     leiden.website = ""
     leiden.save()
 
-    kept = actions.merge(leiden, other, by=editor)
+    kept = actions.merge(leiden, other, acting_user=editor)
 
     assert (kept.website, kept.legal_form) == ("https://andere.example", "stichting")
 
@@ -135,7 +135,7 @@ def test_merging_fills_only_empty_fields(leiden, editor):
 def test_the_old_address_of_a_merged_record_redirects_on_the_site_and_in_the_api(client, leiden, editor):
     other = duplicate_of_leiden()
     removed_id, removed_slug = other.pk, other.slug
-    actions.merge(leiden, other, by=editor)
+    actions.merge(leiden, other, acting_user=editor)
 
     page = client.get(f"/initiatieven/{removed_slug}")
     assert (page.status_code, page["Location"]) == (301, "/initiatieven/buurtkamer-de-linde")
@@ -148,7 +148,7 @@ def test_the_merge_shows_in_the_change_feed(client, leiden, editor):
     other = duplicate_of_leiden()
     cursor = client.get("/api/v1/changes").json()["cursor"]
     removed_id = other.pk
-    actions.merge(leiden, other, by=editor)
+    actions.merge(leiden, other, acting_user=editor)
 
     changes = client.get(f"/api/v1/changes?since={cursor}").json()["changes"]
 
@@ -160,8 +160,8 @@ def test_the_merge_shows_in_the_change_feed(client, leiden, editor):
 def test_a_merge_of_a_merge_leads_to_the_last_record(client, leiden, editor):
     second, third = duplicate_of_leiden(), make("Buurtkamer Linde", LEIDEN)
     second_id = second.pk
-    actions.merge(third, second, by=editor)
-    actions.merge(leiden, third, by=editor)
+    actions.merge(third, second, acting_user=editor)
+    actions.merge(leiden, third, acting_user=editor)
 
     response = client.get(f"/api/v1/initiatives/{second_id}")
     assert (response.status_code, response["Location"]) == (301, f"/api/v1/initiatives/{leiden.pk}")
@@ -170,27 +170,27 @@ def test_a_merge_of_a_merge_leads_to_the_last_record(client, leiden, editor):
 def test_a_merge_removes_the_pair_from_the_duplicate_queue(leiden, editor, make_initiative):
     other = make_initiative(name="Buurtkamer de Linde")
     other.full_clean()
-    actions.save_edit(other, None, by=editor)  # saving looks for duplicates
+    actions.save_edit(other, None, acting_user=editor)  # saving looks for duplicates
     assert DuplicateCandidate.objects.filter(first=leiden, second=other).exists()
 
-    actions.merge(leiden, other, by=editor)
+    actions.merge(leiden, other, acting_user=editor)
 
     assert not DuplicateCandidate.objects.exists()
 
 
 def test_a_record_cannot_be_merged_with_itself(leiden, editor):
     with pytest.raises(ValidationError):
-        actions.merge(leiden, Initiative.objects.get(pk=leiden.pk), by=editor)
+        actions.merge(leiden, Initiative.objects.get(pk=leiden.pk), acting_user=editor)
     assert Initiative.objects.filter(pk=leiden.pk).exists()
 
 
 def test_a_restored_record_shows_in_the_change_feed_as_created_again(client, leiden, editor):
     pk = leiden.pk
-    actions.delete(leiden, by=editor)
+    actions.delete(leiden, acting_user=editor)
     cursor = client.get("/api/v1/changes").json()["cursor"]
     deletion = Initiative.history.model.objects.get(id=pk, history_type="-")
 
-    actions.restore(deletion.history_id, by=editor)
+    actions.restore(deletion.history_id, acting_user=editor)
 
     changes = client.get(f"/api/v1/changes?since={cursor}").json()["changes"]
     assert [(c["action"], c["id"]) for c in changes] == [("created", pk)]
@@ -201,7 +201,7 @@ def test_the_admin_shows_the_history_as_a_readable_diff_and_reverts_from_it(admi
     leiden.name, leiden.status, leiden.stopped_on, leiden.stop_reason = (
         "De Linde", "gestopt", datetime.date(2026, 1, 31), "financiering")
     leiden.full_clean()
-    actions.save_edit(leiden, before, by=admin_user)
+    actions.save_edit(leiden, before, acting_user=admin_user)
 
     history = admin_client.get(f"/admin/registry/initiative/{leiden.pk}/history/")
     latest = history.context["page_obj"][0]
@@ -223,9 +223,9 @@ def test_the_admin_shows_the_history_as_a_readable_diff_and_reverts_from_it(admi
 
 def test_the_admin_lists_deleted_records_and_restores_them(admin_client, leiden, utrecht, admin_user):
     twin = make("Buurtkamer de Linde", LEIDEN)
-    actions.merge(leiden, twin, by=admin_user)  # merged away: not offered for restoring
+    actions.merge(leiden, twin, acting_user=admin_user)  # merged away: not offered for restoring
     utrecht_id = utrecht.pk
-    actions.delete(utrecht, by=admin_user)
+    actions.delete(utrecht, acting_user=admin_user)
 
     page = admin_client.get("/admin/registry/initiative/deleted/")
     assert [(d.name, d.history_user) for d in page.context["deletions"]] == [

@@ -46,7 +46,7 @@ def admin_user(db):
 
 
 def test_it_creates_records_with_derived_areas_and_terms_from_codes_and_both_languages(admin_user):
-    report = importing.commit(csv_bytes(GOOD_ROWS), options(), by=admin_user)
+    report = importing.commit(csv_bytes(GOOD_ROWS), options(), acting_user=admin_user)
 
     assert (report.committed, report.file_errors, outcomes(report)) == (True, [], [
         (2, "created"), (3, "created"), (4, "created")])
@@ -77,7 +77,7 @@ def test_it_creates_records_with_derived_areas_and_terms_from_codes_and_both_lan
 def test_a_dry_run_reports_the_same_and_writes_nothing(admin_user):
     before = register_state()
 
-    report = importing.check(csv_bytes(GOOD_ROWS), options(), by=admin_user)
+    report = importing.check(csv_bytes(GOOD_ROWS), options(), acting_user=admin_user)
 
     assert (report.committed, outcomes(report)) == (False, [(2, "created"), (3, "created"), (4, "created")])
     assert [row.record_id for row in report.rows] == [None, None, None]
@@ -90,7 +90,7 @@ def test_a_dry_run_reports_the_same_and_writes_nothing(admin_user):
 def test_the_separator_is_found(admin_user, delimiter, notice):
     rows = [[cell.replace(",", ".") for cell in row] for row in GOOD_ROWS]  # a comma file has decimal points
 
-    report = importing.check(csv_bytes(rows, delimiter=delimiter), options(), by=admin_user)
+    report = importing.check(csv_bytes(rows, delimiter=delimiter), options(), acting_user=admin_user)
 
     assert (report.notices, outcomes(report)) == ([notice], [(2, "created"), (3, "created"), (4, "created")])
 
@@ -100,7 +100,7 @@ def test_headers_match_in_english_and_in_any_case_or_spacing_and_unknown_columns
     rows = [["E-1", "Repair Café Leiden", "residents' initiative", "Neighbourhood workshop", "2311cs", "52.1601",
              "4.4970", "1234 5678", "bellen in mei"]]
 
-    report = importing.commit(csv_bytes(rows, header=header, delimiter=","), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows, header=header, delimiter=","), options(), acting_user=admin_user)
 
     assert outcomes(report) == [(2, "created")]
     assert report.notices[-1] == "Ignored columns (not in the template): Opmerkingen."
@@ -115,7 +115,7 @@ def test_an_explicit_mapping_reads_other_headers_and_can_ignore_a_column(admin_u
     rows = [["Buurtkamer De Linde", "bewonersinitiatief", "2311 CS", "Jan Jansen (contactpersoon)"]]
     mapping = importing.parse_mapping(["Naam organisatie=naam", "PC=postcode", "Naam="])
 
-    report = importing.check(csv_bytes(rows, header=header), options(mapping=mapping), by=admin_user)
+    report = importing.check(csv_bytes(rows, header=header), options(mapping=mapping), acting_user=admin_user)
 
     assert (outcomes(report), report.rows[0].name) == ([(2, "created")], "Buurtkamer De Linde")
     assert report.notices == ["Columns separated by semicolons."]  # the ignored column is not even mentioned
@@ -129,7 +129,7 @@ def test_fixed_choices_and_dates_are_read_by_code_or_label_in_either_language(ad
             ["Wijkbedrijf Noord", "wijkonderneming", "2311", "coöperatie", "active", "", "", "2019,0", "", "", "",
              ""]]
 
-    report = importing.commit(csv_bytes(rows, header=header), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows, header=header), options(), acting_user=admin_user)
 
     assert outcomes(report) == [(2, "created"), (3, "created")], errors(report)
     stopped = Initiative.objects.get(name="Zorg om Leiden")
@@ -144,7 +144,8 @@ def test_fixed_choices_and_dates_are_read_by_code_or_label_in_either_language(ad
 
 
 def test_the_default_publication_state_applies_to_new_records(admin_user):
-    importing.commit(csv_bytes(GOOD_ROWS[:1]), options(publication_state=PublicationState.PUBLISHED), by=admin_user)
+    importing.commit(csv_bytes(GOOD_ROWS[:1]), options(publication_state=PublicationState.PUBLISHED),
+                     acting_user=admin_user)
 
     assert Initiative.objects.get().publication_state == PublicationState.PUBLISHED
 
@@ -164,7 +165,7 @@ def test_xlsx_is_read_from_the_first_sheet_with_spreadsheet_row_numbers(admin_us
     stream = io.BytesIO()
     workbook.save(stream)
 
-    report = importing.check(stream.getvalue(), options(file_name="lijst.xlsx"), by=admin_user)
+    report = importing.check(stream.getvalue(), options(file_name="lijst.xlsx"), acting_user=admin_user)
 
     assert (report.format, report.line_label) == ("xlsx", "row")
     assert outcomes(report) == [(3, "created"), (4, "created"), (5, "error")]
@@ -185,7 +186,8 @@ def test_geojson_features_give_their_location_by_geometry(admin_user):
          "properties": {"naam": "Vlak", "soort": "dorpscooperatie"}},
     ]}
 
-    report = importing.commit(json.dumps(collection).encode(), options(file_name="lijst.geojson"), by=admin_user)
+    report = importing.commit(json.dumps(collection).encode(), options(file_name="lijst.geojson"),
+                              acting_user=admin_user)
 
     assert (report.format, report.line_label, report.committed) == ("geojson", "feature", False)
     assert outcomes(report) == [(1, "created"), (2, "created"), (3, "error")]
@@ -194,7 +196,8 @@ def test_geojson_features_give_their_location_by_geometry(admin_user):
     assert Initiative.objects.count() == 0
 
     collection["features"].pop()
-    report = importing.commit(json.dumps(collection).encode(), options(file_name="lijst.geojson"), by=admin_user)
+    report = importing.commit(json.dumps(collection).encode(), options(file_name="lijst.geojson"),
+                              acting_user=admin_user)
     assert report.committed
     linde = Initiative.objects.get(name="Buurtkamer De Linde")
     assert (linde.municipality.code, linde.volunteers, linde.location_precision) == ("GM0546", 12, "exact")
@@ -206,10 +209,10 @@ def test_geojson_features_give_their_location_by_geometry(admin_user):
 
 
 def test_importing_the_same_file_again_reports_every_row_unchanged_and_writes_nothing(admin_user):
-    importing.commit(csv_bytes(GOOD_ROWS), options(), by=admin_user)
+    importing.commit(csv_bytes(GOOD_ROWS), options(), acting_user=admin_user)
     before = register_state()
 
-    report = importing.commit(csv_bytes(GOOD_ROWS), options(), by=admin_user)
+    report = importing.commit(csv_bytes(GOOD_ROWS), options(), acting_user=admin_user)
 
     assert (report.committed, outcomes(report)) == (True, [(2, "unchanged"), (3, "unchanged"), (4, "unchanged")])
     assert [row.record_id for row in report.rows] == list(
@@ -218,14 +221,14 @@ def test_importing_the_same_file_again_reports_every_row_unchanged_and_writes_no
 
 
 def test_a_changed_file_updates_what_changed_keeps_what_is_empty_and_records_who_and_why(admin_user):
-    importing.commit(csv_bytes(GOOD_ROWS), options(), by=admin_user)
+    importing.commit(csv_bytes(GOOD_ROWS), options(), acting_user=admin_user)
     changer = editor("PV28", "wijzigaar")
     rows = [list(row) for row in GOOD_ROWS[:2]]
     rows[0][9] = "071 765 4321"  # phone changed
     rows[0][3] = ""  # services left empty: kept
     rows[1][3] = "winkel|vervoer"  # a service added (Groningen lies outside the editor's region)
 
-    report = importing.commit(csv_bytes(rows), options(), by=changer)
+    report = importing.commit(csv_bytes(rows), options(), acting_user=changer)
 
     assert report.committed is False
     assert [(row.line, row.outcome, row.changed) for row in report.rows] == [
@@ -234,7 +237,7 @@ def test_a_changed_file_updates_what_changed_keeps_what_is_empty_and_records_who
     # The record outside the region is not named: it may be a draft the editor may not see.
     assert errors(report)[0][2] == "Matches a record that lies outside your region (Zuid-Holland)."
 
-    report = importing.commit(csv_bytes(rows[:1]), options(), by=changer)
+    report = importing.commit(csv_bytes(rows[:1]), options(), acting_user=changer)
 
     assert (report.committed, [(row.outcome, row.changed) for row in report.rows]) == (
         True, [("updated", ["telefoon"])])
@@ -248,11 +251,11 @@ def test_a_changed_file_updates_what_changed_keeps_what_is_empty_and_records_who
 
 
 def test_changed_links_are_in_the_one_history_entry_of_the_update(admin_user):
-    importing.commit(csv_bytes(GOOD_ROWS[:1]), options(), by=admin_user)
+    importing.commit(csv_bytes(GOOD_ROWS[:1]), options(), acting_user=admin_user)
     rows = [list(GOOD_ROWS[0])]
     rows[0][3] = "energie"
 
-    report = importing.commit(csv_bytes(rows), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows), options(), acting_user=admin_user)
 
     assert [(row.outcome, row.changed) for row in report.rows] == [("updated", ["voorzieningen"])]
     record = Initiative.objects.get()
@@ -261,11 +264,11 @@ def test_changed_links_are_in_the_one_history_entry_of_the_update(admin_user):
 
 
 def test_a_row_matches_its_record_by_external_id_even_under_a_new_name(admin_user):
-    importing.commit(csv_bytes(GOOD_ROWS), options(), by=admin_user)
+    importing.commit(csv_bytes(GOOD_ROWS), options(), acting_user=admin_user)
     rows = [list(GOOD_ROWS[0])]
     rows[0][1] = "Huiskamer De Linde"
 
-    report = importing.commit(csv_bytes(rows), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows), options(), acting_user=admin_user)
 
     assert [(row.outcome, row.changed) for row in report.rows] == [("updated", ["naam"])]
     assert Initiative.objects.get(external_id="L-1").name == "Huiskamer De Linde"
@@ -273,11 +276,11 @@ def test_a_row_matches_its_record_by_external_id_even_under_a_new_name(admin_use
 
 
 def test_the_same_external_id_in_another_source_is_another_record(admin_user):
-    importing.commit(csv_bytes(GOOD_ROWS[:1]), options(), by=admin_user)
+    importing.commit(csv_bytes(GOOD_ROWS[:1]), options(), acting_user=admin_user)
     rows = [list(GOOD_ROWS[0])]
     rows[0][1] = "Iets heel anders"
 
-    report = importing.commit(csv_bytes(rows), options(source="Andere lijst"), by=admin_user)
+    report = importing.commit(csv_bytes(rows), options(source="Andere lijst"), acting_user=admin_user)
 
     assert outcomes(report) == [(2, "created")]
     assert Initiative.objects.count() == 2
@@ -287,7 +290,7 @@ def test_a_row_without_external_id_matches_by_name_and_postcode(admin_user, leid
     header = ["naam", "soort", "postcode", "telefoon"]
     rows = [[" BUURTKAMER  de Linde ", "bewonersinitiatief", "2311cs", "071 123 4567"]]
 
-    report = importing.commit(csv_bytes(rows, header=header), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows, header=header), options(), acting_user=admin_user)
 
     assert [(row.outcome, row.record_id, row.changed) for row in report.rows] == [
         ("updated", leiden.pk, ["naam", gettext("source")])]
@@ -295,14 +298,14 @@ def test_a_row_without_external_id_matches_by_name_and_postcode(admin_user, leid
     assert (record.name, record.source, record.kind.code) == ("BUURTKAMER  de Linde", "Lijst LSA 2026",
                                                              "bewonersinitiatief")
 
-    again = importing.commit(csv_bytes(rows, header=header), options(), by=admin_user)
+    again = importing.commit(csv_bytes(rows, header=header), options(), acting_user=admin_user)
     assert outcomes(again) == [(2, "unchanged")]
 
 
 def test_a_new_external_id_links_to_the_record_of_the_same_name_and_postcode(admin_user, leiden):
     rows = [["X-9", "Buurtkamer De Linde", "bewonersinitiatief", "", "2311 CS", "", "", "", "", ""]]
 
-    report = importing.commit(csv_bytes(rows), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows), options(), acting_user=admin_user)
 
     assert [(row.outcome, row.record_id) for row in report.rows] == [("updated", leiden.pk)]
     assert Initiative.objects.get().external_id == "X-9"
@@ -311,10 +314,10 @@ def test_a_new_external_id_links_to_the_record_of_the_same_name_and_postcode(adm
 def test_rows_with_coordinates_only_match_again_on_name_and_point(admin_user):
     header = ["naam", "soort", "lat", "lon"]
     rows = [["Buurtkamer De Linde", "bewonersinitiatief", "52.1601", "4.4970"]]
-    importing.commit(csv_bytes(rows, header=header), options(), by=admin_user)
+    importing.commit(csv_bytes(rows, header=header), options(), acting_user=admin_user)
     before = register_state()
 
-    report = importing.commit(csv_bytes(rows, header=header), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows, header=header), options(), acting_user=admin_user)
 
     assert outcomes(report) == [(2, "unchanged")]
     assert register_state() == before
@@ -324,7 +327,7 @@ def test_a_new_record_near_a_similar_one_gets_a_warning(admin_user, leiden):
     header = ["naam", "soort", "postcode", "breedtegraad", "lengtegraad"]
     rows = [["Buurtkamer Linde", "bewonersinitiatief", "2311 CT", "52.1605", "4.4975"]]
 
-    report = importing.check(csv_bytes(rows, header=header), options(), by=admin_user)
+    report = importing.check(csv_bytes(rows, header=header), options(), acting_user=admin_user)
 
     assert outcomes(report) == [(2, "created")]
     [warning] = report.rows[0].warnings
@@ -335,10 +338,10 @@ def test_a_new_record_near_a_similar_one_gets_a_warning(admin_user, leiden):
 def test_a_stopped_record_listed_as_active_again_loses_its_stop_date(admin_user):
     header = ["extern_id", "naam", "soort", "postcode", "status", "gestopt_op", "reden_stoppen"]
     importing.commit(csv_bytes([["S-1", "Zorg om Leiden", "zorgcooperatie", "2311", "gestopt", "2024-06-30",
-                                 "financiering"]], header=header), options(), by=admin_user)
+                                 "financiering"]], header=header), options(), acting_user=admin_user)
 
     report = importing.commit(csv_bytes([["S-1", "Zorg om Leiden", "zorgcooperatie", "2311", "actief", "", ""]],
-                                        header=header), options(), by=admin_user)
+                                        header=header), options(), acting_user=admin_user)
 
     assert [(row.outcome, row.changed) for row in report.rows] == [("updated", ["status", "gestopt_op",
                                                                                  "reden_stoppen"])]
@@ -354,7 +357,7 @@ def test_a_windows_1252_file_is_read_as_such_and_says_so(admin_user):
     content = csv_bytes(GOOD_ROWS, encoding="cp1252")
     before = register_state()
 
-    report = importing.check(content, options(), by=admin_user)
+    report = importing.check(content, options(), acting_user=admin_user)
 
     assert report.notices[0] == "Read as Windows-1252: the file is not UTF-8."
     assert [row.name for row in report.rows] == ["Buurtkamer De Linde", "Dorpscoöperatie Oosterend",
@@ -366,7 +369,7 @@ def test_a_windows_1252_file_is_read_as_such_and_says_so(admin_user):
 def test_a_utf16_file_from_excel_unicode_text_is_read(admin_user):
     content = csv_bytes(GOOD_ROWS, delimiter="\t").decode("utf-8").encode("utf-16")
 
-    report = importing.check(content, options(file_name="lijst.txt"), by=admin_user)
+    report = importing.check(content, options(file_name="lijst.txt"), acting_user=admin_user)
 
     assert report.notices == ["Read as UTF-16 (the file starts with its byte order mark).",
                               "Columns separated by tabs."]
@@ -374,7 +377,7 @@ def test_a_utf16_file_from_excel_unicode_text_is_read(admin_user):
 
 
 def test_a_utf8_file_with_byte_order_mark_is_read_without_notice(admin_user):
-    report = importing.check(b"\xef\xbb\xbf" + csv_bytes(GOOD_ROWS), options(), by=admin_user)
+    report = importing.check(b"\xef\xbb\xbf" + csv_bytes(GOOD_ROWS), options(), acting_user=admin_user)
 
     assert (report.notices, report.rows[1].name) == (["Columns separated by semicolons."], "Dorpscoöperatie Oosterend")
 
@@ -383,7 +386,7 @@ def test_missing_required_columns_are_named_with_their_accepted_names(admin_user
     before = register_state()
     content = csv_bytes([["Buurtkamer", "Leiden"]], header=["Naam", "Plaats"])
 
-    report = importing.commit(content, options(), by=admin_user)
+    report = importing.commit(content, options(), acting_user=admin_user)
 
     assert report.rows == [] and report.committed is False
     assert report.file_errors == [
@@ -396,14 +399,14 @@ def test_missing_required_columns_are_named_with_their_accepted_names(admin_user
 
 def test_one_coordinate_column_without_the_other_is_a_file_error(admin_user):
     report = importing.check(csv_bytes([["A", "wijkonderneming", "52.1"]], header=["naam", "soort", "lat"]),
-                             options(), by=admin_user)
+                             options(), acting_user=admin_user)
 
     assert report.file_errors == ["The column lat needs its partner lengtegraad (lon, lng, long, longitude): a point "
                                   "takes both coordinates."]
 
 
 def test_a_mapping_to_a_column_the_file_lacks_is_a_file_error(admin_user):
-    report = importing.check(csv_bytes(GOOD_ROWS), options(mapping={"Organisatie": "naam"}), by=admin_user)
+    report = importing.check(csv_bytes(GOOD_ROWS), options(mapping={"Organisatie": "naam"}), acting_user=admin_user)
 
     assert len(report.file_errors) == 1 and "“Organisatie”" in report.file_errors[0]
 
@@ -414,7 +417,7 @@ def test_coordinates_outside_the_netherlands_are_row_errors_and_nothing_is_writt
     rows[1][6:8] = ["463000", "155000"]  # Rijksdriehoek metres, not degrees
     before = register_state()
 
-    report = importing.commit(csv_bytes(rows), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows), options(), acting_user=admin_user)
 
     assert (report.committed, outcomes(report)) == (False, [(2, "created"), (3, "error"), (4, "error")])
     (line3, column3, text3), (line4, column4, text4) = errors(report)
@@ -430,7 +433,7 @@ def test_invalid_and_unknown_postcodes_are_row_errors(admin_user):
             ["C", "wijkonderneming", "9999 SS"], ["D", "wijkonderneming", "1000 AA"]]
     before = register_state()
 
-    report = importing.commit(csv_bytes(rows, header=header), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows, header=header), options(), acting_user=admin_user)
 
     assert outcomes(report) == [(2, "created"), (3, "error"), (4, "error"), (5, "error")]
     found = errors(report)
@@ -446,7 +449,7 @@ def test_unknown_vocabulary_values_name_the_column_the_value_and_the_codes(admin
     rows[0][8] = "subsidie;loterij"
     before = register_state()
 
-    report = importing.commit(csv_bytes(rows), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows), options(), acting_user=admin_user)
 
     found = errors(report)
     assert [(line, column) for line, column, _text in found] == [(2, "soort"), (2, "voorzieningen"),
@@ -463,7 +466,7 @@ def test_bad_numbers_and_dates_are_errors_in_their_cells(admin_user):
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     rows = [["A", "wijkonderneming", "2311", "ca. 2010", "-3", "31-02-2024", "52.16", "vier", tomorrow]]
 
-    report = importing.check(csv_bytes(rows, header=header), options(), by=admin_user)
+    report = importing.check(csv_bytes(rows, header=header), options(), acting_user=admin_user)
 
     assert [column for _line, column, _text in errors(report)] == [
         "opgericht", "gestopt_op", "lengtegraad", "laatst_gecontroleerd", "vrijwilligers"]
@@ -474,7 +477,7 @@ def test_duplicate_rows_in_one_file_are_errors_on_the_later_row(admin_user):
     rows[3][0] = "L-20"  # another external id, but the same name and postcode
     before = register_state()
 
-    report = importing.commit(csv_bytes(rows), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows), options(), acting_user=admin_user)
 
     assert outcomes(report) == [(2, "created"), (3, "created"), (4, "error"), (5, "error")]
     assert [(line, column) for line, column, _text in errors(report)] == [(4, "extern_id"), (5, "naam")]
@@ -487,7 +490,7 @@ def test_two_rows_matching_one_record_are_an_error(admin_user, leiden):
     rows = [["", "Buurtkamer De Linde", "bewonersinitiatief", "2311 CS"],
             ["Q-1", "Buurtkamer De Linde", "bewonersinitiatief", "2311 CS"]]
 
-    report = importing.check(csv_bytes(rows, header=header), options(), by=admin_user)
+    report = importing.check(csv_bytes(rows, header=header), options(), acting_user=admin_user)
 
     assert outcomes(report) == [(2, "updated"), (3, "error")]
 
@@ -515,7 +518,7 @@ def test_a_file_that_cannot_be_read_is_one_clear_error_and_nothing_is_written(ad
                                                                                 expected):
     before = register_state()
 
-    report = importing.commit(content, options(file_name=file_name), by=admin_user)
+    report = importing.commit(content, options(file_name=file_name), acting_user=admin_user)
 
     assert report.rows == [] and report.committed is False
     assert len(report.file_errors) == 1 and report.file_errors[0].startswith(expected), report.file_errors
@@ -525,7 +528,7 @@ def test_a_file_that_cannot_be_read_is_one_clear_error_and_nothing_is_written(ad
 def test_a_line_with_more_values_than_columns_is_a_row_error(admin_user):
     content = b"naam,soort,breedtegraad,lengtegraad\r\nA,wijkonderneming,52,16,4,49\r\n"
 
-    report = importing.check(content, options(), by=admin_user)
+    report = importing.check(content, options(), acting_user=admin_user)
 
     assert errors(report) == [(2, "", "This line has 6 values but the header has 4 columns: check the separator and "
                                       "the quotes.")]
@@ -541,7 +544,7 @@ def test_one_bad_row_among_good_ones_stops_the_commit_and_nothing_is_written(adm
     rows[1][2] = "onbekende soort"
     before = register_state()
 
-    report = importing.commit(csv_bytes(rows), options(), by=admin_user)
+    report = importing.commit(csv_bytes(rows), options(), acting_user=admin_user)
 
     assert (report.committed, report.counts) == (False, {"created": 1, "updated": 1, "unchanged": 0, "error": 1})
     assert report.summary().startswith("Nothing was written: 1 of 3 rows have errors")
@@ -552,11 +555,11 @@ def test_a_failure_while_writing_undoes_the_whole_import(admin_user, monkeypatch
     # The register changed between the check and the writing: a record with one of the external ids appeared.
     from registry.importing import lookups
 
-    importing.commit(csv_bytes(GOOD_ROWS[2:]), options(), by=admin_user)
+    importing.commit(csv_bytes(GOOD_ROWS[2:]), options(), acting_user=admin_user)
     monkeypatch.setattr(lookups.RecordIndex, "load", classmethod(lambda cls, source: cls()))
     before = register_state()
 
-    report = importing.commit(csv_bytes(GOOD_ROWS), options(), by=admin_user)
+    report = importing.commit(csv_bytes(GOOD_ROWS), options(), acting_user=admin_user)
 
     assert report.committed is False
     assert len(report.file_errors) == 1 and report.file_errors[0].startswith("Nothing was written: saving failed (")
@@ -572,7 +575,7 @@ def test_possible_duplicates_are_recorded_when_committing(admin_user, leiden):
     rows = [["Buurtkamer Linde", "bewonersinitiatief", "2311 CT", "52.1605", "4.4975"],
             ["Buurtkamer de Linden", "bewonersinitiatief", "2311 CV", "52.1603", "4.4972"]]
 
-    importing.commit(csv_bytes(rows, header=header), options(), by=admin_user)
+    importing.commit(csv_bytes(rows, header=header), options(), acting_user=admin_user)
 
     first, second = Initiative.objects.exclude(pk=leiden.pk).order_by("pk")
     assert set(DuplicateCandidate.objects.values_list("first_id", "second_id", "decision")) == {
@@ -586,7 +589,7 @@ def test_an_editor_cannot_import_rows_outside_the_region(db):
     utrecht_editor = editor("PV26")
     before = register_state()
 
-    report = importing.commit(csv_bytes(GOOD_ROWS), options(), by=utrecht_editor)
+    report = importing.commit(csv_bytes(GOOD_ROWS), options(), acting_user=utrecht_editor)
 
     assert outcomes(report) == [(2, "error"), (3, "error"), (4, "created")]
     assert [(line, column) for line, column, _text in errors(report)] == [
@@ -602,9 +605,9 @@ def test_a_reviewer_or_a_user_without_role_may_not_import(db):
 
     for user in (make_user("meelezer", Role.REVIEWER), make_user("niemand")):
         with pytest.raises(NotAllowed):
-            importing.check(csv_bytes(GOOD_ROWS), options(), by=user)
+            importing.check(csv_bytes(GOOD_ROWS), options(), acting_user=user)
         with pytest.raises(NotAllowed):
-            importing.commit(csv_bytes(GOOD_ROWS), options(), by=user)
+            importing.commit(csv_bytes(GOOD_ROWS), options(), acting_user=user)
 
 
 # -- the template -----------------------------------------------------------------------------------------
@@ -614,7 +617,7 @@ def test_the_template_file_is_a_valid_import_of_its_two_examples(admin_user):
     content = importing.template_csv()
 
     assert content.startswith(b"\xef\xbb\xbfextern_id;naam;soort;")
-    report = importing.check(content, options(file_name=importing.TEMPLATE_FILE_NAME), by=admin_user)
+    report = importing.check(content, options(file_name=importing.TEMPLATE_FILE_NAME), acting_user=admin_user)
     assert (report.file_errors, outcomes(report)) == ([], [(2, "created"), (3, "created")]), errors(report)
     assert report.notices == ["Columns separated by semicolons."]
 
@@ -640,7 +643,7 @@ def test_a_dry_run_of_100000_rows_reports_the_few_bad_ones_and_writes_nothing(ad
     before = register_state()
 
     started = time.perf_counter()
-    report = importing.check(content, options(), by=admin_user)
+    report = importing.check(content, options(), acting_user=admin_user)
     seconds = time.perf_counter() - started
 
     assert report.file_errors == []
@@ -653,12 +656,12 @@ def test_a_dry_run_of_100000_rows_reports_the_few_bad_ones_and_writes_nothing(ad
 
 def test_an_editor_cannot_move_a_record_out_of_the_region_by_import(db):
     zuid_holland_editor = editor("PV28")
-    importing.commit(csv_bytes(GOOD_ROWS[:1]), options(), by=zuid_holland_editor)
+    importing.commit(csv_bytes(GOOD_ROWS[:1]), options(), acting_user=zuid_holland_editor)
     rows = [list(GOOD_ROWS[0])]
     rows[0][6:8] = ["52.0907", "5.1214"]  # to Utrecht
     before = register_state()
 
-    report = importing.commit(csv_bytes(rows), options(), by=zuid_holland_editor)
+    report = importing.commit(csv_bytes(rows), options(), acting_user=zuid_holland_editor)
 
     assert [(line, column) for line, column, _text in errors(report)] == [(2, "breedtegraad/lengtegraad")]
     assert "Utrecht" in errors(report)[0][2]

@@ -118,7 +118,7 @@ def test_an_editor_of_another_region_can_neither_see_nor_approve_it(new_in_leide
     assert list(queue.context["cl"].queryset) == []
     assert messages_of(refused) == ["There is no such suggestion in your region."]
     with pytest.raises(NotAllowed, match="outside your region"):
-        actions.approve_suggestion(new_in_leiden, by=user)
+        actions.approve_suggestion(new_in_leiden, acting_user=user)
     assert Suggestion.objects.get().state == SuggestionState.PENDING
     assert not Initiative.objects.exists()
 
@@ -135,7 +135,7 @@ def test_a_reviewer_reads_the_queue_but_cannot_decide(new_in_leiden):
     assert "Your role or region does not allow you to decide on this suggestion." in page
     assert messages_of(refused) == ["Not done: Your role does not allow changes to the register."]
     with pytest.raises(NotAllowed):
-        actions.reject_suggestion(new_in_leiden, by=user, note="nee")
+        actions.reject_suggestion(new_in_leiden, acting_user=user, note="nee")
     assert Suggestion.objects.get().state == SuggestionState.PENDING
     assert not Initiative.objects.exists()
 
@@ -151,7 +151,7 @@ def test_a_rejected_suggestion_is_kept_with_its_note_and_cannot_be_decided_again
         SuggestionState.REJECTED, user, "Bestaat al onder een andere naam.", None)
     assert not Initiative.objects.exists()
     with pytest.raises(ValidationError, match="already decided"):
-        actions.approve_suggestion(suggestion, by=user)
+        actions.approve_suggestion(suggestion, acting_user=user)
     assert not Initiative.objects.exists()
 
 
@@ -182,7 +182,7 @@ def test_an_approved_correction_changes_only_what_it_proposed(leiden):
         SuggestionKind.CORRECTION, {"phone": "071 999 8888", "services": ["ontmoetingsplek"]}, initiative=leiden)
     # Meanwhile an editor changed another field: the correction does not undo that.
     leiden.website = "https://nieuw.linde.example"
-    actions.save_edit(leiden, Initiative.objects.get(pk=leiden.pk), by=None)
+    actions.save_edit(leiden, Initiative.objects.get(pk=leiden.pk), acting_user=None)
     user = editor()
 
     html = logged_in(user).get(f"/admin/registry/suggestion/{suggestion.pk}/change/").content.decode()
@@ -191,15 +191,15 @@ def test_an_approved_correction_changes_only_what_it_proposed(leiden):
     assert changed == [("Services", "Meeting point, Community restaurant", "Meeting point"),
                        ("Public phone number", "071 123 4567", "071 999 8888")]
 
-    actions.approve_suggestion(suggestion, by=user)
+    actions.approve_suggestion(suggestion, acting_user=user)
 
     record = Initiative.objects.get(pk=leiden.pk)
     assert (record.phone, record.website, record.name) == ("071 999 8888", "https://nieuw.linde.example",
                                                            "Buurtkamer De Linde")
     assert list(record.services.values_list("code", flat=True)) == ["ontmoetingsplek"]
-    # The record's entry and its services' entry (as an edit in the admin makes them), both by the editor.
+    # One entry for the record with its services (registry.saving), by the editor.
     entries = record.history.filter(history_change_reason=f"corrected by suggestion #{suggestion.pk}")
-    assert [(entry.history_user, entry.phone) for entry in entries] == [(user, "071 999 8888")] * 2
+    assert [(entry.history_user, entry.phone) for entry in entries] == [(user, "071 999 8888")]
     assert [row.service.code for row in entries.latest().services.all()] == ["ontmoetingsplek"]
 
 
@@ -210,10 +210,10 @@ def test_a_correction_to_another_postcode_area_moves_the_point_there(leiden):
     assert suggestion.municipality.code == "GM0546"  # the record's region is told: it is their record
 
     with pytest.raises(NotAllowed, match="buiten uw regio"):
-        actions.approve_suggestion(suggestion, by=editor())  # Zuid-Holland cannot move it to Utrecht
+        actions.approve_suggestion(suggestion, acting_user=editor())  # Zuid-Holland cannot move it to Utrecht
     assert Initiative.objects.get(pk=leiden.pk).postcode == "2311 CS"
 
-    actions.approve_suggestion(suggestion, by=administrator())
+    actions.approve_suggestion(suggestion, acting_user=administrator())
     record = Initiative.objects.get(pk=leiden.pk)
     assert (record.postcode, record.municipality.code, record.location_precision) == (
         "3511 AA", "GM0344", LocationPrecision.POSTCODE)
@@ -224,12 +224,12 @@ def test_a_proposal_that_no_longer_validates_is_refused_and_nothing_changes(leid
         SuggestionKind.CORRECTION, {"name": "Buurtkamer De Linde 2", "founded_year": 2022,
                                     "services": ["winkel"]}, initiative=leiden)
     # Meanwhile the initiative was recorded as stopped in 2021: a founding year of 2022 no longer fits.
-    actions.stop(leiden, on=datetime.date(2021, 5, 1), reason="menskracht")
+    actions.stop(leiden, on=datetime.date(2021, 5, 1), reason="menskracht", acting_user=None)
     versions = leiden.history.count()
 
     with translation.override("nl"):  # the model's message, in the default language
         with pytest.raises(ValidationError) as refused:
-            actions.approve_suggestion(suggestion, by=editor())
+            actions.approve_suggestion(suggestion, acting_user=editor())
         assert refused.value.message_dict == {"stopped_on": ["De stopdatum ligt vóór het oprichtingsjaar."]}
 
     record = Initiative.objects.get(pk=leiden.pk)
@@ -241,7 +241,7 @@ def test_a_proposal_that_no_longer_validates_is_refused_and_nothing_changes(leid
 
 def test_the_review_page_warns_when_approving_would_fail(leiden):
     suggestion = actions.submit_suggestion(SuggestionKind.CORRECTION, {"founded_year": 2022}, initiative=leiden)
-    actions.stop(leiden, on=datetime.date(2021, 5, 1), reason="menskracht")
+    actions.stop(leiden, on=datetime.date(2021, 5, 1), reason="menskracht", acting_user=None)
     client = logged_in(editor())
 
     html = client.get(f"/admin/registry/suggestion/{suggestion.pk}/change/").content.decode()
@@ -257,7 +257,7 @@ def test_an_approved_stop_report_stops_the_record(leiden):
         origin=SuggestionOrigin.VERIFICATION)
     user = editor()
 
-    actions.approve_suggestion(suggestion, by=user)
+    actions.approve_suggestion(suggestion, acting_user=user)
 
     record = Initiative.objects.get(pk=leiden.pk)
     assert (record.status, record.stopped_on, record.stop_reason) == (
@@ -267,7 +267,7 @@ def test_an_approved_stop_report_stops_the_record(leiden):
     again = actions.submit_suggestion(SuggestionKind.STOPPED, {"stopped_on": "2026-11-01", "stop_reason": "overig"},
                                       initiative=record)
     with pytest.raises(ValidationError, match="staat al als gestopt"):
-        actions.approve_suggestion(again, by=user)
+        actions.approve_suggestion(again, acting_user=user)
 
 
 # -- the queue ------------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def test_an_approved_stop_report_stops_the_record(leiden):
 def test_the_queue_is_scoped_by_region_waiting_first_and_counted_beside_the_initiatives(new_in_leiden, utrecht):
     in_utrecht = actions.submit_suggestion(SuggestionKind.CORRECTION, {"phone": "030 123 4567"}, initiative=utrecht)
     decided = actions.submit_suggestion(SuggestionKind.NEW, dict(PROPOSAL, name="Afgewezen"))
-    actions.reject_suggestion(decided, by=None)
+    actions.reject_suggestion(decided, acting_user=None)
     # The newest first among the waiting ones, then the decided ones.
     administrator_view = logged_in(administrator()).get("/admin/registry/suggestion/")
     zuid_holland_view = logged_in(editor()).get("/admin/registry/suggestion/")

@@ -91,7 +91,7 @@ def test_an_old_address_does_not_lead_to_a_draft(client, leiden):
     published_id, published_slug = leiden.pk, leiden.slug
     cursor = client.get("/api/v1/changes").json()["cursor"]
 
-    actions.merge(draft, leiden)
+    actions.merge(draft, leiden, acting_user=None)
 
     assert client.get(f"/initiatieven/{published_slug}").status_code == 404
     assert client.get(f"/api/v1/initiatives/{published_id}").status_code == 404
@@ -115,7 +115,7 @@ def test_partnerships_deleted_with_their_initiative_name_the_user_outside_a_requ
     user = editor("zh", ZUID_HOLLAND)
     link_id = leiden.partnerships.get().pk
 
-    actions.delete(leiden, by=user)
+    actions.delete(leiden, acting_user=user)
 
     assert Partnership.history.get(id=link_id, history_type="-").history_user == user
 
@@ -124,7 +124,7 @@ def test_a_merge_moves_the_pending_suggestions_of_the_removed_record(leiden):
     twin = make("Buurtkamer de Linde", LEIDEN)
     Suggestion.objects.create(kind=SuggestionKind.CORRECTION, initiative=twin, proposed={"phone": "071 111 1111"})
 
-    actions.merge(leiden, twin)
+    actions.merge(leiden, twin, acting_user=None)
 
     assert Suggestion.objects.get().initiative == leiden
 
@@ -132,16 +132,16 @@ def test_a_merge_moves_the_pending_suggestions_of_the_removed_record(leiden):
 def test_restore_leaves_out_deleted_partners_and_gets_its_old_addresses_back(leiden, client):
     twin = make("Buurtkamer de Linde", LEIDEN)
     twin_slug = twin.slug
-    actions.merge(leiden, twin)
+    actions.merge(leiden, twin, acting_user=None)
     other_fund = Partner.objects.create(name="Fonds weg", kind=Partner.objects.get(slug="vsbfonds").kind)
     Partnership.objects.create(initiative=leiden, partner=other_fund, role=PartnershipRole.objects.get(code="lening"))
     pk = leiden.pk
-    actions.delete(leiden)
+    actions.delete(leiden, acting_user=None)
     Partnership.objects.filter(partner=other_fund).delete()
     other_fund.delete()
     deletion = Initiative.history.get(id=pk, history_type="-")
 
-    restored = actions.restore(deletion.history_id)
+    restored = actions.restore(deletion.history_id, acting_user=None)
 
     assert list(restored.partnerships.values_list("partner__slug", flat=True)) == ["vsbfonds"]
     assert set(SlugAlias.objects.filter(initiative=restored).values_list("slug", flat=True)) == {twin_slug}
@@ -151,11 +151,11 @@ def test_restore_leaves_out_deleted_partners_and_gets_its_old_addresses_back(lei
 
 def test_a_restored_record_whose_slug_became_an_old_address_gets_a_new_one(leiden):
     pk, slug = leiden.pk, leiden.slug
-    actions.delete(leiden)
+    actions.delete(leiden, acting_user=None)
     successor = make("Opvolger", LEIDEN)
     SlugAlias.objects.create(slug=slug, initiative=successor)
 
-    restored = actions.restore(Initiative.history.get(id=pk, history_type="-").history_id)
+    restored = actions.restore(Initiative.history.get(id=pk, history_type="-").history_id, acting_user=None)
 
     assert restored.slug == "buurtkamer-de-linde-2"
 
@@ -196,9 +196,9 @@ def test_waiting_suggestions_move_with_their_record_to_its_new_region(leiden):
     before = Initiative.objects.get(pk=leiden.pk)
     leiden.location, leiden.postcode, leiden.place = UTRECHT.clone(), "3512 JE", "Utrecht"
     leiden.full_clean()
-    actions.save_edit(leiden, before)
+    actions.save_edit(leiden, before, acting_user=None)
 
     suggestion.refresh_from_db()
     assert (suggestion.municipality.code, suggestion.province.code) == ("GM0344", "PV26")
-    actions.approve_suggestion(suggestion, by=editor("utrecht", "PV26"))
+    actions.approve_suggestion(suggestion, acting_user=editor("utrecht", "PV26"))
     assert Initiative.objects.get(pk=leiden.pk).phone == "071 111 1111"

@@ -123,8 +123,8 @@ def test_an_editor_deletes_only_in_their_region(editor, leiden, utrecht):
 def test_a_bulk_action_changes_only_the_region(editor, leiden, utrecht):
     from registry import actions
 
-    actions.archive(leiden)
-    actions.archive(utrecht)
+    actions.archive(leiden, acting_user=None)
+    actions.archive(utrecht, acting_user=None)
     logged_in(editor).post("/admin/registry/initiative/", {"action": "publish",
                                                            "_selected_action": [leiden.pk, utrecht.pk]})
 

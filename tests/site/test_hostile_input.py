@@ -89,14 +89,14 @@ def world(text: str, by: Any) -> dict[str, Any]:
         short_description=text, description=f"{text}\n\n{text}", place=text[:100], street=text[:200],
         house_number="1", postcode="2311 CS", publication_state=PublicationState.PUBLISHED,
         last_verified_on=datetime.date(2026, 3, 1), source=text[:200])
-    actions.save_edit(initiative, None, by=by)
+    actions.save_edit(initiative, None, acting_user=by)
     initiative.services.set(Service.objects.filter(code="ontmoetingsplek"))
     partner = Partner.objects.create(name=f"{text} partner", kind=PartnerKind.objects.get(code="overig"))
     Partnership.objects.create(initiative=initiative, partner=partner, note=text,
                                role=PartnershipRole.objects.get(code="samenwerking"))
     twin = Initiative(name=f"{text} A", kind=kind, location=Point(4.4975, 52.1603, srid=4326),
                       publication_state=PublicationState.DRAFT)
-    actions.save_edit(twin, None, by=by)
+    actions.save_edit(twin, None, acting_user=by)
     suggestion = Suggestion.objects.create(
         kind=SuggestionKind.CORRECTION, initiative=initiative, message=text,
         proposed={"name": f"{text} nieuw", "short_description": text}, submitter_name=text[:200],

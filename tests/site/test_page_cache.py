@@ -23,7 +23,7 @@ def test_a_page_is_built_once_and_then_served_from_the_cache_until_the_register_
     # Counted now: the next request empties the connection's query log.
     built_queries, kept_queries = len(first), len(second)
     leiden.short_description = "Nieuwe omschrijving."
-    actions.save_edit(leiden, type(leiden).objects.get(pk=leiden.pk), by=administrator())
+    actions.save_edit(leiden, type(leiden).objects.get(pk=leiden.pk), acting_user=administrator())
     changed = client.get(url)
 
     assert kept.content == built.content

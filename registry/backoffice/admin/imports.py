@@ -131,7 +131,7 @@ class ImportRunAdmin(RoleAdmin):
                 publication_state=form.cleaned_data["publication_state"])
             content = upload.read()
             try:
-                report = importing.check(content, options, by=request.user)
+                report = importing.check(content, options, acting_user=request.user)
             except NotAllowed as error:
                 raise PermissionDenied(str(error)) from None
             run = ImportRun.objects.create(file_name=options.file_name, content=content, source=options.source,
@@ -180,7 +180,7 @@ class ImportRunAdmin(RoleAdmin):
                 return back
             options = ImportOptions.from_stored(run.source, run.file_name, run.options)
             try:
-                report = importing.commit(bytes(run.content), options, by=request.user)
+                report = importing.commit(bytes(run.content), options, acting_user=request.user)
             except NotAllowed as error:
                 raise PermissionDenied(str(error)) from None
             run.report = report.to_dict()

@@ -69,6 +69,9 @@ class VocabularyAdmin(RoleAdmin):
         # Deleting a term would silently strip it from initiatives and break published codes.
         return False
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        actions.save_term(obj, acting_user=request.user)
+
 
 class PartnershipInline(admin.TabularInline):
     model = Partnership
@@ -284,8 +287,23 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
         return fieldsets
 
     def save_model(self, request: HttpRequest, obj: Initiative, form: Any, change: bool) -> None:
+        """Saved in save_related, with its services, funding sources and partnerships, as one change."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        obj = form.instance
         before = Initiative.objects.get(pk=obj.pk) if change else None
-        actions.save_edit(obj, before, by=request.user)
+        partnerships = actions.PartnershipChanges()
+        others = []
+        for formset in formsets:
+            if formset.model is Partnership:
+                partnerships.saved.extend(formset.save(commit=False))
+                partnerships.deleted.extend(formset.deleted_objects)
+            else:
+                others.append(formset)
+        actions.save_edit(obj, before, acting_user=request.user, services=form.cleaned_data["services"],
+                          funding_sources=form.cleaned_data["funding_sources"], partnerships=partnerships)
+        for formset in others:  # the old slugs, shown read-only: nothing to save, but the admin's log asks
+            formset.save()
         if (before is not None and obj.location_precision == LocationPrecision.POSTCODE
                 and not obj.location.equals_exact(before.location, tolerance=POINT_TOLERANCE)):
             self.message_user(request, _("The point moved to the centre of postcode area %(postcode)s "
@@ -293,18 +311,18 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
                               % {"postcode": obj.postcode}, level=messages.WARNING)
 
     def delete_model(self, request: HttpRequest, obj: Initiative) -> None:
-        actions.delete(obj, by=request.user)
+        actions.delete(obj, acting_user=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> None:
         for initiative in queryset:
-            actions.delete(initiative, by=request.user)
+            actions.delete(initiative, acting_user=request.user)
 
     def apply_to_each(self, request: HttpRequest, queryset: QuerySet[Initiative],
                       action: Callable[..., bool], done: str) -> None:
         changed, invalid, refused = 0, [], []
         for initiative in queryset:
             try:
-                changed += action(initiative, by=request.user)
+                changed += action(initiative, acting_user=request.user)
             except ValidationError as error:
                 invalid.append(f"{initiative.name} ({'; '.join(error.messages)})")
             except NotAllowed as error:
@@ -350,7 +368,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
             if not can_revert:
                 raise PermissionDenied
             try:
-                actions.revert(initiative, version.history_id, by=request.user)
+                actions.revert(initiative, version.history_id, acting_user=request.user)
             except (ValidationError, NotAllowed) as error:
                 self.message_user(request, _("This version cannot be restored: %(reason)s")
                                   % {"reason": reason_of(error)}, level=messages.ERROR)
@@ -387,7 +405,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:registry_initiative_deleted"))
         try:
-            initiative = actions.restore(history_id, by=request.user)
+            initiative = actions.restore(history_id, acting_user=request.user)
         except Initiative.history.model.DoesNotExist:
             raise Http404 from None
         except (ValidationError, NotAllowed) as error:
@@ -452,6 +470,16 @@ class PartnerAdmin(RoleAdmin, HistoryAdmin):
         access = self.access(request)
         return access.can_change_partner(obj) if obj is not None else access.can_write
 
+    def save_model(self, request: HttpRequest, obj: Partner, form: Any, change: bool) -> None:
+        actions.save_partner(obj, Partner.objects.get(pk=obj.pk) if change else None, acting_user=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Partner) -> None:
+        actions.delete_partner(obj, acting_user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
+        for partner in queryset:
+            actions.delete_partner(partner, acting_user=request.user)
+
 
 @admin.register(Partnership)
 class PartnershipAdmin(RoleAdmin, HistoryAdmin):
@@ -478,6 +506,17 @@ class PartnershipAdmin(RoleAdmin, HistoryAdmin):
         return access.can_change(obj.initiative) if obj is not None else access.can_write
 
     has_delete_permission = has_change_permission  # type: ignore[assignment]
+
+    def save_model(self, request: HttpRequest, obj: Partnership, form: Any, change: bool) -> None:
+        before = Partnership.objects.get(pk=obj.pk) if change else None
+        actions.save_partnership(obj, before, acting_user=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Partnership) -> None:
+        actions.delete_partnership(obj, acting_user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Partnership]) -> None:
+        for partnership in queryset:
+            actions.delete_partnership(partnership, acting_user=request.user)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "initiative":  # only initiatives the user may change
@@ -564,13 +603,13 @@ class DuplicateCandidateAdmin(RoleAdmin):
         decision = request.POST.get("decision")
         try:
             if decision == "distinct":
-                actions.mark_distinct(candidate, by=request.user)
+                actions.mark_distinct(candidate, acting_user=request.user)
                 self.message_user(request, _("Marked as two different initiatives; this pair will not be proposed "
                                              "again."))
             elif decision in ("keep-first", "keep-second"):
                 kept, removed = ((candidate.first, candidate.second) if decision == "keep-first"
                                  else (candidate.second, candidate.first))
-                actions.merge(kept, removed, by=request.user)
+                actions.merge(kept, removed, acting_user=request.user)
                 self.message_user(request, _("“%(removed)s” is merged into “%(kept)s”; its address now leads there.")
                                   % {"removed": removed.name, "kept": kept.name})
                 return HttpResponseRedirect(reverse("admin:registry_initiative_change", args=[kept.pk]))

@@ -98,7 +98,7 @@ class Command(BaseCommand):
             progress = ProgressBar(lambda text: self.stderr.write(text, ending=""), self.stderr.flush)
         try:
             run = importing.commit if options["commit"] else importing.check
-            report = run(content, import_options, by=user, progress=progress)
+            report = run(content, import_options, acting_user=user, progress=progress)
         except NotAllowed as error:
             raise CommandError(f"{user.get_username()}: {error}") from None
         finally:

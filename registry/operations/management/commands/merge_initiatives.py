@@ -26,7 +26,7 @@ class Command(BaseCommand):
         if not commit:
             return f"Would merge {what}. Run again with --commit to merge."
         try:
-            actions.merge(first, second, by=user)
+            actions.merge(first, second, acting_user=user)
         except NotAllowed as error:
             raise CommandError(str(error)) from None
         except ValidationError as error:
