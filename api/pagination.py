@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime
 import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from api.caching import register_version
+from registry import documents
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -84,3 +94,168 @@ class Pagination(PageNumberPagination):
                 "results": schema,
             },
         }
+
+
+# -- pages of prepared documents (registry.documents) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    """A page of the list: its prepared documents as one text, and the links around it."""
+
+    count: int
+    returned: int
+    documents: str
+    next: str | None
+    previous: str | None
+
+    def as_json(self) -> str:
+        return (f'{{"count":{self.count},"next":{dumps(self.next)},"previous":{dumps(self.previous)},'
+                f'"results":[{self.documents}]}}')
+
+    def as_geojson(self) -> str:
+        links = [{"rel": rel, "href": href, "type": "application/geo+json"}
+                 for rel, href in (("next", self.next), ("previous", self.previous)) if href]
+        return (f'{{"type":"FeatureCollection","numberMatched":{self.count},"numberReturned":{self.returned},'
+                f'"links":{dumps(links)},"features":[{self.documents}]}}')
+
+
+def dumps(value: Any) -> str:
+    """As DRF's JSONRenderer writes it: compact, UTF-8."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class DocumentPagination(Pagination):
+    """Pages of prepared documents by number (`page`, as always) or, for a client that walks the
+    whole register, by keyset (`cursor`): the next link carries the last record's sort key, so a
+    walk neither skips nor repeats a record while others are created, changed or deleted."""
+
+    cursor_query_param = "cursor"
+
+    def document_page(self, queryset: QuerySet[Any], request: Request, *, kind: str, base: str) -> DocumentPage:
+        size = self.get_page_size(request)
+        version = register_version(request)
+        counted = CountCachingPaginator(queryset, size, version=version).count
+        if self.cursor_query_param in request.query_params:
+            if self.page_query_param in request.query_params:
+                raise ValidationError({self.cursor_query_param: [
+                    _("Give either page or cursor: a walk by cursor has no page numbers.")]})
+            return self._by_cursor(queryset, request, size, counted, kind=kind, base=base)
+        number = self._page_number(request)
+        pages = max(1, math.ceil(counted / size))
+        if number > pages:
+            raise NotFound(_("Invalid page."))
+        start = (number - 1) * size
+        returned = max(0, min(size, counted - start))
+        url = request.build_absolute_uri()
+        return DocumentPage(
+            count=counted, returned=returned,
+            documents=documents.assemble(queryset[start:start + size], kind, base=base),
+            next=replace_query_param(url, self.page_query_param, number + 1) if number < pages else None,
+            previous=(None if number == 1 else remove_query_param(url, self.page_query_param) if number == 2
+                      else replace_query_param(url, self.page_query_param, number - 1)))
+
+    def _page_number(self, request: Request) -> int:
+        page = request.query_params.get(self.page_query_param)
+        if page is None:
+            return 1
+        if not page.isdigit() or int(page) < 1:
+            raise ValidationError({self.page_query_param: [_("Expected a whole number from 1.")]})
+        return int(page)
+
+    def _by_cursor(self, queryset: QuerySet[Any], request: Request, size: int, counted: int, *, kind: str,
+                   base: str) -> DocumentPage:
+        keyset = Keyset.of(queryset)
+        token = request.query_params[self.cursor_query_param]
+        after = keyset.decode(token) if token else None
+        page = keyset.after(queryset, after)[:size + 1]
+        keys = list(page.values_list(*keyset.columns))
+        more = len(keys) > size
+        keys = keys[:size]
+        url = request.build_absolute_uri()
+        return DocumentPage(
+            count=counted, returned=len(keys),
+            documents=documents.assemble(queryset.filter(pk__in=[row[-1] for row in keys]).order_by(
+                *keyset.ordering), kind, base=base),
+            next=replace_query_param(url, self.cursor_query_param, keyset.encode(keys[-1])) if more else None,
+            previous=None)
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """The sort of a list as keyset paging needs it: the columns (the last one the primary key) with
+    their directions, and the position after a row as a filter. Null values sort last going up and
+    first going down, as PostgreSQL sorts them."""
+
+    ordering: tuple[str, ...]  # as given to order_by, e.g. ("-founded_year", "pk")
+
+    @classmethod
+    def of(cls, queryset: QuerySet[Any]) -> Keyset:
+        ordering = tuple(str(key) for key in queryset.query.order_by)
+        if not ordering or any(not isinstance(key, str) for key in queryset.query.order_by) \
+                or ordering[-1] not in ("pk", "id"):
+            raise ValidationError({"cursor": [_(
+                "A walk by cursor needs a sort by a column (ordering=name, foundedYear, updatedAt or "
+                "lastVerifiedOn); with near or q, give one.")]})
+        for key in ordering[:-1]:
+            if key.lstrip("-") not in CURSOR_COLUMNS:
+                raise ValidationError({"cursor": [_(
+                    "A walk by cursor needs a sort by a column (ordering=name, foundedYear, updatedAt or "
+                    "lastVerifiedOn); with near or q, give one.")]})
+        return cls(ordering)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(key.lstrip("-") for key in self.ordering)
+
+    def encode(self, row: Sequence[Any]) -> str:
+        values = [value.isoformat() if isinstance(value, datetime.date) else value for value in row]
+        text = json.dumps([list(self.ordering), values], separators=(",", ":"), ensure_ascii=False)
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    def decode(self, token: str) -> list[Any]:
+        problem = ValidationError({"cursor": [_("Not a cursor of this list: start again without one, or "
+                                               "with an empty cursor.")]})
+        try:
+            ordering, values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        except (ValueError, TypeError, binascii.Error):
+            raise problem from None
+        if ordering != list(self.ordering) or not isinstance(values, list) or len(values) != len(self.ordering):
+            raise problem
+        try:
+            return [CURSOR_COLUMNS[column].parse(value) if value is not None else None
+                    for column, value in zip(self.columns, values, strict=True)]
+        except (ValueError, TypeError):
+            raise problem from None
+
+    def after(self, queryset: QuerySet[Any], row: Sequence[Any] | None) -> QuerySet[Any]:
+        if row is None:
+            return queryset
+        condition = Q(pk__gt=row[-1])
+        for key, value in reversed(list(zip(self.ordering[:-1], row[:-1], strict=True))):
+            column, descending = key.lstrip("-"), key.startswith("-")
+            if value is None:
+                # Nulls last going up (nothing but nulls follows), first going down (every value follows).
+                condition = (Q(**{f"{column}__isnull": True}) & condition) if not descending else (
+                    (Q(**{f"{column}__isnull": True}) & condition) | Q(**{f"{column}__isnull": False}))
+            else:
+                beyond = Q(**{f"{column}__lt" if descending else f"{column}__gt": value})
+                if not descending:
+                    beyond |= Q(**{f"{column}__isnull": True})
+                condition = beyond | (Q(**{column: value}) & condition)
+        return queryset.filter(condition)
+
+
+@dataclass(frozen=True)
+class CursorColumn:
+    parse: Any
+
+
+CURSOR_COLUMNS = {
+    "name": CursorColumn(str),
+    "founded_year": CursorColumn(int),
+    "updated_at": CursorColumn(datetime.datetime.fromisoformat),
+    "last_verified_on": CursorColumn(datetime.date.fromisoformat),
+    "pk": CursorColumn(int),
+    "id": CursorColumn(int),
+}

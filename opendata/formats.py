@@ -4,7 +4,6 @@ records) or, for GeoPackage, as a file made by GDAL."""
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import json
 import subprocess
@@ -18,14 +17,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import override
 
-from opendata.columns import (
-    INITIATIVE_COLUMNS,
-    LIST_SEPARATOR,
-    PARTNERSHIP_COLUMNS,
-    Column,
-    initiative_rows,
-    partnership_rows,
-)
+from registry import documents
+from registry.columns import INITIATIVE_COLUMNS, LIST_SEPARATOR, PARTNERSHIP_COLUMNS, Column
 from registry.models import Initiative, Service
 from registry.schema_org import organisation
 
@@ -39,65 +32,54 @@ class Format:
     title: str
 
 
-def plain(value: Any) -> Any:
-    """A value as JSON and CSV carry it: dates and times in ISO 8601."""
-    if isinstance(value, datetime.datetime):  # to the second, in UTC
-        return value.astimezone(datetime.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
-
-
-def csv_chunks(header: Sequence[str], records: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """RFC 4180 CSV (CRLF line ends, quotes where needed), a few hundred rows per chunk."""
+def csv_header(columns: Sequence[Column]) -> str:
+    """The header line, as RFC 4180 CSV (the lines themselves are prepared in registry.documents)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for number, record in enumerate(records, start=1):
-        writer.writerow(["" if value is None else plain(value) for value in record])
-        if number % ROWS_PER_CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    csv.writer(buffer, lineterminator="\r\n").writerow([column.name for column in columns])
+    return buffer.getvalue()
+
+
+def chunked(parts: Iterable[str], separator: str = "") -> Iterator[str]:
+    """Prepared parts joined by `separator`, a few hundred to a chunk (a download streams them)."""
+    chunk: list[str] = []
+    lead = ""
+    for part in parts:
+        chunk.append(part)
+        if len(chunk) == ROWS_PER_CHUNK:
+            yield lead + separator.join(chunk)
+            lead, chunk = separator, []
+    if chunk:
+        yield lead + separator.join(chunk)
 
 
 def initiatives_csv(initiatives: QuerySet[Initiative]) -> Iterator[str]:
-    return csv_chunks([c.name for c in INITIATIVE_COLUMNS], initiative_rows(initiatives))
+    """RFC 4180 CSV (CRLF line ends, quotes where needed): the prepared line of each initiative."""
+    yield csv_header(INITIATIVE_COLUMNS)
+    yield from chunked(documents.parts(initiatives, "csv_row"))
 
 
 def partnerships_csv(initiatives: QuerySet[Initiative]) -> Iterator[str]:
-    return csv_chunks([c.name for c in PARTNERSHIP_COLUMNS], partnership_rows(initiatives))
+    yield csv_header(PARTNERSHIP_COLUMNS)
+    yield from chunked(documents.parts(initiatives, "partnership_rows"))
 
 
-def properties(record: Sequence[Any], columns: Sequence[Column] = INITIATIVE_COLUMNS, *,
-               lists: bool = True) -> dict[str, Any]:
-    """A record as JSON properties: code lists as arrays (or, with lists=False, joined as in the
-    CSV, for a GeoPackage), dates as text."""
-    result = {}
-    for column, value in zip(columns, record, strict=True):
-        if column.is_list:
-            value = (value.split(LIST_SEPARATOR) if value else []) if lists else (value or "")
-        result[column.name] = plain(value)
-    return result
+def geojson_chunks(initiatives: QuerySet[Initiative]) -> Iterator[str]:
+    """An RFC 7946 FeatureCollection, one prepared feature per line."""
+    yield '{"type":"FeatureCollection","features":[\n'
+    yield from chunked(documents.parts(initiatives, "export_feature"), ",\n")
+    yield "\n]}\n"
 
 
 def features(initiatives: QuerySet[Initiative], *, lists: bool = True) -> Iterator[dict[str, Any]]:
-    for record in initiative_rows(initiatives):
-        values = properties(record, lists=lists)
-        point = [values.pop("longitude"), values.pop("latitude")]
-        yield {"type": "Feature", "id": values["id"], "geometry": {"type": "Point", "coordinates": point},
-               "properties": values}
-
-
-def geojson_chunks(initiatives: QuerySet[Initiative], *, lists: bool = True) -> Iterator[str]:
-    """An RFC 7946 FeatureCollection, one feature per line."""
-    yield '{"type":"FeatureCollection","features":[\n'
-    separator = ""
-    for feature in features(initiatives, lists=lists):
-        yield separator + json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
-        separator = ",\n"
-    yield "\n]}\n"
+    """The prepared features as objects; with lists=False, code lists joined as in the CSV (for a
+    GeoPackage, which has no lists)."""
+    listed = [column.name for column in INITIATIVE_COLUMNS if column.is_list]
+    for text in documents.parts(initiatives, "export_feature"):
+        feature = json.loads(text)
+        if not lists:
+            for name in listed:
+                feature["properties"][name] = LIST_SEPARATOR.join(feature["properties"][name])
+        yield feature
 
 
 def jsonld_chunks(initiatives: QuerySet[Initiative], site_url: str) -> Iterator[str]:
@@ -106,14 +88,15 @@ def jsonld_chunks(initiatives: QuerySet[Initiative], site_url: str) -> Iterator[
         services = {service.code: service.label for service in Service.objects.all()}
     yield '{"@context":"https://schema.org","@graph":[\n'
     separator = ""
-    for record in initiative_rows(initiatives):
-        values = properties(record)
+    for feature in features(initiatives):
+        values = feature["properties"]
+        longitude, latitude = feature["geometry"]["coordinates"]
         document = organisation(
             url=f"{site_url}/initiatieven/{values['slug']}", identify=True,
             services=[services.get(code, code) for code in values["services"]],
             **{key: values[key] or "" for key in ("name", "short_description", "description", "street",
                                                   "house_number", "postcode", "place", "website")},
-            latitude=values["latitude"], longitude=values["longitude"], founded_year=values["founded_year"])
+            latitude=latitude, longitude=longitude, founded_year=values["founded_year"])
         yield separator + json.dumps(document, ensure_ascii=False, separators=(",", ":"))
         separator = ",\n"
     yield "\n]}\n"
@@ -139,7 +122,11 @@ def write_geopackage(initiatives: QuerySet[Initiative], target: Path) -> None:
     with tempfile.TemporaryDirectory(dir=target.parent) as folder:
         source = Path(folder) / "initiatives.geojson"
         with source.open("w", encoding="utf-8") as stream:
-            stream.writelines(geojson_chunks(initiatives, lists=False))
+            stream.write('{"type":"FeatureCollection","features":[\n')
+            stream.writelines(
+                ("" if number == 0 else ",\n") + json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
+                for number, feature in enumerate(features(initiatives, lists=False)))
+            stream.write("\n]}\n")
         command = [settings.OGR2OGR, "-f", "GPKG", str(target), str(source), "-nln", "initiatives",
                    "-a_srs", "EPSG:4326", "-nlt", "POINT", "-overwrite"]
         result = subprocess.run(command, capture_output=True, text=True, check=False)

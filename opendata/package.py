@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import override
 
-from opendata.columns import INITIATIVE_COLUMNS, LIST_SEPARATOR, PARTNERSHIP_COLUMNS, Column
+from registry.columns import INITIATIVE_COLUMNS, LIST_SEPARATOR, PARTNERSHIP_COLUMNS, Column
 
 
 def field_schema(column: Column) -> dict[str, Any]:

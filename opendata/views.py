@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 
 from opendata import formats
 from opendata.catalog import catalog_graph
-from opendata.columns import INITIATIVE_COLUMNS, PARTNERSHIP_COLUMNS
 from opendata.package import data_package
 from opendata.snapshots import BY_FILE, DISTRIBUTIONS, SNAPSHOT_NAME, snapshots
 from registry.caching import cached_page, kept_response
+from registry.columns import INITIATIVE_COLUMNS, PARTNERSHIP_COLUMNS
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from registry import suggestions
+from registry import documents, suggestions
 from registry.history import Reasons, joined, publication_reason
 from registry.models import (
     DuplicateCandidate,
@@ -255,6 +255,8 @@ def save_term(term: Vocabulary, *, acting_user: User | None) -> Vocabulary:
         raise NotAllowed(_("Only an administrator changes the vocabularies."))
     term.full_clean()
     term.save()
+    # Every document that shows the term shows its code, labels and place in the order.
+    documents.prepare(documents.showing_term(type(term), term.pk).values_list("pk", flat=True))
     return term
 
 
@@ -271,6 +273,10 @@ def save_partner(partner: Partner, before: Partner | None, *, acting_user: User 
             access.require_change_partner(before)
     attribute(partner, acting_user, (Reasons.CREATED if before is None else Reasons.EDITED).text())
     partner.save()
+    if before is not None and (before.name, before.slug, before.kind_id) != (partner.name, partner.slug,
+                                                                             partner.kind_id):
+        # The documents of its initiatives show its name, slug and kind.
+        documents.prepare(documents.showing_partner(partner.pk).values_list("pk", flat=True))
     return partner
 
 

@@ -9,10 +9,19 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Register")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from geo.signals import areas_reloaded
+        from registry import documents
         from registry.models import Initiative
 
         def place_again(**_kwargs: object) -> None:
             Initiative.objects.all().assign_areas()
+            documents.prepare()  # area names and codes too (only documents that differ are written)
+
+        def prepare_missing(**_kwargs: object) -> None:
+            # A database migrated to the read model, or restored from before it, gets its documents.
+            documents.prepare(Initiative.objects.filter(document__isnull=True).values_list("pk", flat=True))
 
         areas_reloaded.connect(place_again, weak=False, dispatch_uid="registry.assign_areas_after_reload")
+        post_migrate.connect(prepare_missing, sender=self, weak=False, dispatch_uid="registry.prepare_documents")

@@ -210,6 +210,9 @@ class InitiativeFilterSet(filters.FilterSet):
                 queryset = queryset.order_by("distance_m", "pk")
         elif data.get("q") and data.get("q", "").strip() and not data.get("ordering"):
             queryset = queryset.order_by("-rank", "name", "pk")
+        elif data.get("ordering"):
+            # The id breaks ties, so that a page holds the same records however often it is asked for.
+            queryset = queryset.order_by(*queryset.query.order_by, "pk")
         return queryset
 
     def is_valid(self) -> bool:

@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
@@ -72,41 +70,6 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         """How many initiatives per value of `fields` (each row: the fields and `count`)."""
         return list(self.order_by().values(*fields).annotate(count=models.Count("pk", distinct=True))
                     .order_by(*fields))
-
-    def as_map_features(self) -> str:
-        """These initiatives as one compact GeoJSON FeatureCollection, built by PostgreSQL.
-
-        Only what a map marker and its popup show (slug, name, kind and service codes, place),
-        coordinates to 5 decimals (about 1 m): small enough for 100,000 points in one answer.
-        """
-        rows = self.order_by().values(
-            map_id=models.F("pk"), map_slug=models.F("slug"), map_name=models.F("name"),
-            map_kind=models.F("kind__code"), map_place=models.F("place"), map_location=models.F("location"))
-        try:
-            inner, params = rows.query.sql_with_params()
-        except EmptyResultSet:  # a filter that can match nothing, such as `pk__in=[]`
-            return '{"type":"FeatureCollection","features":[]}'
-        links = self.model.services.through._meta.db_table
-        service = self.model.services.field.related_model._meta.db_table
-        # The service codes are aggregated once for the matching records, not by a subquery per
-        # record (twice as fast for the whole country); codes are slugs, so they need no escaping.
-        # Concatenated rather than json_build_object, whose output pads every colon and comma.
-        sql = f"""
-            WITH t AS MATERIALIZED ({inner}),
-            sv AS (SELECT l.initiative_id, '["' || string_agg(s.code, '","' ORDER BY s."order") || '"]' AS codes
-                     FROM {links} l JOIN {service} s ON s.id = l.service_id
-                    WHERE l.initiative_id IN (SELECT map_id FROM t) GROUP BY l.initiative_id)
-            SELECT '{{"type":"FeatureCollection","features":[' || coalesce(string_agg(
-                '{{"type":"Feature","id":' || t.map_id || ',"geometry":' || ST_AsGeoJSON(t.map_location, 5)
-                || ',"properties":{{"slug":' || to_json(t.map_slug) || ',"name":' || to_json(t.map_name)
-                || ',"kind":' || to_json(t.map_kind) || ',"services":' || coalesce(sv.codes, '[]')
-                || ',"place":' || coalesce(to_json(t.map_place), 'null') || '}}}}', ',' ORDER BY t.map_id), '')
-                || ']}}'
-            FROM t LEFT JOIN sv ON sv.initiative_id = t.map_id"""
-        # The queryset's own database: a replica when the router sends this request's reads there.
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()[0]
 
     def assign_areas(self, *, record_history: bool = True) -> int:
         """Place every initiative in this queryset in its municipality and province, set-based

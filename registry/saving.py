@@ -6,9 +6,10 @@ list, a merge, `assign_areas` after a boundary change) writes the rows with thei
 wrote. That applies, set-based, in a fixed number of statements whatever the number of records:
 
 1. waiting suggestions follow their record into its region, so they reach the right editors;
-2. one history entry per record: the acting user, the reason, the links as they now are (which
+2. the public documents of the read model are prepared again (registry.documents);
+3. one history entry per record: the acting user, the reason, the links as they now are (which
    the change feed, the register's version and every kept answer follow);
-3. the search for possible duplicates of records that were created, renamed or moved.
+4. the search for possible duplicates of records that were created, renamed or moved.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.db.models import F, OuterRef, QuerySet
 from django.utils import timezone
 
 from geo.models import Municipality
-from registry import duplicates
+from registry import documents, duplicates
 from registry.history import write_entries
 from registry.models import Initiative, Suggestion, SuggestionState
 
@@ -46,6 +47,7 @@ def after_saving(saved: Sequence[Saved], *, acting_user: User | None,
         return
     ids = [record.id for record in saved]
     follow_suggestions(ids)
+    documents.prepare(ids)
     write_entries(ids, [record.reason for record in saved], ["+" if record.created else "~" for record in saved],
                   user_id=acting_user.pk if acting_user is not None else None, when=when or timezone.now())
     duplicates.find_all([record.id for record in saved if record.created or record.renamed_or_moved])

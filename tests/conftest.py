@@ -12,6 +12,7 @@ from django.contrib.gis.geos import Point
 from django.utils import translation
 
 from geo.loading import load_reference_data
+from registry import actions
 from registry.models import (
     FundingSource,
     Initiative,
@@ -97,13 +98,25 @@ def make_initiative(db: None) -> Callable[..., Initiative]:
     return make
 
 
-def make(name: str, location, **fields) -> Initiative:
+def make(name: str, location, *, services: list[str] | None = None, funding_sources: list[str] | None = None,
+         **fields) -> Initiative:
+    """A validated initiative, saved as every write is (registry.actions), with services and funding
+    sources by code."""
     fields.setdefault("publication_state", PublicationState.PUBLISHED)
     initiative = Initiative(name=name, kind=Kind.objects.get(code=fields.pop("kind", "dorpscooperatie")),
                             location=location.clone(), **fields)
     initiative.full_clean()
-    initiative.save()
-    return initiative
+    return actions.save_edit(
+        initiative, None, acting_user=None,
+        services=Service.objects.filter(code__in=services) if services is not None else None,
+        funding_sources=FundingSource.objects.filter(code__in=funding_sources) if funding_sources is not None
+        else None)
+
+
+def partnership(initiative: Initiative, partner: Partner, role: str, **fields: Any) -> Partnership:
+    return actions.save_partnership(Partnership(initiative=initiative, partner=partner,
+                                                role=PartnershipRole.objects.get(code=role), **fields), None,
+                                    acting_user=None)
 
 
 @pytest.fixture
@@ -115,19 +128,15 @@ def leiden(db) -> Initiative:
         founded_year=2015, street="Breestraat", house_number="1", postcode="2311 CS", place="Leiden",
         website="https://linde.example", email="info@linde.example", phone="071 123 4567", volunteers=12,
         paid_staff=1, reach_per_week=80, source="Aanmelding", last_verified_on=datetime.date(2026, 3, 1),
-        verification_method="telefoon")
-    initiative.services.set(Service.objects.filter(code__in=["ontmoetingsplek", "wijkrestaurant"]))
-    initiative.funding_sources.set(FundingSource.objects.filter(code__in=["subsidie", "donaties"]))
+        verification_method="telefoon", services=["ontmoetingsplek", "wijkrestaurant"],
+        funding_sources=["subsidie", "donaties"])
     fund = Partner.objects.create(name="VSBfonds", kind=PartnerKind.objects.get(code="vermogensfonds"))
-    Partnership.objects.create(initiative=initiative, partner=fund, start="2020", end="2022",
-                               role=PartnershipRole.objects.get(code="financier"))
+    partnership(initiative, fund, "financier", start="2020", end="2022")
     return Initiative.objects.get(pk=initiative.pk)
 
 
 @pytest.fixture
 def utrecht(db) -> Initiative:
-    initiative = make("Energiecoöperatie Utrecht", UTRECHT, kind="buurtcooperatie", founded_year=2019,
-                      place="Utrecht")
-    initiative.services.set(Service.objects.filter(code__in=["energie"]))
-    return initiative
+    return make("Energiecoöperatie Utrecht", UTRECHT, kind="buurtcooperatie", founded_year=2019, place="Utrecht",
+                services=["energie"])
 

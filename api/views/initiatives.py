@@ -9,16 +9,16 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.generics import GenericAPIView
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from api.caching import cached_read
-from api.renderers import GeoJSONRenderer, PrebuiltGeoJSONRenderer
+from api.pagination import DocumentPagination
+from api.renderers import PrebuiltGeoJSONRenderer, PrebuiltJSONRenderer
 from api.serializers.initiatives import InitiativeFeatureSerializer, InitiativeSerializer, PartnershipSerializer
 from api.views.common import LastModifiedMixin
-from registry import actions
+from registry import actions, documents
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Partnership, merged_into
 from registry.roles import access_for
@@ -28,31 +28,63 @@ FORMAT_PARAMETER = OpenApiParameter(
     description="`geojson` for an RFC 7946 FeatureCollection (or send `Accept: application/geo+json`).")
 
 
-@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]),
+CURSOR_PARAMETER = OpenApiParameter(
+    "cursor", str, description=(
+        "Walk the whole list by keyset instead of page numbers: send it empty (`cursor=`) for the first "
+        "page, then follow `next`. The walk neither skips nor repeats a record that stays unchanged while "
+        "others are created, changed or deleted; `count` is the number matched when the page was made "
+        "(exact, kept until the register changes). Works with a sort by a column (the default by name, "
+        "or `ordering`); not together with `page`."))
+
+
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER, CURSOR_PARAMETER]),
                     retrieve=extend_schema(parameters=[FORMAT_PARAMETER]))
 class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
     """Residents' initiatives and resident enterprises. Anyone reads the published ones; administrators
-    and regional editors (in their region) read drafts and write."""
+    and regional editors (in their region) read drafts and write.
+
+    Reads are assembled by PostgreSQL from each record's prepared documents (registry.documents);
+    the serializers validate writes, answer them, and describe the documents in the OpenAPI schema."""
 
     lookup_value_regex = r"[0-9]+"
     filter_backends = [DjangoFilterBackend]
     filterset_class = InitiativeFilterSet
-    renderer_classes = [JSONRenderer, GeoJSONRenderer]
+    pagination_class = DocumentPagination
+    renderer_classes = [PrebuiltJSONRenderer, PrebuiltGeoJSONRenderer]
     http_method_names = ["get", "head", "options", "post", "put", "patch", "delete"]
 
     def get_queryset(self) -> QuerySet[Initiative]:
-        return Initiative.objects.visible_to(access_for(self.request.user)).with_related().order_by("name", "pk")
+        visible = Initiative.objects.visible_to(access_for(self.request.user)).order_by("name", "pk")
+        return visible if self.request.method in ("GET", "HEAD") else visible.with_related()
 
     def perform_destroy(self, instance: Initiative) -> None:
         actions.delete(instance, acting_user=self.request.user)
 
+    def document_kind(self) -> str:
+        return "feature" if self.request.accepted_renderer.format == "geojson" else "record"
+
+    def list_url(self) -> str:
+        return self.request.build_absolute_uri(reverse("api:initiative-list"))
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        return cached_read(request, self, lambda: super(InitiativeViewSet, self).list(request, *args, **kwargs))
+        def page() -> Response:
+            assert isinstance(self.paginator, DocumentPagination)
+            found = self.paginator.document_page(self.filter_queryset(self.get_queryset()), request,
+                                                 kind=self.document_kind(), base=self.list_url())
+            return Response(found.as_geojson() if self.document_kind() == "feature" else found.as_json())
+
+        return cached_read(request, self, page)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        def document() -> Response:
+            text = documents.assemble(self.get_queryset().filter(pk=kwargs["pk"]), self.document_kind(),
+                                      base=self.list_url())
+            if not text:
+                raise Http404
+            return Response(text)
+
         try:
-            return cached_read(request, self,
-                               lambda: super(InitiativeViewSet, self).retrieve(request, *args, **kwargs))
+            return cached_read(request, self, document)
         except Http404:
             kept = merged_into(int(kwargs["pk"]))
             if kept is None or not Initiative.objects.visible_to(access_for(request.user)).filter(pk=kept).exists():
@@ -111,7 +143,7 @@ class InitiativeMapView(LastModifiedMixin, GenericAPIView):
     @extend_schema(responses={(200, "application/geo+json"): MAP_FEATURES_SCHEMA})
     def get(self, request: Request) -> Any:
         return cached_read(request, self,
-                           lambda: Response(self.filter_queryset(self.get_queryset()).as_map_features()),
+                           lambda: Response(documents.map_features(self.filter_queryset(self.get_queryset()))),
                            compress=True)
 
 

@@ -1,6 +1,7 @@
 """The register's models, one module per subject: the vocabularies, the initiatives, their partners,
 and the maintainers' workflow. Imported from here (`from registry.models import Initiative`)."""
 
+from registry.models.documents import InitiativeDocument
 from registry.models.initiatives import (
     Initiative,
     LegalForm,
@@ -35,6 +36,7 @@ __all__ = [
     "FundingSource",
     "ImportRun",
     "Initiative",
+    "InitiativeDocument",
     "Kind",
     "LegalForm",
     "LocationPrecision",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from geo.models import Municipality, Place
+from registry import documents
 from registry.history import Reasons, write_entries
 from registry.models import (
     FundingSource,
@@ -300,6 +301,7 @@ def seed_demo(count: int, seed: int = 1, *, force: bool = False) -> SeedResult:
     # The first history entry of each record, with its links, written after the areas were derived (the
     # effects of saving but the search for duplicates, which a demo register of 100,000 does not need).
     demo = Reasons.DEMO.text()
+    documents.prepare(ids)
     write_entries(ids, [demo] * len(ids), ["+"] * len(ids), user_id=None, when=timezone.now())
     Partnership.history.bulk_history_create(partnerships, batch_size=5000, default_change_reason=demo)
     return SeedResult(created=len(created), present=len(present), skipped=len(taken))

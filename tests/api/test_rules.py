@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from registry import actions
+
 
 @pytest.mark.parametrize("path", ["/api/v1", "/api/v1/initiatives", "/api/v1/kinds", "/api/v1/provinces",
                                   "/api/v1/municipalities", "/api/v1/stats", "/api/v1/changes", "/api/v1/partners",
@@ -57,8 +59,9 @@ def test_an_unchanged_response_is_a_304_by_etag_and_by_date(client, leiden):
     assert (by_tag.status_code, by_date.status_code) == (304, 304)
     assert by_tag["API-Version"] == "1.0.0"
 
+    before = type(leiden).objects.get(pk=leiden.pk)
     leiden.name = "Buurtkamer De Linde en Eik"
-    leiden.save()
+    actions.save_edit(leiden, before, acting_user=None)
     assert client.get("/api/v1/initiatives", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
 
 
@@ -97,8 +100,9 @@ def test_anonymous_reads_come_from_the_response_cache_until_the_register_changes
     assert second.content == first.content
     assert not [q for q in again.captured_queries if "registry_initiative\"" in q["sql"]]  # no data queries
 
+    before = type(leiden).objects.get(pk=leiden.pk)
     leiden.name = "Buurtkamer De Eik"
-    leiden.save()
+    actions.save_edit(leiden, before, acting_user=None)
     assert client.get("/api/v1/initiatives").json()["results"][0]["name"] == "Buurtkamer De Eik"
 
 

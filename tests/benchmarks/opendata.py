@@ -57,7 +57,7 @@ def worker(task: str, name: str, selection: str, target: str) -> None:
     from django.test import Client
 
     from opendata import formats
-    from opendata.columns import INITIATIVE_COLUMNS, values_query
+    from registry.columns import INITIATIVE_COLUMNS, values_query
     from registry.models import Initiative
 
     started = time.perf_counter()

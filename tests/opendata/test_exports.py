@@ -20,8 +20,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDF
 
 from opendata.snapshots import export_snapshot
-from registry.models import Partner, PartnerKind, Partnership, PartnershipRole, PublicationState
-from tests.conftest import UTRECHT, make
+from registry import actions
+from registry.models import Partner, PartnerKind, Partnership, PublicationState
+from tests.conftest import UTRECHT, make, partnership
 
 DAY = datetime.date(2026, 11, 22)
 SHAPES = Path(__file__).with_name("shapes")  # copied from the official artefacts, see SOURCES.md
@@ -188,14 +189,14 @@ def test_an_interrupted_export_leaves_the_earlier_snapshot_intact(snapshot: Path
 
 def test_no_personal_contact_data_in_any_format(client: Client, register, settings, tmp_path):
     leiden, _utrecht = register
+    before = type(leiden).objects.get(pk=leiden.pk)
     leiden.email, leiden.phone, leiden.source = "jan.jansen@example.org", "06 12345678", "Aangemeld door Jan Jansen"
-    leiden.save()
+    actions.save_edit(leiden, before, acting_user=None)
     link = Partnership.objects.get(initiative=leiden)
     link.note = "Contactpersoon: Piet Pietersen"
-    link.save()
-    Partnership.objects.create(initiative=leiden, role=PartnershipRole.objects.get(code="begeleiding"),
-                               partner=Partner.objects.create(name="Welzijn Leiden",
-                                                              kind=PartnerKind.objects.get(code="welzijnsorganisatie")))
+    actions.save_partnership(link, Partnership.objects.get(pk=link.pk), acting_user=None)
+    partnership(leiden, Partner.objects.create(name="Welzijn Leiden",
+                                               kind=PartnerKind.objects.get(code="welzijnsorganisatie")), "begeleiding")
     folder = export_snapshot(tmp_path, DAY)
     exported = b"".join(path.read_bytes() for path in folder.iterdir())
     exported += b"".join(body(client.get(f"/opendata/{name}")) for name in

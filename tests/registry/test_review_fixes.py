@@ -101,7 +101,8 @@ def test_an_old_address_does_not_lead_to_a_draft(client, leiden):
 
 def test_an_initiative_with_a_duplicate_pair_or_a_suggestion_can_be_deleted_in_the_admin(leiden):
     twin = make("Buurtkamer de Linde", LEIDEN)
-    DuplicateCandidate.objects.create(first=leiden, second=twin, name_similarity=0.9, distance_m=0)
+    DuplicateCandidate.objects.update_or_create(first=leiden, second=twin,
+                                                defaults={"name_similarity": 0.9, "distance_m": 0})
     Suggestion.objects.create(kind=SuggestionKind.CORRECTION, initiative=twin, proposed={"phone": "071 111 1111"})
 
     assert logged_in(administrator()).post(f"/admin/registry/initiative/{leiden.pk}/delete/",

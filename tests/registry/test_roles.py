@@ -212,7 +212,8 @@ def test_the_duplicate_review_merges_only_within_the_region(editor, leiden, utre
     from tests.conftest import LEIDEN, make
 
     twin = make("Buurtkamer de Linde", LEIDEN)
-    pair = DuplicateCandidate.objects.create(first=leiden, second=twin, name_similarity=0.9, distance_m=0)
+    pair, _found = DuplicateCandidate.objects.update_or_create(first=leiden, second=twin,
+                                                               defaults={"name_similarity": 0.9, "distance_m": 0})
     far = DuplicateCandidate.objects.create(first=leiden, second=utrecht, name_similarity=0.6, distance_m=40000)
     client = logged_in(editor)
 

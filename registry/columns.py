@@ -12,7 +12,7 @@ source notes, partnership notes and every editor's name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,6 @@ from registry.models import (
 )
 
 LIST_SEPARATOR = ";"
-CHUNK_SIZE = 2000  # rows fetched at a time from a server-side cursor
 
 
 @dataclass(frozen=True)
@@ -138,22 +137,8 @@ PARTNERSHIP_COLUMNS: list[Column] = [
 
 
 def values_query(queryset: QuerySet[Any], columns: Sequence[Column], order: Sequence[str]) -> QuerySet[Any]:
-    """The columns' values as one query (tuples in the columns' order)."""
+    """The columns' values as one query (tuples in the columns' order), read from the tables: what the
+    prepared lines of registry.documents hold (the tests compare the two; the benchmark copies it)."""
     values = {f"c{index}": (F(column.value) if isinstance(column.value, str) else column.value)
               for index, column in enumerate(columns)}
     return queryset.order_by(*order).annotate(**values).values_list(*values)
-
-
-def rows(queryset: QuerySet[Any], columns: Sequence[Column], order: Sequence[str]) -> Iterator[tuple[Any, ...]]:
-    """The columns' values, row by row, from a server-side cursor: memory does not grow with the
-    number of records."""
-    yield from values_query(queryset, columns, order).iterator(CHUNK_SIZE)
-
-
-def initiative_rows(initiatives: QuerySet[Initiative]) -> Iterator[tuple[Any, ...]]:
-    return rows(initiatives, INITIATIVE_COLUMNS, ["pk"])
-
-
-def partnership_rows(initiatives: QuerySet[Initiative]) -> Iterator[tuple[Any, ...]]:
-    partnerships = Partnership.objects.filter(initiative__in=initiatives.values("pk"))
-    return rows(partnerships, PARTNERSHIP_COLUMNS, ["initiative_id", "partner__name", "role__order", "pk"])

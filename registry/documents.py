@@ -1,0 +1,378 @@
+"""The read model: each initiative's public documents, prepared in PostgreSQL when the record (or
+anything it shows) changes, and assembled by PostgreSQL when they are read.
+
+Why stored rather than built per request: measured side by side on 100,000 records (README,
+"The read model"), assembling prepared text is 3–13 times faster end to end than the serializers
+for a page or a box, and 2–3 times faster in the database than building the same documents per
+request; preparing one record costs about a millisecond, all of them a few seconds, in one
+set-based statement.
+
+One builder (`_BUILD`) makes every part of every document, for one id or all of them:
+
+* the API's record and GeoJSON Feature, field for field what api.serializers returned (the
+  serializers stay for writes, validation and the OpenAPI schema, and the tests compare the two);
+* the map's compact Feature;
+* a line of the open-data initiatives.csv, the lines of partnerships.csv, a Feature of
+  initiatives.geojson (the columns of registry.columns).
+
+What depends on the request or on the day is spliced in when a document is read, never stored:
+the record's absolute `url` and whether it is `stale`.
+
+Prepared by `prepare(ids)`, which registry.saving calls for every saved initiative and
+registry.actions for what changes elsewhere (a vocabulary term, a partner); `stale_documents()`
+finds documents that differ from a fresh build (`manage.py check_documents`, and the rebuild
+command `manage.py rebuild_documents` prepares all).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
+from django.db.models import QuerySet
+
+from registry.columns import INITIATIVE_COLUMNS, LIST_SEPARATOR, PARTNERSHIP_COLUMNS
+from registry.models import (
+    FundingSource,
+    Initiative,
+    InitiativeDocument,
+    Kind,
+    Partner,
+    PartnerKind,
+    Partnership,
+    PartnershipRole,
+    Service,
+)
+from registry.querysets import stale_cutoff
+
+DOCUMENTS = InitiativeDocument._meta.db_table
+INITIATIVES = Initiative._meta.db_table
+PARTS = ("geometry", "body", "tail", "marker", "csv_row", "partnership_rows", "export_feature")
+
+
+def _table(model: Any) -> str:
+    return str(model._meta.db_table)
+
+
+# -- pieces of SQL ----------------------------------------------------------------------------------
+
+
+def _json(expression: str) -> str:
+    """A text or date value as a JSON string (to_json escapes as Python's json does), null as null."""
+    return f"coalesce(to_json({expression})::text, 'null')"
+
+
+def _number(expression: str) -> str:
+    return f"coalesce(({expression})::text, 'null')"
+
+
+def _term(alias: str) -> str:
+    """A vocabulary term as the API shows it: its code and both labels, whatever the language."""
+    return (f"""'{{"code":' || to_json({alias}.code) || ',"label":{{"nl":' || to_json({alias}.label_nl)"""
+            f""" || ',"en":' || to_json({alias}.label_en) || '}}}}'""")
+
+
+def _area(alias: str) -> str:
+    return f"""coalesce('{{"code":' || to_json({alias}.code) || ',"name":' || to_json({alias}.name) || '}}', 'null')"""
+
+
+def _iso(column: str) -> str:
+    """A moment as the API writes it (datetime.isoformat() in the site's time zone): microseconds
+    only when not zero, the offset as +HH:MM, and Z for UTC."""
+    zone = settings.TIME_ZONE
+    local = f"({column} AT TIME ZONE '{zone}')"
+    offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
+    return (f"(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+            f" || CASE WHEN date_trunc('second', {column}) = {column} THEN '' ELSE to_char({local}, '.US') END"
+            f" || CASE WHEN {offset} = interval '0' THEN 'Z'"
+            f" WHEN {offset} < interval '0' THEN to_char({offset}, 'HH24:MI')"
+            f" ELSE '+' || to_char({offset}, 'HH24:MI') END)")
+
+
+def _utc_seconds(column: str) -> str:
+    """A moment as the open data writes it: UTC, to the second, with Z."""
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+def _float(expression: str) -> str:
+    """A double as Python writes a float: the shortest form that reads back, and 52.0, not 52."""
+    text = f"({expression})::text"
+    return f"CASE WHEN {text} ~ '^-?[0-9]+$' THEN {text} || '.0' ELSE {text} END"
+
+
+def _degrees(function: str, precision: int) -> str:
+    return _float(f"round({function}(i.location)::numeric, {precision})::float8")
+
+
+# PostGIS writes a whole coordinate as 52, Python as 52.0 (rare after rounding to 6 decimals).
+GEOMETRY = r"regexp_replace(ST_AsGeoJSON(i.location, 6), '([[,]-?[0-9]+)(?=[],])', '\1.0', 'g')"
+
+
+def _no_line_separators(expression: str) -> str:
+    """The API's JSON escapes U+2028 and U+2029 (line ends to JavaScript); to_json does not."""
+    return rf"replace(replace({expression}, U&'\2028', '\u2028'), U&'\2029', '\u2029')"
+
+
+def _csv(expression: str) -> str:
+    """A value as a field of RFC 4180 CSV, quoted when it holds a comma, a quote or a line end (as
+    Python's csv module writes it)."""
+    text = f"coalesce(({expression})::text, '')"
+    return f"""CASE WHEN {text} ~ '[,"\\r\\n]' THEN '"' || replace({text}, '"', '""') || '"' ELSE {text} END"""
+
+
+# The related lists of the initiatives in `t`, aggregated once (not by a subquery per record).
+def _related(source: str) -> str:
+    services, funding = Initiative.services.through, Initiative.funding_sources.through
+    return f"""
+sv AS (SELECT l.initiative_id,
+              string_agg({_term('s')}, ',' ORDER BY s."order", s.code) AS terms,
+              string_agg(s.code, '{LIST_SEPARATOR}' ORDER BY s."order", s.code) AS codes,
+              '[' || string_agg(to_json(s.code)::text, ',' ORDER BY s."order", s.code) || ']' AS code_list
+         FROM {_table(services)} l JOIN {_table(Service)} s ON s.id = l.service_id
+        WHERE l.initiative_id IN ({source}) GROUP BY l.initiative_id),
+fs AS (SELECT l.initiative_id,
+              string_agg({_term('f')}, ',' ORDER BY f."order", f.code) AS terms,
+              string_agg(f.code, '{LIST_SEPARATOR}' ORDER BY f."order", f.code) AS codes,
+              '[' || string_agg(to_json(f.code)::text, ',' ORDER BY f."order", f.code) || ']' AS code_list
+         FROM {_table(funding)} l JOIN {_table(FundingSource)} f ON f.id = l.fundingsource_id
+        WHERE l.initiative_id IN ({source}) GROUP BY l.initiative_id),
+ps AS (SELECT p.initiative_id,
+              string_agg('{{"partner":{{"id":' || pa.id || ',"slug":' || to_json(pa.slug) || ',"name":'
+                         || to_json(pa.name) || ',"kind":' || {_term('pk')} || '}},"role":' || {_term('r')}
+                         || ',"start":' || to_json(p.start) || ',"end":' || to_json(p."end") || '}}',
+                         ',' ORDER BY pa.name, r."order", p.start, p.id) AS items,
+              string_agg({_partnership_row()}, '' ORDER BY pa.name, r."order", p.id) AS rows
+         FROM {_table(Partnership)} p JOIN {_table(Partner)} pa ON pa.id = p.partner_id
+         JOIN {_table(PartnerKind)} pk ON pk.id = pa.kind_id JOIN {_table(PartnershipRole)} r ON r.id = p.role_id
+        WHERE p.initiative_id IN ({source}) GROUP BY p.initiative_id)"""
+
+
+def _partnership_row() -> str:
+    values = {"initiative_id": "p.initiative_id", "partner_slug": "pa.slug", "partner_name": "pa.name",
+              "partner_kind": "pk.code", "role": "r.code", "start": "p.start", "end": 'p."end"'}
+    assert [column.name for column in PARTNERSHIP_COLUMNS] == list(values), "registry.columns changed"
+    return " || ',' || ".join(_csv(values[column.name]) for column in PARTNERSHIP_COLUMNS) + r" || E'\r\n'"
+
+
+# -- the API's record and Feature -----------------------------------------------------------------------
+
+_BODY = " || ".join([
+    """'"slug":' || to_json(i.slug)""", """',"name":' || to_json(i.name)""", f"""',"kind":' || {_term('k')}""",
+    """',"services":[' || coalesce(sv.terms, '') || ']'""",
+    """',"shortDescription":' || to_json(i.short_description)""", """',"description":' || to_json(i.description)""",
+    """',"legalForm":' || to_json(i.legal_form)""", """',"kvkNumber":' || to_json(i.kvk_number)""",
+    f"""',"foundedYear":' || {_number('i.founded_year')}""", """',"status":' || to_json(i.status)""",
+    f"""',"stoppedOn":' || {_json('i.stopped_on')}""", """',"stopReason":' || to_json(i.stop_reason)""",
+    """',"address":{"street":' || to_json(i.street) || ',"houseNumber":' || to_json(i.house_number)"""
+    """ || ',"postcode":' || to_json(i.postcode) || ',"place":' || to_json(i.place) || '}'""",
+    f"""',"municipality":' || {_area('m')}""", f"""',"province":' || {_area('pr')}""",
+    """',"locationPrecision":' || to_json(i.location_precision)""", """',"website":' || to_json(i.website)""",
+    """',"email":' || to_json(i.email)""", """',"phone":' || to_json(i.phone)""",
+    """',"fundingSources":[' || coalesce(fs.terms, '') || ']'""",
+    f"""',"volunteers":' || {_number('i.volunteers')}""", f"""',"paidStaff":' || {_number('i.paid_staff')}""",
+    f"""',"reachPerWeek":' || {_number('i.reach_per_week')}""",
+    """',"partnerships":[' || coalesce(ps.items, '') || ']'""",
+    """',"publicationState":' || to_json(i.publication_state)""", """',"source":' || to_json(i.source)""",
+    """',"sourceUrl":' || to_json(i.source_url)""", f"""',"lastVerifiedOn":' || {_json('i.last_verified_on')}""",
+    """',"verificationMethod":' || to_json(i.verification_method)""",
+])
+_TAIL = f"""'"createdAt":"' || {_iso('i.created_at')} || '","updatedAt":"' || {_iso('i.updated_at')} || '"}}'"""
+
+# The map: only what a marker and its popup show, coordinates to 5 decimals (about 1 m).
+_MARKER = ("""'{"type":"Feature","id":' || i.id || ',"geometry":' || ST_AsGeoJSON(i.location, 5)"""
+           """ || ',"properties":{"slug":' || to_json(i.slug) || ',"name":' || to_json(i.name)"""
+           """ || ',"kind":' || to_json(k.code) || ',"services":' || coalesce(sv.code_list, '[]')"""
+           """ || ',"place":' || to_json(i.place) || '}}'""")
+
+
+# -- the open data ------------------------------------------------------------------------------------
+
+def _export_values() -> dict[str, tuple[str, str]]:
+    """Each column of initiatives.csv: (its text in the CSV, its JSON value in the GeoJSON)."""
+    def text(expression: str) -> tuple[str, str]:
+        return expression, _json(expression)
+
+    def number(expression: str) -> tuple[str, str]:
+        return expression, _number(expression)
+
+    def codes(alias: str) -> tuple[str, str]:
+        return f"{alias}.codes", f"coalesce({alias}.code_list, '[]')"
+
+    latitude, longitude = _degrees("ST_Y", 6), _degrees("ST_X", 6)
+    values = {
+        "id": number("i.id"), "slug": text("i.slug"), "name": text("i.name"), "kind": text("k.code"),
+        "services": codes("sv"), "short_description": text("i.short_description"),
+        "description": text("i.description"), "legal_form": text("i.legal_form"), "kvk_number": text("i.kvk_number"),
+        "founded_year": number("i.founded_year"), "status": text("i.status"), "stopped_on": text("i.stopped_on"),
+        "stop_reason": text("i.stop_reason"), "street": text("i.street"), "house_number": text("i.house_number"),
+        "postcode": text("i.postcode"), "place": text("i.place"), "municipality_code": text("m.code"),
+        "municipality_name": text("m.name"), "province_code": text("pr.code"), "province_name": text("pr.name"),
+        "latitude": (latitude, latitude), "longitude": (longitude, longitude),
+        "location_precision": text("i.location_precision"), "website": text("i.website"),
+        "funding_sources": codes("fs"), "volunteers": number("i.volunteers"), "paid_staff": number("i.paid_staff"),
+        "reach_per_week": number("i.reach_per_week"), "last_verified_on": text("i.last_verified_on"),
+        "verification_method": text("i.verification_method"),
+        "updated_at": (_utc_seconds("i.updated_at"), f"""'"' || {_utc_seconds('i.updated_at')} || '"'"""),
+    }
+    assert [column.name for column in INITIATIVE_COLUMNS] == list(values), "registry.columns changed"
+    return values
+
+
+def _csv_row() -> str:
+    return " || ',' || ".join(_csv(csv_value) for csv_value, _json_value in _export_values().values()) \
+        + r" || E'\r\n'"
+
+
+def _export_feature() -> str:
+    """A Feature of initiatives.geojson: the columns as properties (code lists as arrays), the point
+    as geometry."""
+    values = _export_values()
+    properties = " || ',' || ".join(f"""'"{name}":' || {json_value}""" for name, (_csv_value, json_value)
+                                    in values.items() if name not in ("latitude", "longitude"))
+    return (f"""'{{"type":"Feature","id":' || i.id || ',"geometry":{{"type":"Point","coordinates":['"""
+            f""" || {values['longitude'][1]} || ',' || {values['latitude'][1]} || ']}},"properties":{{' || """
+            f"""{properties} || '}}}}'""")
+
+
+def _build(source: str) -> str:
+    """The statement that prepares (inserts or replaces) the documents of the initiatives whose ids
+    `source` selects, set-based; replaced only where a part differs."""
+    parts = {"geometry": GEOMETRY, "body": _no_line_separators(_BODY), "tail": _TAIL, "marker": _MARKER,
+             "csv_row": _csv_row(), "partnership_rows": "coalesce(ps.rows, '')",
+             "export_feature": _export_feature()}
+    assert tuple(parts) == PARTS
+    names = ", ".join(PARTS)
+    return f"""
+WITH t AS MATERIALIZED ({source}),{_related("SELECT id FROM t")}
+INSERT INTO {DOCUMENTS} (initiative_id, {names}, prepared_at)
+SELECT i.id, {", ".join(parts.values())}, statement_timestamp()
+  FROM t JOIN {INITIATIVES} i ON i.id = t.id
+  JOIN {_table(Kind)} k ON k.id = i.kind_id
+  LEFT JOIN {_table(Initiative._meta.get_field("municipality").related_model)} m ON m.id = i.municipality_id
+  LEFT JOIN {_table(Initiative._meta.get_field("province").related_model)} pr ON pr.id = i.province_id
+  LEFT JOIN sv ON sv.initiative_id = i.id
+  LEFT JOIN fs ON fs.initiative_id = i.id
+  LEFT JOIN ps ON ps.initiative_id = i.id
+    ON CONFLICT (initiative_id) DO UPDATE
+   SET {", ".join(f"{part} = EXCLUDED.{part}" for part in PARTS)}, prepared_at = EXCLUDED.prepared_at
+ WHERE ({", ".join(f"{DOCUMENTS}.{part}" for part in PARTS)})
+       IS DISTINCT FROM ({", ".join(f"EXCLUDED.{part}" for part in PARTS)})"""
+
+
+# -- preparing ------------------------------------------------------------------------------------------
+
+
+def prepare(ids: Iterable[int] | None = None) -> int:
+    """Prepare the documents of these initiatives (None: of all), in the caller's transaction, so
+    that a document that cannot be prepared fails the write that changed it. Returns how many
+    documents were written (those already current are left alone)."""
+    with connection.cursor() as cursor:
+        if ids is None:
+            cursor.execute(_build(f"SELECT id FROM {INITIATIVES}"))
+        else:
+            wanted = sorted(set(ids))
+            if not wanted:
+                return 0
+            cursor.execute(_build(f"SELECT id FROM {INITIATIVES} WHERE id = ANY(%s)"), [wanted])
+        return int(cursor.rowcount)
+
+
+def showing_term(model: type[Any], term_id: int) -> QuerySet[Initiative]:
+    """The initiatives whose documents show this vocabulary term (its code, labels or order)."""
+    relation = {Kind: "kind", Service: "services", FundingSource: "funding_sources",
+                PartnerKind: "partnerships__partner__kind", PartnershipRole: "partnerships__role"}[model]
+    return Initiative.objects.filter(**{relation: term_id}).order_by().distinct()
+
+
+def showing_partner(partner_id: int) -> QuerySet[Initiative]:
+    return Initiative.objects.filter(partnerships__partner_id=partner_id).order_by().distinct()
+
+
+def stale_documents() -> dict[str, list[int]]:
+    """Documents that are missing, differ from a fresh build, or belong to no initiative (a bug or a
+    write around registry.actions), by kind. Set-based: a build of every document into a temporary
+    table, compared with the stored ones."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE fresh_documents (LIKE {DOCUMENTS}) ON COMMIT DROP")
+        build = _build(f"SELECT id FROM {INITIATIVES}").split("    ON CONFLICT")[0]
+        cursor.execute(build.replace(f"INSERT INTO {DOCUMENTS}", "INSERT INTO fresh_documents", 1))
+        stored, fresh = ", ".join(f"d.{part}" for part in PARTS), ", ".join(f"f.{part}" for part in PARTS)
+        cursor.execute(f"""
+            SELECT coalesce(f.initiative_id, d.initiative_id),
+                   CASE WHEN d.initiative_id IS NULL THEN 'missing' WHEN f.initiative_id IS NULL THEN 'orphaned'
+                        ELSE 'outdated' END
+              FROM fresh_documents f FULL JOIN {DOCUMENTS} d ON d.initiative_id = f.initiative_id
+             WHERE d.initiative_id IS NULL OR f.initiative_id IS NULL
+                OR ({stored}) IS DISTINCT FROM ({fresh})
+             ORDER BY 1""")
+        found: dict[str, list[int]] = {"missing": [], "outdated": [], "orphaned": []}
+        for pk, kind in cursor.fetchall():
+            found[kind].append(pk)
+        cursor.execute("DROP TABLE fresh_documents")
+    return found
+
+
+# -- reading --------------------------------------------------------------------------------------------
+
+
+def _assembled(kind: str) -> str:
+    """A whole document from its parts and what is spliced in: two parameters, the list's absolute
+    URL with a closing "/" (for `url`), then registry.querysets.stale_cutoff() (for `stale`)."""
+    url = "to_json(%s || i.id)"
+    stale = ("CASE WHEN i.status <> 'gestopt' AND (i.last_verified_on IS NULL OR i.last_verified_on < %s) "
+             "THEN 'true' ELSE 'false' END")
+    if kind == "record":
+        return (f"""'{{"id":' || i.id || ',"url":' || {url} || ',"location":' || d.geometry || ',' || d.body"""
+                f""" || ',"stale":' || {stale} || ',' || d.tail""")
+    if kind == "feature":
+        return (f"""'{{"id":' || i.id || ',"type":"Feature","geometry":' || d.geometry"""
+                f""" || ',"properties":{{"url":' || {url} || ',' || d.body || ',"stale":' || {stale}"""
+                f""" || ',' || d.tail || '}}'""")
+    raise ValueError(kind)
+
+
+def assemble(queryset: QuerySet[Initiative], kind: str, *, base: str, today: datetime.date | None = None) -> str:
+    """The documents of the initiatives the queryset selects (filtered, ordered and sliced by the
+    caller), in its order, joined by commas, as one text made by PostgreSQL: no Python per record.
+    `kind` is "record" (the API's JSON) or "feature" (GeoJSON); `base` the list's absolute URL."""
+    try:
+        ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing, such as pk__in=[]
+        return ""
+    # ARRAY(subquery) keeps the subquery's order, and WITH ORDINALITY numbers it.
+    sql = f"""
+        SELECT coalesce(string_agg({_assembled(kind)}, ',' ORDER BY t.ord), '')
+          FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS t(id, ord)
+          JOIN {INITIATIVES} i ON i.id = t.id JOIN {DOCUMENTS} d ON d.initiative_id = t.id"""
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, [base.rstrip("/") + "/", stale_cutoff(today), *ids_params])
+        return str(cursor.fetchone()[0])
+
+
+def parts(queryset: QuerySet[Initiative], part: str, *, chunk: int = 2000) -> Iterator[str]:
+    """One stored part (say "csv_row") of each initiative the queryset selects, by id, streamed
+    from a server-side cursor: memory does not grow with the number of records."""
+    if part not in PARTS:
+        raise ValueError(part)
+    documents = InitiativeDocument.objects.using(queryset.db).filter(
+        initiative__in=queryset.order_by().values("pk")).order_by("initiative_id")
+    yield from documents.values_list(part, flat=True).iterator(chunk)
+
+
+def map_features(queryset: QuerySet[Initiative]) -> str:
+    """These initiatives as the map's one compact GeoJSON FeatureCollection, by id."""
+    try:
+        ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return '{"type":"FeatureCollection","features":[]}'
+    sql = f"""
+        SELECT '{{"type":"FeatureCollection","features":['
+               || coalesce(string_agg(d.marker, ',' ORDER BY d.initiative_id), '') || ']}}'
+          FROM {DOCUMENTS} d WHERE d.initiative_id IN ({ids_sql})"""
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, ids_params)
+        return str(cursor.fetchone()[0])
