@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -163,6 +164,16 @@ def access_for(user: Any) -> Access:
                 municipality_ids=frozenset(maintainer.municipalities.values_list("pk", flat=True)))
     user._registry_access = access
     return access
+
+
+def signed_in(user: object) -> User:
+    """The user of a request (the admin's, the API's) as registry.actions take an acting user.
+
+    The admin and the API let only signed-in users write, so the refusal (NotAllowed) is a guard
+    for what cannot happen, not a rule: the rules are in Access."""
+    if isinstance(user, User) and user.is_authenticated:
+        return user
+    raise NotAllowed(_("Your role does not allow changes to the register."))
 
 
 def maintainers_for(municipality_id: int | None, province_id: int | None) -> QuerySet[Maintainer]:

@@ -21,7 +21,7 @@ from api.views.common import LastModifiedMixin
 from registry import actions
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Partnership, merged_into
-from registry.roles import access_for
+from registry.roles import access_for, signed_in
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["json", "geojson"],
@@ -44,7 +44,7 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
         return Initiative.objects.visible_to(access_for(self.request.user)).with_related().order_by("name", "pk")
 
     def perform_destroy(self, instance: Initiative) -> None:
-        actions.delete(instance, acting_user=self.request.user)
+        actions.delete(instance, acting_user=signed_in(self.request.user))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         return cached_read(request, self, lambda: super(InitiativeViewSet, self).list(request, *args, **kwargs))
@@ -127,4 +127,4 @@ class PartnershipViewSet(LastModifiedMixin, viewsets.ModelViewSet):
         return queryset.filter(initiative__in=Initiative.objects.visible_to(access_for(self.request.user)))
 
     def perform_destroy(self, instance: Partnership) -> None:
-        actions.delete_partnership(instance, acting_user=self.request.user)  # type: ignore[arg-type]
+        actions.delete_partnership(instance, acting_user=signed_in(self.request.user))

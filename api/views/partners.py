@@ -10,6 +10,7 @@ from api.serializers.partners import PartnerSerializer
 from api.views.common import LastModifiedMixin, count_of
 from registry import actions
 from registry.models import Partner, Partnership, PublicationState
+from registry.roles import signed_in
 
 
 class PartnerViewSet(LastModifiedMixin, viewsets.ModelViewSet):
@@ -29,7 +30,7 @@ class PartnerViewSet(LastModifiedMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance: Partner) -> None:
         if instance.partnerships.exists():
             raise Conflict(_("This partner still has partnerships; remove those first."))
-        actions.delete_partner(instance, acting_user=self.request.user)  # type: ignore[arg-type]
+        actions.delete_partner(instance, acting_user=signed_in(self.request.user))
 
     def get_queryset(self) -> QuerySet[Partner]:
         published_links = Partnership.objects.filter(initiative__publication_state=PublicationState.PUBLISHED)

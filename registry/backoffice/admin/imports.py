@@ -27,7 +27,7 @@ from registry import importing
 from registry.backoffice.admin.base import RoleAdmin
 from registry.importing import ImportOptions, MappingError, Report
 from registry.models import ImportRun, PublicationState
-from registry.roles import NotAllowed
+from registry.roles import NotAllowed, signed_in
 
 ROWS_PER_PAGE = 200
 
@@ -131,12 +131,12 @@ class ImportRunAdmin(RoleAdmin):
                 publication_state=form.cleaned_data["publication_state"])
             content = upload.read()
             try:
-                report = importing.check(content, options, acting_user=request.user)
+                user = signed_in(request.user)
+                report = importing.check(content, options, acting_user=user)
             except NotAllowed as error:
                 raise PermissionDenied(str(error)) from None
             run = ImportRun.objects.create(file_name=options.file_name, content=content, source=options.source,
-                                           options=options.stored(), report=report.to_dict(),
-                                           created_by=request.user)
+                                           options=options.stored(), report=report.to_dict(), created_by=user)
             return HttpResponseRedirect(reverse("admin:registry_importrun_change", args=[run.pk]))
         return TemplateResponse(request, "admin/registry/importrun/upload.html", {
             **self.admin_site.each_context(request), "opts": self.opts, "form": form,
@@ -180,7 +180,7 @@ class ImportRunAdmin(RoleAdmin):
                 return back
             options = ImportOptions.from_stored(run.source, run.file_name, run.options)
             try:
-                report = importing.commit(bytes(run.content), options, acting_user=request.user)
+                report = importing.commit(bytes(run.content), options, acting_user=signed_in(request.user))
             except NotAllowed as error:
                 raise PermissionDenied(str(error)) from None
             run.report = report.to_dict()

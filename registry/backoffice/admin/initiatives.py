@@ -43,7 +43,7 @@ from registry.models import (
     SlugAlias,
 )
 from registry.querysets import stale_cutoff
-from registry.roles import Access, NotAllowed, access_for
+from registry.roles import Access, NotAllowed, access_for, signed_in
 
 # Degrees: about a centimetre. A point within this of the stored one was not moved.
 POINT_TOLERANCE = 1e-7
@@ -70,7 +70,7 @@ class VocabularyAdmin(RoleAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        actions.save_term(obj, acting_user=request.user)
+        actions.save_term(obj, acting_user=signed_in(request.user))
 
 
 class PartnershipInline(admin.TabularInline):
@@ -300,7 +300,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
                 partnerships.deleted.extend(formset.deleted_objects)
             else:
                 others.append(formset)
-        actions.save_edit(obj, before, acting_user=request.user, services=form.cleaned_data["services"],
+        actions.save_edit(obj, before, acting_user=signed_in(request.user), services=form.cleaned_data["services"],
                           funding_sources=form.cleaned_data["funding_sources"], partnerships=partnerships)
         for formset in others:  # the old slugs, shown read-only: nothing to save, but the admin's log asks
             formset.save()
@@ -311,18 +311,19 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
                               % {"postcode": obj.postcode}, level=messages.WARNING)
 
     def delete_model(self, request: HttpRequest, obj: Initiative) -> None:
-        actions.delete(obj, acting_user=request.user)
+        actions.delete(obj, acting_user=signed_in(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> None:
         for initiative in queryset:
-            actions.delete(initiative, acting_user=request.user)
+            actions.delete(initiative, acting_user=signed_in(request.user))
 
     def apply_to_each(self, request: HttpRequest, queryset: QuerySet[Initiative],
                       action: Callable[..., bool], done: str) -> None:
+        user = signed_in(request.user)
         changed, invalid, refused = 0, [], []
         for initiative in queryset:
             try:
-                changed += action(initiative, acting_user=request.user)
+                changed += action(initiative, acting_user=user)
             except ValidationError as error:
                 invalid.append(f"{initiative.name} ({'; '.join(error.messages)})")
             except NotAllowed as error:
@@ -368,7 +369,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
             if not can_revert:
                 raise PermissionDenied
             try:
-                actions.revert(initiative, version.history_id, acting_user=request.user)
+                actions.revert(initiative, version.history_id, acting_user=signed_in(request.user))
             except (ValidationError, NotAllowed) as error:
                 self.message_user(request, _("This version cannot be restored: %(reason)s")
                                   % {"reason": reason_of(error)}, level=messages.ERROR)
@@ -405,7 +406,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:registry_initiative_deleted"))
         try:
-            initiative = actions.restore(history_id, acting_user=request.user)
+            initiative = actions.restore(history_id, acting_user=signed_in(request.user))
         except Initiative.history.model.DoesNotExist:
             raise Http404 from None
         except (ValidationError, NotAllowed) as error:
@@ -471,14 +472,15 @@ class PartnerAdmin(RoleAdmin, HistoryAdmin):
         return access.can_change_partner(obj) if obj is not None else access.can_write
 
     def save_model(self, request: HttpRequest, obj: Partner, form: Any, change: bool) -> None:
-        actions.save_partner(obj, Partner.objects.get(pk=obj.pk) if change else None, acting_user=request.user)
+        before = Partner.objects.get(pk=obj.pk) if change else None
+        actions.save_partner(obj, before, acting_user=signed_in(request.user))
 
     def delete_model(self, request: HttpRequest, obj: Partner) -> None:
-        actions.delete_partner(obj, acting_user=request.user)
+        actions.delete_partner(obj, acting_user=signed_in(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
         for partner in queryset:
-            actions.delete_partner(partner, acting_user=request.user)
+            actions.delete_partner(partner, acting_user=signed_in(request.user))
 
 
 @admin.register(Partnership)
@@ -509,14 +511,14 @@ class PartnershipAdmin(RoleAdmin, HistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Partnership, form: Any, change: bool) -> None:
         before = Partnership.objects.get(pk=obj.pk) if change else None
-        actions.save_partnership(obj, before, acting_user=request.user)
+        actions.save_partnership(obj, before, acting_user=signed_in(request.user))
 
     def delete_model(self, request: HttpRequest, obj: Partnership) -> None:
-        actions.delete_partnership(obj, acting_user=request.user)
+        actions.delete_partnership(obj, acting_user=signed_in(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Partnership]) -> None:
         for partnership in queryset:
-            actions.delete_partnership(partnership, acting_user=request.user)
+            actions.delete_partnership(partnership, acting_user=signed_in(request.user))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "initiative":  # only initiatives the user may change
@@ -603,13 +605,13 @@ class DuplicateCandidateAdmin(RoleAdmin):
         decision = request.POST.get("decision")
         try:
             if decision == "distinct":
-                actions.mark_distinct(candidate, acting_user=request.user)
+                actions.mark_distinct(candidate, acting_user=signed_in(request.user))
                 self.message_user(request, _("Marked as two different initiatives; this pair will not be proposed "
                                              "again."))
             elif decision in ("keep-first", "keep-second"):
                 kept, removed = ((candidate.first, candidate.second) if decision == "keep-first"
                                  else (candidate.second, candidate.first))
-                actions.merge(kept, removed, acting_user=request.user)
+                actions.merge(kept, removed, acting_user=signed_in(request.user))
                 self.message_user(request, _("“%(removed)s” is merged into “%(kept)s”; its address now leads there.")
                                   % {"removed": removed.name, "kept": kept.name})
                 return HttpResponseRedirect(reverse("admin:registry_initiative_change", args=[kept.pk]))
