@@ -35,11 +35,12 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
 
     def with_related(self) -> InitiativeQuerySet:
         """With everything an initiative's public document shows, in a fixed number of queries."""
-        partnerships = self.model._meta.get_field("partnerships").related_model._default_manager
+        from registry.models import Partnership  # not at the top: registry.models imports this module
+
         return self.select_related("kind", "municipality", "province").defer(
             "municipality__geometry", "province__geometry", "search_vector").prefetch_related(
             "services", "funding_sources",
-            Prefetch("partnerships", queryset=partnerships.select_related("partner__kind", "role")
+            Prefetch("partnerships", queryset=Partnership.objects.select_related("partner__kind", "role")
                      .order_by("partner__name", "role__order", "start")))
 
     def in_area(self, code: str) -> InitiativeQuerySet:
@@ -86,8 +87,10 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
             inner, params = rows.query.sql_with_params()
         except EmptyResultSet:  # a filter that can match nothing, such as `pk__in=[]`
             return '{"type":"FeatureCollection","features":[]}'
+        from registry.models import Service  # not at the top: registry.models imports this module
+
         links = self.model.services.through._meta.db_table
-        service = self.model.services.field.related_model._meta.db_table
+        service = Service._meta.db_table
         # The service codes are aggregated once for the matching records, not by a subquery per
         # record (twice as fast for the whole country); codes are slugs, so they need no escaping.
         # Concatenated rather than json_build_object, whose output pads every colon and comma.

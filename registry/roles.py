@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from geo.models import Municipality, Province
 from registry.models import Initiative, Maintainer, Partner, Role
+from registry.querysets import InitiativeQuerySet
 
 
 class NotAllowed(PermissionDenied):
@@ -82,7 +83,7 @@ class Access:
             return self.covers(*initiative.stored_areas)
         return self.covers(initiative.municipality_id, initiative.province_id)
 
-    def initiatives(self, queryset: QuerySet[Initiative] | None = None) -> QuerySet[Initiative]:
+    def initiatives(self, queryset: InitiativeQuerySet | None = None) -> InitiativeQuerySet:
         """The initiatives this user works on (every state, drafts included)."""
         queryset = Initiative.objects.all() if queryset is None else queryset
         return queryset.filter(self.region())
@@ -116,7 +117,8 @@ class Access:
         editor cannot add a record elsewhere, nor move one out of their region."""
         if (self.can_write and initiative.location is not None
                 and not self.covers(initiative.municipality_id, initiative.province_id)):
-            area = initiative.municipality.name if initiative.municipality_id else _("outside every municipality")
+            municipality = initiative.municipality
+            area = municipality.name if municipality is not None else _("outside every municipality")
             raise ValidationError({"location": _(
                 "This location lies in %(area)s, outside your region (%(region)s).")
                 % {"area": area, "region": self.describe_region()}})
