@@ -7,7 +7,7 @@ whose report was shown (registry.importing does the work, as it does for the com
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -29,7 +29,20 @@ from registry.importing import ImportOptions, MappingError, Report
 from registry.models import ImportRun, PublicationState
 from registry.roles import NotAllowed, signed_in
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 ROWS_PER_PAGE = 200
+
+
+class ReportCounts(TypedDict):
+    """What the list of runs reads from each run's report (ImportRunAdmin.get_queryset), as text."""
+
+    created: str | None
+    updated: str | None
+    unchanged: str | None
+    errors: str | None
+    file_errors: str | None
 
 
 class UploadForm(forms.Form):
@@ -94,7 +107,7 @@ class ImportRunAdmin(RoleAdmin):
         return False  # a run is never edited: its report is read, and it is committed by its own button
 
     @admin.display(description=_("outcome"))
-    def outcome(self, run: ImportRun) -> str:
+    def outcome(self, run: WithAnnotations[ImportRun, ReportCounts]) -> str:
         if run.file_errors not in (None, "[]"):
             return gettext("not imported: see the report")
         counts = {"created": int(run.created or 0), "updated": int(run.updated or 0),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -42,8 +42,12 @@ from registry.models import (
     Service,
     SlugAlias,
 )
-from registry.querysets import stale_cutoff
+from registry.querysets import InitiativeQuerySet, stale_cutoff
 from registry.roles import Access, NotAllowed, access_for, signed_in
+
+if TYPE_CHECKING:
+    from django.template.response import _TemplateForResponseT
+    from django_stubs_ext import StrOrPromise
 
 # Degrees: about a centimetre. A point within this of the stored one was not moved.
 POINT_TOLERANCE = 1e-7
@@ -87,7 +91,7 @@ class PartnershipInline(admin.TabularInline):
         access = access_for(request.user)
         return access.can_change(obj) if obj is not None else access.can_write
 
-    has_change_permission = has_delete_permission = has_add_permission  # type: ignore[assignment]
+    has_change_permission = has_delete_permission = has_add_permission
 
 
 class SlugAliasInline(admin.TabularInline):
@@ -112,10 +116,11 @@ class FreshnessFilter(admin.SimpleListFilter):
         return [("stale", _("stale: not verified for a year or never")), ("fresh", _("verified within a year"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
+        assert isinstance(queryset, InitiativeQuerySet), "the initiatives of InitiativeAdmin.get_queryset"
         if self.value() == "stale":
-            return queryset.stale()  # type: ignore[attr-defined]
+            return queryset.stale()
         if self.value() == "fresh":
-            return queryset.fresh()  # type: ignore[attr-defined]
+            return queryset.fresh()
         return queryset
 
 
@@ -145,7 +150,8 @@ class InitiativeForm(forms.ModelForm):
         return location
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self._postcode_moved_under_placed_point(cleaned):
             choice = cleaned.get("point_after_postcode")
             if choice == PointAfterPostcode.MOVE:
@@ -167,12 +173,13 @@ class InitiativeForm(forms.ModelForm):
                     and cleaned.get("location") is not None and "location" not in self.changed_data)
 
     def _post_clean(self) -> None:
-        super()._post_clean()  # the model's full_clean: the areas are derived from the point here
+        # The model's full_clean: the areas are derived from the point here.
+        super()._post_clean()  # type: ignore[misc]  # BaseModelForm's, which django-stubs leaves out
         if "location" not in self.errors and "postcode" not in self.errors:
             try:
                 self.access.check_place(self.instance)
             except ValidationError as error:
-                self._update_errors(error)
+                self._update_errors(error)  # type: ignore[attr-defined]  # as _post_clean
 
 
 class ReadableChanges(HistoricalRecordContextHelper):
@@ -187,7 +194,8 @@ class ReadableChanges(HistoricalRecordContextHelper):
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    object_history_template = "admin/registry/history.html"
+    # Typed as ModelAdmin types it (simple-history is untyped): the two are mixed in one class.
+    object_history_template: ClassVar[_TemplateForResponseT | None] = "admin/registry/history.html"
     object_history_list_template = "admin/registry/history_list.html"
 
     def history_view_title(self, request: HttpRequest, obj: Any) -> str:
@@ -215,7 +223,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
 @admin.register(Initiative)
 class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
     form = InitiativeForm
-    gis_widget = PointMapWidget
+    gis_widget = PointMapWidget  # type: ignore[assignment]  # a class; django-stubs types it as an instance
     change_list_template = "admin/registry/initiative/change_list.html"
     list_display = ["name", "kind", "place", "municipality", "province", "status", "publication_state",
                     "last_verified_on"]
@@ -249,8 +257,10 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
 
     # -- who sees and changes what --------------------------------------------------------------
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Initiative]:
-        return self.access(request).initiatives(super().get_queryset(request))
+    def get_queryset(self, request: HttpRequest) -> InitiativeQuerySet:
+        queryset = super().get_queryset(request)
+        assert isinstance(queryset, InitiativeQuerySet), "made by Initiative's only manager"
+        return self.access(request).initiatives(queryset)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Also asked for the history of a deleted record, which get_queryset cannot scope.
@@ -261,7 +271,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
         access = self.access(request)
         return access.can_change(obj) if obj is not None else access.can_write
 
-    has_delete_permission = has_change_permission  # type: ignore[assignment]
+    has_delete_permission = has_change_permission
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -318,7 +328,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
             actions.delete(initiative, acting_user=signed_in(request.user))
 
     def apply_to_each(self, request: HttpRequest, queryset: QuerySet[Initiative],
-                      action: Callable[..., bool], done: str) -> None:
+                      action: Callable[..., bool], done: StrOrPromise) -> None:
         user = signed_in(request.user)
         changed, invalid, refused = 0, [], []
         for initiative in queryset:
@@ -419,7 +429,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
     def stale_view(self, request: HttpRequest) -> HttpResponse:
         """Per province (within the user's region): how many running records were not verified for
         a year, linking to the list of them."""
-        stale = self.access(request).initiatives().stale()  # type: ignore[attr-defined]
+        stale = self.access(request).initiatives().stale()
         counts = {row["province"]: row["count"] for row in stale.counts_by("province")}
         running = {row["province"]: row["count"] for row in self.access(request).initiatives()
                    .exclude(status="gestopt").counts_by("province")}
@@ -507,7 +517,7 @@ class PartnershipAdmin(RoleAdmin, HistoryAdmin):
         access = self.access(request)
         return access.can_change(obj.initiative) if obj is not None else access.can_write
 
-    has_delete_permission = has_change_permission  # type: ignore[assignment]
+    has_delete_permission = has_change_permission
 
     def save_model(self, request: HttpRequest, obj: Partnership, form: Any, change: bool) -> None:
         before = Partnership.objects.get(pk=obj.pk) if change else None
@@ -592,7 +602,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
             return self.decide(request, candidate)
         access = self.access(request)
         first, second = candidate.first, candidate.second
-        rows = [(Initiative._meta.get_field(name).verbose_name, display(first, name), display(second, name))
+        rows = [(Initiative.field_named(name).verbose_name, display(first, name), display(second, name))
                 for name in COMPARED_FIELDS]
         return TemplateResponse(request, self.change_form_template, {
             **self.admin_site.each_context(request), "opts": self.opts, "original": candidate,
