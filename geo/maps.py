@@ -85,7 +85,7 @@ class ScriptCall(MacroElement):
         self._name = "ScriptCall"
         self.function, self.options, self.layers, self.scripts = function, options, layers or {}, scripts
 
-    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # returns nothing, as branca's MacroElement.render
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # returns None, as MacroElement.render
         figure = self.get_root()
         assert isinstance(figure, Figure), "rendered in a map's figure"  # as MacroElement.render asserts
         for url in self.scripts:  # before the map's own script, which calls into them

@@ -26,7 +26,7 @@ class LabelSerializer(serializers.Serializer):
 
 class VocabularyRefSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable code.")
-    label = LabelSerializer()
+    label = LabelSerializer()  # type: ignore[assignment]  # a field: DRF takes it off the class
 
 
 class AreaRefSerializer(serializers.Serializer):
@@ -50,14 +50,16 @@ class VocabularyField(serializers.RelatedField):
         self.list_path = list_path
         super().__init__(**kwargs)
 
-    def to_representation(self, value: Vocabulary) -> dict[str, Any]:
+    def to_representation(self, value: Vocabulary) -> dict[str, Any]:  # type: ignore[override]  # never a PKOnlyObject
         return vocabulary_ref(value)
 
     def to_internal_value(self, data: Any) -> Model:
         if not isinstance(data, str):
             self.fail("invalid")
+        queryset = self.get_queryset()
+        assert queryset is not None, "DRF gives every writable related field a queryset"
         try:
-            return self.get_queryset().get(code=data)
+            return queryset.get(code=data)
         except ObjectDoesNotExist:
             raise serializers.ValidationError(
                 self.error_messages["unknown"] % {"code": data, "list": self.list_path}, code="unknown") from None
@@ -77,8 +79,10 @@ class AreaRefField(serializers.RelatedField):
         return {"code": value.code, "name": value.name}
 
     def to_internal_value(self, data: Any) -> Model:
+        queryset = self.get_queryset()
+        assert queryset is not None, "DRF gives every writable related field a queryset"
         try:
-            return self.get_queryset().get(code=str(data).upper())
+            return queryset.get(code=str(data).upper())
         except ObjectDoesNotExist:
             raise serializers.ValidationError(self.error_messages["unknown"] % {"code": data},
                                               code="unknown") from None

@@ -122,7 +122,8 @@ class InitiativeFields(serializers.Serializer):
     partnerships = EmbeddedPartnershipSerializer(many=True, read_only=True)
     publicationState = ChoiceCodeField(source="publication_state", choices=PublicationState.choices,
                                         required=False)
-    source = serializers.CharField(required=False, allow_blank=True)
+    source = serializers.CharField(  # type: ignore[assignment]  # a field: DRF takes it off the class
+        required=False, allow_blank=True)
     sourceUrl = serializers.CharField(source="source_url", required=False, allow_blank=True)
     lastVerifiedOn = serializers.DateField(source="last_verified_on", required=False, allow_null=True)
     verificationMethod = ChoiceCodeField(source="verification_method", choices=VerificationMethod.choices,

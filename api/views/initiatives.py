@@ -21,6 +21,7 @@ from api.views.common import LastModifiedMixin
 from registry import actions
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Partnership, merged_into
+from registry.querysets import InitiativeQuerySet
 from registry.roles import access_for, signed_in
 
 FORMAT_PARAMETER = OpenApiParameter(
@@ -110,9 +111,12 @@ class InitiativeMapView(LastModifiedMixin, GenericAPIView):
 
     @extend_schema(responses={(200, "application/geo+json"): MAP_FEATURES_SCHEMA})
     def get(self, request: Request) -> Any:
-        return cached_read(request, self,
-                           lambda: Response(self.filter_queryset(self.get_queryset()).as_map_features()),
-                           compress=True)
+        return cached_read(request, self, lambda: Response(self.map_features()), compress=True)
+
+    def map_features(self) -> str:
+        queryset = self.filter_queryset(self.get_queryset())
+        assert isinstance(queryset, InitiativeQuerySet), "the filter set keeps the queryset's class"
+        return queryset.as_map_features()
 
 
 class PartnershipViewSet(LastModifiedMixin, viewsets.ModelViewSet):

@@ -20,11 +20,11 @@ class PartnerViewSet(LastModifiedMixin, viewsets.ModelViewSet):
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "head", "options", "post", "put", "patch", "delete"]
 
-    def perform_create(self, serializer: BaseSerializer) -> None:
-        serializer.save()
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)  # with its counts
+    def perform_create(self, serializer: BaseSerializer[Partner]) -> None:
+        saved = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=saved.pk)  # with its counts
 
-    def perform_update(self, serializer: BaseSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Partner]) -> None:
         self.perform_create(serializer)
 
     def perform_destroy(self, instance: Partner) -> None:
