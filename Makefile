@@ -67,6 +67,7 @@ demo: setup ## Seed demo initiatives into an empty register
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run > /dev/null || \
 		{ echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }

@@ -35,6 +35,8 @@ class CountCachingPaginator(DjangoPaginator):
     """Counting 90,000 matching rows costs more than fetching a page of them; the count of a
     query is kept until the register changes (the version is part of the key)."""
 
+    object_list: QuerySet[Any]  # the API pages querysets only
+
     def __init__(self, object_list: Any, per_page: int, *, version: Any) -> None:
         super().__init__(object_list, per_page)
         self.version = version
@@ -66,13 +68,16 @@ class Pagination(PageNumberPagination):
         return int(raw)
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
-        self.django_paginator_class = partial(CountCachingPaginator, version=register_version(request))
+        # DRF only calls it, as it would call the class.
+        self.django_paginator_class = partial(  # type: ignore[assignment]  # a factory, not a class
+            CountCachingPaginator, version=register_version(request))
         page = request.query_params.get(self.page_query_param)
         if page is not None and (not page.isdigit() or int(page) < 1):
             raise ValidationError({self.page_query_param: [_("Expected a whole number from 1.")]})
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:
+        assert self.page is not None, "paginate_queryset made it"
         if isinstance(data, dict) and data.get("type") == "FeatureCollection":
             links = [{"rel": rel, "href": href, "type": "application/geo+json"}
                      for rel, href in (("next", self.get_next_link()), ("previous", self.get_previous_link()))

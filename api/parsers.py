@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ def nul_path(value: Any, path: str = "") -> str | None:
     """Where in a parsed JSON document a string holds a NUL character (PostgreSQL refuses it)."""
     if isinstance(value, str):
         return path if "\x00" in value else None
+    items: Iterable[tuple[Any, Any]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):

@@ -19,11 +19,12 @@ for text_filter in (BBoxFilter, LonLatFilter):
 
 class CodeOnInputExtension(OpenApiSerializerFieldExtension):
     reference: type
+    description: str
 
     def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
         if direction == "request":
             return {"type": "string", "description": self.description}
-        return auto_schema.resolve_serializer(self.reference, direction).ref  # type: ignore[no-any-return]
+        return auto_schema.resolve_serializer(self.reference, direction).ref
 
 
 class VocabularyFieldExtension(CodeOnInputExtension):

@@ -10,4 +10,4 @@ from rest_framework.throttling import BaseThrottle
 def client_address(request: HttpRequest) -> str:
     """REMOTE_ADDR, or the entry of X-Forwarded-For that the NUM_PROXIES trusted proxies in front
     added (the same rule as the API's throttle: rest_framework's BaseThrottle.get_ident)."""
-    return BaseThrottle().get_ident(request)  # type: ignore[arg-type]
+    return BaseThrottle().get_ident(request)  # type: ignore[arg-type]  # reads only META, as an HttpRequest has

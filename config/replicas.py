@@ -69,7 +69,8 @@ def replica_for(request: HttpRequest) -> str | None:
 def in_transaction_on_primary() -> bool:
     """True inside an `atomic` block on the primary. Blocks opened by Django's TestCase around a
     test do not count (the same exception Django makes for `atomic(durable=True)`)."""
-    return any(not block._from_testcase for block in connections[DEFAULT_DB_ALIAS].atomic_blocks)
+    blocks = connections[DEFAULT_DB_ALIAS].atomic_blocks
+    return any(not block._from_testcase for block in blocks)  # type: ignore[attr-defined]  # not in django-stubs
 
 
 class ReplicaRouter:
@@ -118,12 +119,14 @@ class ReplicaReadsMiddleware:
             # Set-Cookie, which keeps proxies and CDNs from caching it.
             response.set_cookie(STICKY_COOKIE, "1", max_age=settings.DATABASE_PRIMARY_STICKY_SECONDS,
                                 secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
-        streamed = isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse)
-        if streamed and not response.is_async and reads.replica:
+        if (isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse)
+                and not response.is_async and reads.replica):
             # A streamed download (the open-data files) reads while it is sent, after this method
             # has returned: those reads belong to the request too. (A FileResponse reads no data,
             # and wrapping it would lose the server's sendfile.)
-            response.streaming_content = _within(reads, response.streaming_content)
+            content = response.streaming_content
+            assert isinstance(content, Iterator), "a response that is not async streams an iterator"
+            response.streaming_content = _within(reads, content)
         return response
 
 

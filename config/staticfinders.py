@@ -45,7 +45,10 @@ class NodeModulesFinder(BaseFinder):
                         id="registry.E001"))
         return errors
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    # Nothing found is [] (not None) whatever find_all, as Django's own finders answer: finders.find
+    # would take a None for a match.
+    def find(self, path: str, find_all: bool = False,  # type: ignore[override]  # [] as Django's finders
+             **kwargs: Any) -> str | list[str]:
         matches = []
         for prefix, folder, file in self._files():
             if f"{prefix}/{file.relative_to(folder).as_posix()}" == path:
@@ -57,5 +60,5 @@ class NodeModulesFinder(BaseFinder):
     def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
         for prefix, folder, file in self._files():
             storage = FileSystemStorage(location=folder)
-            storage.prefix = prefix  # type: ignore[attr-defined]
+            storage.prefix = prefix  # type: ignore[attr-defined]  # read by collectstatic, as on Django's own
             yield file.relative_to(folder).as_posix(), storage

@@ -10,7 +10,7 @@ from geo.widgets import PointMapWidget
 class ReadOnlyAreaAdmin(GISModelAdmin):
     """Areas come from the shipped reference data (load_areas), not from typing."""
 
-    gis_widget = PointMapWidget
+    gis_widget = PointMapWidget  # type: ignore[assignment]  # a class; django-stubs types it as an instance
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_staff

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 
 
-def as_geography(value: Point | models.F) -> Cast:
-    if isinstance(value, Point):
-        value = models.Value(value, output_field=models.PointField(srid=4326))
-    return Cast(value, output_field=models.PointField(srid=4326, geography=True))
+def as_geography(value: Point | Combinable) -> Cast:
+    expression = models.Value(value, output_field=models.PointField(srid=4326)) if isinstance(value, Point) else value
+    return Cast(expression, output_field=models.PointField(srid=4326, geography=True))
 
 
 class DistanceMetres(models.Func):

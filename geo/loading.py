@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import fmean
 
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 from django.db import transaction
 
 from geo.models import Municipality, Place, Postcode, Province, ReferenceDataset
@@ -56,9 +56,9 @@ def files_checksum(paths: list[Path]) -> str:
 
 
 def as_multipolygon(geometry: GEOSGeometry) -> MultiPolygon:
-    if geometry.geom_type == "Polygon":
+    if isinstance(geometry, Polygon):
         return MultiPolygon(geometry, srid=geometry.srid)
-    if geometry.geom_type == "MultiPolygon":
+    if isinstance(geometry, MultiPolygon):
         return geometry
     raise ReferenceDataError(f"expected a (multi)polygon, got {geometry.geom_type}")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
@@ -79,16 +79,17 @@ class ScriptCall(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, function: str, options: dict[str, Any], layers: dict[str, MacroElement] | None = None,
+    def __init__(self, function: str, options: dict[str, Any], layers: dict[str, Element] | None = None,
                  scripts: tuple[str, ...] = ()) -> None:
         super().__init__()
         self._name = "ScriptCall"
         self.function, self.options, self.layers, self.scripts = function, options, layers or {}, scripts
 
-    def render(self, **kwargs: Any) -> None:
-        header = self.get_root().header  # type: ignore[attr-defined]
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # returns None, as MacroElement.render
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "rendered in a map's figure"  # as MacroElement.render asserts
         for url in self.scripts:  # before the map's own script, which calls into them
-            header.add_child(Element(f'<script src="{url}"></script>'), name=url)
+            figure.header.add_child(Element(f'<script src="{url}"></script>'), name=url)
         super().render(**kwargs)
 
 
@@ -106,6 +107,7 @@ class RenderedMap:
 
 def render_parts(folium_map: folium.Map) -> RenderedMap:
     figure = folium_map.get_root()
+    assert isinstance(figure, Figure), "a folium map is placed in a figure of its own"
     figure.render()  # lets every element add its links and script to the figure
     # folium renders JSON into the script and the attributes itself; its output is markup by design.
     # The script goes inside a <script> element, which any "</" of a text in it (a name holding

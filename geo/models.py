@@ -8,7 +8,8 @@ from typing import Any
 from django.contrib.gis.db import models
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeomOutputGeoFunc
 from django.contrib.gis.geos import Point
-from django.db.models import Expression, FloatField, Func, Q, Subquery, Value
+from django.db.models import FloatField, Func, Q, Subquery, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +30,7 @@ class DistanceSphere(Func):
     output_field = FloatField()
 
 
-def as_geometry_expression(point: Point | Expression) -> Expression:
+def as_geometry_expression(point: Point | Combinable) -> Combinable:
     if isinstance(point, Point):
         return Value(point, output_field=models.PointField(srid=4326))
     return point
@@ -71,7 +72,7 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
     def valid_on(self, day: datetime.date) -> MunicipalityQuerySet:
         return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
 
-    def id_for_point(self, point: Point | Expression) -> Coalesce:
+    def id_for_point(self, point: Point | Combinable) -> Coalesce:
         """The rule that places a point in a municipality, as one SQL expression.
 
         Inside a current municipality (the lowest code wins on a shared border), otherwise the

@@ -50,7 +50,8 @@ def find_locations(text: str, limit: int = 8) -> list[Location]:
     places = (Place.objects.filter(matching).select_related("municipality")
               .annotate(exact=exact_first).defer("municipality__geometry")
               .order_by("exact", "-population", "name")[:limit])
-    found = [Location("municipality", m.name, m.province.name, round(m.point.x, 5), round(m.point.y, 5),
+    found = [Location("municipality", m.name, m.province.name,
+                      round(m.point.x, 5), round(m.point.y, 5),  # type: ignore[attr-defined]  # annotated above
                       ZOOM["municipality"]) for m in municipalities]
     found += [Location("place", p.name, p.municipality.name, round(p.location.x, 5), round(p.location.y, 5),
                        ZOOM["place"]) for p in places

@@ -86,7 +86,7 @@ def sha256(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
-def writers(initiatives: QuerySet[Initiative], created: str) -> dict[str, Callable[[Path], None]]:
+def writers(initiatives: QuerySet[Initiative], created: str) -> dict[str, Callable[[Path], object]]:
     site = settings.SITE_URL
     streams = formats.text_streams(initiatives, site)
     return {

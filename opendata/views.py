@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -16,6 +17,7 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -60,12 +62,15 @@ def filtered(request: HttpRequest) -> QuerySet[Initiative] | HttpResponse:
 KEPT_DOWNLOAD_ROWS = 5000
 
 
-def attachment(response: HttpResponse, name: str) -> HttpResponse:
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+def attachment(response: R, name: str) -> R:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
-def download(request: HttpRequest, name: str) -> HttpResponse:
+def download(request: HttpRequest, name: str) -> HttpResponseBase:
     if name not in BY_FILE:
         raise Http404(name)
     initiatives = filtered(request)
@@ -79,7 +84,8 @@ def download(request: HttpRequest, name: str) -> HttpResponse:
         path = Path(folder.name) / name
         formats.write_geopackage(initiatives, path)
         response = FileResponse(path.open("rb"), content_type=media_type)
-        response._resource_closers.append(folder.cleanup)  # removed once sent
+        # Removed once sent: Django calls these when the response is closed.
+        response._resource_closers.append(folder.cleanup)  # type: ignore[attr-defined]  # not in django-stubs
         return attachment(response, name)
     if name == "datapackage.json":
         query = f"?{request.GET.urlencode()}" if request.GET else ""

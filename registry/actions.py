@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -103,7 +103,7 @@ def history_paused(initiative: Initiative) -> Iterator[None]:
     try:
         yield
     finally:
-        del initiative.skip_history_when_saving  # type: ignore[attr-defined]
+        del initiative.skip_history_when_saving  # type: ignore[attr-defined]  # set just above
 
 
 # -- one initiative ---------------------------------------------------------------------------------
@@ -337,7 +337,14 @@ def _version_fields() -> list[str]:
             if f.name not in ("id", "search_vector", "municipality", "province", "created_at", "updated_at")]
 
 
-def _links_of(version: Any) -> dict[str, list[int]]:
+class Links(TypedDict, total=False):
+    """Services and funding sources by id, as save_edit takes them (none given: left as they are)."""
+
+    services: list[int]
+    funding_sources: list[int]
+
+
+def _links_of(version: Any) -> Links:
     """Services and funding sources as a history entry recorded them."""
     return {"services": [row.service_id for row in version.services.all()],
             "funding_sources": [row.fundingsource_id for row in version.funding_sources.all()]}
@@ -347,14 +354,14 @@ def _add_partnerships(links: list[Partnership], acting_user: User | None, reason
     """Partnerships written in bulk, each with its own history entry; the initiative's entry is
     written by its save."""
     Partnership.objects.bulk_create(links)
-    Partnership.history.bulk_history_create(  # type: ignore[attr-defined]
+    Partnership.history.bulk_history_create(
         links, default_user=acting_user, default_change_reason=reason)
 
 
 @transaction.atomic
 def revert(initiative: Initiative, history_id: int, *, acting_user: User | None) -> Initiative:
     """Put an initiative back as it was in one of its history entries (a new entry says so)."""
-    version = initiative.history.get(history_id=history_id)  # type: ignore[attr-defined]
+    version = initiative.history.get(history_id=history_id)
     before = Initiative.objects.get(pk=initiative.pk)
     authorise(acting_user, before, None)
     for name in _version_fields():
@@ -370,7 +377,7 @@ def revert(initiative: Initiative, history_id: int, *, acting_user: User | None)
 def restore(history_id: int, *, acting_user: User | None) -> Initiative:
     """Bring back a deleted initiative from its history, under its old id, with its services,
     funding sources and the partnerships that were deleted with it."""
-    history = Initiative.history.model  # type: ignore[attr-defined]
+    history = Initiative.history.model
     deletion = history.objects.get(history_id=history_id, history_type="-")
     if Initiative.objects.filter(pk=deletion.id).exists():
         raise ValidationError(_("This initiative exists again; there is nothing to restore."))
@@ -387,7 +394,7 @@ def restore(history_id: int, *, acting_user: User | None) -> Initiative:
     moment = (deletion.history_date - datetime.timedelta(seconds=1), deletion.history_date
               + datetime.timedelta(seconds=1))
     # Not those whose partner was deleted meanwhile.
-    gone = Partnership.history.model.objects.filter(  # type: ignore[attr-defined]
+    gone = Partnership.history.model.objects.filter(
         initiative_id=deletion.id, history_type="-", history_date__range=moment,
         partner_id__in=Partner.objects.values("pk"))
     # The deletion's own entry holds no services (they went first): the entry before it does.
@@ -404,7 +411,7 @@ def restore(history_id: int, *, acting_user: User | None) -> Initiative:
              *SlugAlias.objects.filter(slug__in=old_slugs).values_list("slug", flat=True)}
     SlugAlias.objects.bulk_create([SlugAlias(slug=slug, initiative=initiative)
                                    for slug in sorted(old_slugs - taken - {initiative.slug})])
-    links = _links_of(last) if last is not None else {}
+    links: Links = _links_of(last) if last is not None else {}
     return save_edit(initiative, None, acting_user=acting_user, reason=Reasons.RESTORED.text(), **links)
 
 
@@ -517,6 +524,12 @@ def _decide(suggestion: Suggestion, state: str, acting_user: User | None, note: 
     suggestion.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "initiative"])
 
 
+def _record_of(suggestion: Suggestion) -> Initiative:
+    """The record a correction or a stop report is about, as it is stored now."""
+    assert suggestion.initiative_id is not None, "only a new initiative has no record (submit_suggestion)"
+    return Initiative.objects.get(pk=suggestion.initiative_id)
+
+
 @transaction.atomic
 def approve_suggestion(suggestion: Suggestion, *, acting_user: User | None, note: str = "") -> Initiative:
     """Apply a suggestion through the actions above: a new initiative is created, published, and
@@ -526,13 +539,13 @@ def approve_suggestion(suggestion: Suggestion, *, acting_user: User | None, note
     suggestion = _pending_for_decision(suggestion, acting_user)
     kind, proposed = suggestion.kind, suggestion.proposed
     if kind == SuggestionKind.STOPPED:
-        record = Initiative.objects.get(pk=suggestion.initiative_id)
+        record = _record_of(suggestion)
         if record.status == Status.STOPPED:
             raise ValidationError(_("This initiative is already recorded as stopped."))
         values = suggestions.read(proposed)
         stop(record, on=values["stopped_on"], reason=values["stop_reason"], acting_user=acting_user)
     else:
-        before = None if kind == SuggestionKind.NEW else Initiative.objects.get(pk=suggestion.initiative_id)
+        before = None if kind == SuggestionKind.NEW else _record_of(suggestion)
         record = suggestions.build(kind, proposed, before)
         record.full_clean()
         services = suggestions.services_of(record) if before is None or "services" in proposed else None

@@ -32,15 +32,15 @@ RESPONSE_CACHE_SECONDS = 600
 def register_version(request: HttpRequest) -> datetime.datetime | None:
     """The register's last change, looked up once per request."""
     if not hasattr(request, "_register_version"):
-        request._register_version = last_change()  # type: ignore[attr-defined]
-    return request._register_version  # type: ignore[attr-defined,no-any-return]
+        request._register_version = last_change()  # type: ignore[attr-defined]  # kept on the request itself
+    return request._register_version  # type: ignore[attr-defined]  # set just above
 
 
 def response_key(request: HttpRequest, *parts: str) -> str:
     # The scheme and host too: answers hold absolute links (embed code, JSON-LD, API hyperlinks),
     # and a load balancer may admit the site under more than one name.
     return "response:" + hashlib.sha256("|".join([
-        str(register_version(request)), str(timezone.localdate()), request.scheme, request.get_host(),
+        str(register_version(request)), str(timezone.localdate()), request.scheme or "", request.get_host(),
         request.get_full_path(), get_language() or "", *parts,
     ]).encode()).hexdigest()
 

@@ -44,9 +44,10 @@ def record_candidates(initiative: Initiative) -> list[DuplicateCandidate]:
     found = []
     for other in similar_to(initiative):
         first, second = sorted([initiative.pk, other.pk])
+        # Annotations of similar_to's query, which its type (QuerySet[Initiative]) cannot carry.
+        similarity, distance = other.name_similarity, other.distance_m  # type: ignore[attr-defined]  # annotations
         candidate, created = DuplicateCandidate.objects.get_or_create(
-            first_id=first, second_id=second,
-            defaults={"name_similarity": other.name_similarity, "distance_m": other.distance_m})
+            first_id=first, second_id=second, defaults={"name_similarity": similarity, "distance_m": distance})
         if created:
             found.append(candidate)
     return found

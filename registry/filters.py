@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from geo.expressions import DistanceMetres, as_geography
 from geo.models import Municipality, Province
 from registry.models import FundingSource, Initiative, Kind, Partner, PartnerKind, PartnershipRole, Service, Status
+from registry.querysets import InitiativeQuerySet
 
 MAX_RADIUS_M = 300_000  # the whole country fits in 300 km
 DEFAULT_RADIUS_M = 5_000
@@ -34,7 +35,7 @@ class NumbersField(forms.CharField):
         self.count, self.example = count, example
         super().__init__(**kwargs)
 
-    def to_python(self, value: Any) -> list[float] | None:
+    def to_python(self, value: Any) -> list[float] | None:  # type: ignore[override]  # a CharField that parses its text
         value = super().to_python(value)
         if not value:
             return None
@@ -60,7 +61,7 @@ class BBoxField(NumbersField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(count=4, example="4.4,52.1,4.6,52.2", **kwargs)
 
-    def to_python(self, value: Any) -> list[float] | None:
+    def to_python(self, value: Any) -> list[float] | None:  # type: ignore[override]  # as NumbersField
         box = super().to_python(value)
         if box is None:
             return None
@@ -77,7 +78,7 @@ class LonLatField(NumbersField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(count=2, example="4.49,52.16", **kwargs)
 
-    def to_python(self, value: Any) -> Point | None:
+    def to_python(self, value: Any) -> Point | None:  # type: ignore[override]  # the numbers as a point
         numbers = super().to_python(value)
         if numbers is None:
             return None
@@ -88,8 +89,8 @@ class LonLatField(NumbersField):
 class BBoxFilter(filters.Filter):
     field_class = BBoxField
 
-    def filter(self, qs: QuerySet[Initiative], value: list[float] | None) -> QuerySet[Initiative]:
-        return qs.in_bbox(*value) if value else qs  # type: ignore[attr-defined]
+    def filter(self, qs: InitiativeQuerySet, value: list[float] | None) -> InitiativeQuerySet:
+        return qs.in_bbox(*value) if value else qs
 
 
 class LonLatFilter(filters.Filter):
@@ -172,10 +173,10 @@ class InitiativeFilterSet(filters.FilterSet):
         model = Initiative
         fields: list[str] = []
 
-    def filter_nothing(self, qs: QuerySet[Initiative], name: str, value: Any) -> QuerySet[Initiative]:
+    def filter_nothing(self, qs: InitiativeQuerySet, name: str, value: Any) -> InitiativeQuerySet:
         return qs  # read together with another parameter in filter_queryset
 
-    def filter_services(self, qs: QuerySet[Initiative], name: str, value: list[Service]) -> QuerySet[Initiative]:
+    def filter_services(self, qs: InitiativeQuerySet, name: str, value: list[Service]) -> InitiativeQuerySet:
         if not value:
             return qs
         if self.form.cleaned_data.get("serviceMatch") == "all":
@@ -187,24 +188,24 @@ class InitiativeFilterSet(filters.FilterSet):
                          .values("initiative_id"))
 
 
-    def filter_stale(self, qs: QuerySet[Initiative], name: str, value: str) -> QuerySet[Initiative]:
+    def filter_stale(self, qs: InitiativeQuerySet, name: str, value: str) -> InitiativeQuerySet:
         if not value:
             return qs
-        return qs.stale() if value == "true" else qs.fresh()  # type: ignore[attr-defined]
+        return qs.stale() if value == "true" else qs.fresh()
 
-    def filter_text(self, qs: QuerySet[Initiative], name: str, value: str) -> QuerySet[Initiative]:
+    def filter_text(self, qs: InitiativeQuerySet, name: str, value: str) -> InitiativeQuerySet:
         if not value.strip():
             return qs
         query = SearchQuery(value, config="dutch", search_type="websearch")
         return qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
 
-    def filter_queryset(self, queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
+    def filter_queryset(self, queryset: InitiativeQuerySet) -> InitiativeQuerySet:
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         point, radius = data.get("near"), data.get("radius")
         if point is not None:
             metres = float(radius) if radius is not None else DEFAULT_RADIUS_M
-            queryset = queryset.near(point, metres).annotate(  # type: ignore[attr-defined]
+            queryset = queryset.near(point, metres).annotate(
                 distance_m=DistanceMetres(as_geography(F("location")), as_geography(point)))
             if not data.get("ordering"):
                 queryset = queryset.order_by("distance_m", "pk")

@@ -135,7 +135,7 @@ LINK_TABLES = (("services", "service_id"), ("funding_sources", "fundingsource_id
 @functools.cache
 def _reason_limit() -> int:
     # Read once: each `Model.history` access builds a manager class.
-    return int(Initiative.history.model._meta.get_field("history_change_reason").max_length)  # type: ignore[attr-defined]
+    return int(Initiative.history.model._meta.get_field("history_change_reason").max_length)
 
 
 def fitted(reason: str) -> str:
@@ -152,7 +152,7 @@ def write_entries(ids: Sequence[int], reasons: Sequence[str], kinds: Sequence[st
     in SQL: building the entries as objects took longer than all the rest of an import."""
     if not ids:
         return
-    history = Initiative.history.model  # type: ignore[attr-defined]
+    history = Initiative.history.model
     fields = [f for f in Initiative._meta.concrete_fields if f.name != "search_vector"]
     columns = ", ".join(f'"{f.column}"' for f in fields)
     selected = ", ".join(f'i."{f.column}"' for f in fields)
@@ -189,7 +189,7 @@ def write_entries(ids: Sequence[int], reasons: Sequence[str], kinds: Sequence[st
 def _last_change_sql() -> tuple[str, type[models.Model]]:
     # Built once: each `Model.history` access makes a new manager class (half a millisecond), and
     # the version is read on every anonymous request that the response caches answer.
-    histories = [model.history.model for model in (Initiative, Partner, Partnership)]  # type: ignore[attr-defined]
+    histories = [model.history.model for model in (Initiative, Partner, Partnership)]
     latest = " , ".join(f"(SELECT max(history_date) FROM {history._meta.db_table})" for history in histories)
     return f"SELECT GREATEST({latest})", histories[0]  # GREATEST skips NULLs in PostgreSQL
 

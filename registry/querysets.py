@@ -33,11 +33,12 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
 
     def with_related(self) -> InitiativeQuerySet:
         """With everything an initiative's public document shows, in a fixed number of queries."""
-        partnerships = self.model._meta.get_field("partnerships").related_model._default_manager
+        from registry.models import Partnership  # not at the top: registry.models imports this module
+
         return self.select_related("kind", "municipality", "province").defer(
             "municipality__geometry", "province__geometry", "search_vector").prefetch_related(
             "services", "funding_sources",
-            Prefetch("partnerships", queryset=partnerships.select_related("partner__kind", "role")
+            Prefetch("partnerships", queryset=Partnership.objects.select_related("partner__kind", "role")
                      .order_by("partner__name", "role__order", "start")))
 
     def in_area(self, code: str) -> InitiativeQuerySet:

@@ -72,7 +72,7 @@ def read(proposed: dict[str, Any]) -> dict[str, Any]:
                                        % {"codes": ", ".join(missing)}})
             values[name] = found
         else:
-            values[name] = Initiative._meta.get_field(name).to_python(value)
+            values[name] = Initiative.field_named(name).to_python(value)
     return values
 
 
@@ -112,16 +112,16 @@ def build(kind: str, proposed: dict[str, Any], initiative: Initiative | None = N
     values = read(proposed)
     if initiative is None:
         record = Initiative(publication_state=PublicationState.PUBLISHED, source=SOURCE)
-        record.proposed_services = []  # type: ignore[attr-defined]
+        record.proposed_services = []  # type: ignore[attr-defined]  # carried by a built record
     else:
         record = Initiative.objects.select_related("kind").get(pk=initiative.pk)
-        record.proposed_services = list(record.services.all())  # type: ignore[attr-defined]
+        record.proposed_services = list(record.services.all())  # type: ignore[attr-defined]  # as above
     if kind == SuggestionKind.STOPPED:
         record.status = Status.STOPPED
     old_postcode = record.postcode
     for name, value in values.items():
         if name == "services":
-            record.proposed_services = value  # type: ignore[attr-defined]
+            record.proposed_services = value  # type: ignore[attr-defined]  # as above
         else:
             setattr(record, name, value)
     moved = (record.postcode or "")[:4] != (old_postcode or "")[:4]
@@ -174,7 +174,7 @@ def rows(suggestion: Suggestion) -> list[dict[str, Any]]:
         names = ["status", *names]
     result = []
     for name in names:
-        label = str(Initiative._meta.get_field(name).verbose_name)
+        label = str(Initiative.field_named(name).verbose_name)
         shown = display(proposed, name) if proposed is not None else str(suggestion.proposed.get(name, "—"))
         current = display(stored, name) if stored is not None else None
         changed = (name in suggestion.proposed or name == "status") if stored is not None else True
@@ -185,7 +185,7 @@ def rows(suggestion: Suggestion) -> list[dict[str, Any]]:
 
 def describe(suggestion: Suggestion) -> str:
     """The initiative a suggestion is about, by name."""
-    if suggestion.initiative_id is not None:
+    if suggestion.initiative is not None:
         return suggestion.initiative.name
     return str(suggestion.proposed.get("name", ""))
 

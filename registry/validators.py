@@ -107,15 +107,19 @@ class PostcodeField(models.CharField):
         except InvalidPostcode:
             return value  # left as typed; the validator explains what is wrong
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return without_length_limit(super().formfield(**kwargs))
+    def formfield(self, form_class: type[forms.Field] | None = None,
+                  choices_form_class: type[forms.ChoiceField] | None = None, **kwargs: Any) -> forms.Field | None:
+        return without_length_limit(super().formfield(form_class=form_class, choices_form_class=choices_form_class,
+                                                      **kwargs))
 
 
 class DigitsField(models.CharField):
     """A number that is an identifier (KvK, OIN): spaces and dots people type are dropped."""
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return without_length_limit(super().formfield(**kwargs))
+    def formfield(self, form_class: type[forms.Field] | None = None,
+                  choices_form_class: type[forms.ChoiceField] | None = None, **kwargs: Any) -> forms.Field | None:
+        return without_length_limit(super().formfield(form_class=form_class, choices_form_class=choices_form_class,
+                                                      **kwargs))
 
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
@@ -137,5 +141,7 @@ class WebAddressField(models.URLField):
 
     default_validators = [validate_web_url]
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return super().formfield(**{"form_class": WebAddressFormField, **kwargs})
+    def formfield(self, form_class: type[forms.Field] | None = None,
+                  choices_form_class: type[forms.ChoiceField] | None = None, **kwargs: Any) -> forms.Field | None:
+        return super().formfield(form_class=form_class or WebAddressFormField, choices_form_class=choices_form_class,
+                                 **kwargs)

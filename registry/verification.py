@@ -14,7 +14,7 @@ import datetime
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
@@ -25,6 +25,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from registry.models import Initiative, merged_into
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +91,7 @@ def initiative_for(token: str) -> Initiative:
 CSV_COLUMNS = ["id", "name", "email", "municipality", "province", "last_verified_on", "link", "valid_until"]
 
 
-def write_csv(initiatives: Iterable[Initiative], out: IO[str]) -> int:
+def write_csv(initiatives: Iterable[Initiative], out: SupportsWrite[str]) -> int:
     """One row per initiative with a new link (RFC 4180, UTF-8); returns the number of rows."""
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -96,8 +99,8 @@ def write_csv(initiatives: Iterable[Initiative], out: IO[str]) -> int:
     count = 0
     for initiative in initiatives:
         writer.writerow([initiative.pk, initiative.name, initiative.email,
-                         initiative.municipality.name if initiative.municipality_id else "",
-                         initiative.province.name if initiative.province_id else "",
+                         initiative.municipality.name if initiative.municipality is not None else "",
+                         initiative.province.name if initiative.province is not None else "",
                          initiative.last_verified_on.isoformat() if initiative.last_verified_on else "",
                          verification_url(initiative), until])
         count += 1

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
@@ -13,6 +14,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry.models import Vocabulary
+from registry.roles import signed_in
+
+M = TypeVar("M", bound=Model)
 
 
 class LabelSerializer(serializers.Serializer):
@@ -22,7 +26,7 @@ class LabelSerializer(serializers.Serializer):
 
 class VocabularyRefSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable code.")
-    label = LabelSerializer()
+    label = LabelSerializer()  # type: ignore[assignment]  # a field: DRF takes it off the class
 
 
 class AreaRefSerializer(serializers.Serializer):
@@ -46,14 +50,16 @@ class VocabularyField(serializers.RelatedField):
         self.list_path = list_path
         super().__init__(**kwargs)
 
-    def to_representation(self, value: Vocabulary) -> dict[str, Any]:
+    def to_representation(self, value: Vocabulary) -> dict[str, Any]:  # type: ignore[override]  # never a PKOnlyObject
         return vocabulary_ref(value)
 
     def to_internal_value(self, data: Any) -> Model:
         if not isinstance(data, str):
             self.fail("invalid")
+        queryset = self.get_queryset()
+        assert queryset is not None, "DRF gives every writable related field a queryset"
         try:
-            return self.get_queryset().get(code=data)
+            return queryset.get(code=data)
         except ObjectDoesNotExist:
             raise serializers.ValidationError(
                 self.error_messages["unknown"] % {"code": data, "list": self.list_path}, code="unknown") from None
@@ -73,8 +79,10 @@ class AreaRefField(serializers.RelatedField):
         return {"code": value.code, "name": value.name}
 
     def to_internal_value(self, data: Any) -> Model:
+        queryset = self.get_queryset()
+        assert queryset is not None, "DRF gives every writable related field a queryset"
         try:
-            return self.get_queryset().get(code=str(data).upper())
+            return queryset.get(code=str(data).upper())
         except ObjectDoesNotExist:
             raise serializers.ValidationError(self.error_messages["unknown"] % {"code": data},
                                               code="unknown") from None
@@ -96,7 +104,7 @@ class ChoiceCodeField(serializers.ChoiceField):
         return self.choice_strings_to_values[str(data)]
 
 
-class ModelValidatedSerializer(serializers.Serializer):
+class ModelValidatedSerializer(serializers.Serializer[M]):
     """Writes go through the model's own validation (full_clean), as the admin does.
 
     Field `source`s name model attributes (a group such as `address` uses source="*", so its
@@ -115,8 +123,10 @@ class ModelValidatedSerializer(serializers.Serializer):
                         return f"{name}.{inner_name}"
         return "non_field_errors" if model_field == "__all__" else model_field
 
-    def build(self, attrs: dict[str, Any]) -> Model:
-        instance = self.instance if self.instance is not None else self.Meta.model()  # type: ignore[attr-defined]
+    def build(self, attrs: dict[str, Any]) -> M:
+        instance = self.instance
+        if instance is None:
+            instance = self.Meta.model()  # type: ignore[attr-defined]  # Meta is declared by each subclass
         for attr, value in attrs.items():
             if attr not in self.many_to_many:
                 setattr(instance, attr, value)
@@ -133,26 +143,27 @@ class ModelValidatedSerializer(serializers.Serializer):
         self._validated_instance = instance
         return attrs
 
-    def check_access(self, instance: Model) -> None:
+    def check_access(self, instance: M) -> None:
         """Raise a (Django) ValidationError when the writer's region does not allow these values."""
 
     @property
-    def acting_user(self) -> Any:
-        return self.context["request"].user
+    def acting_user(self) -> User:
+        """The writer (only signed-in users get past the API's permissions to a write)."""
+        return signed_in(self.context["request"].user)
 
-    def save_instance(self) -> Model:
+    def save_instance(self) -> M:
         instance = self._validated_instance
         links = {name: self.validated_data[name] for name in self.many_to_many if name in self.validated_data}
         self.save_validated(instance, links)
         return instance
 
-    def save_validated(self, instance: Model, links: dict[str, Any]) -> None:
+    def save_validated(self, instance: M, links: dict[str, Any]) -> None:
         """Write the validated instance (with the to-many `links` given) through registry.actions."""
         raise NotImplementedError
 
-    def create(self, validated_data: dict[str, Any]) -> Model:
+    def create(self, validated_data: dict[str, Any]) -> M:
         return self.save_instance()
 
-    def update(self, instance: Model, validated_data: dict[str, Any]) -> Model:
+    def update(self, instance: M, validated_data: dict[str, Any]) -> M:
         return self.save_instance()
 

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, inline_serializer
@@ -123,7 +122,8 @@ class InitiativeFields(serializers.Serializer):
     partnerships = EmbeddedPartnershipSerializer(many=True, read_only=True)
     publicationState = ChoiceCodeField(source="publication_state", choices=PublicationState.choices,
                                         required=False)
-    source = serializers.CharField(required=False, allow_blank=True)
+    source = serializers.CharField(  # type: ignore[assignment]  # a field: DRF takes it off the class
+        required=False, allow_blank=True)
     sourceUrl = serializers.CharField(source="source_url", required=False, allow_blank=True)
     lastVerifiedOn = serializers.DateField(source="last_verified_on", required=False, allow_null=True)
     verificationMethod = ChoiceCodeField(source="verification_method", choices=VerificationMethod.choices,
@@ -141,7 +141,7 @@ class InitiativeFields(serializers.Serializer):
         return f"{request._initiatives_url}/{initiative.pk}"
 
 
-class InitiativeSerializer(ModelValidatedSerializer, InitiativeFields):
+class InitiativeSerializer(ModelValidatedSerializer[Initiative], InitiativeFields):
     """An initiative as JSON; the same serializer validates writes through the model."""
 
     many_to_many = ("services", "funding_sources")
@@ -149,12 +149,12 @@ class InitiativeSerializer(ModelValidatedSerializer, InitiativeFields):
     class Meta:
         model = Initiative
 
-    def check_access(self, instance: Model) -> None:
-        access_for(self.acting_user).check_place(instance)  # type: ignore[arg-type]
+    def check_access(self, instance: Initiative) -> None:
+        access_for(self.acting_user).check_place(instance)
 
-    def save_validated(self, instance: Model, links: dict[str, Any]) -> None:
+    def save_validated(self, instance: Initiative, links: dict[str, Any]) -> None:
         before = Initiative.objects.get(pk=instance.pk) if instance.pk else None
-        actions.save_edit(instance, before, acting_user=self.acting_user, **links)  # type: ignore[arg-type]
+        actions.save_edit(instance, before, acting_user=self.acting_user, **links)
 
 
 class InitiativeFeatureSerializer(GeoFeatureModelSerializer, InitiativeFields):
@@ -167,7 +167,7 @@ class InitiativeFeatureSerializer(GeoFeatureModelSerializer, InitiativeFields):
         fields = list(InitiativeFields._declared_fields)
 
 
-class PartnershipSerializer(ModelValidatedSerializer):
+class PartnershipSerializer(ModelValidatedSerializer[Partnership]):
     id = serializers.IntegerField(read_only=True)
     initiative = serializers.PrimaryKeyRelatedField(queryset=Initiative.objects.all())
     partner = serializers.SlugRelatedField(slug_field="slug", queryset=Partner.objects.all())
@@ -179,10 +179,10 @@ class PartnershipSerializer(ModelValidatedSerializer):
     class Meta:
         model = Partnership
 
-    def check_access(self, instance: Model) -> None:
-        if not access_for(self.acting_user).can_change(instance.initiative):  # type: ignore[attr-defined]
+    def check_access(self, instance: Partnership) -> None:
+        if not access_for(self.acting_user).can_change(instance.initiative):
             raise DjangoValidationError({"initiative": _("This initiative lies outside your region.")})
 
-    def save_validated(self, instance: Model, links: dict[str, Any]) -> None:
+    def save_validated(self, instance: Partnership, links: dict[str, Any]) -> None:
         before = Partnership.objects.get(pk=instance.pk) if instance.pk else None
-        actions.save_partnership(instance, before, acting_user=self.acting_user)  # type: ignore[arg-type]
+        actions.save_partnership(instance, before, acting_user=self.acting_user)

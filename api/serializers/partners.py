@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model
 from rest_framework import serializers
 
 from api.serializers.common import AreaRefField, ModelValidatedSerializer, VocabularyField
@@ -11,7 +10,7 @@ from registry import actions
 from registry.models import Partner, PartnerKind
 
 
-class PartnerSerializer(ModelValidatedSerializer):
+class PartnerSerializer(ModelValidatedSerializer[Partner]):
     id = serializers.IntegerField(read_only=True)
     slug = serializers.SlugField(required=False, allow_blank=True, max_length=220)
     name = serializers.CharField(max_length=200)
@@ -27,6 +26,6 @@ class PartnerSerializer(ModelValidatedSerializer):
     class Meta:
         model = Partner
 
-    def save_validated(self, instance: Model, links: dict[str, Any]) -> None:
+    def save_validated(self, instance: Partner, links: dict[str, Any]) -> None:
         before = Partner.objects.get(pk=instance.pk) if instance.pk else None
-        actions.save_partner(instance, before, acting_user=self.acting_user)  # type: ignore[arg-type]
+        actions.save_partner(instance, before, acting_user=self.acting_user)

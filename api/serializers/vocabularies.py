@@ -10,7 +10,7 @@ from api.serializers.common import LabelSerializer
 
 class VocabularySerializer(serializers.Serializer):
     code = serializers.CharField(read_only=True)
-    label = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]  # a field: DRF takes it off the class
     order = serializers.IntegerField(read_only=True)
 
     @extend_schema_field(LabelSerializer)

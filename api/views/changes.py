@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import OuterRef, Q, Subquery
@@ -54,7 +55,7 @@ def decode_cursor(cursor: str) -> int:
         raise ValidationError({"since": [_("Not a cursor from this feed; start without `since`.")]}) from None
 
 
-def action_of(row: Any, merges: dict[int, int | None]) -> str:
+def action_of(row: Any, merges: Mapping[int, int | None]) -> str:
     if row.history_type == "-":
         return "merged" if row.id in merges else "deleted"
     if row.publication_state != PUBLISHED:
@@ -108,9 +109,9 @@ class ChangesView(LastModifiedMixin, APIView):
         } for row in rows]
         cursor = changes[-1]["cursor"] if changes else since_text
         next_url = None
-        if more:
+        if more:  # a full page: the cursor is that of its last change
             query = request.query_params.copy()
-            query["since"] = cursor
+            query["since"] = changes[-1]["cursor"]
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
         return Response({"changes": changes, "cursor": cursor, "next": next_url})
 

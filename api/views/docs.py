@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.template.response import SimpleTemplateResponse
 from drf_spectacular.views import SpectacularSwaggerView
 
 from config.csp import trust_inline_blocks
@@ -17,6 +18,7 @@ class DocumentationView(SpectacularSwaggerView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().dispatch(request, *args, **kwargs)
+        assert isinstance(response, SimpleTemplateResponse), "DRF answers with a Response, errors too"
         response.render()
         trust_inline_blocks(response.content.decode())
         return response

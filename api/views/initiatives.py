@@ -21,7 +21,7 @@ from api.views.common import LastModifiedMixin
 from registry import actions, documents
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Partnership, merged_into
-from registry.roles import access_for
+from registry.roles import access_for, signed_in
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["json", "geojson"],
@@ -58,7 +58,7 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
         return visible if self.request.method in ("GET", "HEAD") else visible.with_related()
 
     def perform_destroy(self, instance: Initiative) -> None:
-        actions.delete(instance, acting_user=self.request.user)
+        actions.delete(instance, acting_user=signed_in(self.request.user))
 
     def document_kind(self) -> str:
         return "feature" if self.request.accepted_renderer.format == "geojson" else "record"
@@ -159,4 +159,4 @@ class PartnershipViewSet(LastModifiedMixin, viewsets.ModelViewSet):
         return queryset.filter(initiative__in=Initiative.objects.visible_to(access_for(self.request.user)))
 
     def perform_destroy(self, instance: Partnership) -> None:
-        actions.delete_partnership(instance, acting_user=self.request.user)  # type: ignore[arg-type]
+        actions.delete_partnership(instance, acting_user=signed_in(self.request.user))

@@ -20,8 +20,8 @@ class LocationQuerySerializer(serializers.Serializer):
 class LocationSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["postcode", "place", "municipality"])
     name = serializers.CharField()
-    context = serializers.CharField(help_text="The place of a postcode, the municipality of a place, "
-                                              "the province of a municipality.")
+    context = serializers.CharField(  # type: ignore[assignment]  # a field: DRF takes it off the class
+        help_text="The place of a postcode, the municipality of a place, the province of a municipality.")
     lon = serializers.FloatField()
     lat = serializers.FloatField()
     zoom = serializers.IntegerField(help_text="A map zoom level that shows it well.")

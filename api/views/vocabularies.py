@@ -17,7 +17,7 @@ class VocabularyViewSet(viewsets.ReadOnlyModelViewSet):
     model: type[Vocabulary]
 
     def get_queryset(self) -> QuerySet[Vocabulary]:
-        return self.model.objects.order_by("order", "code")
+        return self.model._default_manager.order_by("order", "code")
 
 
 def vocabulary_viewset(model: type[Vocabulary], description: str) -> type[VocabularyViewSet]:

@@ -57,7 +57,7 @@ class LimitedAuthenticationForm(AdminAuthenticationForm):
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         if self.request is not None and is_locked(self.request, username):
-            self.request.login_locked = True  # type: ignore[attr-defined]
+            self.request.login_locked = True  # type: ignore[attr-defined]  # read by RegisterAdminSite.login
             raise ValidationError(
                 _("Too many failed attempts to log in. Try again in %(minutes)d minutes at the latest.")
                 % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}, code="locked")

@@ -168,11 +168,11 @@ class _Import:
 
     def run(self) -> tuple[Report, list[_Plan]]:
         report, options = self.report, self.options
+        source_limit = Initiative._meta.get_field("source").max_length
         if not options.source.strip():
             report.file_errors.append(_("Name the source of the list: it is stored on every record."))
-        elif len(options.source) > Initiative._meta.get_field("source").max_length:
-            report.file_errors.append(_("The source is longer than %(max)d characters.")
-                                      % {"max": Initiative._meta.get_field("source").max_length})
+        elif source_limit is not None and len(options.source) > source_limit:
+            report.file_errors.append(_("The source is longer than %(max)d characters.") % {"max": source_limit})
         if options.publication_state not in PublicationState.values:
             report.file_errors.append(_("Unknown publication state “%(state)s”.")
                                       % {"state": options.publication_state})
@@ -476,7 +476,8 @@ class _Import:
         if instance.location is None:
             return
         draft.location = chosen
-        if chosen is None and before is not None and before.municipality_id is not None:
+        if (chosen is None and before is not None and before.municipality_id is not None
+                and before.province_id is not None):  # (a municipality always has its province)
             instance.use_derived_areas(before.municipality_id, before.province_id)  # the point as stored
             return
         areas = self.areas.get(chosen) if chosen is not None else None

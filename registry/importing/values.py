@@ -63,7 +63,7 @@ class Terms:
 
     @classmethod
     def of_vocabulary(cls, model: type[Vocabulary]) -> Terms:
-        return cls((term.pk, term.code, [term.label_nl, term.label_en]) for term in model.objects.all())
+        return cls((term.pk, term.code, [term.label_nl, term.label_en]) for term in model._default_manager.all())
 
     @classmethod
     def of_choices(cls, choices: type[TextChoices]) -> Terms:

@@ -8,8 +8,9 @@ from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import Q
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -63,9 +64,10 @@ class Initiative(models.Model):
     postcode = PostcodeField(_("postcode"), blank=True,
                              help_text=_("Like 1234 AB; the four digits alone when the letters are unknown."))
     place = models.CharField(_("place"), max_length=100, blank=True)
-    location = models.PointField(_("location"), srid=4326, blank=True,
-                                 help_text=_("Place the point on the map; left empty, it is taken from the "
-                                             "postcode and marked as approximate."))
+    # None until located: a new record without a point takes one from its postcode in clean().
+    location: models.PointField[Point | Combinable | None, Point | None] = models.PointField(
+        _("location"), srid=4326, blank=True,
+        help_text=_("Place the point on the map; left empty, it is taken from the postcode and marked as approximate."))
     location_precision = models.CharField(_("location precision"), max_length=10,
                                           choices=LocationPrecision.choices, default=LocationPrecision.EXACT,
                                           editable=False)
@@ -156,6 +158,14 @@ class Initiative(models.Model):
         self._stored_areas: tuple[int | None, int | None] | None = None
 
     @classmethod
+    def field_named(cls, name: str) -> models.Field[Any, Any]:
+        """One of the record's own fields by name (Options.get_field also finds reverse relations)."""
+        field = cls._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise FieldDoesNotExist(f"{cls.__name__}.{name} is a relation to another model, not a field")
+        return field
+
+    @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Initiative:
         instance = super().from_db(db, field_names, values)
         # Read __dict__, not attributes: touching a deferred field would load it, recursively.
@@ -184,9 +194,9 @@ class Initiative(models.Model):
         self._clean_status(errors)
         self._clean_location(errors)
         self._clean_slug(errors)
-        excluded = getattr(self, "_excluded_from_clean", set())
+        excluded: set[str] = getattr(self, "_excluded_from_clean", set())
         for field in [name for name in errors if name in excluded]:
-            label = str(self._meta.get_field(field).verbose_name).capitalize()
+            label = str(self.field_named(field).verbose_name).capitalize()
             errors.setdefault(NON_FIELD_ERRORS, []).extend(f"{label}: {message}" for message in errors.pop(field))
         if errors:
             raise ValidationError(errors)
@@ -292,6 +302,7 @@ class Initiative(models.Model):
         """Take the areas of the current point from a caller that derived them by the same rule
         (Municipality.objects.id_for_point, e.g. set-based for many points at once), so that
         validation and saving do not look them up again; a point moved afterwards is derived anew."""
+        assert self.location is not None, "areas are derived from a point"
         self.municipality_id, self.province_id = municipality_id, province_id
         self._areas_derived_for = bytes(self.location.wkb)
 

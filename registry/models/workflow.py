@@ -169,7 +169,7 @@ class Suggestion(models.Model):
         indexes = [models.Index(fields=["state", "created_at"], name="suggestion_queue")]
 
     def __str__(self) -> str:
-        name = self.initiative.name if self.initiative_id else self.proposed.get("name", "")
+        name = self.initiative.name if self.initiative is not None else self.proposed.get("name", "")
         return f"{self.get_kind_display()}: {name}"
 
 

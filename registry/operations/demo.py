@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from geo.models import Municipality, Place
+from geo.models import Municipality, Place, Province
 from registry import documents
 from registry.history import Reasons, write_entries
 from registry.models import (
@@ -134,8 +134,8 @@ class DemoGenerator:
         roll = rng.random()
         if roll < 0.10:
             status = Status.STOPPED
-            start = datetime.date(founded, 1, 1).toordinal()
-            stopped_on = datetime.date.fromordinal(rng.randint(start, self.today.toordinal()))
+            founded_on = datetime.date(founded, 1, 1).toordinal()
+            stopped_on = datetime.date.fromordinal(rng.randint(founded_on, self.today.toordinal()))
             stop_reason = rng.choices(list(StopReason), weights=[40, 35, 10, 15])[0]
         elif roll < 0.15:
             status = Status.PAUSED
@@ -228,8 +228,7 @@ class DemoPartners:
         elif family == "welzijn":
             name, kind = f"Welzijn {Municipality.objects.current().get(code=value).name}", "welzijnsorganisatie"
         elif family == "wonen":
-            name, kind = f"Woonstichting {Municipality.objects.filter(province__code=value).first().province}", \
-                "woningcorporatie"
+            name, kind = f"Woonstichting {Province.objects.get(code=value)}", "woningcorporatie"
         else:
             name, kind = value, dict(_NATIONAL_PARTNERS)[value]
         partner, _created = Partner.objects.get_or_create(

@@ -66,10 +66,12 @@ class PublicForm(forms.Form):
         return bool(self.data.get(HONEYPOT, "").strip())
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         try:
             started = float(signing.loads(self.data.get("started", ""), salt=STARTED_SALT, max_age=FORM_VALID_SECONDS))
         except (signing.BadSignature, TypeError, ValueError):
+            assert isinstance(self.data, dict), "a form's data is a QueryDict (or a dict)"
             self.data = self.data.copy()
             self.data["started"] = started_token()
             raise ValidationError(_("Something went wrong with this form; please check it and send it again."),
@@ -91,7 +93,7 @@ class PublicForm(forms.Form):
         """The valid values of the fields a proposal holds, as JSON."""
         proposal: dict[str, Any] = {}
         for name in suggestions.fields_for(self.suggestion_kind):
-            if name not in self.cleaned_data or name in self._errors:
+            if name not in self.cleaned_data or name in self.errors:
                 continue
             value = self.cleaned_data[name]
             if name == "kind":
@@ -106,7 +108,7 @@ class PublicForm(forms.Form):
     def _post_clean(self) -> None:
         try:
             record = suggestions.build(self.suggestion_kind, self.as_proposal(), self.initiative)
-            suggestions.validate(record, self.suggestion_kind, skip=set(self._errors))
+            suggestions.validate(record, self.suggestion_kind, skip=set(self.errors))
         except ValidationError as error:
             self.add_model_errors(error)
             return
@@ -126,10 +128,10 @@ class PublicForm(forms.Form):
         """The model's errors on the form's fields; the location's on the postcode it came from."""
         for name, messages in error.message_dict.items():
             if name == "location" and "postcode" in self.fields:
-                if "postcode" in self._errors:
+                if "postcode" in self.errors:
                     continue  # no point without a valid postcode: its own error says why
                 name = "postcode"
-            elif name not in self.fields or name in self._errors:
+            elif name not in self.fields or name in self.errors:
                 name = NON_FIELD_ERRORS
             self.add_error(None if name == NON_FIELD_ERRORS else name, messages)
 
@@ -140,14 +142,14 @@ class PublicForm(forms.Form):
 
     def error_links(self) -> list[tuple[str, str, str]]:
         """(target id, label, message) for the summary of errors at the top of the form."""
-        links = []
+        links: list[tuple[str, str, str]] = []
         order = [name for _legend, names in self.groups for name in names] + self.contact_fields
         for name in sorted(self.errors, key=lambda name: order.index(name) if name in order else len(order)):
             if name == NON_FIELD_ERRORS:
                 continue
             field, errors = self[name], self.errors[name]
             target = field.id_for_label or f"{field.auto_id}_0"  # a group of options: its first
-            links.extend((target, str(field.label), message) for message in errors)
+            links.extend((target, str(field.label), str(message)) for message in errors)
         return links
 
 

@@ -70,6 +70,7 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> Render
 
 def initiative_location_map(initiative: Initiative) -> RenderedMap:
     """A small map of one initiative's location (its single point is part of the page)."""
+    assert initiative.location is not None, "a stored record has its point (the column is NOT NULL)"
     point = (initiative.location.y, initiative.location.x)
     folium_map = SiteMap(label=_("Map: location of %(name)s") % {"name": initiative.name}, name="location",
                          location=point, zoom_start=15 if not initiative.is_location_approximate else 13)

@@ -74,14 +74,14 @@ def counts_by_province(initiatives: InitiativeQuerySet) -> list[Count]:
 
 def counts_by_status(initiatives: InitiativeQuerySet) -> list[Count]:
     counts = {row["status"]: row["count"] for row in initiatives.counts_by("status")}
-    return by_count(Count(capfirst(status.label), counts.get(status.value, 0)) for status in Status)
+    return by_count(Count(str(capfirst(status.label)), counts.get(status.value, 0)) for status in Status)
 
 
 def counts_by_stop_reason(initiatives: InitiativeQuerySet) -> list[Count]:
     """Why the stopped initiatives stopped."""
     stopped = initiatives.filter(status=Status.STOPPED)
     counts = {row["stop_reason"]: row["count"] for row in stopped.counts_by("stop_reason")}
-    rows = [Count(capfirst(reason.label), counts.get(reason.value, 0)) for reason in StopReason]
+    rows = [Count(str(capfirst(reason.label)), counts.get(reason.value, 0)) for reason in StopReason]
     if counts.get(""):
         rows.append(Count(_("Not recorded"), counts[""]))
     return by_count(rows)
@@ -325,8 +325,9 @@ def municipality_counts(initiatives: InitiativeQuerySet) -> tuple[list[Municipal
     FeatureCollection of simplified boundaries (feature id: the CBS code)."""
     counts = {row["municipality"]: row["count"] for row in initiatives.counts_by("municipality")}
     rows, features = [], []
-    areas = (Municipality.objects.current().order_by("name")
-             .with_outline().values_list("pk", "code", "name", "province__name", "outline"))
+    outlined = Municipality.objects.current().order_by("name").with_outline()
+    # "outline" is with_outline's annotation, which the stubs lose in a queryset of our own.
+    areas = outlined.values_list("pk", "code", "name", "province__name", "outline")  # type: ignore[misc]  # annotated
     for pk, code, name, province, shape in areas:
         count = counts.get(pk, 0)
         rows.append(MunicipalityCount(code, name, province, count))

@@ -111,6 +111,7 @@ def json_for_script(document: dict) -> str:
 
 def schema_org(request: HttpRequest, initiative: Initiative) -> dict:
     english = (get_language() or "nl").startswith("en")
+    assert initiative.location is not None, "a stored record has its point (the column is NOT NULL)"
     document = organisation(
         url=request.build_absolute_uri(), name=initiative.name, short_description=initiative.short_description,
         description=initiative.description, street=initiative.street, house_number=initiative.house_number,
@@ -136,8 +137,11 @@ def partner_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A province (PV..) or municipality (GM..): its published initiatives, counted and listed."""
     code = code.upper()
+    area: Province | Municipality
+    municipalities = None
     if code.startswith("PV"):
         area = get_object_or_404(Province, code=code)
+        municipalities = area.municipalities.current().order_by("name")
         parameter = "province"
     else:
         area = get_object_or_404(Municipality.objects.select_related("province"), code=code)
@@ -150,7 +154,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         "total": initiatives.count(),
         "by_kind": [(kinds[row["kind"]], row["count"]) for row in initiatives.counts_by("kind")],
         "by_status": [(Status(row["status"]).label, row["count"]) for row in initiatives.counts_by("status")],
-        "municipalities": (area.municipalities.current().order_by("name") if parameter == "province" else None),
+        "municipalities": municipalities,
         "first": initiatives.select_related("kind").order_by("name", "pk")[:PAGE_SIZE],
         "list_url": f"{reverse('registry:initiatives')}?{parameter}={code}",
     })

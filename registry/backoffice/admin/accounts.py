@@ -21,7 +21,8 @@ from registry.models import Maintainer, Role
 
 class MaintainerForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         has_region = bool(data.get("provinces")) or bool(data.get("municipalities"))
         if data.get("role") == Role.EDITOR and not has_region:
             raise ValidationError(_("A regional editor needs at least one province or municipality."))
@@ -78,8 +79,9 @@ class RegistryUserAdmin(AdministratorsOnly, UserAdmin):
         maintainer = getattr(user, "maintainer", None)
         return maintainer.get_role_display() if maintainer else "—"
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False,
+                 **kwargs: Any) -> type[forms.ModelForm[Any]]:
+        form = super().get_form(request, obj, change=change, **kwargs)
         if not request.user.is_superuser:
             # Only a superuser makes another one, or hands out Django's own permissions.
             for name in ("is_superuser", "groups", "user_permissions"):
@@ -92,7 +94,7 @@ class RegistryUserAdmin(AdministratorsOnly, UserAdmin):
         return super().has_change_permission(request, obj) and (
             obj is None or not obj.is_superuser or request.user.is_superuser)
 
-    has_delete_permission = has_change_permission  # type: ignore[assignment]
+    has_delete_permission = has_change_permission
 
 
 @admin.register(TokenProxy)

@@ -43,7 +43,7 @@ class AdministratorsOnly(admin.ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return access_for(request.user).is_administrator
 
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 
 
 def reason_of(error: ValidationError | NotAllowed) -> str:

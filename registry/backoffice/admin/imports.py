@@ -7,7 +7,7 @@ whose report was shown (registry.importing does the work, as it does for the com
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -27,9 +27,22 @@ from registry import importing
 from registry.backoffice.admin.base import RoleAdmin
 from registry.importing import ImportOptions, MappingError, Report
 from registry.models import ImportRun, PublicationState
-from registry.roles import NotAllowed
+from registry.roles import NotAllowed, signed_in
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 ROWS_PER_PAGE = 200
+
+
+class ReportCounts(TypedDict):
+    """What the list of runs reads from each run's report (ImportRunAdmin.get_queryset), as text."""
+
+    created: str | None
+    updated: str | None
+    unchanged: str | None
+    errors: str | None
+    file_errors: str | None
 
 
 class UploadForm(forms.Form):
@@ -94,7 +107,7 @@ class ImportRunAdmin(RoleAdmin):
         return False  # a run is never edited: its report is read, and it is committed by its own button
 
     @admin.display(description=_("outcome"))
-    def outcome(self, run: ImportRun) -> str:
+    def outcome(self, run: WithAnnotations[ImportRun, ReportCounts]) -> str:
         if run.file_errors not in (None, "[]"):
             return gettext("not imported: see the report")
         counts = {"created": int(run.created or 0), "updated": int(run.updated or 0),
@@ -131,12 +144,12 @@ class ImportRunAdmin(RoleAdmin):
                 publication_state=form.cleaned_data["publication_state"])
             content = upload.read()
             try:
-                report = importing.check(content, options, acting_user=request.user)
+                user = signed_in(request.user)
+                report = importing.check(content, options, acting_user=user)
             except NotAllowed as error:
                 raise PermissionDenied(str(error)) from None
             run = ImportRun.objects.create(file_name=options.file_name, content=content, source=options.source,
-                                           options=options.stored(), report=report.to_dict(),
-                                           created_by=request.user)
+                                           options=options.stored(), report=report.to_dict(), created_by=user)
             return HttpResponseRedirect(reverse("admin:registry_importrun_change", args=[run.pk]))
         return TemplateResponse(request, "admin/registry/importrun/upload.html", {
             **self.admin_site.each_context(request), "opts": self.opts, "form": form,
@@ -180,7 +193,7 @@ class ImportRunAdmin(RoleAdmin):
                 return back
             options = ImportOptions.from_stored(run.source, run.file_name, run.options)
             try:
-                report = importing.commit(bytes(run.content), options, acting_user=request.user)
+                report = importing.commit(bytes(run.content), options, acting_user=signed_in(request.user))
             except NotAllowed as error:
                 raise PermissionDenied(str(error)) from None
             run.report = report.to_dict()

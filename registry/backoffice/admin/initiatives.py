@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -42,8 +42,12 @@ from registry.models import (
     Service,
     SlugAlias,
 )
-from registry.querysets import stale_cutoff
-from registry.roles import Access, NotAllowed, access_for
+from registry.querysets import InitiativeQuerySet, stale_cutoff
+from registry.roles import Access, NotAllowed, access_for, signed_in
+
+if TYPE_CHECKING:
+    from django.template.response import _TemplateForResponseT
+    from django_stubs_ext import StrOrPromise
 
 # Degrees: about a centimetre. A point within this of the stored one was not moved.
 POINT_TOLERANCE = 1e-7
@@ -70,7 +74,7 @@ class VocabularyAdmin(RoleAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        actions.save_term(obj, acting_user=request.user)
+        actions.save_term(obj, acting_user=signed_in(request.user))
 
 
 class PartnershipInline(admin.TabularInline):
@@ -87,7 +91,7 @@ class PartnershipInline(admin.TabularInline):
         access = access_for(request.user)
         return access.can_change(obj) if obj is not None else access.can_write
 
-    has_change_permission = has_delete_permission = has_add_permission  # type: ignore[assignment]
+    has_change_permission = has_delete_permission = has_add_permission
 
 
 class SlugAliasInline(admin.TabularInline):
@@ -112,10 +116,11 @@ class FreshnessFilter(admin.SimpleListFilter):
         return [("stale", _("stale: not verified for a year or never")), ("fresh", _("verified within a year"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
+        assert isinstance(queryset, InitiativeQuerySet), "the initiatives of InitiativeAdmin.get_queryset"
         if self.value() == "stale":
-            return queryset.stale()  # type: ignore[attr-defined]
+            return queryset.stale()
         if self.value() == "fresh":
-            return queryset.fresh()  # type: ignore[attr-defined]
+            return queryset.fresh()
         return queryset
 
 
@@ -145,7 +150,8 @@ class InitiativeForm(forms.ModelForm):
         return location
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self._postcode_moved_under_placed_point(cleaned):
             choice = cleaned.get("point_after_postcode")
             if choice == PointAfterPostcode.MOVE:
@@ -167,12 +173,13 @@ class InitiativeForm(forms.ModelForm):
                     and cleaned.get("location") is not None and "location" not in self.changed_data)
 
     def _post_clean(self) -> None:
-        super()._post_clean()  # the model's full_clean: the areas are derived from the point here
+        # The model's full_clean: the areas are derived from the point here.
+        super()._post_clean()  # type: ignore[misc]  # BaseModelForm's, which django-stubs leaves out
         if "location" not in self.errors and "postcode" not in self.errors:
             try:
                 self.access.check_place(self.instance)
             except ValidationError as error:
-                self._update_errors(error)
+                self._update_errors(error)  # type: ignore[attr-defined]  # as _post_clean
 
 
 class ReadableChanges(HistoricalRecordContextHelper):
@@ -187,7 +194,8 @@ class ReadableChanges(HistoricalRecordContextHelper):
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    object_history_template = "admin/registry/history.html"
+    # Typed as ModelAdmin types it (simple-history is untyped): the two are mixed in one class.
+    object_history_template: ClassVar[_TemplateForResponseT | None] = "admin/registry/history.html"
     object_history_list_template = "admin/registry/history_list.html"
 
     def history_view_title(self, request: HttpRequest, obj: Any) -> str:
@@ -215,7 +223,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
 @admin.register(Initiative)
 class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
     form = InitiativeForm
-    gis_widget = PointMapWidget
+    gis_widget = PointMapWidget  # type: ignore[assignment]  # a class; django-stubs types it as an instance
     change_list_template = "admin/registry/initiative/change_list.html"
     list_display = ["name", "kind", "place", "municipality", "province", "status", "publication_state",
                     "last_verified_on"]
@@ -249,8 +257,10 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
 
     # -- who sees and changes what --------------------------------------------------------------
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Initiative]:
-        return self.access(request).initiatives(super().get_queryset(request))
+    def get_queryset(self, request: HttpRequest) -> InitiativeQuerySet:
+        queryset = super().get_queryset(request)
+        assert isinstance(queryset, InitiativeQuerySet), "made by Initiative's only manager"
+        return self.access(request).initiatives(queryset)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Also asked for the history of a deleted record, which get_queryset cannot scope.
@@ -261,7 +271,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
         access = self.access(request)
         return access.can_change(obj) if obj is not None else access.can_write
 
-    has_delete_permission = has_change_permission  # type: ignore[assignment]
+    has_delete_permission = has_change_permission
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -300,7 +310,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
                 partnerships.deleted.extend(formset.deleted_objects)
             else:
                 others.append(formset)
-        actions.save_edit(obj, before, acting_user=request.user, services=form.cleaned_data["services"],
+        actions.save_edit(obj, before, acting_user=signed_in(request.user), services=form.cleaned_data["services"],
                           funding_sources=form.cleaned_data["funding_sources"], partnerships=partnerships)
         for formset in others:  # the old slugs, shown read-only: nothing to save, but the admin's log asks
             formset.save()
@@ -311,18 +321,19 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
                               % {"postcode": obj.postcode}, level=messages.WARNING)
 
     def delete_model(self, request: HttpRequest, obj: Initiative) -> None:
-        actions.delete(obj, acting_user=request.user)
+        actions.delete(obj, acting_user=signed_in(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> None:
         for initiative in queryset:
-            actions.delete(initiative, acting_user=request.user)
+            actions.delete(initiative, acting_user=signed_in(request.user))
 
     def apply_to_each(self, request: HttpRequest, queryset: QuerySet[Initiative],
-                      action: Callable[..., bool], done: str) -> None:
+                      action: Callable[..., bool], done: StrOrPromise) -> None:
+        user = signed_in(request.user)
         changed, invalid, refused = 0, [], []
         for initiative in queryset:
             try:
-                changed += action(initiative, acting_user=request.user)
+                changed += action(initiative, acting_user=user)
             except ValidationError as error:
                 invalid.append(f"{initiative.name} ({'; '.join(error.messages)})")
             except NotAllowed as error:
@@ -368,7 +379,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
             if not can_revert:
                 raise PermissionDenied
             try:
-                actions.revert(initiative, version.history_id, acting_user=request.user)
+                actions.revert(initiative, version.history_id, acting_user=signed_in(request.user))
             except (ValidationError, NotAllowed) as error:
                 self.message_user(request, _("This version cannot be restored: %(reason)s")
                                   % {"reason": reason_of(error)}, level=messages.ERROR)
@@ -405,7 +416,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:registry_initiative_deleted"))
         try:
-            initiative = actions.restore(history_id, acting_user=request.user)
+            initiative = actions.restore(history_id, acting_user=signed_in(request.user))
         except Initiative.history.model.DoesNotExist:
             raise Http404 from None
         except (ValidationError, NotAllowed) as error:
@@ -418,7 +429,7 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
     def stale_view(self, request: HttpRequest) -> HttpResponse:
         """Per province (within the user's region): how many running records were not verified for
         a year, linking to the list of them."""
-        stale = self.access(request).initiatives().stale()  # type: ignore[attr-defined]
+        stale = self.access(request).initiatives().stale()
         counts = {row["province"]: row["count"] for row in stale.counts_by("province")}
         running = {row["province"]: row["count"] for row in self.access(request).initiatives()
                    .exclude(status="gestopt").counts_by("province")}
@@ -471,14 +482,15 @@ class PartnerAdmin(RoleAdmin, HistoryAdmin):
         return access.can_change_partner(obj) if obj is not None else access.can_write
 
     def save_model(self, request: HttpRequest, obj: Partner, form: Any, change: bool) -> None:
-        actions.save_partner(obj, Partner.objects.get(pk=obj.pk) if change else None, acting_user=request.user)
+        before = Partner.objects.get(pk=obj.pk) if change else None
+        actions.save_partner(obj, before, acting_user=signed_in(request.user))
 
     def delete_model(self, request: HttpRequest, obj: Partner) -> None:
-        actions.delete_partner(obj, acting_user=request.user)
+        actions.delete_partner(obj, acting_user=signed_in(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
         for partner in queryset:
-            actions.delete_partner(partner, acting_user=request.user)
+            actions.delete_partner(partner, acting_user=signed_in(request.user))
 
 
 @admin.register(Partnership)
@@ -505,18 +517,18 @@ class PartnershipAdmin(RoleAdmin, HistoryAdmin):
         access = self.access(request)
         return access.can_change(obj.initiative) if obj is not None else access.can_write
 
-    has_delete_permission = has_change_permission  # type: ignore[assignment]
+    has_delete_permission = has_change_permission
 
     def save_model(self, request: HttpRequest, obj: Partnership, form: Any, change: bool) -> None:
         before = Partnership.objects.get(pk=obj.pk) if change else None
-        actions.save_partnership(obj, before, acting_user=request.user)
+        actions.save_partnership(obj, before, acting_user=signed_in(request.user))
 
     def delete_model(self, request: HttpRequest, obj: Partnership) -> None:
-        actions.delete_partnership(obj, acting_user=request.user)
+        actions.delete_partnership(obj, acting_user=signed_in(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Partnership]) -> None:
         for partnership in queryset:
-            actions.delete_partnership(partnership, acting_user=request.user)
+            actions.delete_partnership(partnership, acting_user=signed_in(request.user))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "initiative":  # only initiatives the user may change
@@ -590,7 +602,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
             return self.decide(request, candidate)
         access = self.access(request)
         first, second = candidate.first, candidate.second
-        rows = [(Initiative._meta.get_field(name).verbose_name, display(first, name), display(second, name))
+        rows = [(Initiative.field_named(name).verbose_name, display(first, name), display(second, name))
                 for name in COMPARED_FIELDS]
         return TemplateResponse(request, self.change_form_template, {
             **self.admin_site.each_context(request), "opts": self.opts, "original": candidate,
@@ -603,13 +615,13 @@ class DuplicateCandidateAdmin(RoleAdmin):
         decision = request.POST.get("decision")
         try:
             if decision == "distinct":
-                actions.mark_distinct(candidate, acting_user=request.user)
+                actions.mark_distinct(candidate, acting_user=signed_in(request.user))
                 self.message_user(request, _("Marked as two different initiatives; this pair will not be proposed "
                                              "again."))
             elif decision in ("keep-first", "keep-second"):
                 kept, removed = ((candidate.first, candidate.second) if decision == "keep-first"
                                  else (candidate.second, candidate.first))
-                actions.merge(kept, removed, acting_user=request.user)
+                actions.merge(kept, removed, acting_user=signed_in(request.user))
                 self.message_user(request, _("“%(removed)s” is merged into “%(kept)s”; its address now leads there.")
                                   % {"removed": removed.name, "kept": kept.name})
                 return HttpResponseRedirect(reverse("admin:registry_initiative_change", args=[kept.pk]))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from registry import actions, duplicates, suggestions
 from registry.backoffice.admin.base import RoleAdmin, reason_of
 from registry.models import PublicationState, Suggestion, SuggestionKind, SuggestionState
-from registry.roles import NotAllowed
+from registry.roles import NotAllowed, signed_in
 
 
 @admin.register(Suggestion)
@@ -103,12 +103,12 @@ class SuggestionAdmin(RoleAdmin):
         review = reverse("admin:registry_suggestion_change", args=[suggestion.pk])
         try:
             if decision == "approve":
-                record = actions.approve_suggestion(suggestion, acting_user=request.user, note=note)
+                record = actions.approve_suggestion(suggestion, acting_user=signed_in(request.user), note=note)
                 done = (_("Approved: “%(name)s” is added to the register and published.")
                         if suggestion.kind == SuggestionKind.NEW else _("Approved: “%(name)s” is updated."))
                 self.message_user(request, done % {"name": record.name}, level=messages.SUCCESS)
             elif decision == "reject":
-                actions.reject_suggestion(suggestion, acting_user=request.user, note=note)
+                actions.reject_suggestion(suggestion, acting_user=signed_in(request.user), note=note)
                 self.message_user(request, _("Rejected; the suggestion is kept with your note."),
                                   level=messages.SUCCESS)
             else:

@@ -23,11 +23,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> str:
         access = access_for(acting_user(options["acting_username"], writes=True))
-        initiatives = (access.initiatives().exclude(publication_state=PublicationState.ARCHIVED)
-                       .select_related("municipality", "province").order_by("name", "pk"))
+        queryset = (access.initiatives().exclude(publication_state=PublicationState.ARCHIVED)
+                    .select_related("municipality", "province").order_by("name", "pk"))
         if options["stale"]:
-            initiatives = initiatives.stale()  # type: ignore[attr-defined]
-        initiatives = list(initiatives)
+            queryset = queryset.stale()
+        initiatives = list(queryset)
 
         summary = []
         to_stdout = not options["output"] and not options["send"]
