@@ -93,8 +93,11 @@ class Pagination(PageNumberPagination):
             "type": "object",
             "required": ["count", "next", "previous", "results"],
             "properties": {
-                "count": {"type": "integer", "description": "Number of matching records."},
-                "next": {"type": "string", "format": "uri", "nullable": True},
+                "count": {"type": "integer", "description": (
+                    "Number of matching records: exact, counted once for each state of the register and "
+                    "kept until it changes.")},
+                "next": {"type": "string", "format": "uri", "nullable": True, "description": (
+                    "The next page: by number, or by cursor in a walk started with `cursor=`.")},
                 "previous": {"type": "string", "format": "uri", "nullable": True},
                 "results": schema,
             },
@@ -236,6 +239,11 @@ class Keyset:
     def after(self, queryset: QuerySet[Any], row: Sequence[Any] | None) -> QuerySet[Any]:
         if row is None:
             return queryset
+        first, value = self.ordering[0], row[0]
+        if value is not None and first.lstrip("-") in NOT_NULL_COLUMNS:
+            # A bound on the first column alone, which the planner can start an index scan from (the
+            # condition below is exact, but its ORs hide that range from it).
+            queryset = queryset.filter(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": value})
         condition = Q(pk__gt=row[-1])
         for key, value in reversed(list(zip(self.ordering[:-1], row[:-1], strict=True))):
             column, descending = key.lstrip("-"), key.startswith("-")
@@ -256,6 +264,7 @@ class CursorColumn:
     parse: Any
 
 
+NOT_NULL_COLUMNS = {"name", "updated_at", "pk", "id"}
 CURSOR_COLUMNS = {
     "name": CursorColumn(str),
     "founded_year": CursorColumn(int),

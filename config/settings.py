@@ -115,15 +115,23 @@ DATABASES = {
 if envbool("DATABASE_JIT", False) is False:
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
-# Shared by every server process (throttling, caches); REDIS_URL replaces it with Redis (below).
+# Shared by every server process; REDIS_URL replaces them with Redis (below). `default` holds what
+# counts per client (throttles, failed logins, suggestion limits) and sessions' helpers;
+# `responses` the answers kept until the register changes (registry.caching), in a table of their
+# own, so that no number of kept answers can evict a count.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "registry_cache",
-        # Django's default of 300 entries would evict kept pages and, worse, the throttle's counts
-        # of busy clients long before they expire: a thousand visitors make more entries than that.
+        # Django's default of 300 entries would evict the throttle's counts of busy clients long
+        # before they expire: a thousand visitors make more entries than that.
         "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 200_000)},
-    }
+    },
+    "responses": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "registry_response_cache",
+        "OPTIONS": {"MAX_ENTRIES": envint("RESPONSE_CACHE_MAX_ENTRIES", 50_000)},
+    },
 }
 
 # --- Scaling out: read replicas and Redis (docs/scaling.md) -------------------------------------
@@ -155,14 +163,13 @@ DATABASE_PRIMARY_STICKY_SECONDS = envint("DATABASE_PRIMARY_STICKY_SECONDS", 15)
 # from it too, with the database behind them (cached_db: a lost cache logs nobody out).
 REDIS_URL = envstr("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            # Fail fast when Redis is away, rather than hold a worker until gunicorn's timeout.
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Fail fast when Redis is away, rather than hold a worker until gunicorn's timeout.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
+    CACHES = {"default": _redis, "responses": {**_redis, "KEY_PREFIX": "responses"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # --- end of scaling out -------------------------------------------------------------------------
 
@@ -311,7 +318,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": envstr("API_ANON_RATE", "600/minute")},
     "EXCEPTION_HANDLER": "api.exceptions.problem_exception_handler",
     "URL_FORMAT_OVERRIDE": "format",

@@ -28,13 +28,13 @@ from opendata import formats
 from opendata.catalog import catalog_graph
 from opendata.package import data_package
 from opendata.snapshots import BY_FILE, DISTRIBUTIONS, SNAPSHOT_NAME, snapshots
-from registry.caching import cached_page, kept_response
+from registry.caching import cached_page, keepable, kept_response
 from registry.columns import INITIATIVE_COLUMNS, PARTNERSHIP_COLUMNS
-from registry.filters import InitiativeFilterSet
+from registry.filters import KEPT_FILTER_PARAMETERS, InitiativeFilterSet
 from registry.models import Initiative
 
 
-@cached_page
+@cached_page()
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "opendata/index.html", {
         "distributions": DISTRIBUTIONS,
@@ -96,7 +96,8 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
         return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
     stream = formats.text_streams(initiatives, site)[name]
     content_type = f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
-    if settings.PAGE_CACHE and request.GET and initiatives.count() <= KEPT_DOWNLOAD_ROWS:
+    if (settings.PAGE_CACHE and request.GET and keepable(request, KEPT_FILTER_PARAMETERS)
+            and initiatives.count() <= KEPT_DOWNLOAD_ROWS):
         kept = kept_response(request, (site, name), lambda: "".join(stream()).encode(), content_type, compress=True)
         assert kept is not None  # the stream always makes a body
         return attachment(kept, name)

@@ -1,22 +1,36 @@
-"""Answers kept in the shared cache while the register is unchanged: the API's anonymous reads
-(api/caching.py) and the public pages (`cached_page`).
+"""Answers kept in a cache of their own while the register is unchanged: the public pages
+(`cached_page`), the open-data downloads and the API's large aggregate answers (api/caching.py:
+the map's data, the statistics). The API's records are not kept: they are assembled from
+prepared documents at the speed of the database (registry.documents).
 
 A key holds the register's version (its last change, from the history), today's date (whether a
-record counts as stale changes with it), the full path with its query, the language and what else
-the caller adds, so a kept answer is never stale and never another request's. Changes that leave
-no history (vocabulary labels, reloaded areas) show after RESPONSE_CACHE_SECONDS at the latest.
+record counts as stale changes with it), the path, the known query parameters in a fixed order,
+the language and what else the caller adds, so a kept answer is never stale and never another
+request's. Changes that leave no history (vocabulary labels, reloaded areas) show after
+RESPONSE_CACHE_SECONDS at the latest.
+
+What may be kept is bounded by the register, not by the visitors: an answer is kept only when
+every query parameter is one the caller names and none is of the kind that takes any value (a free
+text, a box, a point, a moment). So a flood of made-up addresses is answered, but fills nothing.
+Kept answers live in the `responses` cache, apart from what counts per client (throttles, failed
+logins, suggestion limits) in `default`, so that no number of kept answers can evict a count.
+
+After an edit every key is new. The first request for an answer makes it while the others that
+ask for the same answer wait for it (up to SINGLE_FLIGHT_WAIT seconds), rather than all making it
+at once on the same cores.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection, Iterable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -27,39 +41,77 @@ from config.csp import trust_hashes, trusted_hashes
 from registry.history import last_change
 
 RESPONSE_CACHE_SECONDS = 600
+SINGLE_FLIGHT_WAIT = 10.0
+SINGLE_FLIGHT_POLL = 0.05
+
+
+def responses() -> Any:
+    return caches["responses"]
 
 
 def register_version(request: HttpRequest) -> datetime.datetime | None:
     """The register's last change, looked up once per request."""
     if not hasattr(request, "_register_version"):
-        request._register_version = last_change()  # type: ignore[attr-defined]  # kept on the request itself
+        request._register_version = last_change()  # type: ignore[attr-defined]  # kept on the request
     return request._register_version  # type: ignore[attr-defined]  # set just above
+
+
+def keepable(request: HttpRequest, known: Collection[str]) -> bool:
+    """Whether an answer to this request may be kept: every query parameter is one of `known`."""
+    return all(name in known for name in request.GET)
 
 
 def response_key(request: HttpRequest, *parts: str) -> str:
     # The scheme and host too: answers hold absolute links (embed code, JSON-LD, API hyperlinks),
-    # and a load balancer may admit the site under more than one name.
+    # and a load balancer may admit the site under more than one name. The parameters sorted, so
+    # that their order makes no second entry.
+    query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
     return "response:" + hashlib.sha256("|".join([
         str(register_version(request)), str(timezone.localdate()), request.scheme or "", request.get_host(),
-        request.get_full_path(), get_language() or "", *parts,
+        request.path, repr(query), get_language() or "", *parts,
     ]).encode()).hexdigest()
+
+
+def single_flight(key: str, produce: Callable[[], Any], *, timeout: int = RESPONSE_CACHE_SECONDS) -> Any:
+    """The value kept under `key`, or made by `produce` and kept; while one process makes it, others
+    asking for the same key wait for it instead of making it too. None from `produce` is not kept."""
+    cache = responses()
+    value = cache.get(key)
+    if value is not None:
+        return value
+    lock = key + ":making"
+    if not cache.add(lock, True, timeout=int(SINGLE_FLIGHT_WAIT) + 5):
+        deadline = time.monotonic() + SINGLE_FLIGHT_WAIT
+        while time.monotonic() < deadline:
+            time.sleep(SINGLE_FLIGHT_POLL)
+            value = cache.get(key)
+            if value is not None:
+                return value
+            if cache.get(lock) is None:  # the maker gave up (an error): make it here
+                break
+    try:
+        value = produce()
+        if value is not None:
+            cache.set(key, value, timeout)
+        return value
+    finally:
+        cache.delete(lock)
 
 
 def kept_response(request: HttpRequest, parts: tuple[str, ...], produce: Callable[[], bytes | None],
                   content_type: str, *, compress: bool) -> HttpResponse | None:
-    """A body kept in the cache under `parts` (see response_key), made by `produce` on a miss;
-    None when `produce` declines (an answer that is not to be kept). With `compress`, a client
-    that accepts gzip gets the body compressed once and kept so."""
+    """A body kept under `parts` (see response_key), made by `produce` on a miss (once, see
+    single_flight); None when `produce` declines (an answer that is not to be kept). With `compress`,
+    a client that accepts gzip gets the body compressed once and kept so."""
     gzipped = compress and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
-    key = response_key(request, *parts, "gzip" if gzipped else "")
-    body = cache.get(key)
-    if body is None:
+
+    def make() -> bytes | None:
         body = produce()
-        if body is None:
-            return None
-        if gzipped:
-            body = compress_string(body)
-        cache.set(key, body, RESPONSE_CACHE_SECONDS)
+        return compress_string(body) if body is not None and gzipped else body
+
+    body = single_flight(response_key(request, *parts, "gzip" if gzipped else ""), make)
+    if body is None:
+        return None
     response = HttpResponse(body, content_type=content_type)
     if gzipped:
         response["Content-Encoding"] = "gzip"
@@ -68,26 +120,37 @@ def kept_response(request: HttpRequest, parts: tuple[str, ...], produce: Callabl
     return response
 
 
-def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A public page, for anonymous visitors answered from the cache while the register is unchanged.
+def cached_page(parameters: Iterable[str] = ()) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A public page, for anonymous visitors answered from the cache while the register is unchanged,
+    when its query holds only the given `parameters`.
 
     Only for pages without a form that posts (a CSRF token is personal) and with nothing of the
     visitor's own on them. Signed-in maintainers see drafts and their own menu: never cached.
     """
+    known = frozenset(parameters)
 
-    @wraps(view)
-    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not settings.PAGE_CACHE or request.method not in ("GET", "HEAD") or request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        key = response_key(request, "page")
-        hit = cache.get(key)
-        if hit is not None:
-            content_type, content, inline = hit
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if (not settings.PAGE_CACHE or request.method not in ("GET", "HEAD") or request.user.is_authenticated
+                    or not keepable(request, known)):
+                return view(request, *args, **kwargs)
+            made: list[HttpResponse] = []
+
+            def make() -> tuple[str, bytes, dict[str, set[str]]] | None:
+                response = view(request, *args, **kwargs)
+                made.append(response)
+                if response.status_code != 200 or response.streaming:
+                    return None
+                return (response["Content-Type"], response.content, trusted_hashes())
+
+            kept = single_flight(response_key(request, "page"), make)
+            if kept is None:
+                return made[0]
+            content_type, content, inline = kept
             trust_hashes(inline)  # the page's own inline scripts and styles, as when it was made
             return HttpResponse(content, content_type=content_type)
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
-            cache.set(key, (response["Content-Type"], response.content, trusted_hashes()), RESPONSE_CACHE_SECONDS)
-        return response
 
-    return page
+        return page
+
+    return decorate

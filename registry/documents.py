@@ -266,19 +266,33 @@ SELECT i.id, {", ".join(parts.values())}, statement_timestamp()
 # -- preparing ------------------------------------------------------------------------------------------
 
 
+# Above this many records the builder joins by hashing, whatever the planner estimates.
+MANY = 200
+
+
 def prepare(ids: Iterable[int] | None = None) -> int:
     """Prepare the documents of these initiatives (None: of all), in the caller's transaction, so
     that a document that cannot be prepared fails the write that changed it. Returns how many
     documents were written (those already current are left alone)."""
+    wanted = None if ids is None else sorted(set(ids))
+    if wanted is not None and not wanted:
+        return 0
     with connection.cursor() as cursor:
-        if ids is None:
-            cursor.execute(_build(f"SELECT id FROM {INITIATIVES}"))
-        else:
-            wanted = sorted(set(ids))
-            if not wanted:
-                return 0
-            cursor.execute(_build(f"SELECT id FROM {INITIATIVES} WHERE id = ANY(%s)"), [wanted])
-        return int(cursor.rowcount)
+        many = wanted is None or len(wanted) > MANY
+        if many:
+            # Rows written in this very transaction (an import, demo data) have no statistics yet:
+            # the planner takes the set for a row or two and joins it to every list by nested
+            # loops, which for thousands of records takes minutes instead of a second.
+            cursor.execute("SET LOCAL enable_nestloop = off")
+        try:
+            if wanted is None:
+                cursor.execute(_build(f"SELECT id FROM {INITIATIVES}"))
+            else:
+                cursor.execute(_build(f"SELECT id FROM {INITIATIVES} WHERE id = ANY(%s)"), [wanted])
+            return int(cursor.rowcount)
+        finally:
+            if many:
+                cursor.execute("SET LOCAL enable_nestloop = on")
 
 
 def showing_term(model: type[Any], term_id: int) -> QuerySet[Initiative]:

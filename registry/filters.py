@@ -224,3 +224,9 @@ class InitiativeFilterSet(filters.FilterSet):
             return False
         return valid
 
+
+# Parameters whose values the register bounds (codes, years, choices): an answer to a query of
+# only these may be kept for the next client (registry.caching). A free text, a box, a point or a
+# moment takes any value, and each would be an entry of its own.
+UNBOUNDED_PARAMETERS = frozenset({"q", "bbox", "near", "radius", "updatedSince", "verifiedSince"})
+KEPT_FILTER_PARAMETERS = frozenset(InitiativeFilterSet.base_filters) - UNBOUNDED_PARAMETERS

@@ -73,7 +73,7 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
                                                  kind=self.document_kind(), base=self.list_url())
             return Response(found.as_geojson() if self.document_kind() == "feature" else found.as_json())
 
-        return cached_read(request, self, page)
+        return page()
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         def document() -> Response:
@@ -84,7 +84,7 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
             return Response(text)
 
         try:
-            return cached_read(request, self, document)
+            return document()
         except Http404:
             kept = merged_into(int(kwargs["pk"]))
             if kept is None or not Initiative.objects.visible_to(access_for(request.user)).filter(pk=kept).exists():

@@ -17,6 +17,9 @@ from registry.models import Initiative, Partner
 
 # The filters the site offers, in the order of the form; the API has more.
 SITE_FILTERS = ["q", "kind", "service", "status", "province", "municipality", "partner"]
+# A page with only these in its address may be kept for the next visitor (registry.caching): codes
+# and page numbers, whose values the register bounds, not a free text.
+KEPT_PAGE_PARAMETERS = [*[name for name in SITE_FILTERS if name != "q"], "page"]
 
 
 class OneOfSelect(forms.SelectMultiple):

@@ -382,7 +382,7 @@ def service_note(without_service: int) -> str:
     return note
 
 
-@cached_page
+@cached_page()
 def statistics(request: HttpRequest) -> HttpResponse:
     initiatives = Initiative.objects.published()
     total = initiatives.count()

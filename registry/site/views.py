@@ -15,14 +15,14 @@ from geo.models import Municipality, Province
 from registry.caching import cached_page
 from registry.models import Initiative, Kind, Partner, Partnership, PartnershipRole, PublicationState, SlugAlias, Status
 from registry.schema_org import organisation
-from registry.site.filtering import filter_query, site_filters
+from registry.site.filtering import KEPT_PAGE_PARAMETERS, filter_query, site_filters
 from registry.site.maps import initiative_location_map, initiatives_map
 
 PAGE_SIZE = 20
 EMBED_HEIGHTS = (300, 400, 500, 600, 800)
 
 
-@cached_page
+@cached_page(KEPT_PAGE_PARAMETERS)
 def home(request: HttpRequest) -> HttpResponse:
     """The map with the filters beside it; the data comes from the API, not the page."""
     filters = site_filters(request.GET, Initiative.objects.published())
@@ -36,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @xframe_options_exempt
-@cached_page
+@cached_page(KEPT_PAGE_PARAMETERS)
 def embed(request: HttpRequest) -> HttpResponse:
     """The map for an iframe on another site, with the filters of its address locked.
 
@@ -53,7 +53,7 @@ def embed(request: HttpRequest) -> HttpResponse:
     }, status=200 if valid else 400)
 
 
-@cached_page
+@cached_page(KEPT_PAGE_PARAMETERS)
 def embed_builder(request: HttpRequest) -> HttpResponse:
     """Choose the locked filters and the height, and copy the iframe code (works without JavaScript)."""
     filters = site_filters(request.GET, Initiative.objects.published())
@@ -71,7 +71,7 @@ def embed_builder(request: HttpRequest) -> HttpResponse:
     }, status=200 if valid else 400)
 
 
-@cached_page
+@cached_page(KEPT_PAGE_PARAMETERS)
 def initiative_list(request: HttpRequest) -> HttpResponse:
     filters = site_filters(request.GET, Initiative.objects.published().with_related().order_by("name", "pk"))
     if not filters.is_valid():
@@ -84,7 +84,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
                   {"filters": filters, "page": page, "query": query.urlencode(), "map_query": filter_query(filters)})
 
 
-@cached_page
+@cached_page()
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = Initiative.objects.published().with_related().filter(slug=slug).first()
     if initiative is None:
@@ -121,7 +121,7 @@ def schema_org(request: HttpRequest, initiative: Initiative) -> dict:
     return {"@context": "https://schema.org", **document}
 
 
-@cached_page
+@cached_page()
 def partner_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A partner and the published initiatives it supports, grouped by its role."""
     partner = get_object_or_404(Partner.objects.select_related("kind", "municipality"), slug=slug)
@@ -133,7 +133,7 @@ def partner_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "registry/partner_detail.html", {"partner": partner, "by_role": by_role})
 
 
-@cached_page
+@cached_page()
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A province (PV..) or municipality (GM..): its published initiatives, counted and listed."""
     code = code.upper()

@@ -90,20 +90,53 @@ def test_too_many_anonymous_requests_get_a_429_problem_with_retry_after(client, 
     assert response.json()["status"] == 429
 
 
-def test_anonymous_reads_come_from_the_response_cache_until_the_register_changes(client, leiden):
+def test_the_map_data_comes_from_the_response_cache_until_the_register_changes(client, leiden):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    first = client.get("/api/v1/initiatives")
+    first = client.get("/api/v1/initiatives/map?province=PV28")
     with CaptureQueriesContext(connection) as again:
-        second = client.get("/api/v1/initiatives")
+        second = client.get("/api/v1/initiatives/map?province=PV28")
     assert second.content == first.content
-    assert not [q for q in again.captured_queries if "registry_initiative\"" in q["sql"]]  # no data queries
+    assert not [q for q in again.captured_queries if "registry_initiativedocument" in q["sql"]]  # kept
 
     before = type(leiden).objects.get(pk=leiden.pk)
     leiden.name = "Buurtkamer De Eik"
     actions.save_edit(leiden, before, acting_user=None)
-    assert client.get("/api/v1/initiatives").json()["results"][0]["name"] == "Buurtkamer De Eik"
+    assert client.get("/api/v1/initiatives/map?province=PV28").json()["features"][0]["properties"]["name"] == (
+        "Buurtkamer De Eik")
+
+
+def test_records_are_assembled_for_every_request_in_two_statements(client, leiden):
+    """Not kept: a page is assembled from prepared documents at the speed of the database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/api/v1/initiatives")
+    with CaptureQueriesContext(connection) as again:
+        client.get("/api/v1/initiatives")
+    data = [q["sql"] for q in again.captured_queries if "registry_initiative" in q["sql"]]
+    assert len(data) == 1 and "registry_initiativedocument" in data[0]  # the count is kept; the documents not
+
+
+def test_made_up_parameters_are_answered_but_keep_nothing(client, leiden):
+    from registry.caching import responses
+
+    def kept() -> int:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM registry_response_cache")
+            return int(cursor.fetchone()[0])
+
+    client.get("/api/v1/initiatives/map")
+    before = kept()
+    for number in range(20):
+        assert client.get(f"/api/v1/initiatives/map?made_up={number}").status_code == 200
+        assert client.get(f"/api/v1/initiatives/map?bbox=4.4,52.1,4.6,52.{number + 20}").status_code == 200
+        assert client.get(f"/?x={number}").status_code == 200
+    assert kept() == before
+    assert responses().get("anything") is None
 
 
 def test_staff_reads_are_never_answered_from_the_response_cache(client, staff_client, leiden):

@@ -79,11 +79,11 @@ SERVER_LOG = BENCH_DIR / "gunicorn.log"
 WRK_SCRIPT = Path(__file__).with_name("wrk.lua")
 HOST = "127.0.0.1"  # loopback only: nothing leaves the machine
 HEALTH_PATH = "/api/v1/kinds"
+DOCUMENT_BASE = f"http://{HOST}:8000/api/v1/initiatives/"  # a list URL of the same length as the server's
 
-# Three sync workers on two cores: a sync worker is idle while PostgreSQL (on the same two cores)
-# runs its queries, so one more worker than cores keeps both cores busy; more would only queue
-# for the cores that PostgreSQL and wrk need too.
-DEFAULT_WORKERS = 3
+# Two sync workers, as the read-model issue measures (and a peer server would be given): on two
+# cores shared with PostgreSQL and wrk, a worker per core.
+DEFAULT_WORKERS = 2
 DEFAULT_CONNECTIONS = 8  # more than the workers, so none waits for work; the rest queue in the backlog
 DEFAULT_DURATION = 10
 WARMUP_SECONDS = 2
@@ -95,7 +95,7 @@ DEFAULT_SQL_REPEAT = 20
 # short as a busy real client's list under the production rate (600/minute).
 DEFAULT_ANON_RATE = "1000000/second"
 PAGE_SIZE = 50
-LATER_PAGE = 200
+LATER_PAGE = 801  # offset 40,000: deep in the list, where a harvester paging by number goes
 BBOX_TARGET = 1000
 BBOX_CENTRE = (5.1214, 52.0907)  # Utrecht
 DETAIL_IDS = 100
@@ -230,6 +230,50 @@ class BareQuery:
         return BareResult(count, ids, rows)
 
 
+@dataclass
+class DocumentQuery:
+    """The statements that produce a response's bytes from the read model (registry.documents), sent
+    over a plain psycopg connection: the number of matches (count(*)) and the page's documents
+    assembled and joined by PostgreSQL. What the API adds on top is Django: routing, the filter set,
+    the throttle, Last-Modified, the envelope."""
+
+    where: str
+    param_sets: list[list[Any]]
+    limit: int | None
+    kind: str  # "record" or "feature"
+    offset: int = 0
+    with_count: bool = True
+    order: str = "i.name, i.id"
+    count_where: str = ""  # when the count's condition differs (a walk by cursor counts the whole list)
+    count_params: int = 0  # how many of the parameters the count takes (0: all)
+
+    def count_sql(self) -> str:
+        return f"SELECT count(*) FROM registry_initiative i WHERE {self.count_where or self.where}"
+
+    def documents_sql(self) -> str:
+        from registry.documents import DOCUMENTS, INITIATIVES, _assembled
+
+        limit = f" LIMIT {self.limit} OFFSET {self.offset}" if self.limit is not None else ""
+        return (f"SELECT coalesce(string_agg({_assembled(self.kind)}, ',' ORDER BY t.ord), '')\n"
+                f"  FROM unnest(ARRAY(SELECT i.id FROM {INITIATIVES} i WHERE {self.where} ORDER BY {self.order}"
+                f"{limit})) WITH ORDINALITY AS t(id, ord)\n"
+                f"  JOIN {INITIATIVES} i ON i.id = t.id JOIN {DOCUMENTS} d ON d.initiative_id = t.id")
+
+    def statement_count(self) -> int:
+        return 2 if self.with_count else 1
+
+    def run(self, cursor: Any, number: int, base: str) -> tuple[int | None, str]:
+        from registry.querysets import stale_cutoff
+
+        params = self.param_sets[number % len(self.param_sets)]
+        count = None
+        if self.with_count:
+            cursor.execute(self.count_sql(), params[:self.count_params] if self.count_params else params)
+            count = cursor.fetchone()[0]
+        cursor.execute(self.documents_sql(), [base, stale_cutoff(), *params])
+        return count, cursor.fetchone()[0]
+
+
 # -- the scenarios -------------------------------------------------------------------------------
 
 
@@ -280,10 +324,13 @@ class Scenario:
     title: str
     paths: list[str]  # wrk rotates over them
     bare: BareQuery
+    documents: DocumentQuery
     page_target: bool = False  # a 50-item page: the issue's p95 target applies
     note: str = ""
     # Filled in while measuring:
     sql: Series = field(default_factory=lambda: Series("bare SQL"))
+    document_sql: Series = field(default_factory=lambda: Series("document SQL"))
+    document_text: str = ""
     sql_others_cpu: float = 0.0
     bare_result: BareResult | None = None
     api_count: int | None = None
@@ -350,23 +397,47 @@ def build_scenarios() -> list[Scenario]:
     step = max(1, len(ids) // DETAIL_IDS)
     detail_ids = ids[::step][:DETAIL_IDS]
 
+    # The record at position 40,000 of the public list, and the cursor a walk gives after it.
+    from api.pagination import Keyset
+
+    walked = min(LATER_PAGE * PAGE_SIZE - PAGE_SIZE, total - 1)
+    after = Initiative.objects.published().order_by("name", "pk").values_list("name", "pk")[walked]
+    cursor = Keyset(("name", "pk")).encode(after)
+    keyset_where = page_where + " AND (i.name > %s OR (i.name = %s AND i.id > %s))"
+
+    def documents(where: str, param_sets: list[list[Any]], limit: int | None, kind: str = "record", **kwargs: Any
+                  ) -> DocumentQuery:
+        return DocumentQuery(where, param_sets, limit, kind, **kwargs)
+
     return [
         Scenario("page-1", "JSON page, first", [f"/api/v1/initiatives?pageSize={PAGE_SIZE}"],
-                 BareQuery(page_where, [[published]], PAGE_SIZE), page_target=True),
+                 BareQuery(page_where, [[published]], PAGE_SIZE), documents(page_where, [[published]], PAGE_SIZE),
+                 page_target=True),
         Scenario(f"page-{later_page}", f"JSON page {later_page}",
                  [f"/api/v1/initiatives?pageSize={PAGE_SIZE}&page={later_page}"],
                  BareQuery(page_where, [[published]], PAGE_SIZE, offset=(later_page - 1) * PAGE_SIZE),
+                 documents(page_where, [[published]], PAGE_SIZE, offset=(later_page - 1) * PAGE_SIZE),
                  page_target=True),
+        Scenario("cursor", f"JSON page by cursor after record {walked:,}",
+                 [f"/api/v1/initiatives?pageSize={PAGE_SIZE}&cursor={cursor}"],
+                 BareQuery(keyset_where, [[published, after[0], after[0], after[1]]], PAGE_SIZE, with_count=False),
+                 documents(keyset_where, [[published, after[0], after[0], after[1]]], PAGE_SIZE,
+                           count_where=page_where, count_params=1),
+                 page_target=True, note="the same place in the list as the numbered page above, reached by keyset"),
         Scenario("filtered", "JSON page, filtered",
                  [f"/api/v1/initiatives?province={province}&service={service}&status={status}&pageSize={PAGE_SIZE}"],
-                 BareQuery(filter_where, [[published, province, status, service]], PAGE_SIZE), page_target=True),
+                 BareQuery(filter_where, [[published, province, status, service]], PAGE_SIZE),
+                 documents(filter_where, [[published, province, status, service]], PAGE_SIZE), page_target=True),
         Scenario("bbox", "GeoJSON bounding box",
                  [f"/api/v1/initiatives?format=geojson&bbox={bbox_text}&pageSize={bbox_size}"],
                  BareQuery(bbox_where, [[published, *bbox]], bbox_size),
+                 documents(bbox_where, [[published, *bbox]], bbox_size, "feature"),
                  note=f"box {bbox_text} around Utrecht, chosen as the largest holding at most {BBOX_TARGET:,} "
                       f"published initiatives: it holds {in_box:,}"),
         Scenario("detail", "one initiative", [f"/api/v1/initiatives/{pk}" for pk in detail_ids],
                  BareQuery("i.publication_state = %s AND i.id = %s", [[published, pk] for pk in detail_ids], None,
+                           with_count=False),
+                 documents("i.publication_state = %s AND i.id = %s", [[published, pk] for pk in detail_ids], None,
                            with_count=False),
                  note=f"rotating over {len(detail_ids)} published initiatives spread over the id range"),
     ]
@@ -404,13 +475,18 @@ def measure_sql(scenarios: list[Scenario], repeat: int) -> None:
     with raw.cursor() as cursor:
         for scenario in scenarios:
             scenario.bare_result = scenario.bare.run(cursor, 0)
+            scenario.documents.run(cursor, 0, DOCUMENT_BASE)
             window = CpuWindow(None)
-            for number in range(repeat):
+            for number in range(repeat):  # interleaved, so that both meet the same moments of the machine
                 started = time.perf_counter()
                 scenario.bare.run(cursor, number)
                 scenario.sql.seconds.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                scenario.documents.run(cursor, number, DOCUMENT_BASE)
+                scenario.document_sql.seconds.append(time.perf_counter() - started)
             scenario.sql_others_cpu = window.measure()[0]
-            print(f"bare SQL {scenario.key}: median {scenario.sql.median * 1000:.1f} ms")
+            print(f"bare SQL {scenario.key}: rows and prefetches median {scenario.sql.median * 1000:.1f} ms; "
+                  f"documents median {scenario.document_sql.median * 1000:.2f} ms")
 
 
 def query_category(sql: str) -> str:
@@ -551,7 +627,14 @@ def verify_response(scenario: Scenario, base_url: str) -> None:
     check(bare is not None, "the bare SQL has not run")
     assert bare is not None
     check(ids == bare.ids, f"{path}: the API returned other records than the bare SQL ({ids[:5]}… vs {bare.ids[:5]}…)")
-    check(scenario.api_count == bare.count, f"{path}: the API counts {scenario.api_count}, the SQL {bare.count}")
+    check(bare.count is None or scenario.api_count == bare.count,
+          f"{path}: the API counts {scenario.api_count}, the SQL {bare.count}")
+    from django.db import connection
+
+    with connection.connection.cursor() as cursor:
+        _count, text = scenario.documents.run(cursor, 0, base_url + "/api/v1/initiatives/")
+    scenario.document_text = text
+    check(text.encode() in body, f"{path}: the body does not hold the bytes the document SQL made")
 
 
 # -- whose CPU time -------------------------------------------------------------------------------
@@ -789,21 +872,26 @@ def report(database: str, count: int, published: int, seeding: float | None, mai
         "## Summary",
         "",
         f"| scenario | items | req/s @{connections} | p50 @{connections} | p95 @{connections} "
-        f"| p99 @{connections} | p50 @1 | p95 @1 | bare SQL (median) | p50@1 / SQL | p50@{connections} / SQL "
-        "| non-2xx | socket errors | others' CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| p99 @{connections} | p50 @1 | p95 @1 | document SQL (same bytes) | p50@1 / document SQL "
+        "| rows + prefetches SQL | p50@1 / rows SQL | non-2xx | socket errors | others' CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for scenario in scenarios:
         by_connections = {load.connections: load for load in scenario.loads}
         single, busy = by_connections[1], by_connections[connections]
-        sql_ms = scenario.sql.median * 1000
+        sql_ms, document_ms = scenario.sql.median * 1000, scenario.document_sql.median * 1000
         lines.append(
             f"| {scenario.title} | {scenario.api_items:,} | {busy.per_second:,.1f} | {fmt_ms(busy.ms('p50'))} "
             f"| {fmt_ms(busy.ms('p95'))} | {fmt_ms(busy.ms('p99'))} | {fmt_ms(single.ms('p50'))} "
-            f"| {fmt_ms(single.ms('p95'))} | {fmt_ms(sql_ms)} | {single.ms('p50') / sql_ms:.1f}× "
-            f"| {busy.ms('p50') / sql_ms:.1f}× | {single.non_2xx + busy.non_2xx} | {single.errors + busy.errors} "
+            f"| {fmt_ms(single.ms('p95'))} | {document_ms:,.2f} | {single.ms('p50') / document_ms:.1f}× "
+            f"| {fmt_ms(sql_ms)} | {single.ms('p50') / sql_ms:.1f}× "
+            f"| {single.non_2xx + busy.non_2xx} | {single.errors + busy.errors} "
             f"| {max(single.others_cpu, busy.others_cpu, scenario.sql_others_cpu):.0%} |")
-    lines += ["", "Latencies in milliseconds. `@n`: over n connections. *Others' CPU*: the largest share of the "
+    lines += ["", "*Document SQL*: the statements that make the response's bytes from the read model (the count and "
+              "the documents, assembled by PostgreSQL; registry.documents), over a plain psycopg connection: the "
+              "floor for this answer. *Rows + prefetches SQL*: the rows a serializer-based implementation fetches "
+              "(the page with its kind and areas, then services, funding sources and partnerships), as tuples.",
+              "", "Latencies in milliseconds. `@n`: over n connections. *Others' CPU*: the largest share of the "
               "machine's CPU time that processes outside the benchmark (not gunicorn, wrk, this process or the "
               "benchmark database's server processes) used during the scenario's runs and its bare SQL; above a "
               "few per cent the figures are pessimistic.", ""]
@@ -834,9 +922,16 @@ def report(database: str, count: int, published: int, seeding: float | None, mai
                 f"| {load.errors} | {fmt_ms(load.cpu_ms_per_request)} | {load.others_cpu:.0%} |")
         sql_ms = scenario.sql.median * 1000
         queries = ", ".join(f"{n} {name}" for name, n in sorted(profile.queries.items()))
+        document_ms = scenario.document_sql.median * 1000
         lines += [
             "",
-            f"- Bare SQL: {scenario.bare.statement_count()} statements, {bare.rows:,} rows; median "
+            f"- Document SQL: {scenario.documents.statement_count()} statement(s), "
+            f"{len(scenario.document_text.encode()) / 1024:,.1f} KiB of documents; median {document_ms:,.2f} ms "
+            f"(min {min(scenario.document_sql.seconds) * 1000:,.2f}, max "
+            f"{max(scenario.document_sql.seconds) * 1000:,.2f}). API p50 / document SQL: "
+            + ", ".join(f"{load.ms('p50') / document_ms:.1f}× at {load.connections} connection(s)"
+                        for load in scenario.loads),
+            f"- Rows + prefetches SQL: {scenario.bare.statement_count()} statements, {bare.rows:,} rows; median "
             f"{fmt_ms(sql_ms)} ms (min {fmt_ms(min(scenario.sql.seconds) * 1000)}, max "
             f"{fmt_ms(max(scenario.sql.seconds) * 1000)}; others' CPU {scenario.sql_others_cpu:.0%}). "
             "API p50 / SQL median: "

@@ -68,7 +68,10 @@ def test_without_redis_url_the_cache_and_the_sessions_live_in_the_database():
     found = settings_with()
     assert found["caches"] == {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                                            "LOCATION": "registry_cache",
-                                           "OPTIONS": {"MAX_ENTRIES": 200000}}}
+                                           "OPTIONS": {"MAX_ENTRIES": 200000}},
+                               "responses": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                             "LOCATION": "registry_response_cache",
+                                             "OPTIONS": {"MAX_ENTRIES": 50000}}}
     assert found["session_engine"] == "django.contrib.sessions.backends.db"
 
 
