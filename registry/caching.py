@@ -6,8 +6,8 @@ prepared documents at the speed of the database (registry.documents).
 A key holds the register's version (its last change, from the history), today's date (whether a
 record counts as stale changes with it), the path, the known query parameters in a fixed order,
 the language and what else the caller adds, so a kept answer is never stale and never another
-request's. Changes that leave no history (vocabulary labels, reloaded areas) show after
-RESPONSE_CACHE_SECONDS at the latest.
+request's. The version also follows the prepared documents (registry.history.last_change), so a
+change that leaves no history (a vocabulary's label, an area's name) shows at once as well.
 
 What may be kept is bounded by the register, not by the visitors: an answer is kept only when
 every query parameter is one the caller names and none is of the kind that takes any value (a free

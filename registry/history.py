@@ -27,6 +27,7 @@ from django.utils.translation import pgettext_lazy
 
 from registry.models import (
     Initiative,
+    InitiativeDocument,
     Partner,
     Partnership,
     PublicationState,
@@ -190,12 +191,16 @@ def _last_change_sql() -> tuple[str, type[models.Model]]:
     # Built once: each `Model.history` access makes a new manager class (half a millisecond), and
     # the version is read on every anonymous request that the response caches answer.
     histories = [model.history.model for model in (Initiative, Partner, Partnership)]
-    latest = " , ".join(f"(SELECT max(history_date) FROM {history._meta.db_table})" for history in histories)
-    return f"SELECT GREATEST({latest})", histories[0]  # GREATEST skips NULLs in PostgreSQL
+    latest = [f"(SELECT max(history_date) FROM {history._meta.db_table})" for history in histories]
+    # And the prepared documents: a change that leaves no history (a vocabulary's label, an area's
+    # name) changes the documents that show it, and so the version.
+    latest.append(f"(SELECT max(prepared_at) FROM {InitiativeDocument._meta.db_table})")
+    return f"SELECT GREATEST({', '.join(latest)})", histories[0]  # GREATEST skips NULLs in PostgreSQL
 
 
 def last_change() -> datetime.datetime | None:
-    """When anything in the register last changed (created, updated or deleted), from the history."""
+    """When anything in the register last changed (created, updated or deleted), from the history and
+    the prepared documents."""
     statement, history = _last_change_sql()
     # Read where the request reads its data (a replica, see config/replicas.py): a version from the
     # primary with data from a replica that lags behind would file old answers under a new key.

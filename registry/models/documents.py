@@ -33,6 +33,8 @@ class InitiativeDocument(models.Model):
     prepared_at = models.DateTimeField(_("prepared at"))
 
     class Meta:
+        # The register's version reads the latest (registry.history.last_change).
+        indexes = [models.Index(fields=["prepared_at"], name="document_prepared_at")]
         verbose_name = _("prepared document")
         verbose_name_plural = _("prepared documents")
 

@@ -180,9 +180,13 @@ def current(*ids: int) -> None:
 
 
 def test_a_vocabulary_label_reaches_every_document_that_shows_it(register: list[int]):
+    from registry.history import last_change
+
+    version = last_change()
     term = Service.objects.get(code="winkel")
     term.label_en = "Village shop (run by residents)"
     actions.save_term(term, acting_user=None)
+    assert last_change() > version  # no history entry, yet kept answers and Last-Modified follow
 
     showing = list(Initiative.objects.filter(services=term).values_list("pk", flat=True))
     assert register[0] in showing
