@@ -20,9 +20,10 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.backends.db import SessionStore
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from registry import actions, duplicates, importing
@@ -58,7 +59,7 @@ from tests.registry.import_helpers import GOOD_ROWS, csv_bytes
 def populate() -> None:
     """A register with something in (nearly) every table: demo records with their history, users
     with roles, regions, groups and permissions, an API token, an import, a merge, a pair in the
-    duplicates queue, a suggestion, an admin log entry, a session and a cached value."""
+    duplicates queue, a suggestion, an admin log entry, a session, cached values and a throttle count."""
     seed_demo(30, seed=5)
     admin = administrator("beheerder")
     maintainer("redacteur", Role.EDITOR, "PV28", municipalities=("GM0546",))
@@ -84,6 +85,8 @@ def populate() -> None:
     session["user"] = admin.pk
     session.create()
     cache.set("backup-test", "kept", 3600)
+    caches["responses"].set("backup-test", "kept", 3600)
+    assert Client().get("/api/v1/kinds").status_code == 200  # the anonymous rate's count
 
 
 def damage() -> None:
