@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
+from django.utils.http import quote_etag
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -19,6 +20,7 @@ from api.renderers import PrebuiltGeoJSONRenderer, PrebuiltJSONRenderer
 from api.serializers.initiatives import InitiativeFeatureSerializer, InitiativeSerializer, PartnershipSerializer
 from api.views.common import LastModifiedMixin
 from registry import actions, documents
+from registry.caching import response_key
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Partnership, merged_into
 from registry.roles import access_for, signed_in
@@ -52,6 +54,16 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
     pagination_class = DocumentPagination
     renderer_classes = [PrebuiltJSONRenderer, PrebuiltGeoJSONRenderer]
     http_method_names = ["get", "head", "options", "post", "put", "patch", "delete"]
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (request.method in ("GET", "HEAD") and response.status_code == 200 and isinstance(response.data, str)
+                and not request.user.is_authenticated):
+            # The answer follows from the register's version, the day and the address, so its ETag
+            # does too: ConditionalGetMiddleware would otherwise hash the whole body (megabytes for
+            # a box) to make one. A maintainer's answer also shows drafts: hashed as before.
+            response["ETag"] = quote_etag(response_key(request, request.accepted_media_type)[-32:])
+        return response
 
     def get_queryset(self) -> QuerySet[Initiative]:
         visible = Initiative.objects.visible_to(access_for(self.request.user)).order_by("name", "pk")

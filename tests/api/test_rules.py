@@ -98,7 +98,8 @@ def test_the_map_data_comes_from_the_response_cache_until_the_register_changes(c
     with CaptureQueriesContext(connection) as again:
         second = client.get("/api/v1/initiatives/map?province=PV28")
     assert second.content == first.content
-    assert not [q for q in again.captured_queries if "registry_initiativedocument" in q["sql"]]  # kept
+    assert not [q for q in again.captured_queries  # kept (the register's version is read, nothing else)
+                if "registry_initiativedocument" in q["sql"] and not q["sql"].startswith("SELECT GREATEST")]
 
     before = type(leiden).objects.get(pk=leiden.pk)
     leiden.name = "Buurtkamer De Eik"
@@ -107,7 +108,7 @@ def test_the_map_data_comes_from_the_response_cache_until_the_register_changes(c
         "Buurtkamer De Eik")
 
 
-def test_records_are_assembled_for_every_request_in_two_statements(client, leiden):
+def test_records_are_assembled_for_every_request_by_one_statement(client, leiden):
     """Not kept: a page is assembled from prepared documents at the speed of the database."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -115,7 +116,8 @@ def test_records_are_assembled_for_every_request_in_two_statements(client, leide
     client.get("/api/v1/initiatives")
     with CaptureQueriesContext(connection) as again:
         client.get("/api/v1/initiatives")
-    data = [q["sql"] for q in again.captured_queries if "registry_initiative" in q["sql"]]
+    data = [q["sql"] for q in again.captured_queries
+            if "registry_initiative" in q["sql"] and not q["sql"].startswith("SELECT GREATEST")]
     assert len(data) == 1 and "registry_initiativedocument" in data[0]  # the count is kept; the documents not
 
 

@@ -130,7 +130,8 @@ def test_an_answer_cached_by_one_process_is_served_by_another(client: Client, re
         second = client.get("/api/v1/initiatives/map")
 
     assert second.status_code == 200 and second.content == first.content
-    assert not [query for query in again.captured_queries if "registry_initiativedocument" in query["sql"]]
+    assert not [query for query in again.captured_queries  # only the register's version is read
+                if "registry_initiativedocument" in query["sql"] and not query["sql"].startswith("SELECT GREATEST")]
 
 
 @pytest.mark.django_db
