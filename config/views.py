@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.exceptions import api_not_found, api_server_error, problem_response
 from config.replicas import database_health
@@ -44,9 +46,17 @@ def database_unreachable(error: BaseException | None) -> bool:
     return not sqlstate.startswith(QUERY_FAULTS)
 
 
+def cache_unreachable(error: BaseException | None) -> bool:
+    """Whether an error means the shared cache (Redis, REDIS_URL) cannot be reached: every request
+    that counts for the throttle or is answered from the cache needs it, as it needs the database.
+    (A lost database cache table is a lost database.) Other Redis errors are faults: 500."""
+    return isinstance(error, RedisConnectionError | RedisTimeoutError)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls this inside its `except` block, so the error at hand is the one being handled.
-    if database_unreachable(sys.exc_info()[1]):
+    error = sys.exc_info()[1]
+    if database_unreachable(error) or cache_unreachable(error):
         return service_unavailable(request)
     if request.path.startswith("/api/"):
         return api_server_error(request)
