@@ -54,7 +54,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model
-from django.http import FileResponse, HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class RequestReads:
 
     replica: str | None  # None: this request reads from the primary
     wrote: bool = False
+    failure: str = ""  # what failed on the replica, when that ended the view (process_exception)
 
 
 _current: ContextVar[RequestReads | None] = ContextVar("registry_request_reads", default=None)
@@ -195,13 +196,25 @@ class ReplicaReadsMiddleware:
         replica = replica_for(request)
         # The request as the server made it, before anything ran: to repeat it on the primary.
         environ = dict(request.META) if replica is not None and isinstance(request, WSGIRequest) else None
-        response = self.answer(request, RequestReads(replica=replica))
+        reads = RequestReads(replica=replica)
+        response = self.answer(request, reads)
         if replica is not None and failed_during(replica, response):
-            logger.warning("Database %s failed during %s %s; answered from the primary", replica,
-                           request.method, request.path)
+            logger.warning("Database %s failed during %s %s (%s); answered from the primary", replica,
+                           request.method, request.path, reads.failure or f"status {response.status_code}")
             again = WSGIRequest(environ) if environ is not None else request
             response = self.answer(again, RequestReads(replica=None))
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
+        """A database error of the replica that ends the view (or its template) is answered here, with
+        an answer that is never sent (__call__ repeats the request on the primary), rather than as a
+        server error, which Django would log with its traceback."""
+        reads = _current.get()
+        if (reads is not None and reads.replica is not None and isinstance(exception, DatabaseError)
+                and connections[reads.replica].errors_occurred):
+            reads.failure = f"{type(exception).__name__}: {str(exception).strip()}"
+            return HttpResponse(status=503)
+        return None
 
     def answer(self, request: HttpRequest, reads: RequestReads) -> HttpResponseBase:
         token = _current.set(reads)

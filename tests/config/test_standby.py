@@ -234,7 +234,7 @@ def test_healthz_says_which_databases_answer_and_how_far_the_standby_is_behind(o
 
 
 def test_a_stopped_standby_leaves_the_site_answering_from_the_primary_and_is_used_again_when_back(
-        on_standby: devdb.Replica):
+        on_standby: devdb.Replica, caplog: pytest.LogCaptureFixture):
     leiden = make("Buurtkamer De Linde", LEIDEN, place="Leiden")
     caught_up()
     addresses = [f"/api/v1/initiatives/{leiden.pk}", f"/initiatieven/{leiden.slug}", "/initiatieven",
@@ -247,11 +247,15 @@ def test_a_stopped_standby_leaves_the_site_answering_from_the_primary_and_is_use
     on_standby.stop()  # fast: its sessions, this process's kept connection among them, are cut
     try:
         # The kept connection fails at the request's first query: the request runs again on the primary.
-        with queries() as ran:
+        with queries() as ran, caplog.at_level("WARNING"):
             first = visitor().get(addresses[0])
         assert first.status_code == 200 and first.json() == before[addresses[0]].json()
         assert read_from("default", ran)  # after the failed try on the standby
         assert replicas.is_down(standby.ALIAS)
+        # Said once, as what it is; not logged as a server error, since none was sent.
+        assert [(record.name, record.levelname) for record in caplog.records] == [
+            ("config.replicas", "WARNING"), ("config.replicas", "WARNING")]
+        assert "answered from the primary" in caplog.records[-1].getMessage()
         # Left out: the next requests go to the primary at once; then (1 s later) a new connection
         # is tried, fails at once, and the requests go to the primary again.
         during = {}
