@@ -80,3 +80,31 @@ def replay_paused(database: dict[str, Any], port: str) -> Iterator[None]:
             yield
         finally:
             standby.execute("SELECT pg_wal_replay_resume()")
+
+
+def others_transactions(database: dict[str, Any], test_database: str) -> list[str]:
+    """Transactions open on the primary in databases other than the tests' own (other work on a
+    shared cluster), which may keep a (re)started standby from opening for reads."""
+    with connect(database, devdb.port()) as primary:
+        rows = primary.execute(
+            "SELECT format('pid %s in %s, open %s s', pid, datname, round(extract(epoch FROM now() - xact_start))) "
+            "FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND datname <> %s AND pid <> pg_backend_pid()",
+            [test_database]).fetchall()
+    return [row[0] for row in rows]
+
+
+def ensure(replica: devdb.Replica, database: dict[str, Any]) -> None:
+    """replica.ensure(), for a test: a standby that cannot open for reads because of other work's
+    long transactions on a shared cluster skips the test (there is nothing to show then); any
+    other failure fails it."""
+    import pytest
+
+    try:
+        replica.ensure()
+    except SystemExit as error:
+        message = str(error)
+        others = others_transactions(database, database["NAME"])
+        if "did not open for reads" in message and others:
+            pytest.skip(f"the standby could not open while other work holds transactions on this cluster "
+                        f"({'; '.join(others)}): {message}")
+        pytest.fail(f"the standby could not be made or started: {message}")

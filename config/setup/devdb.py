@@ -198,6 +198,10 @@ OWN_SETTINGS = {"data_directory", "config_file", "hba_file", "ident_file", "exte
 MAX_SLOT_WAL_KEEP = "1GB"
 
 
+# Seconds a (re)started replica may take to open for reads (Replica.wait_until_open).
+READY_TIMEOUT = 60.0
+
+
 def replica_port() -> str:
     return os.environ.get("REGISTRY_REPLICA_PORT", "5440")
 
@@ -334,7 +338,8 @@ class Replica:
             yield
 
     def ensure(self) -> None:
-        """Make the replica unless a usable one is there, start it, and wait until it streams."""
+        """Make the replica unless a usable one is there, start it, and wait until it streams and
+        is open for reads."""
         if not shutil.which("pg_isready"):
             sys.exit("PostgreSQL client tools are missing; run config/setup/system-packages.sh first.")
         ensure()  # the primary
@@ -345,7 +350,10 @@ class Replica:
                     print(f"Making a streaming replica of the cluster on port {self.port} ({reason})")
                     self.discard()
                     self.make()
-                if not self.is_running() and not self.start():
+                opened = self.wait_until_open() if self.is_running() or self.start() else False
+                if opened is None:
+                    sys.exit(self.not_open_message())
+                if not opened:
                     if attempt == 1:
                         print(f"The replica did not start; making it afresh. Its log:\n{self.log_tail()}")
                         self.discard()
@@ -412,13 +420,46 @@ class Replica:
         path.chmod(0o600)
 
     def start(self) -> bool:
+        """Start the server (without waiting until it opens for reads: wait_until_open)."""
         if is_root():
             os.makedirs(DEBIAN_SOCKET_DIR, exist_ok=True)
         else:
             os.makedirs(socket_dir(), mode=0o700, exist_ok=True)
-        result = run(self.tool("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
-                     "start", user=self.os_user, check=False)
+        result = run(self.tool("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-W", "start",
+                     user=self.os_user, check=False)
         return result.returncode == 0
+
+    def wait_until_open(self, timeout: float = READY_TIMEOUT) -> bool | None:
+        """True once it accepts read-only connections; False when it is not running (or stops);
+        None when it runs but has not opened within `timeout`.
+
+        A hot standby opens for reads once it has replayed a snapshot of the primary's running
+        transactions that it can use; one taken while a transaction of more than 64 subtransactions
+        is open cannot be used, so a standby (re)started then waits until that transaction ends.
+        The primary logs such a snapshot every 15 s when it is busy, and at every checkpoint: a
+        checkpoint now and then shortens the wait when it is idle."""
+        deadline = time.monotonic() + timeout
+        nudge_at = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            if run("pg_isready", "-q", "-h", socket_dir(), "-p", self.port, check=False).returncode == 0:
+                return True
+            if not self.is_running():
+                return False
+            if time.monotonic() >= nudge_at:
+                self.primary_sql("CHECKPOINT")
+                nudge_at = time.monotonic() + 10
+            time.sleep(0.2)
+        return None
+
+    def not_open_message(self) -> str:
+        waiting = self.primary_sql(
+            "SELECT string_agg(format('pid %s (%s, %s, open %s s)', pid, datname, "
+            "coalesce(nullif(application_name, ''), usename), round(extract(epoch FROM now() - xact_start))), '; ') "
+            "FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()")
+        return (f"The replica on port {self.port} runs but did not open for reads within {READY_TIMEOUT:.0f} s: a hot "
+                "standby opens once the primary's transactions that were open when it started, with more than 64 "
+                "subtransactions, have ended. Transactions open on the primary now: "
+                f"{waiting or 'none'}. Try again later; see {self.log_file}.")
 
     def wait_until_streaming(self, timeout: float = 30.0) -> bool:
         deadline = time.monotonic() + timeout

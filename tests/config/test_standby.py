@@ -47,10 +47,7 @@ def replica(django_db_setup: None, django_db_blocker: Any) -> Iterator[devdb.Rep
         pytest.skip("DATABASE_URL names a server other than the project's own cluster: no standby can be made of it")
     made = devdb.Replica(standby_port())
     try:
-        made.ensure()
-    except SystemExit as error:
-        pytest.fail(f"the standby could not be made: {error}")
-    try:
+        standby.ensure(made, database)
         yield made
     finally:
         connections[standby.ALIAS].close()
@@ -271,7 +268,7 @@ def test_a_stopped_standby_leaves_the_site_answering_from_the_primary_and_is_use
         assert (status, health["status"]) == (200, "degraded")
         assert health["databases"][standby.ALIAS] == {"answers": False, "inUse": False}
     finally:
-        on_standby.ensure()  # started again; it catches up from its slot
+        standby.ensure(on_standby, connections["default"].settings_dict)  # started: it catches up from its slot
 
     caught_up()
     time.sleep(1.1)  # the time it is left out is over
