@@ -11,8 +11,11 @@ one wrk run per kind in each:
   2. standby stopped   2 s in, the standby is stopped (fast shutdown: its sessions are cut, the
                        app's queries on it fail mid-request), kept down LOAD_REPLICA_DOWN seconds
                        (10), then started again (`replica-ensure`: it catches up from its slot);
-                       the part ends 2 s after the start command returned
+                       the part lasts LOAD_REPLICA_DOWN + 4 s
   3. standby back      the rest of LOAD_DURATION (60)
+
+LOAD_REPLICA_STOP=false runs the same parts with the standby left running: the control, since the
+machine's other work changes over a minute too.
 
 Every answer must still be a success (0 errors): the app repeats on the primary what failed on the
 standby and leaves the standby out for DATABASE_REPLICA_RETRY_SECONDS (5) at a time until it
@@ -43,10 +46,11 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from config.env import envint
+from config.env import envbool, envint
 from config.setup import devdb
 from tests.benchmarks.api import code_version, machine_facts, on_sigterm, wrk_version
 from tests.benchmarks.common import (
@@ -257,12 +261,13 @@ def within(samples: list[Any], part: Part) -> list[Any]:
     return [sample for sample in samples if part.started <= sample.at <= part.ended]
 
 
-def rate(samples: list[Sample], attribute: str) -> str:
-    """Transactions per second between the first and the last sample that have the counter."""
-    counted = [(sample.at, getattr(sample, attribute)) for sample in samples if getattr(sample, attribute) is not None]
-    if len(counted) < 2 or counted[-1][0] == counted[0][0]:
-        return "–"
-    return fmt(max(0, counted[-1][1] - counted[0][1]) / (counted[-1][0] - counted[0][0]))
+def rate(samples: list[Sample], attribute: str, part: Part) -> str:
+    """Transactions per second over the part: what the counter grew between consecutive samples that
+    both have it, over the part's whole time (a server that is down adds nothing)."""
+    counted = [getattr(sample, attribute) for sample in samples]
+    grown = sum(max(0, later - earlier) for earlier, later in pairwise(counted)
+                if earlier is not None and later is not None)
+    return fmt(grown / (part.ended - part.started)) if part.ended > part.started else "–"
 
 
 def middle(values: list[float | int | None]) -> str:
@@ -298,10 +303,11 @@ def report(count: int, published: int, workers: str, clients: int, replica: devd
         f"{replica.port}; `python3 -m config.setup.devdb replica-ensure`), hot_standby_feedback on, without fsync",
         f"- Clients: {clients} connections, no think time, through a stand-in for the TLS proxy "
         f"({CLIENT_ADDRESSES:,} client addresses)",
-        f"- The standby: stop given at {outage.stop_given:.1f} s (fast shutdown), stopped at {outage.stopped:.1f} s; "
-        f"start given at {outage.start_given:.1f} s, streaming again at {outage.streaming:.1f} s"
-        + (f"; the app's sessions on it again at {min(back):.1f} s" if back else "; the app did not use it again")
-        + (f". ERROR: {outage.error}" if outage.error else ""),
+        (f"- The standby: stop given at {outage.stop_given:.1f} s (fast shutdown), stopped at {outage.stopped:.1f} s; "
+         f"start given at {outage.start_given:.1f} s, streaming again at {outage.streaming:.1f} s"
+         + (f"; the app's sessions on it again at {min(back):.1f} s" if back else "; the app did not use it again")
+         + (f". ERROR: {outage.error}" if outage.error else "") if outage.stop_given else
+         "- The standby: left running throughout (LOAD_REPLICA_STOP=false), the control for the run that stops it"),
         "",
         f"Target (0 errors in every part, p99 under {TARGET_P99_MS:.0f} ms for every kind, every edit saved and read "
         f"back at once, /healthz 200 throughout): **{verdict}** (failed: {failed}; worst p99 {fmt(worst_p99)} ms; "
@@ -324,8 +330,8 @@ def report(count: int, published: int, workers: str, clients: int, replica: devd
         lines.append(
             f"| {part.name} ({part.started:.0f}–{part.ended:.0f} s) | {seconds:.0f} | {part.requests:,} | "
             f"{fmt(part.requests / seconds)} | {part.failed} | {fmt(statistics.median(p50s))} | "
-            f"{fmt(statistics.median(p99s))} | {fmt(max(p99s))} | {rate(seen, 'standby_xacts')} | "
-            f"{rate(seen, 'primary_xacts')} | {middle(behind)} / {top(behind)} | {middle(replay_ms)} / "
+            f"{fmt(statistics.median(p99s))} | {fmt(max(p99s))} | {rate(seen, 'standby_xacts', part)} | "
+            f"{rate(seen, 'primary_xacts', part)} | {middle(behind)} / {top(behind)} | {middle(replay_ms)} / "
             f"{top(replay_ms)} | {middle(lag_bytes)} / {top(lag_bytes)} |")
     lines += [
         "",
@@ -412,6 +418,9 @@ def main() -> None:
     edit_seconds = envint("LOAD_EDIT_SECONDS", 5)
     stop_at = envint("LOAD_REPLICA_STOP_AT", 20)
     down = envint("LOAD_REPLICA_DOWN", 10)
+    # LOAD_REPLICA_STOP=false: the same parts with the standby left running, to tell what the stop
+    # does from what the machine's other work does over the minute.
+    stopping = envbool("LOAD_REPLICA_STOP", True)
     retry_seconds = envint("DATABASE_REPLICA_RETRY_SECONDS", 5)
     check(stop_at >= 10 and down >= 1 and seconds - stop_at - down - 2 * MARGIN >= 10,
           "LOAD_DURATION must leave at least 10 s after the standby is back (LOAD_REPLICA_STOP_AT ≥ 10)")
@@ -464,14 +473,19 @@ def main() -> None:
                 probe.start()
                 if edit_seconds:
                     editor.start()
-                parts = [Part("standby in use", 0), Part("standby stopped", 0), Part("standby back", 0)]
-                print(f"The mix: {clients} connections; the standby stopped at {stop_at + MARGIN} s for {down} s")
+                names = (["standby in use", "standby stopped", "standby back"] if stopping else
+                         ["standby in use", "standby in use (2)", "standby in use (3)"])
+                parts = [Part(name, 0) for name in names]
+                print(f"The mix: {clients} connections; " + (f"the standby stopped at {stop_at + MARGIN} s for {down} s"
+                                                              if stopping else "the standby left running"))
                 run_part(parts[0], base_url, mix, shares, stop_at, started)
                 outage = Outage()
                 fault = threading.Thread(target=stop_and_start, args=(replica, outage, started, down), daemon=True)
-                fault.start()
+                if stopping:
+                    fault.start()
                 run_part(parts[1], base_url, mix, shares, down + 2 * MARGIN, started)
-                fault.join()
+                if stopping:
+                    fault.join()
                 run_part(parts[2], base_url, mix, shares, max(10, seconds - round(parts[1].ended)), started)
                 edits = editor.stop() if edit_seconds else []
                 samples, answers = watcher.stop(), probe.stop()
