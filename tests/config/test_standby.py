@@ -34,7 +34,8 @@ from tests.maintainers import administrator
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", standby.ALIAS])
 
 ROUTER = "config.replicas.ReplicaRouter"
-REGISTER_TABLE = re.compile(r"\bregistry_(?!cache\b)")  # the cache table is the primary's alone
+# The register's tables, not the cache tables (always on the primary, config/replicas.py).
+REGISTER_TABLE = re.compile(r"\bregistry_(?!(response_)?cache\b)")
 MIDDLEWARE = "config.replicas.ReplicaReadsMiddleware"
 
 
