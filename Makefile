@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve test setup system venv database migrate areas demo messages lint bench loadtest faulttest superuser backup restore db-stop clean
+.PHONY: run serve test setup system venv database migrate areas demo messages lint bench loadtest loadtest-replica faulttest superuser backup restore db-stop replica replica-stop replica-remove clean
 
 run: setup demo ## Set everything up and serve the site with demo data on http://127.0.0.1:$(PORT)
 	@echo "Serving on http://127.0.0.1:$(PORT)  (admin: http://127.0.0.1:$(PORT)/admin/, make superuser)"
@@ -81,8 +81,11 @@ bench: setup ## Benchmarks with their reports (.bench/report.md, api-report.md, 
 	$(PY) -m tests.benchmarks.duplicates
 	$(PY) -m tests.benchmarks.imports
 
-loadtest: setup ## Production mode with 100,000 initiatives under 50 clients for 60 s (wrk); report in .bench/load-report.md
+loadtest: setup ## Production mode with 100,000 initiatives under 50 clients for 60 s (wrk), an edit every 5 s; report in .bench/load-report.md
 	env -u DEBUG $(PY) -m tests.benchmarks.load
+
+loadtest-replica: setup ## The load test with a real hot standby taking the anonymous reads, stopped for 10 s mid-run; .bench/load-replica-report.md
+	env -u DEBUG $(PY) -m tests.benchmarks.load_replica
 
 faulttest: setup ## PostgreSQL restarted under load: 503s, then recovery without a restart; report in .bench/fault-report.md
 	env -u DEBUG $(PY) -m tests.benchmarks.faults
@@ -99,6 +102,16 @@ restore: venv database ## Restore a backup, all or nothing: make restore FILE=va
 
 db-stop:
 	$(PYTHON) -m config.setup.devdb stop
+
+replica: database ## A streaming replica (hot standby) of the project's cluster on port 5440; prints its URL
+	@$(PYTHON) -m config.setup.devdb replica-ensure
+	@$(PYTHON) -m config.setup.devdb replica-url
+
+replica-stop:
+	$(PYTHON) -m config.setup.devdb replica-stop
+
+replica-remove: ## Stop the replica and delete its files and its replication slot
+	$(PYTHON) -m config.setup.devdb replica-remove
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache .bench

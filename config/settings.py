@@ -147,6 +147,9 @@ for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
     _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_own_options}
     if envbool("DATABASE_JIT", False) is False:
         _replica["OPTIONS"]["options"] = (_own_options.get("options", "") + " -c jit=off").strip()
+    # A replica that cannot be reached is given up after this many seconds (libpq waits for ever by
+    # default), unless its URL says otherwise (?connect_timeout=…; libpq's least is 2).
+    _replica["OPTIONS"].setdefault("connect_timeout", 2)
     # Under test, a replica is the test database itself (it has no test database of its own).
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica{_number}"] = _replica
@@ -157,6 +160,11 @@ if DATABASE_REPLICAS:
     MIDDLEWARE.insert(0, "config.replicas.ReplicaReadsMiddleware")
 # After a browser's POST that wrote, its reads stay on the primary this long (replication lag).
 DATABASE_PRIMARY_STICKY_SECONDS = envint("DATABASE_PRIMARY_STICKY_SECONDS", 15)
+# A replica that did not answer is left out by each app process this long, then tried again.
+DATABASE_REPLICA_RETRY_SECONDS = envint("DATABASE_REPLICA_RETRY_SECONDS", 5)
+if DATABASE_REPLICA_RETRY_SECONDS < 1:
+    raise ImproperlyConfigured(
+        f"DATABASE_REPLICA_RETRY_SECONDS must be 1 or more, not {DATABASE_REPLICA_RETRY_SECONDS}")
 
 # With REDIS_URL (redis://host:6379/0, rediss://…, unix:///path/redis.sock?db=0), the shared cache
 # (throttle counts, API response cache, suggestion limits) lives in Redis, and sessions are read

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.exceptions import api_not_found, api_server_error, problem_response
+from config.replicas import database_health
+
+logger = logging.getLogger(__name__)
 
 # Seconds a client is asked to wait before trying again while the database is away: a restart
 # or a fail-over to a replica takes about this long.
@@ -39,9 +46,17 @@ def database_unreachable(error: BaseException | None) -> bool:
     return not sqlstate.startswith(QUERY_FAULTS)
 
 
+def cache_unreachable(error: BaseException | None) -> bool:
+    """Whether an error means the shared cache (Redis, REDIS_URL) cannot be reached: every request
+    that counts for the throttle or is answered from the cache needs it, as it needs the database.
+    (A lost database cache table is a lost database.) Other Redis errors are faults: 500."""
+    return isinstance(error, RedisConnectionError | RedisTimeoutError)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls this inside its `except` block, so the error at hand is the one being handled.
-    if database_unreachable(sys.exc_info()[1]):
+    error = sys.exc_info()[1]
+    if database_unreachable(error) or cache_unreachable(error):
         return service_unavailable(request)
     if request.path.startswith("/api/"):
         return api_server_error(request)
@@ -64,10 +79,24 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """For load balancers and monitoring: 200 when this process can query the database, else 503."""
+    """For load balancers and monitoring: 200 when this process can query the primary database, else
+    503. The document says which databases answer (the primary, each replica with its replication
+    lag and whether this process reads from it now) and whether the shared cache answers:
+    "ok" when all do, "degraded" when the primary does and something else does not."""
+    databases = database_health()
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return JsonResponse({"status": "unavailable"}, status=503, headers={"Retry-After": str(OUTAGE_RETRY_AFTER)})
-    return JsonResponse({"status": "ok"})
+        cache.get("healthz")
+        cache_answers = True
+    except Exception as error:  # whatever the cache backend raises: it does not answer
+        logger.warning("The cache does not answer the health check: %s", error)
+        cache_answers = False
+    if not databases["default"]["answers"]:
+        status = "unavailable"
+    elif cache_answers and all(database["answers"] for database in databases.values()):
+        status = "ok"
+    else:
+        status = "degraded"
+    document = {"status": status, "databases": databases, "cache": {"answers": cache_answers}}
+    if status == "unavailable":
+        return JsonResponse(document, status=503, headers={"Retry-After": str(OUTAGE_RETRY_AFTER)})
+    return JsonResponse(document)

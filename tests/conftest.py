@@ -24,6 +24,7 @@ from registry.models import (
     PublicationState,
     Service,
 )
+from tests import standby
 from tests.committed import fresh_copy, saved_database
 
 LEIDEN = Point(4.4970, 52.1601, srid=4326)  # Pieterskerk
@@ -41,10 +42,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings: None) -> None:
     from django.conf import settings
     from django.db import connections
 
+    default = connections.settings["default"]  # with Django's defaults filled in
     if "replica1" not in settings.DATABASES:
-        default = connections.settings["default"]  # with Django's defaults filled in
         replica = {**copy.deepcopy(default), "TEST": {**default["TEST"], "MIRROR": "default"}}
         settings.DATABASES["replica1"] = connections.settings["replica1"] = replica
+    # The test database on a real hot standby of the project's cluster (tests/standby.py), made by the
+    # tests that use it (tests/config/test_standby.py); a mirror, so Django gives it the test
+    # database's name and creates nothing there.
+    test_name = default["TEST"].get("NAME") or f"test_{default['NAME']}"
+    on_standby = {**copy.deepcopy(default), "PORT": standby.port_for(test_name),
+                  "TEST": {**default["TEST"], "MIRROR": "default"}}
+    settings.DATABASES[standby.ALIAS] = connections.settings[standby.ALIAS] = on_standby
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,16 @@ times: what the first visitors after a change of the register meet), then each k
 alone over one connection for LOAD_ALONE seconds (5): its service time without competition, the
 baseline for what the mix adds by queueing.
 
-Reports: stdout and .bench/load-report.md; gunicorn's log in .bench/load-gunicorn.log.
-Settings (environment): LOAD_COUNT, LOAD_CLIENTS, LOAD_DURATION, LOAD_ALONE, WEB_CONCURRENCY and
+During the mix a maintainer edits a published initiative every LOAD_EDIT_SECONDS (5; 0: none),
+through registry.actions as the admin does (history, derived data, the register's version, so
+every kept answer of the site is out of date after each edit), and reads it back at once through
+the API with their token: the report counts the edits, their time and whether each read-back
+showed the edit.
+
+Reports: stdout and .bench/load-report.md; gunicorn's log in .bench/load-gunicorn.log. The same
+with a real hot standby taking the anonymous reads, stopped for 10 s mid-run: load_replica.py.
+Settings (environment): LOAD_COUNT, LOAD_CLIENTS, LOAD_DURATION, LOAD_ALONE, LOAD_EDIT_SECONDS,
+WEB_CONCURRENCY and
 the other settings of config/gunicorn.conf.py (passed on to the server). Needs wrk (Debian `wrk`).
 """
 
@@ -43,11 +51,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.request import ProxyHandler, Request, build_opener
 
@@ -88,8 +98,8 @@ CRAWLERS = 3  # parallel fetches while the caches are filled, one per worker
 OPENER = build_opener(ProxyHandler({}))  # straight to loopback, whatever http_proxy says
 
 
-def get(url: str, timeout: float = 120.0) -> tuple[int, dict[str, str], bytes]:
-    request = Request(url, headers=PROXY_HEADERS)
+def get(url: str, timeout: float = 120.0, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = Request(url, headers={**PROXY_HEADERS, **(headers or {})})
     try:
         with OPENER.open(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
@@ -141,6 +151,143 @@ def build_mix(day: str) -> dict[str, list[str]]:
                      for name in ("initiatives.csv", "partnerships.csv", "initiatives.geojson")],
     }
     return mix
+
+
+# -- a maintainer's edits during the mix -------------------------------------------------------------
+
+EDITOR = "load-editor"
+
+
+def edit_sample() -> list[int]:
+    """Published initiatives spread over the register, edited in turn."""
+    from registry.models import Initiative
+
+    ids = list(Initiative.objects.published().order_by("pk").values_list("pk", flat=True))
+    return ids[:: max(1, len(ids) // 100)][:100]
+
+
+def load_editor() -> tuple[Any, str]:
+    """A national administrator for the edits, and their API token (made once in the benchmark database)."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from registry.models import Maintainer, Role
+
+    user, _created = get_user_model().objects.get_or_create(username=EDITOR)
+    Maintainer.objects.get_or_create(user=user, defaults={"role": Role.ADMINISTRATOR})
+    token, _created = Token.objects.get_or_create(user=user)
+    return user, token.key
+
+
+@dataclass
+class Edit:
+    at: float  # seconds since the editor started
+    pk: int
+    seconds: float  # the save, through registry.actions
+    error: str = ""
+    read_back_ms: float | None = None  # the maintainer's read of it through the API, with their token
+    read_back_ok: bool = False  # that read showed the edit
+    public_ms: float | None = None  # after the save, until an anonymous read showed it (load_replica.py)
+
+
+class Editor(threading.Thread):
+    """Every `every` seconds (on a fixed beat, whatever the answers take) a maintainer changes one
+    published initiative (its number of volunteers) through registry.actions.save_edit, as the admin
+    saves a form; a thread of its own then reads it back through the API with the maintainer's token
+    and, with `public`, polls the anonymous API until that shows the edit too (what replication lag
+    means to a visitor)."""
+
+    PUBLIC_HEADERS = {"X-Forwarded-For": "10.255.0.1"}  # a visitor of its own, for the throttle
+
+    def __init__(self, base_url: str, user: Any, token: str, pks: list[int], every: float, *,
+                 public: bool = False) -> None:
+        super().__init__(daemon=True)
+        self.base_url, self.user, self.token, self.pks = base_url, user, token, pks
+        self.every, self.public = every, public
+        self.edits: list[Edit] = []
+        self.readers: list[threading.Thread] = []
+        self.halt = threading.Event()
+        self.started_at = time.monotonic()
+
+    def run(self) -> None:
+        from django.db import connection
+
+        self.started_at = time.monotonic()
+        number = 0
+        try:
+            while not self.halt.wait(max(0.0, self.started_at + (number + 1) * self.every - time.monotonic())):
+                edit, volunteers = self.edit(self.pks[number % len(self.pks)])
+                self.edits.append(edit)
+                if not edit.error:
+                    reader = threading.Thread(target=self.read_back, args=(edit, volunteers), daemon=True)
+                    reader.start()
+                    self.readers.append(reader)
+                number += 1
+        finally:
+            connection.close()
+
+    def edit(self, pk: int) -> tuple[Edit, int]:
+        from registry import actions
+        from registry.models import Initiative
+
+        at = time.monotonic() - self.started_at
+        started = time.perf_counter()
+        try:
+            before = Initiative.objects.get(pk=pk)
+            initiative = Initiative.objects.get(pk=pk)
+            initiative.volunteers = ((initiative.volunteers or 0) + 1) % 1000
+            initiative.full_clean()
+            actions.save_edit(initiative, before, acting_user=self.user)
+        except Exception as error:  # a failed edit is a finding of the load test, not its end
+            return Edit(at, pk, time.perf_counter() - started, error=f"{type(error).__name__}: {error}"), 0
+        return Edit(at, pk, time.perf_counter() - started), initiative.volunteers
+
+    def read_back(self, edit: Edit, volunteers: int) -> None:
+        saved = time.perf_counter()
+        address = f"{self.base_url}/api/v1/initiatives/{edit.pk}"
+        status, _headers, body = get(address, timeout=60, headers={"Authorization": f"Token {self.token}"})
+        edit.read_back_ms = 1000 * (time.perf_counter() - saved)
+        edit.read_back_ok = status == 200 and json.loads(body).get("volunteers") == volunteers
+        while self.public and time.perf_counter() - saved < 30:
+            status, _headers, body = get(address, timeout=60, headers=self.PUBLIC_HEADERS)
+            if status == 200 and json.loads(body).get("volunteers") == volunteers:
+                edit.public_ms = 1000 * (time.perf_counter() - saved)
+                return
+            time.sleep(0.02)
+
+    def stop(self) -> list[Edit]:
+        self.halt.set()
+        self.join(timeout=60)
+        for reader in self.readers:
+            reader.join(timeout=90)
+        return self.edits
+
+
+def edit_lines(edits: list[Edit], every: float) -> list[str]:
+    """The report's lines on the edits."""
+    if not edits:
+        return ["No edits during the mix (LOAD_EDIT_SECONDS=0)." if not every else "No edit was due during the mix."]
+    failed = [edit for edit in edits if edit.error]
+    saved = [edit for edit in edits if not edit.error]
+    read_back = [edit.read_back_ms for edit in saved if edit.read_back_ms is not None]
+    lines = [
+        f"A maintainer's edit every {every:g} s through registry.actions (each one changes the register's "
+        "version: every kept answer is out of date after it), then read back through the API with their token.",
+        "",
+        f"- Edits: {len(edits)}, failed: {len(failed)}"
+        + (f" ({'; '.join(sorted({edit.error for edit in failed}))[:300]})" if failed else ""),
+        f"- Save: median {fmt(1000 * statistics.median(e.seconds for e in saved))} ms, "
+        f"max {fmt(1000 * max(e.seconds for e in saved))} ms" if saved else "- Save: –",
+        f"- The maintainer's read-back (from the primary) showed the edit: {sum(e.read_back_ok for e in saved)} "
+        f"of {len(saved)}" + (f", answered in median {fmt(statistics.median(read_back))} ms, max "
+                              f"{fmt(max(read_back))} ms" if read_back else ""),
+    ]
+    public = [edit.public_ms for edit in saved if edit.public_ms is not None]
+    if public:
+        lines.append(f"- Seen by an anonymous reader after the save: median {fmt(statistics.median(public))} ms, "
+                     f"max {fmt(max(public))} ms ({len(public)} of {len(saved)} within 30 s; the time includes the "
+                     "answers' own time)")
+    return lines
 
 
 # -- the server in production mode ------------------------------------------------------------------
@@ -291,7 +438,7 @@ def fmt(value: float) -> str:
 
 def report(count: int, published: int, snapshot_seconds: float, workers: str, cold: dict[str, list[float]],
            alone: list[Result], mix: list[Result], clients: int, seconds: int, pids_before: set[int],
-           pids_after: set[int]) -> str:
+           pids_after: set[int], edits: list[Edit], edit_seconds: float) -> str:
     total_requests = sum(r.requests for r in mix)
     total_failed = sum(r.failed for r in mix)
     worst_p99 = max(r.ms("p99") for r in mix)
@@ -342,18 +489,25 @@ def report(count: int, published: int, snapshot_seconds: float, workers: str, co
         for status, n in result.statuses.items():
             statuses[status] = statuses.get(status, 0) + n
     seconds_run = max(r.seconds for r in mix)
-    verdict = "met" if total_failed == 0 and worst_p99 < TARGET_P99_MS else "NOT met"
+    edits_clean = all(not edit.error and edit.read_back_ok for edit in edits)
+    verdict = "met" if total_failed == 0 and worst_p99 < TARGET_P99_MS and edits_clean else "NOT met"
     lines += [
         "",
         f"Total: {total_requests:,} requests, {total_requests / seconds_run:,.1f} req/s; answers by status: "
         + ", ".join(f"{status}: {n:,}" for status, n in sorted(statuses.items())) + f"; failed: {total_failed}.",
-        f"Target (no errors, p99 under {TARGET_P99_MS:.0f} ms for every kind): **{verdict}** "
-        f"(worst p99 {fmt(worst_p99)} ms).",
+        f"Target (no errors, p99 under {TARGET_P99_MS:.0f} ms for every kind, every edit saved and read back): "
+        f"**{verdict}** (worst p99 {fmt(worst_p99)} ms; median p50 of the kinds "
+        f"{fmt(statistics.median(r.ms('p50') for r in mix))} ms, median p99 "
+        f"{fmt(statistics.median(r.ms('p99') for r in mix))} ms).",
         f"gunicorn workers before and after: {sorted(pids_before)} → {sorted(pids_after)} "
         f"({'the same processes' if pids_before == pids_after else 'CHANGED: a worker was restarted'}).",
         "",
         "'alone': the same requests over one connection, nothing else running, just before the mix "
         f"(the service time); 'p50 ÷ alone' is what sharing two cores with {clients - 1} other connections adds.",
+        "",
+        "## Edits during the mix",
+        "",
+        *edit_lines(edits, edit_seconds),
         "",
         *cold_lines,
         "",
@@ -375,6 +529,7 @@ def main() -> None:
     clients = envint("LOAD_CLIENTS", 50)
     seconds = envint("LOAD_DURATION", 60)
     alone_seconds = envint("LOAD_ALONE", 5)
+    edit_seconds = envint("LOAD_EDIT_SECONDS", 5)
     check(count >= 1000, "LOAD_COUNT must be at least 1,000")
     check(len(SHARES) <= clients <= 500, f"LOAD_CLIENTS must lie in {len(SHARES)}…500")
     if shutil.which("wrk") is None:
@@ -397,6 +552,8 @@ def main() -> None:
 
     cache.clear()  # throttles and cached answers of an earlier run
     published = Initiative.objects.published().count()
+    editor_user, token = load_editor()
+    edited = edit_sample()
     with tempfile.TemporaryDirectory(prefix="load-") as work:
         static_root, opendata_root = Path(work) / "static", Path(work) / "opendata"
         print("Exporting today's open-data snapshot of the benchmark register")
@@ -415,14 +572,19 @@ def main() -> None:
                 alone.append(result)
                 print(f"alone {kind:>9}: p50 {fmt(result.ms('p50'))} ms, {fmt(result.per_second)} req/s")
             pids_before = worker_pids(server)
-            print(f"The mix: {clients} connections for {seconds} s")
+            print(f"The mix: {clients} connections for {seconds} s"
+                  + (f", an edit every {edit_seconds} s" if edit_seconds else ""))
+            editor = Editor(base_url, editor_user, token, edited, edit_seconds)
+            if edit_seconds:
+                editor.start()
             results = run_mix(base_url, mix, scaled_shares(clients), seconds)
+            edits = editor.stop() if edit_seconds else []
             pids_after = worker_pids(server)
             for result in results:
                 print(f"{result.kind:>9}: {fmt(result.per_second)} req/s, p50 {fmt(result.ms('p50'))} ms, "
                       f"p95 {fmt(result.ms('p95'))} ms, p99 {fmt(result.ms('p99'))} ms, failed {result.failed}")
     publish_report(REPORT_FILE, report(count, published, snapshot_seconds, workers, cold, alone, results, clients,
-                                       seconds, pids_before, pids_after))
+                                       seconds, pids_before, pids_after, edits, edit_seconds))
 
 
 if __name__ == "__main__":

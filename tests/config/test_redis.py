@@ -28,26 +28,46 @@ from tests.maintainers import administrator
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
+class RedisServer:
+    """A private redis-server on a Unix socket in `folder`: no TCP port, no persistence."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.socket = folder / "redis.sock"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}?db=0"
+
+    def start(self) -> None:
+        if not Path(REDIS_SERVER).exists():
+            pytest.fail("redis-server is missing: run `make system` (config/setup/system-packages.sh installs it)")
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not self.socket.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"redis-server did not start (exit code {self.process.poll()})")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A private redis-server: no TCP port, no persistence, gone when the module's tests are done."""
-    if not Path(REDIS_SERVER).exists():
-        pytest.fail("redis-server is missing: run `make system` (config/setup/system-packages.sh installs it)")
-    folder = tmp_path_factory.mktemp("redis")
-    socket = folder / "redis.sock"
-    server = subprocess.Popen([REDIS_SERVER, "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
-                               "--save", "", "--appendonly", "no", "--dir", str(folder)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """A private redis-server, gone when the module's tests are done."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
     try:
-        deadline = time.monotonic() + 10
-        while not socket.exists():
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"redis-server did not start (exit code {server.poll()})")
-            time.sleep(0.05)
-        yield f"unix://{socket}?db=0"
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +162,41 @@ def test_a_maintainer_stays_logged_in_on_another_process_and_after_the_cache_is_
     assert maintainer.get("/admin/").status_code == 200
     caches["default"].clear()  # Redis restarted empty: cached_db finds the session in the database
     assert maintainer.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_while_redis_is_away_requests_answer_503_with_retry_after_and_recover_when_it_is_back(
+        tmp_path: Path, settings: Any):
+    """The cache stopped mid-run, as a restart or a lost network does: like a lost database, a 503 that
+    says when to try again (a problem document on the API), not a 500; the health check names it."""
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        found = settings_with(REDIS_URL=server.url)
+        settings.CACHES, settings.SESSION_ENGINE = found["caches"], found["session_engine"]
+        make("Buurtkamer De Linde", LEIDEN)
+        visitor = Client(raise_request_exception=False)
+        assert visitor.get("/api/v1/initiatives").status_code == 200  # the throttle counts in Redis
+        assert visitor.get("/initiatieven").status_code == 200  # the page is kept in Redis
+
+        server.stop()
+        api = visitor.get("/api/v1/initiatives")
+        page = visitor.get("/initiatieven")
+        health = visitor.get("/healthz")
+
+        assert (api.status_code, api["Content-Type"], api["Retry-After"]) == (503, "application/problem+json", "10")
+        assert api.json() == {
+            "type": "about:blank", "title": "Service Unavailable", "status": 503,
+            "detail": "Het register is even niet bereikbaar; probeer het over een paar seconden opnieuw.",
+            "instance": "/api/v1/initiatives"}
+        assert (page.status_code, page["Content-Type"], page["Retry-After"]) == (503, "text/html; charset=utf-8", "10")
+        assert "Het register is even niet bereikbaar" in page.content.decode()
+        assert (health.status_code, health.json()) == (200, {
+            "status": "degraded", "databases": {"default": {"answers": True}}, "cache": {"answers": False}})
+
+        server.start()  # back, empty, on the same socket: the same process answers again
+        assert visitor.get("/api/v1/initiatives").status_code == 200
+        assert visitor.get("/initiatieven").status_code == 200
+        assert visitor.get("/healthz").json()["status"] == "ok"
+    finally:
+        server.stop()

@@ -12,7 +12,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SCALING_VARIABLES = {"DATABASE_REPLICA_URLS", "REDIS_URL", "DATABASE_JIT", "DATABASE_CONN_MAX_AGE",
-                     "DATABASE_PRIMARY_STICKY_SECONDS"}
+                     "DATABASE_PRIMARY_STICKY_SECONDS", "DATABASE_REPLICA_RETRY_SECONDS"}
 
 SHOW = """
 import json
@@ -20,16 +20,22 @@ from django.conf import settings
 print(json.dumps({
     "databases": settings.DATABASES, "routers": settings.DATABASE_ROUTERS, "middleware": settings.MIDDLEWARE,
     "replicas": settings.DATABASE_REPLICAS, "caches": settings.CACHES, "session_engine": settings.SESSION_ENGINE,
+    "retry_seconds": settings.DATABASE_REPLICA_RETRY_SECONDS,
 }, default=str))
 """
 
 
 def settings_with(**variables: str) -> dict[str, Any]:
+    result = read_settings(**variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def read_settings(**variables: str) -> subprocess.CompletedProcess[str]:
     env = {name: value for name, value in os.environ.items() if name not in SCALING_VARIABLES}
     env.update({"DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings", **variables})
-    result = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + SHOW], env=env, cwd=ROOT,
-                            capture_output=True, text=True, check=True)
-    return json.loads(result.stdout)
+    return subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + SHOW], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=False)
 
 
 def test_without_replica_urls_there_is_one_database_and_no_router():
@@ -57,6 +63,24 @@ def test_each_replica_url_becomes_an_alias_configured_like_the_primary_and_the_r
         assert replica["OPTIONS"]["options"] == "-c jit=off"
         assert replica["TEST"]["MIRROR"] == "default"  # tests read the test database through it
     assert second["OPTIONS"]["sslmode"] == "require"
+    # A replica that does not answer is given up after 2 s, unless its URL says otherwise.
+    assert first["OPTIONS"]["connect_timeout"] == 2
+    assert "connect_timeout" not in primary.get("OPTIONS", {})
+    assert found["retry_seconds"] == 5
+
+
+def test_a_replicas_url_may_set_its_own_connect_timeout_and_the_retry_time_is_a_setting():
+    found = settings_with(DATABASE_REPLICA_URLS="postgis://replica-a.internal/registry?connect_timeout=10",
+                          DATABASE_REPLICA_RETRY_SECONDS="30")
+    assert str(found["databases"]["replica1"]["OPTIONS"]["connect_timeout"]) == "10"
+    assert found["retry_seconds"] == 30
+
+
+def test_a_retry_time_below_one_second_is_refused_by_name():
+    for value in ("0", "-5", "soon"):
+        result = read_settings(DATABASE_REPLICA_RETRY_SECONDS=value)
+        assert result.returncode != 0
+        assert "DATABASE_REPLICA_RETRY_SECONDS" in result.stderr.splitlines()[-1]
 
 
 def test_jit_follows_the_primarys_setting_on_the_replicas():
