@@ -151,10 +151,13 @@ def _renamed_or_moved(before: Initiative | None, after: Initiative) -> bool:
 def save_edit(initiative: Initiative, before: Initiative | None, *, acting_user: User | None,
               reason: str | None = None, services: Iterable[Service | int] | None = None,
               funding_sources: Iterable[FundingSource | int] | None = None,
-              partnerships: PartnershipChanges | None = None) -> Initiative:
+              partnerships: PartnershipChanges | None = None, when: datetime.datetime | None = None) -> Initiative:
     """Save an initiative edited as a whole (admin form, API write, approved suggestion, revert,
     merge), already validated by the caller's full_clean, with the services, funding sources and
-    partnerships given: one history entry for all of it, naming the state changes it makes."""
+    partnerships given: one history entry for all of it, naming the state changes it makes. The
+    partnerships' own entries carry the same moment (`when`, now), which ties them to this version
+    (registry.history.partnership_changes)."""
+    when = when or timezone.now()
     authorise(acting_user, before, initiative)
     if before is None or before.assigned_to_id != initiative.assigned_to_id or _renamed_or_moved(before, initiative):
         check_assignee(initiative)
@@ -165,14 +168,15 @@ def save_edit(initiative: Initiative, before: Initiative | None, *, acting_user:
         if funding_sources is not None:
             initiative.funding_sources.set(funding_sources)
     if partnerships:
-        _change_partnerships(initiative, partnerships, acting_user)
+        _change_partnerships(initiative, partnerships, acting_user, when)
     if reason is None:
         reason = describe_changes(before, initiative)
         if partnerships:  # "edited" only when a field of the record itself changed too
             edited = reason != Reasons.EDITED.text() or _fields_changed(before, initiative)
             reason = joined(reason if edited else "", Reasons.PARTNERSHIPS_CHANGED.text())
     after_saving([Saved(initiative.pk, reason, created=before is None,
-                        renamed_or_moved=_renamed_or_moved(before, initiative))], acting_user=acting_user)
+                        renamed_or_moved=_renamed_or_moved(before, initiative))], acting_user=acting_user,
+                 when=when)
     return initiative
 
 
@@ -263,6 +267,7 @@ class BulkResult:
 def _in_region(initiatives: QuerySet[Initiative], acting_user: User | None,
                result: BulkResult) -> QuerySet[Initiative]:
     """The records of the selection the user may change (counting the others in `result.refused`)."""
+    initiatives = initiatives.select_related(None).prefetch_related(None).order_by()  # only the rows
     if acting_user is None:
         return initiatives
     access = access_for(acting_user)
@@ -293,7 +298,7 @@ def stop_many(initiatives: QuerySet[Initiative], on: datetime.date, reason: Stop
     on, reason = _checked_value("stopped_on", on), _checked_value("stop_reason", reason)
     result = BulkResult()
     scoped = _in_region(initiatives, acting_user, result)
-    for record in scoped.only("pk", "name", "status", "stopped_on", "stop_reason", "founded_year").order_by():
+    for record in scoped.only("pk", "name", "status", "stopped_on", "stop_reason", "founded_year"):
         if record.status == Status.STOPPED:
             result.unchanged.append(record.pk)
             continue
@@ -339,7 +344,7 @@ def assign_many(initiatives: QuerySet[Initiative], assignee: User | None, *,
         raise ValidationError({"assigned_to": _("%(user)s may not change records: assign an editor or an "
                                                 "administrator.") % {"user": assignee}})
     outside = set(scoped.exclude(theirs.region()).values_list("pk", flat=True))
-    for record in scoped.only("pk", "name", "assigned_to_id", "municipality_id", "province_id").order_by():
+    for record in scoped.only("pk", "name", "assigned_to_id", "municipality_id", "province_id"):
         if record.pk in outside:
             result.invalid.append((record, [_("outside the region of %(user)s") % {"user": assignee}]))
         elif record.assigned_to_id == assignee.pk:
@@ -397,16 +402,19 @@ def delete_partner(partner: Partner, *, acting_user: User | None) -> None:
     partner.delete()
 
 
-def _change_partnerships(initiative: Initiative, changes: PartnershipChanges, acting_user: User | None) -> None:
-    """Save and delete partnerships of one initiative, each with its own history entry (the
-    initiative's entry is written by the caller)."""
+def _change_partnerships(initiative: Initiative, changes: PartnershipChanges, acting_user: User | None,
+                         when: datetime.datetime) -> None:
+    """Save and delete partnerships of one initiative, each with its own history entry at `when` (the
+    initiative's entry, written by the caller at the same moment)."""
     for partnership in changes.deleted:  # first: one that comes back may take the place of one that goes
         attribute(partnership, acting_user, changes.reason or Reasons.DELETED.text())
+        partnership._history_date = when  # type: ignore[attr-defined]  # read by simple-history
         partnership.delete()
     for partnership in changes.saved:
         partnership.initiative = initiative
         attribute(partnership, acting_user, changes.reason
                   or (Reasons.CREATED if partnership.pk is None else Reasons.EDITED).text())
+        partnership._history_date = when  # type: ignore[attr-defined]
         partnership.save()
 
 
@@ -417,33 +425,37 @@ def save_partnership(partnership: Partnership, before: Partnership | None, *, ac
     initiatives = {partnership.initiative_id, *([before.initiative_id] if before is not None else [])}
     for initiative in Initiative.objects.filter(pk__in=initiatives):
         authorise(acting_user, initiative, None)
-    _change_partnerships(partnership.initiative, PartnershipChanges(saved=[partnership]), acting_user)
-    _record_partnership_change(sorted(initiatives), acting_user)
+    when = timezone.now()
+    _change_partnerships(partnership.initiative, PartnershipChanges(saved=[partnership]), acting_user, when)
+    _record_partnership_change(sorted(initiatives), acting_user, when)
     return partnership
 
 
 @transaction.atomic
 def delete_partnership(partnership: Partnership, *, acting_user: User | None) -> None:
     authorise(acting_user, Initiative.objects.get(pk=partnership.initiative_id), None)
-    _change_partnerships(partnership.initiative, PartnershipChanges(deleted=[partnership]), acting_user)
-    _record_partnership_change([partnership.initiative_id], acting_user)
+    when = timezone.now()
+    _change_partnerships(partnership.initiative, PartnershipChanges(deleted=[partnership]), acting_user, when)
+    _record_partnership_change([partnership.initiative_id], acting_user, when)
 
 
-def _record_partnership_change(initiative_ids: Sequence[int], acting_user: User | None) -> None:
-    Initiative.objects.filter(pk__in=initiative_ids).update(updated_at=timezone.now())
+def _record_partnership_change(initiative_ids: Sequence[int], acting_user: User | None,
+                               when: datetime.datetime) -> None:
+    Initiative.objects.filter(pk__in=initiative_ids).update(updated_at=when)
     after_saving([Saved(pk, Reasons.PARTNERSHIPS_CHANGED.text(), renamed_or_moved=False) for pk in initiative_ids],
-                 acting_user=acting_user)
+                 acting_user=acting_user, when=when)
 
 
 # -- history: revert, restore, merge --------------------------------------------------------------------
 
 
-def _add_partnerships(links: list[Partnership], acting_user: User | None, reason: str) -> None:
-    """Partnerships written in bulk, each with its own history entry; the initiative's entry is
-    written by its save."""
+def _add_partnerships(links: list[Partnership], acting_user: User | None, reason: str,
+                      when: datetime.datetime) -> None:
+    """Partnerships written in bulk, each with its own history entry at `when`; the initiative's entry
+    is written by its save, at the same moment."""
     Partnership.objects.bulk_create(links)
     Partnership.history.bulk_history_create(
-        links, default_user=acting_user, default_change_reason=reason)
+        links, default_user=acting_user, default_change_reason=reason, default_date=when)
 
 
 @transaction.atomic
@@ -501,9 +513,10 @@ def _restore(history_id: int, acting_user: User | None, reason: str) -> Initiati
     last = history.objects.filter(id=deletion.id, history_id__lt=history_id).order_by("-history_id").first()
     with history_paused(initiative):
         initiative.save(force_insert=True)
+    when = timezone.now()
     _add_partnerships([Partnership(pk=entry.id, initiative=initiative, partner_id=entry.partner_id,
                                    role_id=entry.role_id, start=entry.start, end=entry.end, note=entry.note)
-                       for entry in gone], acting_user, Reasons.RESTORED_WITH_INITIATIVE.text())
+                       for entry in gone], acting_user, Reasons.RESTORED_WITH_INITIATIVE.text(), when)
     # Its old addresses (earlier slugs, records merged into it) lead to it again.
     old_slugs = {*history.objects.filter(id=deletion.id).values_list("slug", flat=True),
                  *Merge.objects.filter(kept_id=deletion.id, undone_at__isnull=True)
@@ -513,7 +526,7 @@ def _restore(history_id: int, acting_user: User | None, reason: str) -> Initiati
     SlugAlias.objects.bulk_create([SlugAlias(slug=slug, initiative=initiative)
                                    for slug in sorted(old_slugs - taken - {initiative.slug})])
     links: Links = links_of(last) if last is not None else {}
-    return save_edit(initiative, None, acting_user=acting_user, reason=reason, **links)
+    return save_edit(initiative, None, acting_user=acting_user, reason=reason, when=when, **links)
 
 
 @transaction.atomic
@@ -549,9 +562,10 @@ def merge(kept: Initiative, removed: Initiative, *, acting_user: User | None,
     for slug in plan.old_slugs:
         SlugAlias.objects.update_or_create(slug=slug, defaults={"initiative": kept})
     kept.full_clean()
-    _add_partnerships(plan.partnerships_moved, acting_user, Reasons.MOVED_BY_MERGE.text(id=removed_id))
+    when = timezone.now()
+    _add_partnerships(plan.partnerships_moved, acting_user, Reasons.MOVED_BY_MERGE.text(id=removed_id), when)
     save_edit(kept, before, acting_user=acting_user, services=services, funding_sources=funding,
-              reason=Reasons.MERGED_WITH.text(id=removed_id, slug=removed_slug))
+              reason=Reasons.MERGED_WITH.text(id=removed_id, slug=removed_slug), when=when)
     done = merging.MergeDone(
         kept_before=kept_before or 0, kept_after=kept.history.latest().history_id,  # type: ignore[attr-defined]
         removed_deletion=deletion.history_id, fields=changed,

@@ -373,13 +373,16 @@ def _versions_of(initiative_id: int) -> list[tuple[int, datetime.datetime]]:
 
 
 def _version_of_step(versions: list[tuple[int, datetime.datetime]], step: _Step) -> int | None:
-    """The version a partnership's entry belongs to: the first version of the initiative written at or
-    after it (an edit saves its partnerships, then writes the initiative's entry), or else the latest
-    (a partnership saved outside registry.actions, after the last version)."""
+    """The version of the initiative a partnership's entry belongs to: the one written at the same
+    moment (registry.actions gives an edit's partnership entries the moment of its version), or for a
+    partnership changed outside the actions (a shell, demo data written in bulk) the latest version
+    before it."""
+    found = None
     for history_id, date in versions:
-        if date >= step.entry.history_date:
-            return history_id
-    return versions[-1][0] if versions else None
+        if date > step.entry.history_date:
+            break
+        found = history_id
+    return found if found is not None else (versions[0][0] if versions else None)
 
 
 def partnership_changes(initiative_id: int) -> dict[int, list[PartnershipChange]]:
@@ -412,7 +415,7 @@ def partnership_changes(initiative_id: int) -> dict[int, list[PartnershipChange]
 
 def partnerships_at(initiative_id: int, history_id: int) -> list[Any]:
     """The partnerships an initiative had in one of its versions, as history entries of the partnerships
-    (the version's own changes included: see _version_of_step)."""
+    (the changes that belong to that version included: see _version_of_step)."""
     versions = _versions_of(initiative_id)
     order = {version: index for index, (version, _date) in enumerate(versions)}
     last: dict[int, _Step] = {}

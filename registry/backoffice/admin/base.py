@@ -49,3 +49,4 @@ class AdministratorsOnly(admin.ModelAdmin):
 def reason_of(error: ValidationError | NotAllowed) -> str:
     """Why an action was refused, for a message to the user."""
     return "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
