@@ -69,6 +69,22 @@ class VocabularyAdmin(RoleAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         actions.save_term(obj, acting_user=signed_in(request.user))
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.list_editable:
+            # Also in the list's table, where a cell has no label of its own.
+            field.widget.attrs["aria-label"] = capfirst(str(db_field.verbose_name))
+        return field
+
+
+class NamedDeleteBoxes(forms.BaseInlineFormSet):
+    """A table row's box to delete the row has no label of its own: it gets one."""
+
+    def add_fields(self, form: Any, index: Any) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Delete this row")
+
 
 class PartnershipInline(admin.TabularInline):
     """The partnerships on the initiative's page. A table row has no labels of its own, only the column
@@ -90,7 +106,7 @@ class PartnershipInline(admin.TabularInline):
         for name, field in formset.form.base_fields.items():
             if name in self.fields:  # the partner's picker passes its name on (registry/admin.js)
                 field.widget.attrs["aria-label"] = capfirst(str(field.label))
-        return formset
+        return type(formset.__name__, (NamedDeleteBoxes, formset), {})
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return access_for(request.user).is_maintainer

@@ -7,19 +7,30 @@
 (function () {
   "use strict";
 
+  function nameOf(select) {
+    var label = select.id ? document.querySelector("label[for='" + select.id + "']") : null;
+    return select.getAttribute("aria-label") || (label ? label.textContent.replace(/:\s*$/, "").trim() : "");
+  }
+
+  function nameAll(container, selector, name) {
+    container.querySelectorAll(selector).forEach(function (element) {
+      if (element.getAttribute("aria-label") !== name) {
+        element.removeAttribute("aria-labelledby");
+        element.setAttribute("aria-label", name);
+      }
+    });
+  }
+
   function nameBoxes(root) {
     root.querySelectorAll("select.admin-autocomplete").forEach(function (select) {
-      var name = select.getAttribute("aria-label");
+      var name = nameOf(select);
       var container = select.nextElementSibling;
       if (!name || !container || !container.classList.contains("select2")) {
         return;
       }
-      container.querySelectorAll("[role=combobox]").forEach(function (box) {
-        if (box.getAttribute("aria-label") !== name) {
-          box.removeAttribute("aria-labelledby");
-          box.setAttribute("aria-label", name);
-        }
-      });
+      // The box, the text that shows the choice made (a read-only textbox) and, for a picker of
+      // several, the field to type in.
+      nameAll(container, "[role=combobox], [role=textbox], .select2-search__field", name);
     });
   }
 
