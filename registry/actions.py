@@ -27,7 +27,16 @@ from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
 from registry import documents, merging, suggestions
-from registry.history import Links, Reasons, joined, links_of, publication_reason, revert_plan, version_fields
+from registry.history import (
+    Links,
+    Reasons,
+    initiative_field,
+    joined,
+    links_of,
+    publication_reason,
+    revert_plan,
+    version_fields,
+)
 from registry.models import (
     DuplicateCandidate,
     DuplicateDecision,
@@ -139,6 +148,11 @@ def _fields_changed(before: Initiative | None, after: Initiative) -> bool:
                                  for f in Initiative._meta.concrete_fields if f.name not in ignored)
 
 
+def _links(initiative: Initiative) -> tuple[set[int], set[int]]:
+    return (set(initiative.services.values_list("pk", flat=True)),
+            set(initiative.funding_sources.values_list("pk", flat=True)))
+
+
 def _renamed_or_moved(before: Initiative | None, after: Initiative) -> bool:
     if before is None or before.name != after.name:
         return True
@@ -159,6 +173,7 @@ def save_edit(initiative: Initiative, before: Initiative | None, *, acting_user:
     (registry.history.partnership_changes)."""
     when = when or timezone.now()
     authorise(acting_user, before, initiative)
+    links_before = _links(before) if before is not None and partnerships else None
     if before is None or before.assigned_to_id != initiative.assigned_to_id or _renamed_or_moved(before, initiative):
         check_assignee(initiative)
     with history_paused(initiative):
@@ -171,8 +186,9 @@ def save_edit(initiative: Initiative, before: Initiative | None, *, acting_user:
         _change_partnerships(initiative, partnerships, acting_user, when)
     if reason is None:
         reason = describe_changes(before, initiative)
-        if partnerships:  # "edited" only when a field of the record itself changed too
-            edited = reason != Reasons.EDITED.text() or _fields_changed(before, initiative)
+        if partnerships:  # "edited" only when a field or a link of the record itself changed too
+            edited = (reason != Reasons.EDITED.text() or _fields_changed(before, initiative)
+                      or (links_before is not None and links_before != _links(initiative)))
             reason = joined(reason if edited else "", Reasons.PARTNERSHIPS_CHANGED.text())
     after_saving([Saved(initiative.pk, reason, created=before is None,
                         renamed_or_moved=_renamed_or_moved(before, initiative))], acting_user=acting_user,
@@ -287,7 +303,7 @@ def _write_many(result: BulkResult, values: dict[str, Any], reason: str, acting_
 
 def _checked_value(name: str, value: Any) -> Any:
     """A value for one field of many records, checked by the field's own rules (choices, type)."""
-    return Initiative._meta.get_field(name).clean(value, None)
+    return initiative_field(name).clean(value, None)
 
 
 @transaction.atomic

@@ -272,9 +272,14 @@ def value_text(field: Any, value: Any) -> str:
     return str(value)
 
 
+def initiative_field(name: str) -> Any:
+    """A concrete field of an initiative by name (get_field also knows relations seen from the other side)."""
+    return next(field for field in Initiative._meta.concrete_fields if field.name == name)
+
+
 def field_text(record: Any, name: str) -> str:
     """A field of a record or of a history entry, by name, as a maintainer reads it."""
-    field = Initiative._meta.get_field(name)
+    field = initiative_field(name)
     return value_text(field, getattr(record, field.attname))
 
 
@@ -339,7 +344,7 @@ class _Texts:
 
 
 def _partnership_field_label(name: str) -> str:
-    return str(Partnership._meta.get_field(name).verbose_name)
+    return str(next(field for field in Partnership._meta.concrete_fields if field.name == name).verbose_name)
 
 
 @dataclass(frozen=True)
@@ -356,7 +361,8 @@ def _partnership_steps(initiative_id: int) -> list[_Step]:
     """Every history entry of the partnerships that ever belonged to this initiative, oldest first."""
     history = Partnership.history.model  # type: ignore[attr-defined]
     ids = history.objects.filter(initiative_id=initiative_id).values("id")
-    steps, previous = [], {}
+    steps: list[_Step] = []
+    previous: dict[int, Any] = {}
     for entry in history.objects.filter(id__in=ids).order_by("history_date", "history_id"):
         before = previous.get(entry.id)
         previous[entry.id] = entry

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry.history import EMPTY, field_text, same_value, value_text
+from registry.history import EMPTY, field_text, initiative_field, same_value, value_text
 from registry.models import (
     FundingSource,
     Initiative,
@@ -45,11 +45,11 @@ class FieldGroup:
 
     @property
     def title(self) -> str:
-        return str(self.label or Initiative._meta.get_field(self.names[0]).verbose_name)
+        return str(self.label or initiative_field(self.names[0]).verbose_name)
 
     @property
     def attnames(self) -> list[str]:
-        return [Initiative._meta.get_field(name).attname for name in self.names]
+        return [initiative_field(name).attname for name in self.names]
 
     def values(self, record: Initiative) -> list[Any]:
         return [getattr(record, attname) for attname in self.attnames]
@@ -263,7 +263,7 @@ def undo_plan(merge: Merge, now: datetime.datetime | None = None) -> UndoPlan:
         return UndoPlan(merge, None, _("A merge can be undone for %(days)d days; this one is older.")
                         % {"days": settings.MERGE_UNDO_DAYS})
     done = MergeDone.from_dict(merge.details)
-    kept = Initiative.objects.filter(pk=merge.kept_id).first()
+    kept = Initiative.objects.filter(pk=merge.kept_id).first() if merge.kept_id is not None else None
     if kept is None:
         return UndoPlan(merge, done, _("The kept record was deleted since; restore it first."))
     if Initiative.objects.filter(pk=merge.removed_id).exists():

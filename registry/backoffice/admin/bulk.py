@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -61,7 +62,7 @@ class BulkActions(admin.ModelAdmin):
     """The bulk actions of the initiatives' list (mixed into InitiativeAdmin)."""
 
     def bulk(self, request: HttpRequest, queryset: QuerySet[Initiative], form_class: type[forms.Form],
-             title: str, explanation: str, apply: Callable[[forms.Form], actions.BulkResult],
+             title: str | Promise, explanation: str | Promise, apply: Callable[[forms.Form], actions.BulkResult],
              done: Callable[[int], str]) -> HttpResponse | None:
         """Show the action's form; once it is sent back valid, apply it and say what happened."""
         form = form_class(request.POST if "apply" in request.POST else None)

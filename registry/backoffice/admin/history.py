@@ -34,7 +34,9 @@ class ReadableChanges(HistoricalRecordContextHelper):
         if getattr(field, "choices", None) and not field.many_to_many:
             return dict(field.choices).get(value, value) if value not in ("", None) else "—"
         prepared = super().prepare_delta_change_value(change, value)
-        return "—" if prepared in ("", None, []) else prepared
+        if isinstance(prepared, list):  # services, funding sources: their labels, not a Python list
+            return ", ".join(sorted(str(term) for term in prepared)) or "—"
+        return "—" if prepared in ("", None) else prepared
 
 
 class HistoryAdmin(SimpleHistoryAdmin):

@@ -146,8 +146,15 @@ class DuplicateCandidateAdmin(RoleAdmin):
                 raise PermissionDenied
             return self.decide(request, candidate)
         first, second = candidate.first, candidate.second
-        plan = merging.plan(first, second)  # the defaults as if the first were kept, by side
-        rows = [{"row": row, "choice": FIRST if row.take == merging.KEPT else SECOND} for row in plan.rows]
+        plan = merging.plan(first, second)
+        # A value is chosen beforehand only where that does not depend on which record stays (the one
+        # that has a value, the newer verification); otherwise the record that stays keeps its own.
+        if_second_stays = merging.default_take(second, first)
+        rows = []
+        for row in plan.rows:
+            if_first = FIRST if row.take == merging.KEPT else SECOND
+            if_second = SECOND if if_second_stays[row.key] == merging.KEPT else FIRST
+            rows.append({"row": row, "choice": if_first if if_first == if_second else None})
         return TemplateResponse(request, self.change_form_template, {
             **self.admin_site.each_context(request), "opts": self.opts, "original": candidate,
             "title": _("Possible duplicate"), "candidate": candidate, "first": first, "second": second,
@@ -186,11 +193,12 @@ class DuplicateCandidateAdmin(RoleAdmin):
             kept, removed, take = self.chosen(candidate, request.POST)
             if decision == "review":
                 return self.confirmation(request, candidate, merging.plan(kept, removed, take))
+            removed_id = removed.pk
             actions.merge(kept, removed, acting_user=request.user, take=take)
         except (ValidationError, NotAllowed) as error:
             self.message_user(request, _("Not done: %(reason)s") % {"reason": reason_of(error)}, level=messages.ERROR)
             return HttpResponseRedirect(back)
-        merge = Merge.objects.filter(removed_id=removed.pk, undone_at__isnull=True).first()
+        merge = Merge.objects.filter(removed_id=removed_id, undone_at__isnull=True).first()
         if merge is not None:
             self.message_user(request, format_html(
                 '{} <a href="{}">{}</a>',

@@ -108,6 +108,7 @@ class SuggestionAdmin(RoleAdmin):
     def decide(self, request: HttpRequest, suggestion: Suggestion) -> HttpResponse:
         decision, note = request.POST.get("decision"), request.POST.get("note", "").strip()
         review = self.review_url(request, suggestion)
+        following = self.next_in_queue(request, suggestion)  # where it stands in the list before it leaves
         try:
             if decision == "approve":
                 record = actions.approve_suggestion(suggestion, acting_user=signed_in(request.user), note=note)
@@ -125,7 +126,6 @@ class SuggestionAdmin(RoleAdmin):
             self.message_user(request, _("Not done: %(reason)s") % {"reason": reason_of(error)},
                               level=messages.ERROR)
             return HttpResponseRedirect(review)
-        following = self.next_in_queue(request, suggestion)
         if following is not None:
             return HttpResponseRedirect(self.review_url(request, following))
         self.message_user(request, _("No more suggestions waiting in this list."))
