@@ -514,9 +514,12 @@ def _restore(history_id: int, acting_user: User | None, reason: str) -> Initiati
     if (Initiative.objects.filter(slug=initiative.slug).exists()
             or SlugAlias.objects.filter(slug=initiative.slug).exists()):
         initiative.slug = ""  # taken meanwhile: a new one from the name
-    if initiative.assigned_to_id is not None and not access_for(initiative.assigned_to).can_change(initiative):
-        initiative.assigned_to = None  # no longer someone who may look after it
-    initiative.full_clean()
+    initiative.full_clean()  # derives its areas
+    if initiative.assigned_to_id is not None:
+        try:
+            check_assignee(initiative)
+        except ValidationError:
+            initiative.assigned_to = None  # no longer someone who may look after it
     authorise(acting_user, None, initiative)
     # The partnerships deleted with it: deletions in the same second.
     moment = (deletion.history_date - datetime.timedelta(seconds=1), deletion.history_date
@@ -613,14 +616,9 @@ def undo_merge(merge: Merge, *, acting_user: User | None) -> Initiative:
     Merge.objects.filter(pk__in=done.merges_moved, kept=kept).update(kept_id=merge.removed_id)
     merge.undone_at, merge.undone_by = timezone.now(), acting_user
     merge.save(update_fields=["undone_at", "undone_by"])
-    restored = _restore(done.removed_deletion, acting_user, Reasons.RESTORED_BY_UNDO.text(id=kept.pk))
-    taken = {*SlugAlias.objects.filter(slug__in=done.old_slugs).values_list("slug", flat=True),
-             *Initiative.objects.filter(slug__in=done.old_slugs).values_list("slug", flat=True)}
-    SlugAlias.objects.bulk_create([SlugAlias(slug=slug, initiative=restored)
-                                   for slug in done.old_slugs if slug not in taken])
-    Suggestion.objects.filter(pk__in=plan.suggestions).update(initiative=restored)
-    follow_suggestions([restored.pk])
 
+    # First the kept record gives back what it took (an external id of the same list, say), then the
+    # removed record can have it again.
     for attname, value in plan.values.items():
         setattr(kept, attname, value)
     kept._location_basis = None
@@ -629,6 +627,14 @@ def undo_merge(merge: Merge, *, acting_user: User | None) -> Initiative:
     funding = set(kept.funding_sources.values_list("pk", flat=True)) - {term.pk for term in plan.funding_removed}
     save_edit(kept, before, acting_user=acting_user, services=services, funding_sources=funding, reason=reason,
               partnerships=PartnershipChanges(deleted=plan.partnerships_removed, reason=reason))
+
+    restored = _restore(done.removed_deletion, acting_user, Reasons.RESTORED_BY_UNDO.text(id=kept.pk))
+    taken = {*SlugAlias.objects.filter(slug__in=done.old_slugs).values_list("slug", flat=True),
+             *Initiative.objects.filter(slug__in=done.old_slugs).values_list("slug", flat=True)}
+    SlugAlias.objects.bulk_create([SlugAlias(slug=slug, initiative=restored)
+                                   for slug in done.old_slugs if slug not in taken])
+    Suggestion.objects.filter(pk__in=plan.suggestions).update(initiative=restored)
+    follow_suggestions([restored.pk])
     return restored
 
 

@@ -213,7 +213,7 @@ def test_the_change_feed_reports_the_merge_and_its_undo(client: Client, leiden, 
 
     changes = client.get(f"/api/v1/changes?since={cursor}").json()["changes"]
     assert [(c["action"], c["id"]) for c in changes] == [
-        ("merged", twin_id), ("updated", leiden.pk), ("created", twin_id), ("updated", leiden.pk)]
+        ("merged", twin_id), ("updated", leiden.pk), ("updated", leiden.pk), ("created", twin_id)]
 
 
 def test_a_merged_record_outside_the_editors_region_is_not_restored_by_them(leiden, utrecht):
@@ -225,3 +225,17 @@ def test_a_merged_record_outside_the_editors_region_is_not_restored_by_them(leid
     with pytest.raises(NotAllowed):
         actions.undo_merge(Merge.objects.get(), acting_user=editor)
     assert not Initiative.objects.filter(name="Buurtkamer De Linde Utrecht").exists()
+
+
+def test_an_undo_gives_the_external_id_back_to_the_record_it_came_from(leiden, editor):
+    Initiative.objects.filter(pk=leiden.pk).update(source="Lijst LSA")
+    leiden = Initiative.objects.get(pk=leiden.pk)
+    listed = make("Buurtkamer de Linde", LEIDEN, source="Lijst LSA", external_id="L-1")
+    listed_id = listed.pk
+    kept = actions.merge(leiden, listed, acting_user=editor)
+    assert Initiative.objects.get(pk=kept.pk).external_id == "L-1"  # of the same list: it goes with the record
+
+    restored = actions.undo_merge(Merge.objects.get(), acting_user=editor)
+
+    assert (restored.pk, restored.external_id) == (listed_id, "L-1")
+    assert Initiative.objects.get(pk=leiden.pk).external_id == ""
