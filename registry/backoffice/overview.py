@@ -45,7 +45,7 @@ class Work:
 
 
 @dataclass(frozen=True)
-class Kind:
+class WorkKind:
     key: str
     model: type[Model]
     query: dict[str, str]
@@ -53,20 +53,20 @@ class Kind:
     for_writers: bool = False  # only for those who may change records (work that is theirs to do)
 
 
-WORK: tuple[Kind, ...] = (
-    Kind("suggestions", Suggestion, {"state__exact": SuggestionState.PENDING},
+WORK: tuple[WorkKind, ...] = (
+    WorkKind("suggestions", Suggestion, {"state__exact": SuggestionState.PENDING},
          lambda n: ngettext("suggestion waiting for review", "suggestions waiting for review", n)),
-    Kind("duplicates", DuplicateCandidate, {"decision__exact": DuplicateDecision.OPEN},
+    WorkKind("duplicates", DuplicateCandidate, {"decision__exact": DuplicateDecision.OPEN},
          lambda n: ngettext("possible duplicate to review", "possible duplicates to review", n)),
-    Kind("stale", Initiative, {"freshness": "stale"},
+    WorkKind("stale", Initiative, {"freshness": "stale"},
          lambda n: ngettext("record to verify (not verified for a year, or never)",
                             "records to verify (not verified for a year, or never)", n)),
-    Kind("assigned", Initiative, {"assigned": "mine"},
+    WorkKind("assigned", Initiative, {"assigned": "mine"},
          lambda n: ngettext("record assigned to you", "records assigned to you", n), for_writers=True),
-    Kind("imports-waiting", ImportRun, {"state": "waiting"},
+    WorkKind("imports-waiting", ImportRun, {"state": "waiting"},
          lambda n: ngettext("import checked and waiting to be committed",
                             "imports checked and waiting to be committed", n)),
-    Kind("imports-failed", ImportRun, {"state": "failed"},
+    WorkKind("imports-failed", ImportRun, {"state": "failed"},
          lambda n: ngettext("import with errors, not imported", "imports with errors, not imported", n)),
     # Background jobs (queued, running or failed) join here when the register runs them.
 )

@@ -115,6 +115,9 @@ class DuplicateCandidate(models.Model):
         ordering = ["-name_similarity", "distance_m"]
         verbose_name = _("possible duplicate")
         verbose_name_plural = _("possible duplicates")
+        # The review's order, for the open pairs most alike first (the work overview, the list).
+        indexes = [models.Index(fields=["decision", "-name_similarity", "distance_m"],
+                                name="duplicate_pairs_best_first")]
         constraints = [
             models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_once"),
             models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="duplicate_pair_ordered"),

@@ -88,14 +88,13 @@ class NamedDeleteBoxes(forms.BaseInlineFormSet):
 
 class PartnershipInline(admin.TabularInline):
     """The partnerships on the initiative's page. A table row has no labels of its own, only the column
-    headers: each input gets the column's name (and the row's number) as its accessible name."""
+    headers: each input gets its column's name as its accessible name."""
 
     model = Partnership
     extra = 1
     formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 24})}}
     autocomplete_fields = ["partner"]
     fields = ["partner", "role", "start", "end", "note"]
-    classes = ["partnerships"]
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
@@ -232,8 +231,11 @@ class InitiativeAdmin(RoleAdmin, BulkActions, InitiativeHistoryAdmin, GISModelAd
     change_list_template = "admin/registry/initiative/change_list.html"
     # What a maintainer decides on, and fits beside the filters at 1280 pixels (the province is a filter).
     list_display = ["name", "kind", "where", "status", "publication_state", "last_verified_on", "assigned_to"]
+    # Recently changed records by a filter, not a date hierarchy: that reads the dates of every record in
+    # the list on each page (most of the list's time at 100,000 records, tests/benchmarks/backoffice.py).
     list_filter = [FreshnessFilter, AssignedFilter, "kind", "services", "province", "status", "publication_state",
-                   "location_precision", "funding_sources"]
+                   ("updated_at", admin.DateFieldListFilter), "location_precision", "funding_sources"]
+    ordering = ["name", "pk"]  # a total order the index by name serves (Django would add -pk otherwise)
     search_fields = ["name", "slug", "place", "postcode", "short_description", "kvk_number",
                      "municipality__name", "external_id"]
     list_select_related = ["kind", "municipality", "assigned_to"]
@@ -244,7 +246,6 @@ class InitiativeAdmin(RoleAdmin, BulkActions, InitiativeHistoryAdmin, GISModelAd
     inlines = [PartnershipInline, SlugAliasInline]
     actions = ["publish", "archive", "stop_selected", "mark_verified_selected", "assign_selected",
                "send_verification_email", "download_verification_links"]
-    date_hierarchy = "updated_at"
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "services", "short_description", "description"]}),
         (_("Organisation"), {"fields": ["legal_form", "kvk_number", "founded_year", "website", "email", "phone",
@@ -320,6 +321,11 @@ class InitiativeAdmin(RoleAdmin, BulkActions, InitiativeHistoryAdmin, GISModelAd
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
                      ) -> HttpResponse:
         return self.outside_region(request, object_id) or super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
+                          extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        return self.outside_region(request, object_id) or super().history_form_view(
+            request, object_id, version_id, extra_context)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         # Django would also ask the admins of what goes with a record (its duplicate pairs, its
