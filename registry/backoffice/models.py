@@ -26,7 +26,8 @@ class SavedFilter(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters",
                              verbose_name=_("user"))
-    list = models.CharField(_("list"), max_length=100, help_text=_("App label and model, e.g. registry.initiative."))
+    list_name = models.CharField(_("list"), max_length=100,
+                                 help_text=_("App label and model, e.g. registry.initiative."))
     name = models.CharField(_("name"), max_length=80)
     query = models.CharField(_("filter"), max_length=2000, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -35,7 +36,7 @@ class SavedFilter(models.Model):
         ordering = ["name"]
         verbose_name = _("saved filter")
         verbose_name_plural = _("saved filters")
-        constraints = [models.UniqueConstraint(fields=["user", "list", "name"], name="saved_filter_name_once")]
+        constraints = [models.UniqueConstraint(fields=["user", "list_name", "name"], name="saved_filter_name_once")]
 
     def __str__(self) -> str:
         return self.name

@@ -1,5 +1,5 @@
 """Saved filters: a maintainer names the filter of an admin list (its query string) and finds it again
-in the list's filter panel, their own only."""
+above that list, their own only."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def save(request: HttpRequest) -> HttpResponse:
         back = changelist_url(list_name)
     except NoReverseMatch:
         raise Http404 from None
-    saved = SavedFilter(user=request.user, list=list_name, name=request.POST.get("name", ""),
+    saved = SavedFilter(user=request.user, list_name=list_name, name=request.POST.get("name", ""),
                         query=request.POST.get("query", ""))
     try:
         saved.full_clean(exclude=["user"])
@@ -42,7 +42,7 @@ def save(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The filter was not saved: %(reason)s") % {"reason": " ".join(error.messages)})
         query = filter_query(request.POST.get("query", ""))
         return HttpResponseRedirect(f"{back}?{query}" if query else back)
-    SavedFilter.objects.update_or_create(user=request.user, list=list_name, name=saved.name,
+    SavedFilter.objects.update_or_create(user=request.user, list_name=list_name, name=saved.name,
                                          defaults={"query": saved.query})
     messages.success(request, _("The filter “%(name)s” is saved; you find it above this list.")
                      % {"name": saved.name})
@@ -55,8 +55,8 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     saved.delete()
     messages.success(request, _("The filter “%(name)s” is deleted.") % {"name": saved.name})
-    return HttpResponseRedirect(changelist_url(saved.list))
+    return HttpResponseRedirect(changelist_url(saved.list_name))
 
 
 def for_list(request: HttpRequest, list_name: str) -> list[SavedFilter]:
-    return list(SavedFilter.objects.filter(user=request.user, list=list_name))
+    return list(SavedFilter.objects.filter(user=request.user, list_name=list_name))

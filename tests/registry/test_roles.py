@@ -73,7 +73,8 @@ def test_an_editor_sees_only_the_initiatives_of_their_region(editor, leiden, utr
     assert listed(logged_in(utrecht_editor)) == {"Energiecoöperatie Utrecht"}
 
     # Not shown, and said so: it lies outside the region (not that it "does not exist"), without naming it.
-    for page in ("change", "history", "delete"):
+    version = utrecht.history.latest().history_id
+    for page in ("change", "history", "delete", f"history/{version}"):
         response = logged_in(editor).get(f"/admin/registry/initiative/{utrecht.pk}/{page}/")
         assert response.status_code == 403
         text = response.content.decode()

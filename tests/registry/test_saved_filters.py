@@ -31,7 +31,7 @@ def test_a_filter_is_saved_found_again_and_deleted(leiden, utrecht):
     response = client.post("/admin/saved-filters/save/", {"list": "registry.initiative", "name": " Te bellen ",
                                                           "query": query}, follow=True)
     saved = SavedFilter.objects.get()
-    assert (saved.user, saved.list, saved.name, saved.query) == (
+    assert (saved.user, saved.list_name, saved.name, saved.query) == (
         user, "registry.initiative", "Te bellen", "freshness=stale&q=linde&status__exact=actief")
     assert response.redirect_chain == [(f"/admin/registry/initiative/?{saved.query}", 302)]
     assert [str(m) for m in response.context["messages"]] == [
