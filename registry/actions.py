@@ -30,7 +30,6 @@ from registry import documents, merging, suggestions
 from registry.history import (
     Links,
     Reasons,
-    initiative_field,
     joined,
     links_of,
     publication_reason,
@@ -303,7 +302,7 @@ def _write_many(result: BulkResult, values: dict[str, Any], reason: str, acting_
 
 def _checked_value(name: str, value: Any) -> Any:
     """A value for one field of many records, checked by the field's own rules (choices, type)."""
-    return initiative_field(name).clean(value, None)
+    return Initiative.field_named(name).clean(value, None)
 
 
 @transaction.atomic
@@ -479,7 +478,7 @@ def revert(initiative: Initiative, history_id: int, *, acting_user: User | None)
     """Put an initiative back as it was in one of its history entries: its fields, services, funding
     sources and partnerships, exactly as registry.history.revert_plan shows them beforehand (a new
     entry says so). Who looks after the record stays as it is."""
-    version = initiative.history.get(history_id=history_id)  # type: ignore[attr-defined]
+    version = initiative.history.get(history_id=history_id)
     before = Initiative.objects.get(pk=initiative.pk)
     authorise(acting_user, before, None)
     plan = revert_plan(initiative.pk, version)
@@ -503,7 +502,7 @@ def restore(history_id: int, *, acting_user: User | None) -> Initiative:
 
 
 def _restore(history_id: int, acting_user: User | None, reason: str) -> Initiative:
-    history = Initiative.history.model  # type: ignore[attr-defined]
+    history = Initiative.history.model
     deletion = history.objects.get(history_id=history_id, history_type="-")
     if Initiative.objects.filter(pk=deletion.id).exists():
         raise ValidationError(_("This initiative exists again; there is nothing to restore."))
@@ -561,7 +560,7 @@ def merge(kept: Initiative, removed: Initiative, *, acting_user: User | None,
     authorise(acting_user, kept, None)
     authorise(acting_user, removed, None)
     before = Initiative.objects.get(pk=kept.pk)
-    kept_before = kept.history.order_by("-history_id").values_list("history_id", flat=True).first()  # type: ignore[attr-defined]
+    kept_before = kept.history.order_by("-history_id").values_list("history_id", flat=True).first()
     plan = merging.plan(kept, removed, take)
     changed = plan.apply_fields()
     removed_id, removed_slug, removed_name = removed.pk, removed.slug, removed.name
@@ -576,7 +575,7 @@ def merge(kept: Initiative, removed: Initiative, *, acting_user: User | None,
     attribute(removed, acting_user, Reasons.MERGED_INTO.text(id=kept.pk, slug=kept.slug))
     with acting_as(acting_user):
         removed.delete()  # first: its slug and external id become free for the kept record
-    history = Initiative.history.model  # type: ignore[attr-defined]
+    history = Initiative.history.model
     deletion = history.objects.filter(id=removed_id, history_type="-").order_by("-history_id").first()
     for slug in plan.old_slugs:
         SlugAlias.objects.update_or_create(slug=slug, defaults={"initiative": kept})
@@ -586,7 +585,7 @@ def merge(kept: Initiative, removed: Initiative, *, acting_user: User | None,
     save_edit(kept, before, acting_user=acting_user, services=services, funding_sources=funding,
               reason=Reasons.MERGED_WITH.text(id=removed_id, slug=removed_slug), when=when)
     done = merging.MergeDone(
-        kept_before=kept_before or 0, kept_after=kept.history.latest().history_id,  # type: ignore[attr-defined]
+        kept_before=kept_before or 0, kept_after=kept.history.latest().history_id,
         removed_deletion=deletion.history_id, fields=changed,
         services_added=[service.pk for service in plan.services_added],
         funding_added=[term.pk for term in plan.funding_added],

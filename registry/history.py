@@ -272,14 +272,9 @@ def value_text(field: Any, value: Any) -> str:
     return str(value)
 
 
-def initiative_field(name: str) -> Any:
-    """A concrete field of an initiative by name (get_field also knows relations seen from the other side)."""
-    return next(field for field in Initiative._meta.concrete_fields if field.name == name)
-
-
 def field_text(record: Any, name: str) -> str:
     """A field of a record or of a history entry, by name, as a maintainer reads it."""
-    field = initiative_field(name)
+    field = Initiative.field_named(name)
     return value_text(field, getattr(record, field.attname))
 
 
@@ -325,7 +320,7 @@ class _Texts:
         self.partners = dict(Partner.objects.filter(pk__in=partner_ids).values_list("pk", "name"))
         gone = partner_ids - set(self.partners)
         if gone:
-            for pk, name in (Partner.history.model.objects  # type: ignore[attr-defined]
+            for pk, name in (Partner.history.model.objects
                              .filter(id__in=gone).order_by("id", "history_id").values_list("id", "name")):
                 self.partners[pk] = name  # the last name it had
         self.roles = {role.pk: str(role) for role in PartnershipRole.objects.all()}
@@ -359,7 +354,7 @@ class _Step:
 
 def _partnership_steps(initiative_id: int) -> list[_Step]:
     """Every history entry of the partnerships that ever belonged to this initiative, oldest first."""
-    history = Partnership.history.model  # type: ignore[attr-defined]
+    history = Partnership.history.model
     ids = history.objects.filter(initiative_id=initiative_id).values("id")
     steps: list[_Step] = []
     previous: dict[int, Any] = {}
@@ -373,7 +368,7 @@ def _partnership_steps(initiative_id: int) -> list[_Step]:
 
 
 def _versions_of(initiative_id: int) -> list[tuple[int, datetime.datetime]]:
-    history = Initiative.history.model  # type: ignore[attr-defined]
+    history = Initiative.history.model
     return list(history.objects.filter(id=initiative_id).order_by("history_date", "history_id")
                 .values_list("history_id", "history_date"))
 

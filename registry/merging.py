@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry.history import EMPTY, field_text, initiative_field, same_value, value_text
+from registry.history import EMPTY, field_text, same_value, value_text
 from registry.models import (
     FundingSource,
     Initiative,
@@ -45,11 +45,11 @@ class FieldGroup:
 
     @property
     def title(self) -> str:
-        return str(self.label or initiative_field(self.names[0]).verbose_name)
+        return str(self.label or Initiative.field_named(self.names[0]).verbose_name)
 
     @property
     def attnames(self) -> list[str]:
-        return [initiative_field(name).attname for name in self.names]
+        return [Initiative.field_named(name).attname for name in self.names]
 
     def values(self, record: Initiative) -> list[Any]:
         return [getattr(record, attname) for attname in self.attnames]
@@ -268,7 +268,7 @@ def undo_plan(merge: Merge, now: datetime.datetime | None = None) -> UndoPlan:
         return UndoPlan(merge, done, _("The kept record was deleted since; restore it first."))
     if Initiative.objects.filter(pk=merge.removed_id).exists():
         return UndoPlan(merge, done, _("The removed record exists again."))
-    history = Initiative.history.model  # type: ignore[attr-defined]
+    history = Initiative.history.model
     before = history.objects.filter(history_id=done.kept_before).first()
     after = history.objects.filter(history_id=done.kept_after).first()
     removed_version = (history.objects.filter(id=merge.removed_id, history_id__lt=done.removed_deletion)

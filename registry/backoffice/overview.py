@@ -116,7 +116,7 @@ def recent_changes(request: HttpRequest) -> list[Any]:
     access = access_for(request.user)
     if not access.is_maintainer:
         return []
-    history = Initiative.history.model  # type: ignore[attr-defined]
+    history = Initiative.history.model
     return list(history.objects.filter(access.region()).select_related("history_user")
                 .only("history_id", "id", "name", "history_date", "history_type", "history_change_reason",
                       "history_user__username", "history_user__first_name", "history_user__last_name")

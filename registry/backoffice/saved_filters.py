@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from registry.backoffice.models import SavedFilter, filter_query
+from registry.roles import signed_in
 
 
 def changelist_url(list_name: str) -> str:
@@ -34,7 +35,7 @@ def save(request: HttpRequest) -> HttpResponse:
         back = changelist_url(list_name)
     except NoReverseMatch:
         raise Http404 from None
-    saved = SavedFilter(user=request.user, list_name=list_name, name=request.POST.get("name", ""),
+    saved = SavedFilter(user=signed_in(request.user), list_name=list_name, name=request.POST.get("name", ""),
                         query=request.POST.get("query", ""))
     try:
         saved.full_clean(exclude=["user"])
@@ -42,7 +43,7 @@ def save(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The filter was not saved: %(reason)s") % {"reason": " ".join(error.messages)})
         query = filter_query(request.POST.get("query", ""))
         return HttpResponseRedirect(f"{back}?{query}" if query else back)
-    SavedFilter.objects.update_or_create(user=request.user, list_name=list_name, name=saved.name,
+    SavedFilter.objects.update_or_create(user=signed_in(request.user), list_name=list_name, name=saved.name,
                                          defaults={"query": saved.query})
     messages.success(request, _("The filter “%(name)s” is saved; you find it above this list.")
                      % {"name": saved.name})
@@ -50,7 +51,7 @@ def save(request: HttpRequest) -> HttpResponse:
 
 
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    saved = SavedFilter.objects.filter(pk=pk, user=request.user).first()
+    saved = SavedFilter.objects.filter(pk=pk, user=signed_in(request.user)).first()
     if saved is None:
         raise Http404
     saved.delete()
@@ -59,4 +60,4 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def for_list(request: HttpRequest, list_name: str) -> list[SavedFilter]:
-    return list(SavedFilter.objects.filter(user=request.user, list_name=list_name))
+    return list(SavedFilter.objects.filter(user=signed_in(request.user), list_name=list_name))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -10,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db.models import ManyToManyField, QuerySet
+from django.db.models import Field, ManyToManyField, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin
@@ -34,7 +35,8 @@ class MaintainerForm(forms.ModelForm):
 
 
 # Twelve provinces: boxes to tick, without the two-list picker's script and its unlabelled help icons.
-TICK_BOXES = {ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+TICK_BOXES: Mapping[type[Field[Any, Any]], Mapping[str, Any]] = {
+    ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
 
 
 class MaintainerInline(admin.StackedInline):

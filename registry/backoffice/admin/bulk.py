@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from registry import actions
 from registry.backoffice.admin.base import reason_of
 from registry.models import Initiative, StopReason, VerificationMethod
-from registry.roles import NotAllowed, assignable_users
+from registry.roles import NotAllowed, assignable_users, signed_in
 
 SHOWN = 20  # selected records named on the form; the rest are counted
 
@@ -110,7 +110,7 @@ class BulkActions(admin.ModelAdmin):
             _("The selected initiatives are recorded as stopped on this date, for this reason. Those stopped "
               "already stay as they are."),
             lambda form: actions.stop_many(queryset, form.cleaned_data["stopped_on"],
-                                           form.cleaned_data["stop_reason"], acting_user=request.user),
+                                           form.cleaned_data["stop_reason"], acting_user=signed_in(request.user)),
             lambda n: ngettext("%(count)d initiative stopped.", "%(count)d initiatives stopped.", n) % {"count": n})
 
     @admin.action(description=_("Mark the selected initiatives as verified (with the method)"),
@@ -120,7 +120,8 @@ class BulkActions(admin.ModelAdmin):
             request, queryset, VerifiedForm, _("Mark as verified"),
             _("The selected initiatives are recorded as verified on this date, in this way."),
             lambda form: actions.mark_verified_many(queryset, form.cleaned_data["verification_method"],
-                                                    form.cleaned_data["last_verified_on"], acting_user=request.user),
+                                                    form.cleaned_data["last_verified_on"],
+                                                    acting_user=signed_in(request.user)),
             lambda n: ngettext("%(count)d initiative marked as verified.", "%(count)d initiatives marked as verified.",
                                n) % {"count": n})
 
@@ -130,5 +131,6 @@ class BulkActions(admin.ModelAdmin):
             request, queryset, AssignForm, _("Assign initiatives"),
             _("The selected initiatives are given to this editor or administrator to look after. Only records "
               "in their region can be given to an editor."),
-            lambda form: actions.assign_many(queryset, form.cleaned_data["assignee"], acting_user=request.user),
+            lambda form: actions.assign_many(queryset, form.cleaned_data["assignee"],
+                                             acting_user=signed_in(request.user)),
             lambda n: ngettext("%(count)d initiative assigned.", "%(count)d initiatives assigned.", n) % {"count": n})

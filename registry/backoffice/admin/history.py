@@ -5,7 +5,7 @@ will change (registry.history.revert_plan, applied by registry.actions.revert)."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
@@ -23,7 +23,10 @@ from registry import actions
 from registry.backoffice.admin.base import reason_of
 from registry.history import partnership_changes, revert_plan
 from registry.models import Initiative
-from registry.roles import NotAllowed
+from registry.roles import NotAllowed, signed_in
+
+if TYPE_CHECKING:
+    from django.template.response import _TemplateForResponseT
 
 
 class ReadableChanges(HistoricalRecordContextHelper):
@@ -40,7 +43,8 @@ class ReadableChanges(HistoricalRecordContextHelper):
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    object_history_template = "admin/registry/history.html"
+    # Typed as ModelAdmin types it (simple-history is untyped): the two are mixed in one class.
+    object_history_template: ClassVar[_TemplateForResponseT | None] = "admin/registry/history.html"
     object_history_list_template = "admin/registry/history_list.html"
 
     def history_view_title(self, request: HttpRequest, obj: Any) -> str:
@@ -92,7 +96,7 @@ class InitiativeHistoryAdmin(HistoryAdmin):
             if not can_revert:
                 raise PermissionDenied
             try:
-                actions.revert(initiative, version.history_id, acting_user=request.user)
+                actions.revert(initiative, version.history_id, acting_user=signed_in(request.user))
             except (ValidationError, NotAllowed) as error:
                 self.message_user(request, _("This version cannot be restored: %(reason)s")
                                   % {"reason": reason_of(error)}, level=messages.ERROR)

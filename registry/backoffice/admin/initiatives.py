@@ -156,7 +156,7 @@ class AssignedFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
         if self.value() == "mine":
-            return queryset.filter(assigned_to=request.user)
+            return queryset.filter(assigned_to_id=request.user.pk)
         if self.value() == "nobody":
             return queryset.filter(assigned_to__isnull=True)
         if self.value() == "someone":
@@ -265,7 +265,8 @@ class InitiativeAdmin(RoleAdmin, BulkActions, InitiativeHistoryAdmin, GISModelAd
 
     @admin.display(description=_("place (municipality)"), ordering="municipality__name")
     def where(self, initiative: Initiative) -> str:
-        municipality = initiative.municipality.name if initiative.municipality_id else ""
+        area = initiative.municipality
+        municipality = area.name if area is not None else ""
         if not initiative.place or initiative.place == municipality:
             return initiative.place or municipality or "—"
         return f"{initiative.place} ({municipality})" if municipality else initiative.place

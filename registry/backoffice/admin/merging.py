@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from registry import actions, merging
 from registry.backoffice.admin.base import RoleAdmin, reason_of
 from registry.models import DuplicateCandidate, DuplicateDecision, Initiative, Merge
-from registry.roles import NotAllowed
+from registry.roles import NotAllowed, signed_in
 
 FIRST, SECOND = "first", "second"
 
@@ -78,7 +78,7 @@ class MergeAdmin(RoleAdmin):
             if not can_undo:
                 raise PermissionDenied
             try:
-                restored = actions.undo_merge(merge, acting_user=request.user)
+                restored = actions.undo_merge(merge, acting_user=signed_in(request.user))
             except (ValidationError, NotAllowed) as error:
                 self.message_user(request, _("Not undone: %(reason)s") % {"reason": reason_of(error)},
                                   level=messages.ERROR)
@@ -183,7 +183,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
         back = reverse("admin:registry_duplicatecandidate_change", args=[candidate.pk])
         try:
             if decision == "distinct":
-                actions.mark_distinct(candidate, acting_user=request.user)
+                actions.mark_distinct(candidate, acting_user=signed_in(request.user))
                 self.message_user(request, _("Marked as two different initiatives; this pair will not be proposed "
                                              "again."))
                 return HttpResponseRedirect(reverse("admin:registry_duplicatecandidate_changelist"))
@@ -194,7 +194,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
             if decision == "review":
                 return self.confirmation(request, candidate, merging.plan(kept, removed, take))
             removed_id = removed.pk
-            actions.merge(kept, removed, acting_user=request.user, take=take)
+            actions.merge(kept, removed, acting_user=signed_in(request.user), take=take)
         except (ValidationError, NotAllowed) as error:
             self.message_user(request, _("Not done: %(reason)s") % {"reason": reason_of(error)}, level=messages.ERROR)
             return HttpResponseRedirect(back)
