@@ -27,8 +27,7 @@ def records(site: Site, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
         with django_db_blocker.unblock():
             record = committed(LONG, LEIDEN)
             twin = committed(LONG + " 2", LEIDEN)
-            candidate = DuplicateCandidate.objects.create(first=record, second=twin, name_similarity=0.97,
-                                                          distance_m=1)
+            candidate = DuplicateCandidate.objects.get(first=record, second=twin)  # found when saved
             far = committed("Energiehuis Indeling", UTRECHT)
             rows = [*GOOD_ROWS, ["L-9", LONG * 2, "onbekende-soort", "", "9999 XX", "Nergenshuizen", "99,9",
                                  "99,9", "", "geen telefoonnummer maar een hele lange zin zonder spaties" * 3]]

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from registry import actions, merging
+from registry import actions, documents, merging
 from registry.models import (
     FundingSource,
     Initiative,
@@ -114,6 +114,7 @@ def test_an_undo_brings_the_removed_record_back_with_its_links_and_address(clien
     twin_id, twin_slug = twin.pk, twin.slug
     services = set(twin.services.values_list("code", flat=True))
     before = Initiative.objects.get(pk=leiden.pk)
+    documents.prepare()  # of the records the fixtures made outside the actions
     actions.merge(leiden, twin, acting_user=editor, take={"phone": "removed"})
     merge = Merge.objects.get()
     assert client.get(f"/initiatieven/{twin_slug}").status_code == 301
@@ -151,6 +152,8 @@ def test_an_undo_brings_the_removed_record_back_with_its_links_and_address(clien
         f"restored: the merge into #{leiden.pk} was undone", "+")
     with pytest.raises(ValidationError, match="al ongedaan gemaakt"):
         actions.undo_merge(merge, acting_user=editor)
+    # The public documents (the read model) of both records follow.
+    assert documents.stale_documents() == {"missing": [], "outdated": [], "orphaned": []}
 
 
 def test_an_undo_leaves_what_was_changed_after_the_merge(leiden, twin, editor):

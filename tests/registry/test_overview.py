@@ -25,14 +25,19 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def work(leiden, utrecht):
-    """Work in Zuid-Holland and in Utrecht: suggestions, a pair in each province, stale records, imports."""
+    """Work in Zuid-Holland and in Utrecht: suggestions, pairs in each province, stale records, imports."""
     admin = maintainer("landelijk", Role.ADMINISTRATOR)
     editor = maintainer("zh", Role.EDITOR, "PV28")
     twin = make("Buurtkamer de Linde", LEIDEN)
     make("Energiecoöperatie Utrecht-Oost", UTRECHT, last_verified_on=datetime.date.today())
-    DuplicateCandidate.objects.create(first=leiden, second=twin, name_similarity=0.95, distance_m=10)
+    # Found when the records were saved (and found again, if not, here): one pair in each province.
+    DuplicateCandidate.objects.get_or_create(first=leiden, second=twin,
+                                             defaults={"name_similarity": 0.95, "distance_m": 10})
     other = make("Energiecooperatie Utrecht", UTRECHT)
-    DuplicateCandidate.objects.create(first=utrecht, second=other, name_similarity=0.8, distance_m=20)
+    DuplicateCandidate.objects.get_or_create(first=utrecht, second=other,
+                                             defaults={"name_similarity": 0.8, "distance_m": 20})
+    # and the Utrecht records are alike among themselves: three pairs there.
+    assert DuplicateCandidate.objects.count() == 4
     for record in (leiden, leiden, utrecht):
         actions.submit_suggestion(SuggestionKind.CORRECTION, {"phone": "071 111 1111"}, initiative=record)
     decided = actions.submit_suggestion(SuggestionKind.CORRECTION, {"phone": "071 222 2222"}, initiative=leiden)
@@ -75,13 +80,13 @@ def test_the_counts_are_those_of_the_users_region(work):
     _client, reading = overview(work["reviewer"])
 
     assert {key: count for key, (count, _url) in national.items()} == {
-        "suggestions": 3, "duplicates": 2, "stale": 3, "assigned": 0, "imports-waiting": 1, "imports-failed": 2}
+        "suggestions": 3, "duplicates": 4, "stale": 3, "assigned": 0, "imports-waiting": 1, "imports-failed": 2}
     # An editor sees their own imports; records assigned to them.
     assert {key: count for key, (count, _url) in regional.items()} == {
         "suggestions": 2, "duplicates": 1, "stale": 1, "assigned": 1, "imports-waiting": 1, "imports-failed": 1}
     # A reviewer of Utrecht reads the work there, and has none assigned.
     assert {key: count for key, (count, _url) in reading.items()} == {
-        "suggestions": 1, "duplicates": 1, "stale": 2, "imports-waiting": 0, "imports-failed": 0}
+        "suggestions": 1, "duplicates": 3, "stale": 2, "imports-waiting": 0, "imports-failed": 0}
     assert {key: urlsplit(url).query for key, (_count, url) in regional.items()} == {
         "suggestions": "state__exact=open", "duplicates": "decision__exact=open", "stale": "freshness=stale",
         "assigned": "assigned=mine", "imports-waiting": "state=waiting", "imports-failed": "state=failed"}
