@@ -300,6 +300,8 @@ LOGGING = {
 STALE_AFTER_MONTHS = envint("STALE_AFTER_MONTHS", 12)
 # How long a verification link sent to an initiative stays valid.
 VERIFICATION_LINK_DAYS = envint("VERIFICATION_LINK_DAYS", 60)
+# How long a merge of two records can be undone (the removed record restored with its links and address).
+MERGE_UNDO_DAYS = envint("MERGE_UNDO_DAYS", 30)
 # Public forms (suggestions): submissions one address may make per hour.
 SUGGESTIONS_PER_HOUR = envint("SUGGESTIONS_PER_HOUR", 5)
 

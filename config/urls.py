@@ -18,5 +18,6 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
 ]
 
+handler403 = views.permission_denied
 handler404 = views.not_found
 handler500 = views.server_error

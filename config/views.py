@@ -25,6 +25,18 @@ logger = logging.getLogger(__name__)
 OUTAGE_RETRY_AFTER = 10
 
 
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """403 in the reader's language, with the reason when there is one (registry.roles.NotAllowed says
+    why); in the admin as an admin page."""
+    detail = str(exception) if exception is not None and str(exception) else ""
+    if request.path.startswith("/admin/"):
+        from django.contrib import admin
+
+        context = {**admin.site.each_context(request), "title": _("Not allowed"), "detail": detail}
+        return render(request, "admin/403.html", context, status=403)
+    return render(request, "403.html", {"detail": detail}, status=403)
+
+
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return api_not_found(request, exception)

@@ -12,22 +12,30 @@ Reasons are named in registry.history.Reasons and shown translated.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, TypedDict
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from registry import documents, suggestions
-from registry.history import Reasons, joined, publication_reason
+from registry import documents, merging, suggestions
+from registry.history import (
+    Links,
+    Reasons,
+    joined,
+    links_of,
+    publication_reason,
+    revert_plan,
+    version_fields,
+)
 from registry.models import (
     DuplicateCandidate,
     DuplicateDecision,
@@ -47,13 +55,8 @@ from registry.models import (
     VerificationMethod,
     Vocabulary,
 )
-from registry.roles import NotAllowed, access_for
-from registry.saving import Saved, after_saving
-
-# Fields a merge may take from the removed record when the kept one has none.
-MERGE_FILLS = ["short_description", "description", "legal_form", "kvk_number", "founded_year", "street",
-               "house_number", "postcode", "place", "website", "email", "phone", "volunteers", "paid_staff",
-               "reach_per_week", "source_url"]
+from registry.roles import NotAllowed, access_for, check_assignee
+from registry.saving import Saved, after_saving, follow_suggestions
 
 
 def authorise(acting_user: User | None, before: Initiative | None, after: Initiative | None) -> None:
@@ -115,6 +118,7 @@ class PartnershipChanges:
 
     saved: list[Partnership] = field(default_factory=list)
     deleted: list[Partnership] = field(default_factory=list)
+    reason: str = ""  # of their history entries; "" for created, edited or deleted
 
     def __bool__(self) -> bool:
         return bool(self.saved or self.deleted)
@@ -143,6 +147,11 @@ def _fields_changed(before: Initiative | None, after: Initiative) -> bool:
                                  for f in Initiative._meta.concrete_fields if f.name not in ignored)
 
 
+def _links(initiative: Initiative) -> tuple[set[int], set[int]]:
+    return (set(initiative.services.values_list("pk", flat=True)),
+            set(initiative.funding_sources.values_list("pk", flat=True)))
+
+
 def _renamed_or_moved(before: Initiative | None, after: Initiative) -> bool:
     if before is None or before.name != after.name:
         return True
@@ -155,11 +164,17 @@ def _renamed_or_moved(before: Initiative | None, after: Initiative) -> bool:
 def save_edit(initiative: Initiative, before: Initiative | None, *, acting_user: User | None,
               reason: str | None = None, services: Iterable[Service | int] | None = None,
               funding_sources: Iterable[FundingSource | int] | None = None,
-              partnerships: PartnershipChanges | None = None) -> Initiative:
+              partnerships: PartnershipChanges | None = None, when: datetime.datetime | None = None) -> Initiative:
     """Save an initiative edited as a whole (admin form, API write, approved suggestion, revert,
     merge), already validated by the caller's full_clean, with the services, funding sources and
-    partnerships given: one history entry for all of it, naming the state changes it makes."""
+    partnerships given: one history entry for all of it, naming the state changes it makes. The
+    partnerships' own entries carry the same moment (`when`, now), which ties them to this version
+    (registry.history.partnership_changes)."""
+    when = when or timezone.now()
     authorise(acting_user, before, initiative)
+    links_before = _links(before) if before is not None and partnerships else None
+    if before is None or before.assigned_to_id != initiative.assigned_to_id or _renamed_or_moved(before, initiative):
+        check_assignee(initiative)
     with history_paused(initiative):
         initiative.save()
         if services is not None:
@@ -167,14 +182,16 @@ def save_edit(initiative: Initiative, before: Initiative | None, *, acting_user:
         if funding_sources is not None:
             initiative.funding_sources.set(funding_sources)
     if partnerships:
-        _change_partnerships(initiative, partnerships, acting_user)
+        _change_partnerships(initiative, partnerships, acting_user, when)
     if reason is None:
         reason = describe_changes(before, initiative)
-        if partnerships:  # "edited" only when a field of the record itself changed too
-            edited = reason != Reasons.EDITED.text() or _fields_changed(before, initiative)
+        if partnerships:  # "edited" only when a field or a link of the record itself changed too
+            edited = (reason != Reasons.EDITED.text() or _fields_changed(before, initiative)
+                      or (links_before is not None and links_before != _links(initiative)))
             reason = joined(reason if edited else "", Reasons.PARTNERSHIPS_CHANGED.text())
     after_saving([Saved(initiative.pk, reason, created=before is None,
-                        renamed_or_moved=_renamed_or_moved(before, initiative))], acting_user=acting_user)
+                        renamed_or_moved=_renamed_or_moved(before, initiative))], acting_user=acting_user,
+                 when=when)
     return initiative
 
 
@@ -244,6 +261,115 @@ def mark_verified(initiative: Initiative, method: VerificationMethod | str, on: 
     return True
 
 
+# -- many initiatives at once ----------------------------------------------------------------------------
+# The same changes for a selection (the admin's bulk actions): checked per record by the model's own rules
+# and the user's region, then written set-based, with one history entry per record (registry.saving),
+# never a loop of single saves.
+
+
+@dataclass
+class BulkResult:
+    """What a change of many records did: the records changed, those that already were so, those the
+    model's rules refused (with the messages), and how many lay outside the user's region (not named:
+    the user may not see them)."""
+
+    changed: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    invalid: list[tuple[Initiative, list[str]]] = field(default_factory=list)
+    refused: int = 0
+
+
+def _in_region(initiatives: QuerySet[Initiative], acting_user: User | None,
+               result: BulkResult) -> QuerySet[Initiative]:
+    """The records of the selection the user may change (counting the others in `result.refused`)."""
+    initiatives = initiatives.select_related(None).prefetch_related(None).order_by()  # only the rows
+    if acting_user is None:
+        return initiatives
+    access = access_for(acting_user)
+    access.require_write()
+    result.refused = initiatives.exclude(access.region()).count()
+    return initiatives.filter(access.region())
+
+
+def _write_many(result: BulkResult, values: dict[str, Any], reason: str, acting_user: User | None) -> BulkResult:
+    if result.changed:
+        now = timezone.now()
+        Initiative.objects.filter(pk__in=result.changed).update(**values, updated_at=now)
+        after_saving([Saved(pk, reason, renamed_or_moved=False) for pk in result.changed],
+                     acting_user=acting_user, when=now)
+    return result
+
+
+def _checked_value(name: str, value: Any) -> Any:
+    """A value for one field of many records, checked by the field's own rules (choices, type)."""
+    return Initiative.field_named(name).clean(value, None)
+
+
+@transaction.atomic
+def stop_many(initiatives: QuerySet[Initiative], on: datetime.date, reason: StopReason | str, *,
+              acting_user: User | None) -> BulkResult:
+    """Record that the selected initiatives stopped on `on` for `reason` (those stopped already stay
+    as they are), as stop() does for one."""
+    on, reason = _checked_value("stopped_on", on), _checked_value("stop_reason", reason)
+    result = BulkResult()
+    scoped = _in_region(initiatives, acting_user, result)
+    for record in scoped.only("pk", "name", "status", "stopped_on", "stop_reason", "founded_year"):
+        if record.status == Status.STOPPED:
+            result.unchanged.append(record.pk)
+            continue
+        record.status, record.stopped_on, record.stop_reason = Status.STOPPED, on, reason
+        errors = record.status_errors()  # the model's rules of stopping (a date after the founding year)
+        if errors:
+            result.invalid.append((record, [str(message) for messages in errors.values() for message in messages]))
+        else:
+            result.changed.append(record.pk)
+    return _write_many(result, {"status": Status.STOPPED, "stopped_on": on, "stop_reason": reason},
+                       Reasons.STOPPED.text(reason=reason), acting_user)
+
+
+@transaction.atomic
+def mark_verified_many(initiatives: QuerySet[Initiative], method: VerificationMethod | str,
+                       on: datetime.date | None = None, *, acting_user: User | None) -> BulkResult:
+    """Record that the selected initiatives were verified on `on` (today) by `method`, as
+    mark_verified() does for one."""
+    on = _checked_value("last_verified_on", on or timezone.localdate())
+    method = _checked_value("verification_method", method)
+    if not method:
+        raise ValidationError({"verification_method": _("Say how the records were verified.")})
+    result = BulkResult()
+    scoped = _in_region(initiatives, acting_user, result)
+    result.changed = list(scoped.values_list("pk", flat=True))
+    return _write_many(result, {"last_verified_on": on, "verification_method": method},
+                       Reasons.VERIFIED.text(method=method), acting_user)
+
+
+@transaction.atomic
+def assign_many(initiatives: QuerySet[Initiative], assignee: User | None, *,
+                acting_user: User | None) -> BulkResult:
+    """Give the selected initiatives to a maintainer to look after (None: to nobody). Only to someone
+    who may change them: an administrator, or an editor whose region holds them."""
+    result = BulkResult()
+    scoped = _in_region(initiatives, acting_user, result)
+    if assignee is None:
+        for pk, current in scoped.values_list("pk", "assigned_to_id"):
+            (result.unchanged if current is None else result.changed).append(pk)
+        return _write_many(result, {"assigned_to": None}, Reasons.UNASSIGNED.text(), acting_user)
+    theirs = access_for(assignee)
+    if not theirs.can_write:
+        raise ValidationError({"assigned_to": _("%(user)s may not change records: assign an editor or an "
+                                                "administrator.") % {"user": assignee}})
+    outside = set(scoped.exclude(theirs.region()).values_list("pk", flat=True))
+    for record in scoped.only("pk", "name", "assigned_to_id", "municipality_id", "province_id"):
+        if record.pk in outside:
+            result.invalid.append((record, [_("outside the region of %(user)s") % {"user": assignee}]))
+        elif record.assigned_to_id == assignee.pk:
+            result.unchanged.append(record.pk)
+        else:
+            result.changed.append(record.pk)
+    return _write_many(result, {"assigned_to": assignee}, Reasons.ASSIGNED.text(user=assignee.get_username()),
+                       acting_user)
+
+
 # -- vocabularies, partners and partnerships ----------------------------------------------------------
 
 
@@ -291,16 +417,20 @@ def delete_partner(partner: Partner, *, acting_user: User | None) -> None:
     partner.delete()
 
 
-def _change_partnerships(initiative: Initiative, changes: PartnershipChanges, acting_user: User | None) -> None:
-    """Save and delete partnerships of one initiative, each with its own history entry (the
-    initiative's entry is written by the caller)."""
+def _change_partnerships(initiative: Initiative, changes: PartnershipChanges, acting_user: User | None,
+                         when: datetime.datetime) -> None:
+    """Save and delete partnerships of one initiative, each with its own history entry at `when` (the
+    initiative's entry, written by the caller at the same moment)."""
+    for partnership in changes.deleted:  # first: one that comes back may take the place of one that goes
+        attribute(partnership, acting_user, changes.reason or Reasons.DELETED.text())
+        partnership._history_date = when  # type: ignore[attr-defined]  # read by simple-history
+        partnership.delete()
     for partnership in changes.saved:
         partnership.initiative = initiative
-        attribute(partnership, acting_user, (Reasons.CREATED if partnership.pk is None else Reasons.EDITED).text())
+        attribute(partnership, acting_user, changes.reason
+                  or (Reasons.CREATED if partnership.pk is None else Reasons.EDITED).text())
+        partnership._history_date = when  # type: ignore[attr-defined]
         partnership.save()
-    for partnership in changes.deleted:
-        attribute(partnership, acting_user, Reasons.DELETED.text())
-        partnership.delete()
 
 
 @transaction.atomic
@@ -310,85 +440,85 @@ def save_partnership(partnership: Partnership, before: Partnership | None, *, ac
     initiatives = {partnership.initiative_id, *([before.initiative_id] if before is not None else [])}
     for initiative in Initiative.objects.filter(pk__in=initiatives):
         authorise(acting_user, initiative, None)
-    _change_partnerships(partnership.initiative, PartnershipChanges(saved=[partnership]), acting_user)
-    _record_partnership_change(sorted(initiatives), acting_user)
+    when = timezone.now()
+    _change_partnerships(partnership.initiative, PartnershipChanges(saved=[partnership]), acting_user, when)
+    _record_partnership_change(sorted(initiatives), acting_user, when)
     return partnership
 
 
 @transaction.atomic
 def delete_partnership(partnership: Partnership, *, acting_user: User | None) -> None:
     authorise(acting_user, Initiative.objects.get(pk=partnership.initiative_id), None)
-    _change_partnerships(partnership.initiative, PartnershipChanges(deleted=[partnership]), acting_user)
-    _record_partnership_change([partnership.initiative_id], acting_user)
+    when = timezone.now()
+    _change_partnerships(partnership.initiative, PartnershipChanges(deleted=[partnership]), acting_user, when)
+    _record_partnership_change([partnership.initiative_id], acting_user, when)
 
 
-def _record_partnership_change(initiative_ids: Sequence[int], acting_user: User | None) -> None:
-    Initiative.objects.filter(pk__in=initiative_ids).update(updated_at=timezone.now())
+def _record_partnership_change(initiative_ids: Sequence[int], acting_user: User | None,
+                               when: datetime.datetime) -> None:
+    Initiative.objects.filter(pk__in=initiative_ids).update(updated_at=when)
     after_saving([Saved(pk, Reasons.PARTNERSHIPS_CHANGED.text(), renamed_or_moved=False) for pk in initiative_ids],
-                 acting_user=acting_user)
+                 acting_user=acting_user, when=when)
 
 
 # -- history: revert, restore, merge --------------------------------------------------------------------
 
 
-def _version_fields() -> list[str]:
-    """The fields a history entry holds and a revert or restore puts back (areas follow the point)."""
-    return [f.attname for f in Initiative._meta.concrete_fields
-            if f.name not in ("id", "search_vector", "municipality", "province", "created_at", "updated_at")]
-
-
-class Links(TypedDict, total=False):
-    """Services and funding sources by id, as save_edit takes them (none given: left as they are)."""
-
-    services: list[int]
-    funding_sources: list[int]
-
-
-def _links_of(version: Any) -> Links:
-    """Services and funding sources as a history entry recorded them."""
-    return {"services": [row.service_id for row in version.services.all()],
-            "funding_sources": [row.fundingsource_id for row in version.funding_sources.all()]}
-
-
-def _add_partnerships(links: list[Partnership], acting_user: User | None, reason: str) -> None:
-    """Partnerships written in bulk, each with its own history entry; the initiative's entry is
-    written by its save."""
+def _add_partnerships(links: list[Partnership], acting_user: User | None, reason: str,
+                      when: datetime.datetime) -> None:
+    """Partnerships written in bulk, each with its own history entry at `when`; the initiative's entry
+    is written by its save, at the same moment."""
     Partnership.objects.bulk_create(links)
     Partnership.history.bulk_history_create(
-        links, default_user=acting_user, default_change_reason=reason)
+        links, default_user=acting_user, default_change_reason=reason, default_date=when)
 
 
 @transaction.atomic
 def revert(initiative: Initiative, history_id: int, *, acting_user: User | None) -> Initiative:
-    """Put an initiative back as it was in one of its history entries (a new entry says so)."""
+    """Put an initiative back as it was in one of its history entries: its fields, services, funding
+    sources and partnerships, exactly as registry.history.revert_plan shows them beforehand (a new
+    entry says so). Who looks after the record stays as it is."""
     version = initiative.history.get(history_id=history_id)
     before = Initiative.objects.get(pk=initiative.pk)
     authorise(acting_user, before, None)
-    for name in _version_fields():
-        setattr(initiative, name, getattr(version, name))
+    plan = revert_plan(initiative.pk, version)
+    for attname, value in plan.values.items():
+        setattr(initiative, attname, value)
     initiative._location_basis = None  # the stored point and precision are put back as they were
     initiative.full_clean()
     when = timezone.localtime(version.history_date)
-    return save_edit(initiative, before, acting_user=acting_user, **_links_of(version),
-                     reason=Reasons.REVERTED.text(when=f"{when:%Y-%m-%d %H:%M}"))
+    reason = Reasons.REVERTED.text(when=f"{when:%Y-%m-%d %H:%M}")
+    return save_edit(initiative, before, acting_user=acting_user, services=plan.services,
+                     funding_sources=plan.funding_sources, reason=reason,
+                     partnerships=PartnershipChanges(saved=plan.partnerships_saved,
+                                                     deleted=plan.partnerships_deleted, reason=reason))
 
 
 @transaction.atomic
 def restore(history_id: int, *, acting_user: User | None) -> Initiative:
     """Bring back a deleted initiative from its history, under its old id, with its services,
     funding sources and the partnerships that were deleted with it."""
+    return _restore(history_id, acting_user, Reasons.RESTORED.text())
+
+
+def _restore(history_id: int, acting_user: User | None, reason: str) -> Initiative:
     history = Initiative.history.model
     deletion = history.objects.get(history_id=history_id, history_type="-")
     if Initiative.objects.filter(pk=deletion.id).exists():
         raise ValidationError(_("This initiative exists again; there is nothing to restore."))
     initiative = Initiative(pk=deletion.id)
-    for name in _version_fields():
+    for name in version_fields():
         setattr(initiative, name, getattr(deletion, name))
     initiative._location_basis = None
     if (Initiative.objects.filter(slug=initiative.slug).exists()
             or SlugAlias.objects.filter(slug=initiative.slug).exists()):
         initiative.slug = ""  # taken meanwhile: a new one from the name
-    initiative.full_clean()
+    initiative.full_clean()  # derives its areas
+    if initiative.assigned_to_id is not None:
+        try:
+            check_assignee(initiative)
+        except ValidationError:
+            initiative.assigned_to = None  # no longer someone who may look after it
     authorise(acting_user, None, initiative)
     # The partnerships deleted with it: deletions in the same second.
     moment = (deletion.history_date - datetime.timedelta(seconds=1), deletion.history_date
@@ -401,62 +531,110 @@ def restore(history_id: int, *, acting_user: User | None) -> Initiative:
     last = history.objects.filter(id=deletion.id, history_id__lt=history_id).order_by("-history_id").first()
     with history_paused(initiative):
         initiative.save(force_insert=True)
+    when = timezone.now()
     _add_partnerships([Partnership(pk=entry.id, initiative=initiative, partner_id=entry.partner_id,
                                    role_id=entry.role_id, start=entry.start, end=entry.end, note=entry.note)
-                       for entry in gone], acting_user, Reasons.RESTORED_WITH_INITIATIVE.text())
+                       for entry in gone], acting_user, Reasons.RESTORED_WITH_INITIATIVE.text(), when)
     # Its old addresses (earlier slugs, records merged into it) lead to it again.
     old_slugs = {*history.objects.filter(id=deletion.id).values_list("slug", flat=True),
-                 *Merge.objects.filter(kept_id=deletion.id).values_list("removed_slug", flat=True)}
+                 *Merge.objects.filter(kept_id=deletion.id, undone_at__isnull=True)
+                 .values_list("removed_slug", flat=True)}
     taken = {*Initiative.objects.filter(slug__in=old_slugs).values_list("slug", flat=True),
              *SlugAlias.objects.filter(slug__in=old_slugs).values_list("slug", flat=True)}
     SlugAlias.objects.bulk_create([SlugAlias(slug=slug, initiative=initiative)
                                    for slug in sorted(old_slugs - taken - {initiative.slug})])
-    links: Links = _links_of(last) if last is not None else {}
-    return save_edit(initiative, None, acting_user=acting_user, reason=Reasons.RESTORED.text(), **links)
+    links: Links = links_of(last) if last is not None else {}
+    return save_edit(initiative, None, acting_user=acting_user, reason=reason, when=when, **links)
 
 
 @transaction.atomic
-def merge(kept: Initiative, removed: Initiative, *, acting_user: User | None) -> Initiative:
-    """Make two records of one initiative one: the kept record takes what only the removed one has
-    (empty fields, services, funding sources, partnerships, old slugs), the removed record is
-    deleted, and its address leads to the kept one (301)."""
+def merge(kept: Initiative, removed: Initiative, *, acting_user: User | None,
+          take: Mapping[str, str] | None = None) -> Initiative:
+    """Make two records of one initiative one, as registry.merging.plan says beforehand: the kept
+    record takes the values chosen per field in `take` (by default its own, and the other's where it
+    has none), the other's services, funding sources, partnerships and old slugs; the removed record
+    is deleted, and its address leads to the kept one (301). What the merge did is stored on its
+    Merge, so that undo_merge can reverse it for MERGE_UNDO_DAYS days."""
     if kept.pk == removed.pk:
         raise ValidationError(_("A record cannot be merged with itself."))
     authorise(acting_user, kept, None)
     authorise(acting_user, removed, None)
     before = Initiative.objects.get(pk=kept.pk)
-    for name in MERGE_FILLS:
-        if getattr(kept, name) in ("", None) and getattr(removed, name) not in ("", None):
-            setattr(kept, name, getattr(removed, name))
-    if not kept.external_id and removed.external_id and kept.source == removed.source:
-        # An external id belongs to its source: taken only from a record of the same list.
-        kept.external_id = removed.external_id
-    if not kept.last_verified_on or (removed.last_verified_on and removed.last_verified_on > kept.last_verified_on):
-        kept.last_verified_on, kept.verification_method = removed.last_verified_on, removed.verification_method
+    kept_before = kept.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    plan = merging.plan(kept, removed, take)
+    changed = plan.apply_fields()
     removed_id, removed_slug, removed_name = removed.pk, removed.slug, removed.name
-    services = {*kept.services.values_list("pk", flat=True), *removed.services.values_list("pk", flat=True)}
-    funding = {*kept.funding_sources.values_list("pk", flat=True),
-               *removed.funding_sources.values_list("pk", flat=True)}
-    present = {(link.partner_id, link.role_id, link.start) for link in kept.partnerships.all()}
-    links = [Partnership(initiative=kept, partner_id=link.partner_id, role_id=link.role_id, start=link.start,
-                         end=link.end, note=link.note)
-             for link in removed.partnerships.all() if (link.partner_id, link.role_id, link.start) not in present]
-    aliases = list(SlugAlias.objects.filter(initiative=removed).values_list("slug", flat=True))
+    services = {*kept.services.values_list("pk", flat=True), *(service.pk for service in plan.services_added)}
+    funding = {*kept.funding_sources.values_list("pk", flat=True), *(term.pk for term in plan.funding_added)}
 
     DuplicateCandidate.objects.filter(first__in=[kept, removed], second__in=[kept, removed]).delete()
-    Merge.objects.filter(kept=removed).update(kept=kept)  # what was merged into it lives on in the kept one
-    Suggestion.objects.filter(initiative=removed).update(initiative=kept)  # still to be decided, on the kept one
+    merges_moved = list(Merge.objects.filter(kept=removed, undone_at__isnull=True).values_list("pk", flat=True))
+    Merge.objects.filter(pk__in=merges_moved).update(kept=kept)  # what was merged into it lives on in the kept one
+    suggestions_moved = list(Suggestion.objects.filter(initiative=removed).values_list("pk", flat=True))
+    Suggestion.objects.filter(pk__in=suggestions_moved).update(initiative=kept)  # to be decided on the kept one
     attribute(removed, acting_user, Reasons.MERGED_INTO.text(id=kept.pk, slug=kept.slug))
     with acting_as(acting_user):
         removed.delete()  # first: its slug and external id become free for the kept record
-    Merge.objects.create(kept=kept, removed_id=removed_id, removed_name=removed_name, removed_slug=removed_slug,
-                         merged_by=acting_user)
-    for slug in [*aliases, removed_slug]:
+    history = Initiative.history.model
+    deletion = history.objects.filter(id=removed_id, history_type="-").order_by("-history_id").first()
+    for slug in plan.old_slugs:
         SlugAlias.objects.update_or_create(slug=slug, defaults={"initiative": kept})
     kept.full_clean()
-    _add_partnerships(links, acting_user, Reasons.MOVED_BY_MERGE.text(id=removed_id))
-    return save_edit(kept, before, acting_user=acting_user, services=services, funding_sources=funding,
-                     reason=Reasons.MERGED_WITH.text(id=removed_id, slug=removed_slug))
+    when = timezone.now()
+    _add_partnerships(plan.partnerships_moved, acting_user, Reasons.MOVED_BY_MERGE.text(id=removed_id), when)
+    save_edit(kept, before, acting_user=acting_user, services=services, funding_sources=funding,
+              reason=Reasons.MERGED_WITH.text(id=removed_id, slug=removed_slug), when=when)
+    done = merging.MergeDone(
+        kept_before=kept_before or 0, kept_after=kept.history.latest().history_id,
+        removed_deletion=deletion.history_id, fields=changed,
+        services_added=[service.pk for service in plan.services_added],
+        funding_added=[term.pk for term in plan.funding_added],
+        partnerships_added=[link.pk for link in plan.partnerships_moved], old_slugs=plan.old_slugs,
+        merges_moved=merges_moved, suggestions_moved=suggestions_moved)
+    Merge.objects.create(kept=kept, removed_id=removed_id, removed_name=removed_name, removed_slug=removed_slug,
+                         merged_by=acting_user, details=done.to_dict())
+    return kept
+
+
+@transaction.atomic
+def undo_merge(merge: Merge, *, acting_user: User | None) -> Initiative:
+    """Undo a merge within MERGE_UNDO_DAYS days, as registry.merging.undo_plan says beforehand: the
+    removed record comes back under its id with its links and its old address; the kept record loses
+    the values, links and old addresses the merge gave it, where nobody changed them since. Decided by
+    whoever may change both records. Returns the record that came back."""
+    merge = Merge.objects.select_for_update().get(pk=merge.pk)
+    plan = merging.undo_plan(merge)
+    if not plan.possible or plan.kept is None or plan.done is None:
+        raise ValidationError(plan.problem)
+    kept, done = plan.kept, plan.done
+    authorise(acting_user, kept, None)
+    before = Initiative.objects.get(pk=kept.pk)
+    reason = Reasons.MERGE_UNDONE.text(id=merge.removed_id, slug=merge.removed_slug)
+    # Its old addresses go back to it (restore gives them back), earlier merges into it too.
+    SlugAlias.objects.filter(slug__in=done.old_slugs, initiative=kept).delete()
+    Merge.objects.filter(pk__in=done.merges_moved, kept=kept).update(kept_id=merge.removed_id)
+    merge.undone_at, merge.undone_by = timezone.now(), acting_user
+    merge.save(update_fields=["undone_at", "undone_by"])
+
+    # First the kept record gives back what it took (an external id of the same list, say), then the
+    # removed record can have it again.
+    for attname, value in plan.values.items():
+        setattr(kept, attname, value)
+    kept._location_basis = None
+    kept.full_clean()
+    services = set(kept.services.values_list("pk", flat=True)) - {service.pk for service in plan.services_removed}
+    funding = set(kept.funding_sources.values_list("pk", flat=True)) - {term.pk for term in plan.funding_removed}
+    save_edit(kept, before, acting_user=acting_user, services=services, funding_sources=funding, reason=reason,
+              partnerships=PartnershipChanges(deleted=plan.partnerships_removed, reason=reason))
+
+    restored = _restore(done.removed_deletion, acting_user, Reasons.RESTORED_BY_UNDO.text(id=kept.pk))
+    taken = {*SlugAlias.objects.filter(slug__in=done.old_slugs).values_list("slug", flat=True),
+             *Initiative.objects.filter(slug__in=done.old_slugs).values_list("slug", flat=True)}
+    SlugAlias.objects.bulk_create([SlugAlias(slug=slug, initiative=restored)
+                                   for slug in done.old_slugs if slug not in taken])
+    Suggestion.objects.filter(pk__in=plan.suggestions).update(initiative=restored)
+    follow_suggestions([restored.pk])
+    return restored
 
 
 @transaction.atomic

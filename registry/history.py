@@ -18,19 +18,24 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.gis.db import models
+from django.contrib.gis.geos import Point
 from django.db import connection, connections, router
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from registry.models import (
+    FundingSource,
     Initiative,
     InitiativeDocument,
     Partner,
     Partnership,
+    PartnershipRole,
     PublicationState,
+    Service,
     StopReason,
     VerificationMethod,
 )
@@ -85,6 +90,12 @@ class Reasons:
     PARTNERSHIPS_CHANGED = Reason("partnerships changed", pgettext_lazy("history reason", "partnerships changed"))
     IMPORTED = Reason("import ({source}): {change}", pgettext_lazy("history reason", "import ({source}): {change}"))
     DEMO = Reason("demo data", pgettext_lazy("history reason", "demo data"))
+    ASSIGNED = Reason("assigned to {user}", pgettext_lazy("history reason", "assigned to {user}"))
+    UNASSIGNED = Reason("no longer assigned", pgettext_lazy("history reason", "no longer assigned"))
+    MERGE_UNDONE = Reason("merge with #{id} ({slug}) undone",
+                          pgettext_lazy("history reason", "merge with #{id} ({slug}) undone"))
+    RESTORED_BY_UNDO = Reason("restored: the merge into #{id} was undone",
+                              pgettext_lazy("history reason", "restored: the merge into #{id} was undone"))
 
     @classmethod
     def all(cls) -> list[Reason]:
@@ -208,3 +219,309 @@ def last_change() -> datetime.datetime | None:
         cursor.execute(statement)
         row = cursor.fetchone()
         return row[0] if row else None
+
+
+# -- reading versions -----------------------------------------------------------------------------------
+
+EMPTY = "—"
+# Degrees: about a centimetre. Two points closer than this are the same point.
+POINT_TOLERANCE = 1e-7
+
+
+def version_fields() -> list[str]:
+    """The fields a history entry holds and a revert or restore puts back (areas follow the point)."""
+    return [f.attname for f in Initiative._meta.concrete_fields
+            if f.name not in ("id", "search_vector", "municipality", "province", "created_at", "updated_at")]
+
+
+class Links(TypedDict, total=False):
+    """Services and funding sources by id, as actions.save_edit takes them (none given: left as they are)."""
+
+    services: list[int]
+    funding_sources: list[int]
+
+
+def links_of(version: Any) -> Links:
+    """Services and funding sources as a history entry recorded them."""
+    return {"services": [row.service_id for row in version.services.all()],
+            "funding_sources": [row.fundingsource_id for row in version.funding_sources.all()]}
+
+
+def same_value(old: Any, new: Any) -> bool:
+    if isinstance(old, Point) and isinstance(new, Point):
+        return bool(old.equals_exact(new, tolerance=POINT_TOLERANCE))
+    return bool(old == new)
+
+
+def value_text(field: Any, value: Any) -> str:
+    """A stored value of a field (by its attname's value: an id for a relation) as a maintainer reads it,
+    in the reader's language."""
+    if value in ("", None):
+        return EMPTY
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if field.many_to_one:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else f"#{value}"
+    if isinstance(value, Point):
+        return f"{value.y:.6f}, {value.x:.6f}"
+    if isinstance(value, datetime.datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "DATE_FORMAT")
+    return str(value)
+
+
+def field_text(record: Any, name: str) -> str:
+    """A field of a record or of a history entry, by name, as a maintainer reads it."""
+    field = Initiative.field_named(name)
+    return value_text(field, getattr(record, field.attname))
+
+
+def period_text(start: str, end: str) -> str:
+    """A partnership's period: "2020–2022", "2020–…" while it lasts."""
+    if not start and not end:
+        return EMPTY
+    return f"{start or '…'}–{end or '…'}"
+
+
+# -- partnerships in an initiative's history -------------------------------------------------------------
+
+PARTNERSHIP_FIELDS = ("partner", "role", "start", "end", "note")
+
+
+class PartnershipChangeKind:
+    ADDED, CHANGED, REMOVED = "added", "changed", "removed"
+    LABELS = {ADDED: pgettext_lazy("partnership", "added"), CHANGED: pgettext_lazy("partnership", "changed"),
+              REMOVED: pgettext_lazy("partnership", "removed")}
+
+
+@dataclass(frozen=True)
+class PartnershipChange:
+    """A partnership that came, changed or went, as a maintainer reads it: partner, role and period (as
+    they were before, for one that went), and for a change each field before and after."""
+
+    kind: str
+    partner: str
+    role: str
+    period: str
+    note: str = ""
+    changes: tuple[tuple[str, str, str], ...] = ()  # (field, before, after)
+
+    @property
+    def label(self) -> str:
+        return str(PartnershipChangeKind.LABELS[self.kind])
+
+
+class _Texts:
+    """Names of partners (also of deleted ones, from their history) and roles, looked up once."""
+
+    def __init__(self, partner_ids: set[int]) -> None:
+        self.partners = dict(Partner.objects.filter(pk__in=partner_ids).values_list("pk", "name"))
+        gone = partner_ids - set(self.partners)
+        if gone:
+            for pk, name in (Partner.history.model.objects
+                             .filter(id__in=gone).order_by("id", "history_id").values_list("id", "name")):
+                self.partners[pk] = name  # the last name it had
+        self.roles = {role.pk: str(role) for role in PartnershipRole.objects.all()}
+
+    def of(self, entry: Any, name: str) -> str:
+        value = getattr(entry, f"{name}_id" if name in ("partner", "role") else name)
+        if name == "partner":
+            return self.partners.get(value, f"#{value}")
+        if name == "role":
+            return self.roles.get(value, f"#{value}")
+        return value or EMPTY
+
+    def change(self, kind: str, entry: Any, changes: tuple[tuple[str, str, str], ...] = ()) -> PartnershipChange:
+        return PartnershipChange(kind, self.of(entry, "partner"), self.of(entry, "role"),
+                                 period_text(entry.start, entry.end), entry.note, changes)
+
+
+def _partnership_field_label(name: str) -> str:
+    return str(next(field for field in Partnership._meta.concrete_fields if field.name == name).verbose_name)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One history entry of a partnership, read as what it did to this initiative's partnerships."""
+
+    entry: Any
+    previous: Any | None
+    here: bool  # the partnership belongs to this initiative after the entry
+    was_here: bool
+
+
+def _partnership_steps(initiative_id: int) -> list[_Step]:
+    """Every history entry of the partnerships that ever belonged to this initiative, oldest first."""
+    history = Partnership.history.model
+    ids = history.objects.filter(initiative_id=initiative_id).values("id")
+    steps: list[_Step] = []
+    previous: dict[int, Any] = {}
+    for entry in history.objects.filter(id__in=ids).order_by("history_date", "history_id"):
+        before = previous.get(entry.id)
+        previous[entry.id] = entry
+        steps.append(_Step(entry, before, here=entry.history_type != "-" and entry.initiative_id == initiative_id,
+                           was_here=before is not None and before.history_type != "-"
+                           and before.initiative_id == initiative_id))
+    return steps
+
+
+def _versions_of(initiative_id: int) -> list[tuple[int, datetime.datetime]]:
+    history = Initiative.history.model
+    return list(history.objects.filter(id=initiative_id).order_by("history_date", "history_id")
+                .values_list("history_id", "history_date"))
+
+
+def _version_of_step(versions: list[tuple[int, datetime.datetime]], step: _Step) -> int | None:
+    """The version of the initiative a partnership's entry belongs to: the one written at the same
+    moment (registry.actions gives an edit's partnership entries the moment of its version), or for a
+    partnership changed outside the actions (a shell, demo data written in bulk) the latest version
+    before it."""
+    found = None
+    for history_id, date in versions:
+        if date > step.entry.history_date:
+            break
+        found = history_id
+    return found if found is not None else (versions[0][0] if versions else None)
+
+
+def partnership_changes(initiative_id: int) -> dict[int, list[PartnershipChange]]:
+    """The partnerships each version of an initiative added, changed or removed, by the version's
+    history_id: partner, role and period, and for a change each field before and after."""
+    steps = _partnership_steps(initiative_id)
+    if not steps:
+        return {}
+    versions = _versions_of(initiative_id)
+    texts = _Texts({step.entry.partner_id for step in steps}
+                   | {step.previous.partner_id for step in steps if step.previous is not None})
+    found: dict[int, list[PartnershipChange]] = {}
+    for step in steps:
+        change: PartnershipChange | None = None
+        if step.here and not step.was_here:
+            change = texts.change(PartnershipChangeKind.ADDED, step.entry)
+        elif step.was_here and not step.here:
+            change = texts.change(PartnershipChangeKind.REMOVED, step.previous)
+        elif step.here:
+            fields = tuple((_partnership_field_label(name), texts.of(step.previous, name), texts.of(step.entry, name))
+                           for name in PARTNERSHIP_FIELDS
+                           if texts.of(step.previous, name) != texts.of(step.entry, name))
+            if fields:
+                change = texts.change(PartnershipChangeKind.CHANGED, step.entry, fields)
+        version = _version_of_step(versions, step)
+        if change is not None and version is not None:
+            found.setdefault(version, []).append(change)
+    return found
+
+
+def partnerships_at(initiative_id: int, history_id: int) -> list[Any]:
+    """The partnerships an initiative had in one of its versions, as history entries of the partnerships
+    (the changes that belong to that version included: see _version_of_step)."""
+    versions = _versions_of(initiative_id)
+    order = {version: index for index, (version, _date) in enumerate(versions)}
+    last: dict[int, _Step] = {}
+    for step in _partnership_steps(initiative_id):
+        version = _version_of_step(versions, step)
+        if version is not None and order[version] <= order.get(history_id, -1):
+            last[step.entry.id] = step
+    return [step.entry for step in last.values() if step.here]
+
+
+# -- what a revert changes -----------------------------------------------------------------------------
+
+# A revert puts the record back as it was; who looks after it now is not part of that.
+REVERT_KEEPS = {"assigned_to_id"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    label: str
+    now: str
+    then: str
+
+
+@dataclass
+class RevertPlan:
+    """Everything reverting an initiative to one of its versions changes, to show before it is done
+    (registry.actions.revert applies exactly this): fields, services, funding sources, partnerships."""
+
+    version: Any
+    values: dict[str, Any]  # attname: value, for the fields that change
+    fields: list[FieldChange]
+    services: list[int]
+    services_added: list[str]
+    services_removed: list[str]
+    funding_sources: list[int]
+    funding_added: list[str]
+    funding_removed: list[str]
+    partnerships: list[PartnershipChange]
+    partnerships_saved: list[Partnership]
+    partnerships_deleted: list[Partnership]
+    # Partnerships of that version whose partner was deleted since: they cannot come back.
+    partnerships_lost: list[PartnershipChange]
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.services_added or self.services_removed or self.funding_added
+                    or self.funding_removed or self.partnerships)
+
+
+def _labels(model: type[models.Model], ids: set[int]) -> list[str]:
+    return [str(term) for term in model._default_manager.filter(pk__in=ids)]
+
+
+def revert_plan(initiative_id: int, version: Any) -> RevertPlan:
+    """What reverting the stored initiative to `version` (one of its history entries) would change."""
+    current = Initiative.objects.get(pk=initiative_id)
+    values, fields = {}, []
+    for attname in version_fields():
+        if attname in REVERT_KEEPS:
+            continue
+        then, now = getattr(version, attname), getattr(current, attname)
+        if not same_value(now, then):
+            field = next(f for f in Initiative._meta.concrete_fields if f.attname == attname)
+            values[attname] = then
+            fields.append(FieldChange(field.name, str(field.verbose_name), value_text(field, now),
+                                      value_text(field, then)))
+    links = links_of(version)
+    services_now = set(current.services.values_list("pk", flat=True))
+    funding_now = set(current.funding_sources.values_list("pk", flat=True))
+    services_then, funding_then = set(links["services"]), set(links["funding_sources"])
+
+    target = {entry.id: entry for entry in partnerships_at(initiative_id, version.history_id)}
+    present = {link.pk: link for link in current.partnerships.all()}
+    texts = _Texts({entry.partner_id for entry in target.values()} | {link.partner_id for link in present.values()})
+    live_partners = set(Partner.objects.filter(pk__in=[e.partner_id for e in target.values()])
+                        .values_list("pk", flat=True))
+    taken_ids = set(Partnership.objects.filter(pk__in=[pk for pk in target if pk not in present])
+                    .values_list("pk", flat=True))
+    changes, saved, deleted, lost = [], [], [], []
+    for pk, link in present.items():
+        if pk not in target:
+            deleted.append(link)
+            changes.append(texts.change(PartnershipChangeKind.REMOVED, link))
+    for pk, entry in target.items():
+        if pk in present:
+            link = present[pk]
+            differs = tuple((_partnership_field_label(name), texts.of(link, name), texts.of(entry, name))
+                            for name in PARTNERSHIP_FIELDS if texts.of(link, name) != texts.of(entry, name))
+            if differs:
+                for name in PARTNERSHIP_FIELDS:
+                    attname = f"{name}_id" if name in ("partner", "role") else name
+                    setattr(link, attname, getattr(entry, attname))
+                saved.append(link)
+                changes.append(texts.change(PartnershipChangeKind.CHANGED, entry, differs))
+        elif entry.partner_id not in live_partners:
+            lost.append(texts.change(PartnershipChangeKind.ADDED, entry))
+        else:
+            saved.append(Partnership(pk=None if pk in taken_ids else pk, initiative_id=initiative_id,
+                                     partner_id=entry.partner_id, role_id=entry.role_id, start=entry.start,
+                                     end=entry.end, note=entry.note))
+            changes.append(texts.change(PartnershipChangeKind.ADDED, entry))
+    return RevertPlan(
+        version=version, values=values, fields=fields,
+        services=sorted(services_then), services_added=_labels(Service, services_then - services_now),
+        services_removed=_labels(Service, services_now - services_then),
+        funding_sources=sorted(funding_then), funding_added=_labels(FundingSource, funding_then - funding_now),
+        funding_removed=_labels(FundingSource, funding_now - funding_then),
+        partnerships=changes, partnerships_saved=saved, partnerships_deleted=deleted, partnerships_lost=lost)

@@ -187,3 +187,25 @@ def maintainers_for(municipality_id: int | None, province_id: int | None) -> Que
     if editors.exists():
         return editors
     return writers.filter(role=Role.ADMINISTRATOR)
+
+
+def assignable_users() -> QuerySet[Any]:
+    """Who may look after records: active administrators (superusers included) and editors."""
+    from django.contrib.auth import get_user_model
+
+    return (get_user_model().objects.filter(is_active=True)
+            .filter(Q(is_superuser=True) | Q(maintainer__role__in=[Role.ADMINISTRATOR, Role.EDITOR]))
+            .order_by("username"))
+
+
+def check_assignee(initiative: Initiative) -> None:
+    """A validation error on `assigned_to` when the record (where it now lies) is given to someone who
+    may not change it there."""
+    assignee = initiative.assigned_to if initiative.assigned_to_id is not None else None
+    if assignee is None:
+        return
+    access = access_for(assignee)
+    if not access.can_write or not access.covers(initiative.municipality_id, initiative.province_id):
+        raise ValidationError({"assigned_to": _(
+            "%(user)s may not change this record where it lies: assign an editor of its region or an "
+            "administrator.") % {"user": assignee}})

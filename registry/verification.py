@@ -9,7 +9,6 @@ The id in it is no secret (the API shows it); the signature is.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import logging
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from registry import spreadsheets
 from registry.models import Initiative, merged_into
 
 if TYPE_CHECKING:
@@ -88,12 +88,15 @@ def initiative_for(token: str) -> Initiative:
 
 # -- handing links out -----------------------------------------------------------------------------
 
-CSV_COLUMNS = ["id", "name", "email", "municipality", "province", "last_verified_on", "link", "valid_until"]
+# Dutch headers, as the import template's (registry.importing.columns) where they name the same thing.
+CSV_COLUMNS = ["id", "naam", "email", "gemeente", "provincie", "laatst_gecontroleerd", "link", "geldig_tot"]
+CSV_FILE_NAME = "controlelinks.csv"
 
 
 def write_csv(initiatives: Iterable[Initiative], out: SupportsWrite[str]) -> int:
-    """One row per initiative with a new link (RFC 4180, UTF-8); returns the number of rows."""
-    writer = csv.writer(out, lineterminator="\r\n")
+    """One row per initiative with a new link, in the import template's form (registry.spreadsheets:
+    semicolons, UTF-8 with a byte order mark, dates as 2026-03-01); returns the number of rows."""
+    writer = spreadsheets.writer(out)
     writer.writerow(CSV_COLUMNS)
     until = valid_until().isoformat()
     count = 0

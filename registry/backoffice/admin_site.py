@@ -1,4 +1,5 @@
-"""The admin's login, with a limit on failed attempts against guessing passwords.
+"""The register's admin site: its own name, the work overview as its home page (overview.py), and a
+login with a limit on failed attempts against guessing passwords.
 
 Failures are counted per account and per client address in the shared cache (the database, or
 Redis with REDIS_URL), so the limit holds across all server processes. While an account or an
@@ -17,9 +18,12 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from config.clients import client_address
+from registry.backoffice import overview, saved_filters
 
 
 def _keys(request: HttpRequest, username: str) -> tuple[str, str]:
@@ -74,6 +78,18 @@ class LimitedAuthenticationForm(AdminAuthenticationForm):
 
 class RegisterAdminSite(AdminSite):
     login_form = LimitedAuthenticationForm
+    site_header = gettext_lazy("Register of residents' initiatives")
+    site_title = gettext_lazy("Register of residents' initiatives")
+    index_title = gettext_lazy("Work overview")
+    index_template = "admin/registry/overview.html"
+    # The screens need their width for the lists; the home page lists every part of the admin.
+    enable_nav_sidebar = False
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+        return super().index(request, {**overview.context(self, request), **(extra_context or {})})
+
+    def get_urls(self) -> list[Any]:
+        return [*saved_filters.urls(self), *super().get_urls()]
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         response = super().login(request, extra_context)

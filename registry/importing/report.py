@@ -6,7 +6,6 @@ Kept as JSON on an ImportRun, written as CSV or JSON by the command, shown in th
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import asdict, dataclass, field
@@ -15,6 +14,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from registry import spreadsheets
 
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
 OUTCOMES = (CREATED, UPDATED, UNCHANGED, ERROR)
@@ -118,9 +119,9 @@ class Report:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
 
     def to_csv(self) -> str:
-        """One line per row, semicolon-separated with a BOM (as the template: Dutch Excel opens it)."""
+        """One line per row, in the template's form (registry.spreadsheets: Dutch Excel opens it)."""
         stream = io.StringIO()
-        writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+        writer = spreadsheets.writer(stream)
         writer.writerow([self.line_name, _("outcome"), _("name"), _("record"), _("slug"), _("changed"),
                          _("errors"), _("warnings")])
         for message in self.file_errors:
@@ -129,4 +130,4 @@ class Report:
             writer.writerow([row.line, row.outcome_label, row.name, row.record_id or "", row.slug,
                              ", ".join(row.changed), " | ".join(map(str, row.errors)),
                              " | ".join(map(str, row.warnings))])
-        return "\ufeff" + stream.getvalue()
+        return stream.getvalue()

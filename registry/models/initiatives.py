@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.contrib.postgres.indexes import GinIndex, GistIndex
@@ -100,6 +101,10 @@ class Initiative(models.Model):
     last_verified_on = models.DateField(_("last verified on"), null=True, blank=True)
     verification_method = models.CharField(_("verification method"), max_length=20,
                                            choices=VerificationMethod.choices, blank=True)
+    # Who in the network looks after this record (an editor or administrator who may change it; the
+    # actions check that). Internal: never on the site, in the API or in the open data.
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="assigned_initiatives", verbose_name=_("assigned to"))
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -204,6 +209,13 @@ class Initiative(models.Model):
             errors.setdefault(NON_FIELD_ERRORS, []).extend(f"{label}: {message}" for message in errors.pop(field))
         if errors:
             raise ValidationError(errors)
+
+    def status_errors(self) -> dict[str, list[Any]]:
+        """The rules of status, stop date and reason alone (what clean() checks of them), for a change
+        of only those fields on many records at once (registry.actions.stop_many)."""
+        errors: dict[str, list[Any]] = {}
+        self._clean_status(errors)
+        return errors
 
     def _clean_status(self, errors: dict[str, list[Any]]) -> None:
         if self.status == Status.STOPPED:

@@ -60,6 +60,13 @@ class Merge(models.Model):
     merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="+", verbose_name=_("merged by"))
     merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+    # What the merge did, so that its undo (registry.actions.undo_merge) reverses exactly that: the
+    # history entries of the kept record before and after it, the removed record's deletion entry,
+    # and the links, old slugs, earlier merges and suggestions it moved (registry.merging.MergeDone).
+    details = models.JSONField(_("what the merge did"), default=dict, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("undone by"))
 
     class Meta:
         ordering = ["-merged_at"]
@@ -76,7 +83,8 @@ def merged_into(initiative_id: int) -> int | None:
     target = None
     while initiative_id not in seen:
         seen.add(initiative_id)
-        kept = Merge.objects.filter(removed_id=initiative_id).values_list("kept_id", flat=True).first()
+        kept = (Merge.objects.filter(removed_id=initiative_id, undone_at__isnull=True)
+                .values_list("kept_id", flat=True).first())
         if kept is None:
             break
         target = initiative_id = kept
@@ -107,6 +115,9 @@ class DuplicateCandidate(models.Model):
         ordering = ["-name_similarity", "distance_m"]
         verbose_name = _("possible duplicate")
         verbose_name_plural = _("possible duplicates")
+        # The review's order, for the open pairs most alike first (the work overview, the list).
+        indexes = [models.Index(fields=["decision", "-name_similarity", "distance_m"],
+                                name="duplicate_pairs_best_first")]
         constraints = [
             models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_once"),
             models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="duplicate_pair_ordered"),

@@ -69,6 +69,14 @@ def create_database_if_missing(server_url: str, name: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def own_database() -> None:
+    """With the project's own cluster, `<REGISTRY_DB_NAME>_bench` rather than the shared `registry_bench`
+    (parallel work trees each set their own REGISTRY_DB_NAME). Before use_bench_database."""
+    if not os.environ.get("DATABASE_URL") and os.environ.get("REGISTRY_DB_NAME"):
+        devdb.ensure()  # the database named, which the benchmark's is created beside
+        os.environ["DATABASE_URL"] = devdb.default_url()
+
+
 def use_bench_database() -> str:
     """Point the settings at the benchmark's database; must run before Django reads the settings.
     Returns the database's URL (for a server process started by the benchmark)."""

@@ -49,6 +49,7 @@ from tests.benchmarks.common import (
     check,
     ensure_register,
     execute,
+    own_database,
     prepare_schema_and_areas,
     publish_report,
     use_bench_database,
@@ -65,14 +66,6 @@ HEADER = ["extern_id", "naam", "soort", "voorzieningen", "korte_omschrijving", "
           "status", "gestopt_op", "reden_stoppen", "straat", "huisnummer", "postcode", "plaats", "breedtegraad",
           "lengtegraad", "website", "email", "financiering", "vrijwilligers", "betaalde_krachten",
           "bereik_per_week", "laatst_gecontroleerd"]
-
-
-def own_database() -> None:
-    """With the project's own cluster, `<REGISTRY_DB_NAME>_bench` rather than the shared `registry_bench`."""
-    if not os.environ.get("DATABASE_URL") and os.environ.get("REGISTRY_DB_NAME"):
-        from config.setup import devdb
-
-        os.environ["DATABASE_URL"] = devdb.default_url()
 
 
 # -- the file -----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from registry import actions, duplicates, importing
+from registry.backoffice.models import SavedFilter
 from registry.importing import ImportOptions
 from registry.models import (
     DuplicateCandidate,
@@ -81,6 +82,8 @@ def populate() -> None:
                               message="Nieuw telefoonnummer")
     LogEntry.objects.create(user=admin, content_type=ContentType.objects.get_for_model(Initiative),
                             object_id=str(linde.pk), object_repr=linde.name, action_flag=CHANGE, change_message="[]")
+    SavedFilter.objects.create(user=admin, list_name="registry.initiative", name="Te controleren",
+                               query="freshness=stale")
     session = SessionStore()
     session["user"] = admin.pk
     session.create()

@@ -211,8 +211,8 @@ def test_the_admin_shows_the_history_as_a_readable_diff_and_reverts_from_it(admi
 
     version = leiden.history.order_by("history_id")[1]  # after the services were set
     page = admin_client.get(f"/admin/registry/initiative/{leiden.pk}/history/{version.history_id}/")
-    assert {(c["field"], str(c["new"]), str(c["old"])) for c in page.context["changes"]} >= {
-        ("Naam", "De Linde", "Buurtkamer De Linde")}
+    assert {(c.label, c.now, c.then) for c in page.context["plan"].fields} >= {
+        ("naam", "De Linde", "Buurtkamer De Linde"), ("status", "gestopt", "actief")}
     assert page.context["can_revert"] is True
 
     response = admin_client.post(f"/admin/registry/initiative/{leiden.pk}/history/{version.history_id}/")

@@ -78,7 +78,9 @@ def test_an_editor_of_the_region_approves_a_new_initiative_which_then_is_public(
 
     response = review(logged_in(user), new_in_leiden, "approve", note="Gebeld, klopt.")
 
-    assert messages_of(response) == ["Approved: “Buurttuin De Vlinder” is added to the register and published."]
+    # Nothing else waits in the list it came from: back to that list.
+    assert messages_of(response) == ["Approved: “Buurttuin De Vlinder” is added to the register and published.",
+                                     "No more suggestions waiting in this list."]
     record = Initiative.objects.get(name="Buurttuin De Vlinder")
     assert (record.publication_state, record.source, record.slug, record.postcode, record.website) == (
         PublicationState.PUBLISHED, "Aanmelding via de website", "buurttuin-de-vlinder", "2311 CS",
@@ -145,7 +147,8 @@ def test_a_rejected_suggestion_is_kept_with_its_note_and_cannot_be_decided_again
 
     response = review(logged_in(user), new_in_leiden, "reject", note="Bestaat al onder een andere naam.")
 
-    assert messages_of(response) == ["Rejected; the suggestion is kept with your note."]
+    assert messages_of(response) == ["Rejected; the suggestion is kept with your note.",
+                                     "No more suggestions waiting in this list."]
     suggestion = Suggestion.objects.get()
     assert (suggestion.state, suggestion.decided_by, suggestion.decision_note, suggestion.initiative) == (
         SuggestionState.REJECTED, user, "Bestaat al onder een andere naam.", None)
@@ -290,3 +293,43 @@ def test_the_queue_is_scoped_by_region_waiting_first_and_counted_beside_the_init
     initiatives = logged_in(editor("redacteur-2")).get("/admin/registry/initiative/").content.decode()
     assert '<a href="/admin/registry/suggestion/?state__exact=open">1 suggestion to review</a>' in initiatives
     assert "Records to verify" in initiatives and "Deleted records" in initiatives
+
+
+# -- the queue: its filter kept, and the next one ---------------------------------------------------
+
+
+def test_a_decision_keeps_the_filter_and_opens_the_next_waiting_suggestion(leiden):
+    user = editor("redacteur-zh")
+    first, second, third = (actions.submit_suggestion(SuggestionKind.CORRECTION, {"phone": f"071 111 111{n}"},
+                                                      initiative=leiden) for n in range(3))
+    client = logged_in(user)
+    queue = "state__exact=open"
+    listed = client.get(f"/admin/registry/suggestion/?{queue}").context["cl"].result_list
+    assert [s.pk for s in listed] == [third.pk, second.pk, first.pk]  # newest first
+    filters = "?_changelist_filters=state__exact%3Dopen"
+
+    page = client.get(f"/admin/registry/suggestion/{third.pk}/change/{filters}")
+    assert page.context["next_url"] == f"/admin/registry/suggestion/{second.pk}/change/{filters}"
+    assert page.context["list_url"] == f"/admin/registry/suggestion/?{queue}"
+
+    response = client.post(f"/admin/registry/suggestion/{third.pk}/change/{filters}", {"decision": "reject"})
+    assert response["Location"] == f"/admin/registry/suggestion/{second.pk}/change/{filters}"
+    response = client.post(f"/admin/registry/suggestion/{second.pk}/change/{filters}", {"decision": "approve"})
+    assert response["Location"] == f"/admin/registry/suggestion/{first.pk}/change/{filters}"
+    response = client.post(f"/admin/registry/suggestion/{first.pk}/change/{filters}", {"decision": "reject"},
+                           follow=True)
+    # The last one: back to the list, with its filter, which is now empty.
+    assert response.redirect_chain == [(f"/admin/registry/suggestion/?{queue}", 302)]
+    assert list(response.context["cl"].result_list) == []
+    assert messages_of(response)[-1] == "No more suggestions waiting in this list."
+
+
+def test_next_skips_to_the_following_waiting_suggestion_without_deciding(leiden):
+    user = editor("redacteur-zh")
+    older, newer = (actions.submit_suggestion(SuggestionKind.CORRECTION, {"phone": f"071 111 111{n}"},
+                                              initiative=leiden) for n in range(2))
+    client = logged_in(user)
+    page = client.get(f"/admin/registry/suggestion/{older.pk}/change/?_changelist_filters=state__exact%3Dopen")
+    # The oldest is the last of the list: next goes round to the first waiting one.
+    assert page.context["next_url"].startswith(f"/admin/registry/suggestion/{newer.pk}/change/")
+    assert "Next waiting suggestion" in page.content.decode()

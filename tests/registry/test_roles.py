@@ -72,9 +72,14 @@ def test_an_editor_sees_only_the_initiatives_of_their_region(editor, leiden, utr
     utrecht_editor = maintainer("utrecht", Role.EDITOR, UTRECHT_PROVINCE)
     assert listed(logged_in(utrecht_editor)) == {"Energiecoöperatie Utrecht"}
 
-    response = logged_in(editor).get(f"/admin/registry/initiative/{utrecht.pk}/change/")
-    assert response.status_code == 302  # "does not exist": not shown to them at all
-    assert logged_in(editor).get(f"/admin/registry/initiative/{utrecht.pk}/history/").status_code == 403
+    # Not shown, and said so: it lies outside the region (not that it "does not exist"), without naming it.
+    version = utrecht.history.latest().history_id
+    for page in ("change", "history", "delete", f"history/{version}"):
+        response = logged_in(editor).get(f"/admin/registry/initiative/{utrecht.pk}/{page}/")
+        assert response.status_code == 403
+        text = response.content.decode()
+        assert f"Initiatief #{utrecht.pk} ligt buiten uw regio (Zuid-Holland)" in text
+        assert "Energiecoöperatie" not in text
 
 
 def test_an_editor_changes_a_record_of_their_region_and_is_named_in_its_history(editor, leiden):
@@ -112,7 +117,7 @@ def test_an_editor_adds_records_only_in_their_region(editor):
 
 def test_an_editor_deletes_only_in_their_region(editor, leiden, utrecht):
     client = logged_in(editor)
-    assert client.post(f"/admin/registry/initiative/{utrecht.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert client.post(f"/admin/registry/initiative/{utrecht.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Initiative.objects.filter(pk=utrecht.pk).exists()
 
     assert client.post(f"/admin/registry/initiative/{leiden.pk}/delete/", {"post": "yes"}).status_code == 302
@@ -219,12 +224,13 @@ def test_the_duplicate_review_merges_only_within_the_region(editor, leiden, utre
 
     # A pair across the region's border is for an administrator: not shown, not decided.
     assert client.get(f"/admin/registry/duplicatecandidate/{far.pk}/change/").status_code == 302
-    client.post(f"/admin/registry/duplicatecandidate/{far.pk}/change/", {"decision": "keep-first"})
+    client.post(f"/admin/registry/duplicatecandidate/{far.pk}/change/", {"decision": "merge", "keep": "first"})
     assert Initiative.objects.filter(pk=utrecht.pk).exists()
 
     page = client.get(f"/admin/registry/duplicatecandidate/{pair.pk}/change/")
     assert page.context["can_decide"] is True
-    response = client.post(f"/admin/registry/duplicatecandidate/{pair.pk}/change/", {"decision": "keep-first"})
+    response = client.post(f"/admin/registry/duplicatecandidate/{pair.pk}/change/",
+                           {"decision": "merge", "keep": "first"})
     assert response["Location"] == f"/admin/registry/initiative/{leiden.pk}/change/"
     assert not Initiative.objects.filter(pk=twin.pk).exists()
 

@@ -228,9 +228,13 @@ def test_the_admin_sends_verification_e_mails_in_the_editors_region_and_reports_
 def test_the_admin_downloads_verification_links_as_csv(leiden, utrecht):
     response = admin_action(administrator(), "download_verification_links", leiden, utrecht)
 
+    # In the import template's form: a byte order mark, semicolons, Dutch headers, CRLF.
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["id", "name", "email", "municipality", "province", "last_verified_on", "link", "valid_until"]
+    assert response["Content-Disposition"] == 'attachment; filename="controlelinks.csv"'
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeffid;naam;email;gemeente;provincie;laatst_gecontroleerd;link;geldig_tot\r\n")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert rows[0] == ["id", "naam", "email", "gemeente", "provincie", "laatst_gecontroleerd", "link", "geldig_tot"]
     assert [row[:6] for row in rows[1:]] == [
         [str(leiden.pk), "Buurtkamer De Linde", "info@linde.example", "Leiden", "Zuid-Holland", "2026-03-01"],
         [str(utrecht.pk), "Energiecoöperatie Utrecht", "", "Utrecht", "Utrecht", ""]]
@@ -267,11 +271,12 @@ def test_the_command_writes_the_links_of_the_users_region(leiden, utrecht, tmp_p
     stale_out, stale_err = run("--as", "redacteur-zh", "--stale")
 
     assert out.strip() == f"2 links written to {target} (Zuid-Holland)."
-    rows = list(csv.DictReader(target.open(encoding="utf-8")))
-    assert [row["name"] for row in rows] == ["Buurtkamer De Linde", "Oud Initiatief Leiden"]
+    rows = list(csv.DictReader(target.open(encoding="utf-8-sig"), delimiter=";"))
+    assert [row["naam"] for row in rows] == ["Buurtkamer De Linde", "Oud Initiatief Leiden"]
     assert verification.initiative_for(rows[0]["link"].rsplit("/", 1)[1]) == leiden
     # Without --output the CSV alone goes to standard output, the summary to standard error.
-    assert [row["id"] for row in csv.DictReader(io.StringIO(stale_out))] == [str(stale.pk)]
+    assert [row["id"] for row in csv.DictReader(io.StringIO(stale_out.removeprefix("\ufeff")), delimiter=";")] == [
+        str(stale.pk)]
     assert stale_err.strip() == "1 links written (Zuid-Holland, stale only)."
 
 

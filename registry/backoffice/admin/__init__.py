@@ -1,6 +1,6 @@
 """The maintainers' side in the Django admin, one module per part of the work. Permissions come
 from registry.roles (registry.backoffice.admin.base), changes go through registry.actions."""
 
-from registry.backoffice.admin import accounts, imports, initiatives, suggestions
+from registry.backoffice.admin import accounts, bulk, history, imports, initiatives, merging, suggestions
 
-__all__ = ["accounts", "imports", "initiatives", "suggestions"]
+__all__ = ["accounts", "bulk", "history", "imports", "initiatives", "merging", "suggestions"]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Field, ManyToManyField, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin
@@ -32,11 +34,16 @@ class MaintainerForm(forms.ModelForm):
         return data
 
 
+# Twelve provinces: boxes to tick, without the two-list picker's script and its unlabelled help icons.
+TICK_BOXES: Mapping[type[Field[Any, Any]], Mapping[str, Any]] = {
+    ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+
+
 class MaintainerInline(admin.StackedInline):
     model = Maintainer
     form = MaintainerForm
     can_delete = True
-    filter_horizontal = ["provinces"]
+    formfield_overrides = TICK_BOXES
     autocomplete_fields = ["municipalities"]
     verbose_name_plural = _("role and region in the register")
 
@@ -47,7 +54,7 @@ class MaintainerAdmin(AdministratorsOnly):
     list_display = ["user", "role", "region", "notify"]
     list_filter = ["role", "provinces"]
     search_fields = ["user__username", "user__email", "municipalities__name", "provinces__name"]
-    filter_horizontal = ["provinces"]
+    formfield_overrides = TICK_BOXES
     autocomplete_fields = ["user", "municipalities"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Maintainer]:
@@ -61,13 +68,23 @@ class MaintainerAdmin(AdministratorsOnly):
 
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)
 admin.site.unregister(TokenProxy)
+
+
+@admin.register(Group)
+class RegistryGroupAdmin(AdministratorsOnly, GroupAdmin):
+    filter_horizontal = ()  # a plain list (see RegistryUserAdmin)
 
 
 @admin.register(User)
 class RegistryUserAdmin(AdministratorsOnly, UserAdmin):
     inlines = [MaintainerInline]
     list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
+    # Django's own groups and permissions are not how the register decides (registry.roles): plain lists,
+    # without the two-list picker; the dates of the account are the system's, shown as text.
+    filter_horizontal = ()
+    readonly_fields = ["last_login", "date_joined"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("maintainer")

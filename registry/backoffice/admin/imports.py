@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KT
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -81,10 +81,34 @@ class UploadForm(forms.Form):
             raise ValidationError(str(error)) from None
 
 
+# On ImportRunAdmin's annotations of the stored report: whether the check found errors in the file or a row.
+HAS_ERRORS = ~Q(file_errors="[]") | ~Q(errors="0")
+
+
+class ImportStateFilter(admin.SimpleListFilter):
+    """Where an import stands: checked and waiting for its commit, stopped by errors, or imported."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("waiting", _("checked, waiting to be committed")), ("failed", _("with errors, not imported")),
+                ("committed", _("imported"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ImportRun]) -> QuerySet[ImportRun]:
+        if self.value() == "waiting":
+            return queryset.filter(committed_at__isnull=True).exclude(HAS_ERRORS)
+        if self.value() == "failed":
+            return queryset.filter(HAS_ERRORS, committed_at__isnull=True)
+        if self.value() == "committed":
+            return queryset.filter(committed_at__isnull=False)
+        return queryset
+
+
 @admin.register(ImportRun)
 class ImportRunAdmin(RoleAdmin):
     list_display = ["file_name", "source", "created_by", "created_at", "outcome", "committed_at"]
-    list_filter = [("committed_at", admin.EmptyFieldListFilter)]
+    list_filter = [ImportStateFilter]
     search_fields = ["file_name", "source"]
     change_list_template = "admin/registry/importrun/change_list.html"
 

@@ -1,35 +1,32 @@
 """Initiatives, partners and partnerships in the admin: scoped by region, changed through
-registry.actions, with history and revert, deleted records that can be restored, the records to
-verify by region, and the review of possible duplicates."""
+registry.actions, with history and revert (admin/history.py), work on a selection (admin/bulk.py),
+deleted records that can be restored, and the records to verify by region."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.gis.admin import GISModelAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, QuerySet, TextChoices, TextField
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, ManyToManyField, OuterRef, QuerySet, TextChoices, TextField
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
-from simple_history.template_utils import HistoricalRecordContextHelper
 
 from geo.models import Province
 from geo.widgets import PointMapWidget
-from registry import actions, verification
+from registry import actions, spreadsheets, verification
 from registry.backoffice.admin.base import RoleAdmin, reason_of
+from registry.backoffice.admin.bulk import BulkActions
+from registry.backoffice.admin.history import HistoryAdmin, InitiativeHistoryAdmin
+from registry.history import POINT_TOLERANCE
 from registry.models import (
-    DuplicateCandidate,
-    DuplicateDecision,
     FundingSource,
     Initiative,
     Kind,
@@ -43,14 +40,10 @@ from registry.models import (
     SlugAlias,
 )
 from registry.querysets import InitiativeQuerySet, stale_cutoff
-from registry.roles import Access, NotAllowed, access_for, signed_in
+from registry.roles import Access, NotAllowed, access_for, assignable_users, check_assignee, signed_in
 
 if TYPE_CHECKING:
-    from django.template.response import _TemplateForResponseT
     from django_stubs_ext import StrOrPromise
-
-# Degrees: about a centimetre. A point within this of the stored one was not moved.
-POINT_TOLERANCE = 1e-7
 
 
 @admin.register(Kind, Service, PartnerKind, PartnershipRole, FundingSource)
@@ -76,13 +69,43 @@ class VocabularyAdmin(RoleAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         actions.save_term(obj, acting_user=signed_in(request.user))
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.list_editable:
+            # Also in the list's table, where a cell has no label of its own.
+            field.widget.attrs["aria-label"] = capfirst(str(db_field.verbose_name))
+        return field
+
+
+class NamedDeleteBoxes(forms.BaseInlineFormSet):
+    """A table row's box to delete the row has no label of its own: it gets one."""
+
+    def add_fields(self, form: Any, index: Any) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Delete this row")
+
 
 class PartnershipInline(admin.TabularInline):
+    """The partnerships on the initiative's page. A table row has no labels of its own, only the column
+    headers: each input gets its column's name as its accessible name."""
+
     model = Partnership
     extra = 1
-    formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}}
+    formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 24})}}
     autocomplete_fields = ["partner"]
     fields = ["partner", "role", "start", "end", "note"]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        role = formset.form.base_fields["role"].widget
+        role.can_add_related = role.can_change_related = role.can_view_related = False  # a vocabulary
+        for name in ("start", "end"):
+            formset.form.base_fields[name].widget.attrs.update({"size": 10, "class": "partial-date"})
+        for name, field in formset.form.base_fields.items():
+            if name in self.fields:  # the partner's picker passes its name on (registry/admin.js)
+                field.widget.attrs["aria-label"] = capfirst(str(field.label))
+        return type(formset.__name__, (NamedDeleteBoxes, formset), {})
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return access_for(request.user).is_maintainer
@@ -121,6 +144,23 @@ class FreshnessFilter(admin.SimpleListFilter):
             return queryset.stale()
         if self.value() == "fresh":
             return queryset.fresh()
+        return queryset
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = _("assigned to")
+    parameter_name = "assigned"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("mine", _("me")), ("nobody", _("nobody")), ("someone", _("someone"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
+        if self.value() == "mine":
+            return queryset.filter(assigned_to_id=request.user.pk)
+        if self.value() == "nobody":
+            return queryset.filter(assigned_to__isnull=True)
+        if self.value() == "someone":
+            return queryset.filter(assigned_to__isnull=False)
         return queryset
 
 
@@ -178,66 +218,34 @@ class InitiativeForm(forms.ModelForm):
         if "location" not in self.errors and "postcode" not in self.errors:
             try:
                 self.access.check_place(self.instance)
+                if "assigned_to" in self.fields and "assigned_to" not in self.errors:
+                    check_assignee(self.instance)
             except ValidationError as error:
                 self._update_errors(error)  # type: ignore[attr-defined]  # as _post_clean
 
 
-class ReadableChanges(HistoricalRecordContextHelper):
-    """The history's changes with the labels of choices rather than their codes."""
-
-    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
-        field = self.model._meta.get_field(change.field)
-        if getattr(field, "choices", None) and not field.many_to_many:
-            return dict(field.choices).get(value, value) if value not in ("", None) else "—"
-        prepared = super().prepare_delta_change_value(change, value)
-        return "—" if prepared in ("", None, []) else prepared
-
-
-class HistoryAdmin(SimpleHistoryAdmin):
-    # Typed as ModelAdmin types it (simple-history is untyped): the two are mixed in one class.
-    object_history_template: ClassVar[_TemplateForResponseT | None] = "admin/registry/history.html"
-    object_history_list_template = "admin/registry/history_list.html"
-
-    def history_view_title(self, request: HttpRequest, obj: Any) -> str:
-        return _("History of “%(name)s”") % {"name": obj}
-
-    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
-        return ReadableChanges(self.model, historical_record)
-
-    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
-                          extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        # simple-history asks only whether the old version may be viewed before it saves the form:
-        # a revert changes the record as it is now, so the user must be allowed to change that one.
-        if not version_id.isdigit():
-            raise Http404
-        if request.method == "POST":
-            current = self.get_object(request, unquote(object_id))
-            if current is None or not self.has_change_permission(request, current):
-                raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
-        return not self.has_change_permission(request, obj)
-
-
 @admin.register(Initiative)
-class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
+class InitiativeAdmin(RoleAdmin, BulkActions, InitiativeHistoryAdmin, GISModelAdmin):
     form = InitiativeForm
     gis_widget = PointMapWidget  # type: ignore[assignment]  # a class; django-stubs types it as an instance
     change_list_template = "admin/registry/initiative/change_list.html"
-    list_display = ["name", "kind", "place", "municipality", "province", "status", "publication_state",
-                    "last_verified_on"]
-    list_filter = [FreshnessFilter, "kind", "services", "province", "status", "publication_state",
-                   "location_precision", "funding_sources"]
+    # What a maintainer decides on, and fits beside the filters at 1280 pixels (the province is a filter).
+    list_display = ["name", "kind", "where", "status", "publication_state", "last_verified_on", "assigned_to"]
+    # Recently changed records by a filter, not a date hierarchy: that reads the dates of every record in
+    # the list on each page (most of the list's time at 100,000 records, tests/benchmarks/backoffice.py).
+    list_filter = [FreshnessFilter, AssignedFilter, "kind", "services", "province", "status", "publication_state",
+                   ("updated_at", admin.DateFieldListFilter), "location_precision", "funding_sources"]
+    ordering = ["name", "pk"]  # a total order the index by name serves (Django would add -pk otherwise)
     search_fields = ["name", "slug", "place", "postcode", "short_description", "kvk_number",
                      "municipality__name", "external_id"]
-    list_select_related = ["kind", "municipality", "province"]
-    filter_horizontal = ["services", "funding_sources"]
+    list_select_related = ["kind", "municipality", "assigned_to"]
+    # A few terms each: boxes to tick, without the two-list widget's script.
+    formfield_overrides = {ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     readonly_fields = ["municipality", "province", "location_precision", "created_at", "updated_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PartnershipInline, SlugAliasInline]
-    actions = ["publish", "archive", "send_verification_email", "download_verification_links"]
-    date_hierarchy = "updated_at"
+    actions = ["publish", "archive", "stop_selected", "mark_verified_selected", "assign_selected",
+               "send_verification_email", "download_verification_links"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "services", "short_description", "description"]}),
         (_("Organisation"), {"fields": ["legal_form", "kvk_number", "founded_year", "website", "email", "phone",
@@ -250,10 +258,18 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
             "description": _("Municipality and province follow from the point. Without a point, the "
                              "centre of the postcode area is used and marked as approximate."),
         }),
-        (_("Publication and provenance"), {"fields": ["publication_state", "source", "source_url", "external_id",
-                                                      "last_verified_on", "verification_method",
+        (_("Publication and provenance"), {"fields": ["publication_state", "assigned_to", "source", "source_url",
+                                                      "external_id", "last_verified_on", "verification_method",
                                                       "created_at", "updated_at"]}),
     ]
+
+    @admin.display(description=_("place (municipality)"), ordering="municipality__name")
+    def where(self, initiative: Initiative) -> str:
+        area = initiative.municipality
+        municipality = area.name if area is not None else ""
+        if not initiative.place or initiative.place == municipality:
+            return initiative.place or municipality or "—"
+        return f"{initiative.place} ({municipality})" if municipality else initiative.place
 
     # -- who sees and changes what --------------------------------------------------------------
 
@@ -276,6 +292,41 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"access": self.access(request)})
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "assigned_to":
+            kwargs["queryset"] = assignable_users()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def outside_region(self, request: HttpRequest, object_id: str) -> HttpResponse | None:
+        """For a record that exists but lies outside the user's region: a page that says so (Django's
+        own answer is that it does not exist). The record is not named: it may be a draft."""
+        pk = unquote(object_id)
+        if (not pk.isdigit() or not self.access(request).is_maintainer
+                or not Initiative.objects.filter(pk=pk).exists() or self.get_queryset(request).filter(pk=pk).exists()):
+            return None
+        return TemplateResponse(request, "admin/registry/initiative/outside_region.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "title": _("Outside your region"),
+            "pk": pk, "region": self.access(request).describe_region(),
+        }, status=403)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        return self.outside_region(request, object_id) or super().change_view(request, object_id, form_url,
+                                                                               extra_context)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+                    ) -> HttpResponse:
+        return self.outside_region(request, object_id) or super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+                     ) -> HttpResponse:
+        return self.outside_region(request, object_id) or super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
+                          extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        return self.outside_region(request, object_id) or super().history_form_view(
+            request, object_id, version_id, extra_context)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         # Django would also ask the admins of what goes with a record (its duplicate pairs, its
@@ -365,46 +416,12 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
             *super().get_urls(),
         ]
 
-    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
-                          extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        """One version beside the record as it is now, with a button that reverts to it."""
-        initiative = self.get_object(request, unquote(object_id))
-        if initiative is None:
-            raise PermissionDenied
-        if not version_id.isdigit():
-            raise Http404
-        version = get_object_or_404(initiative.history.all(), history_id=version_id)
-        can_revert = self.has_change_permission(request, initiative)
-        if request.method == "POST":
-            if not can_revert:
-                raise PermissionDenied
-            try:
-                actions.revert(initiative, version.history_id, acting_user=signed_in(request.user))
-            except (ValidationError, NotAllowed) as error:
-                self.message_user(request, _("This version cannot be restored: %(reason)s")
-                                  % {"reason": reason_of(error)}, level=messages.ERROR)
-            else:
-                self.message_user(request, _("“%(name)s” is back as it was on %(date)s.")
-                                  % {"name": initiative.name, "date": formats.date_format(
-                                      timezone.localtime(version.history_date), "DATETIME_FORMAT")})
-                return HttpResponseRedirect(reverse("admin:registry_initiative_history", args=[initiative.pk]))
-        current = initiative.history.latest()
-        delta = current.diff_against(version, foreign_keys_are_objs=True)
-        changes = ReadableChanges(Initiative, version).context_for_delta_changes(delta)
-        return TemplateResponse(request, "admin/registry/initiative/revert.html", {
-            **self.admin_site.each_context(request), "opts": self.opts, "original": initiative,
-            "title": (_("Revert “%(name)s”") if can_revert else _("A version of “%(name)s”"))
-            % {"name": initiative.name},
-            "version": version,
-            "changes": changes, "can_revert": can_revert,
-        })
-
     def deleted_view(self, request: HttpRequest) -> HttpResponse:
         """Deleted records (not the ones merged into another), newest first, each restorable."""
         history = Initiative.history.model
         deletions = (history.objects.filter(history_type="-")
                      .exclude(Exists(Initiative.objects.filter(pk=OuterRef("id"))))
-                     .exclude(Exists(Merge.objects.filter(removed_id=OuterRef("id"))))
+                     .exclude(Exists(Merge.objects.filter(removed_id=OuterRef("id"), undone_at__isnull=True)))
                      .filter(self.access(request).region())
                      .select_related("history_user", "municipality").order_by("-history_date")[:200])
         return TemplateResponse(request, "admin/registry/initiative/deleted.html", {
@@ -463,8 +480,8 @@ class InitiativeAdmin(RoleAdmin, HistoryAdmin, GISModelAdmin):
     @admin.action(description=_("Download verification links (CSV)"), permissions=["change"])
     def download_verification_links(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> HttpResponse:
         """A new link for each selected initiative, to send some other way (mail merge, a letter)."""
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="verification-links.csv"'
+        response = HttpResponse(content_type=spreadsheets.CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{verification.CSV_FILE_NAME}"'
         verification.write_csv(self.changeable(request, queryset), response)
         return response
 
@@ -534,119 +551,3 @@ class PartnershipAdmin(RoleAdmin, HistoryAdmin):
         if db_field.name == "initiative":  # only initiatives the user may change
             kwargs["queryset"] = self.access(request).initiatives()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-@admin.register(Merge)
-class MergeAdmin(RoleAdmin):
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Merge]:
-        return super().get_queryset(request).filter(self.access(request).region("kept__"))
-
-    list_display = ["removed_name", "removed_id", "kept", "merged_by", "merged_at"]
-    search_fields = ["removed_name", "removed_slug", "kept__name"]
-    readonly_fields = ["kept", "removed_id", "removed_name", "removed_slug", "merged_by", "merged_at"]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False  # a merge is made from the duplicate review
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(DuplicateCandidate)
-class DuplicateCandidateAdmin(RoleAdmin):
-    """The review of possible duplicates: each pair side by side, merged or marked as different."""
-
-    list_display = ["first", "second", "similarity_percent", "distance", "places", "decision", "found_at"]
-    list_filter = ["decision"]
-    list_select_related = ["first__municipality", "second__municipality"]
-    search_fields = ["first__name", "second__name"]
-    change_form_template = "admin/registry/duplicatecandidate/compare.html"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[DuplicateCandidate]:
-        # Only pairs of two records in the region: a pair across its border is for an administrator.
-        region = self.access(request).region
-        return super().get_queryset(request).filter(region("first__")).filter(region("second__"))
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        if "decision__exact" not in request.GET and "_changelist_filters" not in request.GET and not request.GET:
-            return HttpResponseRedirect(f"{request.path}?decision__exact={DuplicateDecision.OPEN}")
-        return super().changelist_view(request, extra_context)
-
-    @admin.display(description=_("name similarity"), ordering="name_similarity")
-    def similarity_percent(self, candidate: DuplicateCandidate) -> str:
-        return f"{candidate.name_similarity:.0%}"
-
-    @admin.display(description=_("distance"), ordering="distance_m")
-    def distance(self, candidate: DuplicateCandidate) -> str:
-        return f"{candidate.distance_m:.0f} m"
-
-    @admin.display(description=_("municipalities"))
-    def places(self, candidate: DuplicateCandidate) -> str:
-        return " / ".join(dict.fromkeys(str(i.municipality or "—") for i in (candidate.first, candidate.second)))
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False  # pairs are found, not typed
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        candidate = self.get_object(request, object_id)
-        if candidate is None:
-            return HttpResponseRedirect(reverse("admin:registry_duplicatecandidate_changelist"))
-        if request.method == "POST":
-            return self.decide(request, candidate)
-        access = self.access(request)
-        first, second = candidate.first, candidate.second
-        rows = [(Initiative.field_named(name).verbose_name, display(first, name), display(second, name))
-                for name in COMPARED_FIELDS]
-        return TemplateResponse(request, self.change_form_template, {
-            **self.admin_site.each_context(request), "opts": self.opts, "original": candidate,
-            "title": _("Possible duplicate"), "candidate": candidate, "first": first, "second": second,
-            "can_decide": access.can_change(first) and access.can_change(second), "rows": rows,
-            "similarity_percent": self.similarity_percent(candidate),
-        })
-
-    def decide(self, request: HttpRequest, candidate: DuplicateCandidate) -> HttpResponse:
-        decision = request.POST.get("decision")
-        try:
-            if decision == "distinct":
-                actions.mark_distinct(candidate, acting_user=signed_in(request.user))
-                self.message_user(request, _("Marked as two different initiatives; this pair will not be proposed "
-                                             "again."))
-            elif decision in ("keep-first", "keep-second"):
-                kept, removed = ((candidate.first, candidate.second) if decision == "keep-first"
-                                 else (candidate.second, candidate.first))
-                actions.merge(kept, removed, acting_user=signed_in(request.user))
-                self.message_user(request, _("“%(removed)s” is merged into “%(kept)s”; its address now leads there.")
-                                  % {"removed": removed.name, "kept": kept.name})
-                return HttpResponseRedirect(reverse("admin:registry_initiative_change", args=[kept.pk]))
-            else:
-                self.message_user(request, _("Choose what to do with this pair."), level=messages.ERROR)
-        except (ValidationError, NotAllowed) as error:
-            self.message_user(request, _("Not done: %(reason)s") % {"reason": reason_of(error)}, level=messages.ERROR)
-        return HttpResponseRedirect(reverse("admin:registry_duplicatecandidate_changelist"))
-
-
-COMPARED_FIELDS = ["name", "slug", "kind", "services", "short_description", "legal_form", "kvk_number",
-                   "founded_year", "status", "street", "house_number", "postcode", "place", "municipality",
-                   "website", "email", "phone", "publication_state", "source", "external_id", "last_verified_on",
-                   "created_at"]
-
-
-def display(initiative: Initiative, name: str) -> str:
-    field = Initiative._meta.get_field(name)
-    if field.many_to_many:
-        return ", ".join(str(term) for term in getattr(initiative, name).all()) or "—"
-    if getattr(field, "choices", None):
-        return getattr(initiative, f"get_{name}_display")() or "—"
-    value = getattr(initiative, name)
-    if isinstance(value, datetime.datetime):
-        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
-    if isinstance(value, datetime.date):
-        return formats.date_format(value, "DATE_FORMAT")
-    return "—" if value in ("", None) else str(value)

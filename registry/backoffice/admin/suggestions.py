@@ -1,12 +1,15 @@
 """The moderation queue: suggestions from the public and from verification links, waiting ones first,
 scoped by region; a review page per suggestion with the proposal beside the current values and the
-buttons that approve or reject it through registry.actions."""
+buttons that approve or reject it through registry.actions. The review keeps the filter of the list it
+was opened from: after a decision it goes on to the next waiting suggestion of that list."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry import actions, duplicates, suggestions
 from registry.backoffice.admin.base import RoleAdmin, reason_of
+from registry.backoffice.lists import changelist
 from registry.models import PublicationState, Suggestion, SuggestionKind, SuggestionState
 from registry.roles import NotAllowed, signed_in
 
@@ -67,7 +71,7 @@ class SuggestionAdmin(RoleAdmin):
         suggestion = self.get_object(request, object_id)
         if suggestion is None:  # unknown, or outside the user's region
             self.message_user(request, _("There is no such suggestion in your region."), level=messages.WARNING)
-            return HttpResponseRedirect(reverse("admin:registry_suggestion_changelist"))
+            return HttpResponseRedirect(self.list_url(request))
         if request.method == "POST":
             return self.decide(request, suggestion)
         problems: list[str] = []
@@ -75,11 +79,14 @@ class SuggestionAdmin(RoleAdmin):
         if suggestion.state == SuggestionState.PENDING:
             problems, similar = self.approval_preview(request, suggestion)
         initiative = suggestion.initiative
+        following = self.next_in_queue(request, suggestion)
         return TemplateResponse(request, self.change_form_template, {
             **self.admin_site.each_context(request), "opts": self.opts, "original": suggestion,
             "title": capfirst(str(suggestion)), "suggestion": suggestion, "rows": suggestions.rows(suggestion),
             "is_new": suggestion.kind == SuggestionKind.NEW, "problems": problems, "similar": similar,
             "can_decide": self.can_decide(request, suggestion),
+            "next_url": self.review_url(request, following) if following is not None else None,
+            "list_url": self.list_url(request),
             "public_url": (reverse("registry:initiative", args=[initiative.slug])
                            if initiative is not None and initiative.publication_state == PublicationState.PUBLISHED
                            else None),
@@ -100,7 +107,8 @@ class SuggestionAdmin(RoleAdmin):
 
     def decide(self, request: HttpRequest, suggestion: Suggestion) -> HttpResponse:
         decision, note = request.POST.get("decision"), request.POST.get("note", "").strip()
-        review = reverse("admin:registry_suggestion_change", args=[suggestion.pk])
+        review = self.review_url(request, suggestion)
+        following = self.next_in_queue(request, suggestion)  # where it stands in the list before it leaves
         try:
             if decision == "approve":
                 record = actions.approve_suggestion(suggestion, acting_user=signed_in(request.user), note=note)
@@ -118,4 +126,32 @@ class SuggestionAdmin(RoleAdmin):
             self.message_user(request, _("Not done: %(reason)s") % {"reason": reason_of(error)},
                               level=messages.ERROR)
             return HttpResponseRedirect(review)
-        return HttpResponseRedirect(reverse("admin:registry_suggestion_changelist"))
+        if following is not None:
+            return HttpResponseRedirect(self.review_url(request, following))
+        self.message_user(request, _("No more suggestions waiting in this list."))
+        return HttpResponseRedirect(self.list_url(request))
+
+    # -- the queue the review was opened from --------------------------------------------------------
+
+    def preserved(self, request: HttpRequest) -> dict[str, Any]:
+        return {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+
+    def list_url(self, request: HttpRequest) -> str:
+        return add_preserved_filters(self.preserved(request), reverse("admin:registry_suggestion_changelist"))
+
+    def review_url(self, request: HttpRequest, suggestion: Suggestion) -> str:
+        return add_preserved_filters(self.preserved(request),
+                                     reverse("admin:registry_suggestion_change", args=[suggestion.pk]))
+
+    def next_in_queue(self, request: HttpRequest, suggestion: Suggestion) -> Suggestion | None:
+        """The next waiting suggestion after this one in the list the review was opened from (its filters,
+        search and order), else the first waiting one before it."""
+        try:
+            listed = changelist(self, request, request.GET.get("_changelist_filters", "")).queryset
+        except IncorrectLookupParameters:
+            listed = self.get_queryset(request)
+        order = list(listed.values_list("pk", flat=True))
+        waiting = set(listed.filter(state=SuggestionState.PENDING).values_list("pk", flat=True)) - {suggestion.pk}
+        after = order[order.index(suggestion.pk) + 1:] if suggestion.pk in order else order
+        found = next((pk for pk in [*after, *order] if pk in waiting), None)
+        return Suggestion.objects.get(pk=found) if found is not None else None

@@ -1,3 +1,4 @@
+import io
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -36,7 +37,9 @@ class Command(BaseCommand):
                 verification.write_csv(initiatives, out)
             summary.append(f"{len(initiatives)} links written to {options['output']}")
         elif to_stdout:
-            verification.write_csv(initiatives, self.stdout)
+            text = io.StringIO()
+            verification.write_csv(initiatives, text)
+            self.stdout.write(text.getvalue(), ending="")
             summary.append(f"{len(initiatives)} links written")
         if options["send"]:
             result = verification.send_links(initiatives)
