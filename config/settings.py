@@ -221,7 +221,6 @@ NODE_MODULES = Path(envstr("NODE_MODULES", str(BASE_DIR / "node_modules")))
 NPM_STATIC_FILES = {
     "vendor/ol": ("ol", ["dist/ol.js", "dist/ol.js.map", "ol.css"]),
     "vendor/leaflet": ("leaflet/dist", ["leaflet.js", "leaflet.js.map", "leaflet.css", "images/*.png"]),
-    "vendor/supercluster": ("supercluster/dist", ["supercluster.min.js"]),
 }
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",

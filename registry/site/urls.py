@@ -1,12 +1,15 @@
 from django.urls import path
 
-from registry.site import contribute, statistics, views
+from registry.site import contribute, mapdata, statistics, views
 
 app_name = "registry"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("embed", views.embed, name="embed"),
+    # The map's data per view (registry/site/mapdata.py).
+    path("kaart/tegels/<int:z>/<int:x>/<int:y>.geojson", mapdata.tile, name="map-tile"),
+    path("kaart/overzicht", mapdata.overview, name="map-overview"),
     path("statistieken", statistics.statistics, name="statistics"),
     path("insluiten", views.embed_builder, name="embed-builder"),
     path("initiatieven", views.initiative_list, name="initiatives"),

@@ -15,7 +15,7 @@ from geo.models import Municipality, Province
 from registry.caching import cached_page
 from registry.models import Initiative, Kind, Partner, Partnership, PartnershipRole, PublicationState, SlugAlias, Status
 from registry.schema_org import organisation
-from registry.site.filtering import KEPT_PAGE_PARAMETERS, filter_query, site_filters
+from registry.site.filtering import KEPT_PAGE_PARAMETERS, filter_query, site_filters, with_map_default
 from registry.site.maps import initiative_location_map, initiatives_map
 
 PAGE_SIZE = 20
@@ -24,8 +24,9 @@ EMBED_HEIGHTS = (300, 400, 500, 600, 800)
 
 @cached_page(KEPT_PAGE_PARAMETERS)
 def home(request: HttpRequest) -> HttpResponse:
-    """The map with the filters beside it; the data comes from the API, not the page."""
-    filters = site_filters(request.GET, Initiative.objects.published())
+    """The map with the filters beside it; the data comes per view (registry.site.mapdata), not with
+    the page. Running initiatives unless the address names statuses."""
+    filters = site_filters(with_map_default(request.GET), Initiative.objects.published())
     valid = filters.is_valid()  # a bad value is shown beside the form; the map says it too
     return render(request, "registry/map.html", {
         "filters": filters,
@@ -41,7 +42,7 @@ def embed(request: HttpRequest) -> HttpResponse:
     """The map for an iframe on another site, with the filters of its address locked.
 
     Only this page may be framed, by any site: the exemption also opens the CSP's frame-ancestors."""
-    filters = site_filters(request.GET, Initiative.objects.published())
+    filters = site_filters(with_map_default(request.GET), Initiative.objects.published())
     valid = filters.is_valid()
     locked = filter_query(filters) if valid else ""
     return render(request, "registry/embed.html", {

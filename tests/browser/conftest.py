@@ -59,6 +59,9 @@ class Site:
     by_province: dict[str, int]
     by_municipality: dict[str, int]
     sample: Initiative
+    # The map shows running (active) initiatives unless its filters name other statuses.
+    running: int = 0
+    running_by_province: dict[str, int] | None = None
 
     def __call__(self, path: str) -> str:
         return self.url + path
@@ -99,6 +102,9 @@ def site(django_db_setup: None, django_db_blocker: Any) -> Iterator[Site]:
                       .order_by("pk").distinct()
                       if InitiativeFilterSet({"q": candidate.name}, queryset=published).qs.count() == 1)
         total = published.count()
+        running = published.filter(status=Status.ACTIVE)
+        running_total = running.count()
+        running_by_province = {row["province__code"]: row["count"] for row in running.counts_by("province__code")}
     connection_created.connect(name_server_connection)
     server = LiveServerThread("localhost", StaticFilesHandler, port=0)
     server.daemon = True
@@ -112,7 +118,8 @@ def site(django_db_setup: None, django_db_blocker: Any) -> Iterator[Site]:
         url = f"http://localhost:{server.port}"
         with override_settings(MAP_TILE_URL=url + "/test-tiles/{z}/{x}/{y}.png"):
             yield Site(url=url, host=urlsplit(url).netloc, published=total, by_province=by_province,
-                       by_municipality=by_municipality, sample=sample)
+                       by_municipality=by_municipality, sample=sample, running=running_total,
+                       running_by_province=running_by_province)
         server.terminate()
     connection_created.disconnect(name_server_connection)
     with django_db_blocker.unblock():
