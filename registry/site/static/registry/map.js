@@ -84,7 +84,12 @@
       if (source && source.getElement()) source.getElement().focus();
     });
 
-    function say(message) { status.textContent = message; }
+    // A failure stays until the next answer that worked; other messages until the next message.
+    function say(message, failure) {
+      status.textContent = message;
+      status.dataset.failure = failure ? "true" : "";
+    }
+    function recovered() { if (status.dataset.failure) say(""); }
 
     function working(delta) {
       busy += delta;
@@ -290,7 +295,7 @@
             tiles[key] = collection.features;
             render();
           })
-          .catch(function (error) { say(format(text.failed, {reason: error.message})); })
+          .catch(function (error) { say(format(text.failed, {reason: error.message}), true); })
           .finally(function () { delete pending[key]; working(-1); });
       });
       render();
@@ -319,10 +324,10 @@
                           {maxZoom: 13, padding: [24, 24], animate: false});
           }
           if (withList && body.inView) showList(body.inView);
-          say("");
+          recovered();
         })
         .catch(function (error) {
-          if (error.name !== "AbortError") say(format(text.failed, {reason: error.message}));
+          if (error.name !== "AbortError") say(format(text.failed, {reason: error.message}), true);
         })
         .finally(function () { working(-1); });
     }
@@ -407,9 +412,10 @@
       narrowMunicipalities();
       form.querySelector("select[name=province]").addEventListener("change", narrowMunicipalities);
       form.addEventListener("submit", function (event) { event.preventDefault(); load(true); });
+      // A new place, search or partner shows where its results are; a box ticked keeps the view.
       form.addEventListener("change", function (event) {
         if (event.target.name === "status") keepAStatus();
-        load(true);
+        load(event.target.type !== "checkbox");
       });
       form.addEventListener("input", function (event) {
         if (event.target.type !== "search") return;
