@@ -19,7 +19,7 @@ from registry.models import Initiative, Partner, Status
 SITE_FILTERS = ["q", "kind", "service", "status", "province", "municipality", "partner"]
 # A page with only these in its address may be kept for the next visitor (registry.caching): codes
 # and page numbers, whose values the register bounds, not a free text.
-KEPT_PAGE_PARAMETERS = [*[name for name in SITE_FILTERS if name != "q"], "page"]
+KEPT_PAGE_PARAMETERS = [*[name for name in SITE_FILTERS if name != "q"], "page", "ordering"]
 
 
 class OneOfSelect(forms.SelectMultiple):

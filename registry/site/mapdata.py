@@ -16,6 +16,7 @@ from django.contrib.gis.db.models import Extent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 
 from geo.tiles import Tile, TileOutOfRange
 from registry import documents, tiles
@@ -50,6 +51,7 @@ def _answer(request: HttpRequest, part: str, produce: Callable[[], str], content
     return body
 
 
+@gzip_page  # a kept answer is gzipped already (kept_response); the others here
 def tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     """GeoJSON of one tile's clusters and single initiatives (registry.tiles.geojson_tile)."""
     try:
@@ -62,6 +64,7 @@ def tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     return _answer(request, "tile", lambda: tiles.geojson_tile(filters.qs, address), "application/geo+json")
 
 
+@gzip_page
 def overview(request: HttpRequest) -> HttpResponse:
     """How many initiatives match the filters and the box around them (`count`, `extent`); with
     `bbox`, also how many of them are in that box and the first LIST_SIZE by name (`inView`)."""

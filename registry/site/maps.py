@@ -27,8 +27,10 @@ def rendered(folium_map: folium.Map) -> RenderedMap:
     return parts
 
 
-def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> RenderedMap:
-    """`locked_query`: filters every data request carries whatever the visitor does (embeds)."""
+def initiatives_map(*, locked_query: str = "", embedded: bool = False, in_page: bool = False) -> RenderedMap:
+    """`locked_query`: filters every data request carries whatever the visitor does (embeds, an
+    area's page). `in_page`: a map that is part of another page (an area's), which leaves the
+    page's address alone."""
     folium_map = SiteMap(label=_("Map of initiatives"), name="initiatives")
     # Filled by map.js with the clusters of the view's tiles: only what is in view is ever on the map.
     markers = folium.FeatureGroup(name="initiatives", control=False).add_to(folium_map)
@@ -42,6 +44,7 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> Render
         "lockedQuery": locked_query,
         "bounds": NETHERLANDS_BOUNDS,
         "embedded": embedded,
+        "writesAddress": not embedded and not in_page,
         "kinds": {kind.code: kind.label for kind in Kind.objects.all()},
         "services": {service.code: service.label for service in Service.objects.all()},
         "text": {

@@ -16,6 +16,12 @@ urlpatterns = [
     path("initiatieven/<slug:slug>", views.initiative_detail, name="initiative"),
     path("partners/<slug:slug>", views.partner_detail, name="partner"),
     path("gebieden/<str:code>", views.area_detail, name="area"),
+    # What a public service owes its visitors, linked from every page's footer.
+    path("over", views.info_page, {"page": "about"}, name="about"),
+    path("contact", views.info_page, {"page": "contact"}, name="contact"),
+    path("privacy", views.info_page, {"page": "privacy"}, name="privacy"),
+    path("toegankelijkheid", views.info_page, {"page": "accessibility"}, name="accessibility"),
+    path("licentie", views.info_page, {"page": "licence"}, name="licence"),
     # Suggestions from the public and verification links (registry/site/contribute.py).
     path("aanmelden", contribute.suggest_new, name="suggest-new"),
     path("aanmelden/bedankt", contribute.suggest_new_thanks, name="suggest-new-thanks"),

@@ -17,3 +17,11 @@ def grouped(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int):
         return "" if value is None else str(value)
     return number_format(value, force_grouping=True)
+
+
+@register.filter
+def km(metres: Any) -> str:
+    """A distance in metres as kilometres to one decimal, in the language's notation (1,2 or 1.2)."""
+    if metres is None:
+        return ""
+    return number_format(float(metres) / 1000, decimal_pos=1, force_grouping=True)

@@ -128,7 +128,7 @@
 
     function writeAddress(filters) {
       if (listLink) listLink.href = options.listUrl + (filters.toString() ? "?" + filters.toString() : "");
-      if (options.embedded) return;
+      if (!options.writesAddress) return;
       var centre = map.getCenter();
       var shown = addressQuery(filters).toString();
       var hash = "#" + map.getZoom() + "/" + centre.lat.toFixed(5) + "/" + centre.lng.toFixed(5);
@@ -315,8 +315,10 @@
       working(1);
       getJSON(options.overviewUrl + "?" + values.toString(), summary.signal)
         .then(function (body) {
-          count.textContent = countText(body.count);
-          count.dataset.count = String(body.count);
+          if (count) {
+            count.textContent = countText(body.count);
+            count.dataset.count = String(body.count);
+          }
           if (empty) empty.hidden = body.count !== 0;
           if (fit && body.extent) {
             var e = body.extent;
