@@ -145,19 +145,47 @@ def test_the_list_beside_the_map_holds_what_the_clusters_in_view_hold(desktop: A
     assert markers and set(markers) <= set(names)
 
 
+def test_the_list_shows_results_first_and_sorts_on_a_phone(phone: Any, site: Site):
+    phone.goto(site("/initiatieven"))
+    assert in_viewport(phone, "#sort") and in_viewport(phone, ".results h2")
+
+    phone.select_option("#sort", "foundedYear")
+    phone.click(".sort-form button")
+    phone.wait_for_url(lambda url: "ordering=foundedYear" in url)
+
+    oldest = Initiative.objects.published().exclude(founded_year=None).order_by("founded_year", "pk").first()
+    assert oldest is not None
+    assert phone.locator(".results h2").first.inner_text() == oldest.name
+
+
+def public_pages(site: Site) -> list[str]:
+    province = max(site.by_province.items(), key=lambda item: item[1])[0]
+    return ["/", "/initiatieven", f"/initiatieven/{site.sample.slug}", "/statistieken", f"/gebieden/{province}",
+            "/opendata", "/insluiten", "/aanmelden", "/over", "/contact", "/privacy", "/toegankelijkheid",
+            "/licentie"]
+
+
 @pytest.mark.parametrize("screen", ["phone", "desktop"])
-@pytest.mark.parametrize("path", ["/", "/initiatieven"])
-def test_the_map_and_the_list_have_no_accessibility_violations_in_either_language(
-        browser: Any, site: Site, screen: str, path: str):
+def test_every_public_page_has_no_accessibility_violations_in_either_language(browser: Any, site: Site, screen: str):
+    found = {}
     with checked_page(browser, site, **(PHONE if screen == "phone" else DESKTOP)) as page:
         for language in ("nl", "en"):
-            page.goto(site(path))
             if language == "en":
+                page.goto(site("/over"))
                 page.select_option("#language", "en")
                 page.click(".language button")
                 page.wait_for_load_state()
-            if path == "/":
-                wait_for_count(page, site.running)
-            assert axe_violations(page, impacts=EVERY_IMPACT) == [], (screen, language)
-            # Nothing wider than the screen: no sideways scrolling.
-            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (screen, language)
+            for path in public_pages(site):
+                page.goto(site(path))
+                if path == "/":
+                    wait_for_count(page, site.running)
+                elif page.locator("#map_initiatives").count():
+                    page.locator("#map_initiatives .leaflet-marker-icon").first.wait_for()
+                assert page.locator("html").get_attribute("lang") == language
+                violations = axe_violations(page, impacts=EVERY_IMPACT)
+                if violations:
+                    found[(language, path)] = violations
+                # Nothing wider than the screen: no sideways scrolling.
+                if not page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"):
+                    found[(language, path)] = "wider than the screen"
+    assert found == {}
