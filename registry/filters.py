@@ -120,17 +120,6 @@ class CodeChoiceFilter(filters.ModelMultipleChoiceFilter):
         return qs.filter(pk__in=matching.values("pk"))
 
 
-class NullsLastOrderingFilter(filters.OrderingFilter):
-    """Ordering where a record without the value (never verified, founding year unknown) comes last
-    both ways: PostgreSQL puts NULL first when descending."""
-
-    def get_ordering_value(self, param: str) -> Any:
-        value = super().get_ordering_value(param)
-        descending = value.startswith("-")
-        field = F(value.lstrip("-"))
-        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
-
-
 class InitiativeFilterSet(filters.FilterSet):
     # Attribute names are the query parameters, hence lowerCamelCase.
     kind = CodeChoiceFilter(queryset=Kind.objects.all(), field_name="kind",
@@ -174,7 +163,7 @@ class InitiativeFilterSet(filters.FilterSet):
     stale = filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")], method="filter_stale",
         help_text="true: only running initiatives not verified in the last 12 months (or never); false: the others.")
-    ordering = NullsLastOrderingFilter(
+    ordering = filters.OrderingFilter(
         fields=(("name", "name"), ("founded_year", "foundedYear"), ("updated_at", "updatedAt"),
                 ("last_verified_on", "lastVerifiedOn")),
         help_text="Sort by name, foundedYear, updatedAt or lastVerifiedOn; a leading - reverses. "

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -93,6 +95,20 @@ def sort_choices(data: QueryDict) -> list[tuple[str, str]]:
             ("-lastVerifiedOn", _("Last verified, most recent first"))]
 
 
+def nulls_last(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
+    """The same order with records that lack the value (never verified, no founding year) last both
+    ways, where PostgreSQL puts them first when descending. (The API keeps its plain order: its
+    cursors are made of the ordering's field names.)"""
+    terms: list[Any] = []
+    for term in queryset.query.order_by:
+        if isinstance(term, str) and term.lstrip("-") in ("last_verified_on", "founded_year"):
+            field = F(term.lstrip("-"))
+            terms.append(field.desc(nulls_last=True) if term.startswith("-") else field.asc(nulls_last=True))
+        else:
+            terms.append(term)
+    return queryset.order_by(*terms)
+
+
 @cached_page(KEPT_PAGE_PARAMETERS)
 def initiative_list(request: HttpRequest) -> HttpResponse:
     """The results first, sortable, with the filters beside them (below them on a phone)."""
@@ -102,7 +118,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
         # A hand-edited address with a bad value: say which, instead of failing.
         return render(request, "registry/initiative_list.html",
                       {"filters": filters, "page": None, "sorts": sorts}, status=400)
-    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(nulls_last(filters.qs), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     # The sort form sends the filters along; the filter form the order and the point.
