@@ -87,6 +87,22 @@ def test_on_a_phone_the_filters_open_apply_and_reset_with_the_count_in_view(phon
     assert phone.locator("#map-status").inner_text() == "De filters zijn gewist."
 
 
+def test_an_empty_result_says_so_on_the_map_with_a_way_back(desktop: Any, site: Site):
+    desktop.goto(site("/"))
+    wait_for_count(desktop, site.running)
+    assert not desktop.locator("#map-empty").is_visible()
+
+    desktop.fill("#filter-q", "zzzgeenresultaatzzz")
+    wait_for_count(desktop, 0)
+    empty = desktop.locator("#map-empty")
+    assert empty.is_visible() and "Geen initiatief past bij deze filters." in empty.inner_text()
+    assert desktop.evaluate(f"() => {SHOWN}") == 0
+
+    empty.locator("[data-reset-filters]").click()
+    wait_for_count(desktop, site.running)
+    assert not empty.is_visible() and desktop.input_value("#filter-q") == ""
+
+
 def test_tap_targets_are_at_least_44_pixels(phone: Any, site: Site):
     phone.goto(site("/"))
     wait_for_count(phone, site.running)
