@@ -142,6 +142,8 @@ def test_the_map_is_usable_with_the_keyboard(page: Any, site: Site):
 
     # Tab goes through every marker in view once, without moving the map, then on to the controls.
     page.wait_for_function("() => location.hash.startsWith('#' + map_initiatives.getZoom() + '/')")  # redrawn
+    # The new zoom's tiles arrive one by one (each adds its markers): until the last is in.
+    page.wait_for_function("() => !document.getElementById('map_initiatives').hasAttribute('aria-busy')")
     markers = page.locator("#map_initiatives .leaflet-marker-icon").count()
     centre = page.evaluate("() => map_initiatives.getCenter()")
     for _ in range(markers):
