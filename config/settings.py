@@ -196,6 +196,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
+# Our own date formats where Django's default for a language differs from the site's (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
@@ -221,7 +223,6 @@ NODE_MODULES = Path(envstr("NODE_MODULES", str(BASE_DIR / "node_modules")))
 NPM_STATIC_FILES = {
     "vendor/ol": ("ol", ["dist/ol.js", "dist/ol.js.map", "ol.css"]),
     "vendor/leaflet": ("leaflet/dist", ["leaflet.js", "leaflet.js.map", "leaflet.css", "images/*.png"]),
-    "vendor/supercluster": ("supercluster/dist", ["supercluster.min.js"]),
 }
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",

@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from geo.models import Municipality, Province
 from registry.filters import InitiativeFilterSet
-from registry.models import Initiative, Partner
+from registry.models import Initiative, Partner, Status
 
 # The filters the site offers, in the order of the form; the API has more.
 SITE_FILTERS = ["q", "kind", "service", "status", "province", "municipality", "partner"]
 # A page with only these in its address may be kept for the next visitor (registry.caching): codes
 # and page numbers, whose values the register bounds, not a free text.
-KEPT_PAGE_PARAMETERS = [*[name for name in SITE_FILTERS if name != "q"], "page"]
+KEPT_PAGE_PARAMETERS = [*[name for name in SITE_FILTERS if name != "q"], "page", "ordering"]
 
 
 class OneOfSelect(forms.SelectMultiple):
@@ -70,6 +70,20 @@ def site_filters(data: QueryDict, queryset: QuerySet[Initiative]) -> InitiativeF
         field.empty_label = empty_label  # the choice iterator then offers it first
         field.widget = (MunicipalitySelect if name == "municipality" else OneOfSelect)(choices=field.choices)
     return filters
+
+
+# The map shows running initiatives unless its address names the statuses to show: a visitor should
+# not travel to a shop that closed years ago. (The list and the API show every status by default.)
+MAP_DEFAULT_STATUS = [Status.ACTIVE.value]
+
+
+def with_map_default(data: QueryDict) -> QueryDict:
+    """The map's filters: those of the address, with MAP_DEFAULT_STATUS when it names no status."""
+    if any(data.getlist("status")):
+        return data
+    data = data.copy()
+    data.setlist("status", MAP_DEFAULT_STATUS)
+    return data
 
 
 def filter_query(filters: InitiativeFilterSet) -> str:

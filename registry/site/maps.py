@@ -1,18 +1,20 @@
 """The site's maps: the map of initiatives, a folium map (geo.maps) whose page script (static
-registry/map.js) loads compact GeoJSON for the current filters from the API and clusters it with
-Supercluster; and one initiative's location."""
+registry/map.js) loads the view's tiles of clusters (registry/site/mapdata.py); and one
+initiative's location."""
 
 from __future__ import annotations
 
 import folium
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from config.csp import trust_inline
 from geo.maps import NETHERLANDS_BOUNDS, RenderedMap, ScriptCall, SiteMap, folium_text, render_parts, tooltip_text
-from registry.models import Initiative, Kind, Service
+from registry.models import Initiative, Kind, Service, Status
+from registry.site.filtering import MAP_DEFAULT_STATUS
 
 
 def rendered(folium_map: folium.Map) -> RenderedMap:
@@ -25,19 +27,24 @@ def rendered(folium_map: folium.Map) -> RenderedMap:
     return parts
 
 
-def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> RenderedMap:
-    """`locked_query`: filters every data request carries whatever the visitor does (embeds)."""
+def initiatives_map(*, locked_query: str = "", embedded: bool = False, in_page: bool = False) -> RenderedMap:
+    """`locked_query`: filters every data request carries whatever the visitor does (embeds, an
+    area's page). `in_page`: a map that is part of another page (an area's), which leaves the
+    page's address alone."""
     folium_map = SiteMap(label=_("Map of initiatives"), name="initiatives")
-    # Filled by map.js with clusters from Supercluster: only what is in view is ever on the map.
+    # Filled by map.js with the clusters of the view's tiles: only what is in view is ever on the map.
     markers = folium.FeatureGroup(name="initiatives", control=False).add_to(folium_map)
     options = {
-        "dataUrl": reverse("api:initiative-map"),
+        "tileUrl": reverse("registry:map-tile", args=[0, 0, 0]).replace("/0/0/0.", "/{z}/{x}/{y}."),
+        "overviewUrl": reverse("registry:map-overview"),
+        "defaultStatus": MAP_DEFAULT_STATUS,
         "locationsUrl": reverse("api:locations"),
         "detailUrl": reverse("registry:initiative", args=["slug"]).removesuffix("slug"),
         "listUrl": reverse("registry:initiatives"),
         "lockedQuery": locked_query,
         "bounds": NETHERLANDS_BOUNDS,
         "embedded": embedded,
+        "writesAddress": not embedded and not in_page,
         "kinds": {kind.code: kind.label for kind in Kind.objects.all()},
         "services": {service.code: service.label for service in Service.objects.all()},
         "text": {
@@ -60,11 +67,15 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False) -> Render
             "place": _("Place"),
             "municipality": _("Municipality"),
             "closePopup": _("Close"),
+            "status": {status.value: str(capfirst(status.label)) for status in Status},
+            "including": _("including %(list)s"),
+            "inView": _("In view: %(count)s"),
+            "firstOnly": _("The first %(shown)s by name. Zoom in to see the others."),
+            "filtersReset": _("The filters are reset."),
         },
     }
     ScriptCall("registryMap.start", options, layers={"markers": markers},
-               scripts=(static("vendor/supercluster/supercluster.min.js"), static("registry/map.js")),
-               ).add_to(folium_map)
+               scripts=(static("registry/map.js"),)).add_to(folium_map)
     return rendered(folium_map)
 
 

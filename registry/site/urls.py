@@ -1,18 +1,27 @@
 from django.urls import path
 
-from registry.site import contribute, statistics, views
+from registry.site import contribute, mapdata, statistics, views
 
 app_name = "registry"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("embed", views.embed, name="embed"),
+    # The map's data per view (registry/site/mapdata.py).
+    path("kaart/tegels/<int:z>/<int:x>/<int:y>.geojson", mapdata.tile, name="map-tile"),
+    path("kaart/overzicht", mapdata.overview, name="map-overview"),
     path("statistieken", statistics.statistics, name="statistics"),
     path("insluiten", views.embed_builder, name="embed-builder"),
     path("initiatieven", views.initiative_list, name="initiatives"),
     path("initiatieven/<slug:slug>", views.initiative_detail, name="initiative"),
     path("partners/<slug:slug>", views.partner_detail, name="partner"),
     path("gebieden/<str:code>", views.area_detail, name="area"),
+    # What a public service owes its visitors, linked from every page's footer.
+    path("over", views.info_page, {"page": "about"}, name="about"),
+    path("contact", views.info_page, {"page": "contact"}, name="contact"),
+    path("privacy", views.info_page, {"page": "privacy"}, name="privacy"),
+    path("toegankelijkheid", views.info_page, {"page": "accessibility"}, name="accessibility"),
+    path("licentie", views.info_page, {"page": "licence"}, name="licence"),
     # Suggestions from the public and verification links (registry/site/contribute.py).
     path("aanmelden", contribute.suggest_new, name="suggest-new"),
     path("aanmelden/bedankt", contribute.suggest_new_thanks, name="suggest-new-thanks"),

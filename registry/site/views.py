@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from geo.models import Municipality, Province
 from registry.caching import cached_page
 from registry.models import Initiative, Kind, Partner, Partnership, PartnershipRole, PublicationState, SlugAlias, Status
 from registry.schema_org import organisation
-from registry.site.filtering import KEPT_PAGE_PARAMETERS, filter_query, site_filters
+from registry.site.filtering import KEPT_PAGE_PARAMETERS, filter_query, site_filters, with_map_default
 from registry.site.maps import initiative_location_map, initiatives_map
 
 PAGE_SIZE = 20
+# An area's map shows what its list and counts hold: every status, each with its own marker.
+EVERY_STATUS = "&".join(f"status={status.value}" for status in Status)
 EMBED_HEIGHTS = (300, 400, 500, 600, 800)
 
 
 @cached_page(KEPT_PAGE_PARAMETERS)
 def home(request: HttpRequest) -> HttpResponse:
-    """The map with the filters beside it; the data comes from the API, not the page."""
-    filters = site_filters(request.GET, Initiative.objects.published())
+    """The map with the filters beside it; the data comes per view (registry.site.mapdata), not with
+    the page. Running initiatives unless the address names statuses."""
+    filters = site_filters(with_map_default(request.GET), Initiative.objects.published())
     valid = filters.is_valid()  # a bad value is shown beside the form; the map says it too
     return render(request, "registry/map.html", {
         "filters": filters,
@@ -41,7 +48,7 @@ def embed(request: HttpRequest) -> HttpResponse:
     """The map for an iframe on another site, with the filters of its address locked.
 
     Only this page may be framed, by any site: the exemption also opens the CSP's frame-ancestors."""
-    filters = site_filters(request.GET, Initiative.objects.published())
+    filters = site_filters(with_map_default(request.GET), Initiative.objects.published())
     valid = filters.is_valid()
     locked = filter_query(filters) if valid else ""
     return render(request, "registry/embed.html", {
@@ -71,17 +78,57 @@ def embed_builder(request: HttpRequest) -> HttpResponse:
     }, status=200 if valid else 400)
 
 
+def sort_choices(data: QueryDict) -> list[tuple[str, str]]:
+    """The list's orders (the filter set's `ordering`); the first, empty, is the default: by distance
+    with `near`, by relevance with a search, else by name."""
+    if data.get("near"):
+        default = _("Distance, nearest first")
+    elif data.get("q", "").strip():
+        default = _("Best match")
+    else:
+        default = _("Name")
+    choices = [("", default)]
+    if default != _("Name"):
+        choices.append(("name", _("Name")))
+    return [*choices, ("-foundedYear", _("Founding year, newest first")),
+            ("foundedYear", _("Founding year, oldest first")),
+            ("-lastVerifiedOn", _("Last verified, most recent first"))]
+
+
+def nulls_last(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
+    """The same order with records that lack the value (never verified, no founding year) last both
+    ways, where PostgreSQL puts them first when descending. (The API keeps its plain order: its
+    cursors are made of the ordering's field names.)"""
+    terms: list[Any] = []
+    for term in queryset.query.order_by:
+        if isinstance(term, str) and term.lstrip("-") in ("last_verified_on", "founded_year"):
+            field = F(term.lstrip("-"))
+            terms.append(field.desc(nulls_last=True) if term.startswith("-") else field.asc(nulls_last=True))
+        else:
+            terms.append(term)
+    return queryset.order_by(*terms)
+
+
 @cached_page(KEPT_PAGE_PARAMETERS)
 def initiative_list(request: HttpRequest) -> HttpResponse:
+    """The results first, sortable, with the filters beside them (below them on a phone)."""
     filters = site_filters(request.GET, Initiative.objects.published().with_related().order_by("name", "pk"))
+    sorts = sort_choices(request.GET)
     if not filters.is_valid():
         # A hand-edited address with a bad value: say which, instead of failing.
-        return render(request, "registry/initiative_list.html", {"filters": filters, "page": None}, status=400)
-    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "registry/initiative_list.html",
+                      {"filters": filters, "page": None, "sorts": sorts}, status=400)
+    page = Paginator(nulls_last(filters.qs), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "registry/initiative_list.html",
-                  {"filters": filters, "page": page, "query": query.urlencode(), "map_query": filter_query(filters)})
+    # The sort form sends the filters along; the filter form the order and the point.
+    kept_by_sort = [(name, value) for name in request.GET if name not in ("ordering", "page")
+                    for value in request.GET.getlist(name)]
+    kept_by_filters = [(name, value) for name in ("ordering", "near", "radius") for value in request.GET.getlist(name)]
+    return render(request, "registry/initiative_list.html", {
+        "filters": filters, "page": page, "query": query.urlencode(), "map_query": filter_query(filters),
+        "sorts": sorts, "ordering": request.GET.get("ordering", ""), "kept_by_sort": kept_by_sort,
+        "kept_by_filters": kept_by_filters, "near": bool(request.GET.get("near"))})
 
 
 @cached_page()
@@ -133,9 +180,10 @@ def partner_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "registry/partner_detail.html", {"partner": partner, "by_role": by_role})
 
 
-@cached_page()
+@cached_page(["page"])
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
-    """A province (PV..) or municipality (GM..): its published initiatives, counted and listed."""
+    """A province (PV..) or municipality (GM..): its published initiatives counted, on a map of every
+    status, and listed in full, page by page."""
     code = code.upper()
     area: Province | Municipality
     municipalities = None
@@ -148,13 +196,34 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         parameter = "municipality"
     initiatives = Initiative.objects.published().in_area(code)
     kinds = {k.pk: k for k in Kind.objects.all()}
+    total = initiatives.count()
     return render(request, "registry/area_detail.html", {
         "area": area,
         "is_province": parameter == "province",
-        "total": initiatives.count(),
+        "total": total,
         "by_kind": [(kinds[row["kind"]], row["count"]) for row in initiatives.counts_by("kind")],
         "by_status": [(Status(row["status"]).label, row["count"]) for row in initiatives.counts_by("status")],
         "municipalities": municipalities,
-        "first": initiatives.select_related("kind").order_by("name", "pk")[:PAGE_SIZE],
+        "page": Paginator(initiatives.select_related("kind").order_by("name", "pk"), PAGE_SIZE)
+        .get_page(request.GET.get("page")),
         "list_url": f"{reverse('registry:initiatives')}?{parameter}={code}",
+        "map": initiatives_map(locked_query=f"{parameter}={code}&{EVERY_STATUS}", in_page=True) if total else None,
+    })
+
+
+INFO_PAGES = {"about": "registry/pages/about.html", "contact": "registry/pages/contact.html",
+              "privacy": "registry/pages/privacy.html", "accessibility": "registry/pages/accessibility.html",
+              "licence": "registry/pages/licence.html"}
+
+
+@cached_page()
+def info_page(request: HttpRequest, page: str) -> HttpResponse:
+    """The pages a public service owes its visitors (linked from every page's footer)."""
+    return render(request, INFO_PAGES[page], {
+        "contact_name": settings.CONTACT_NAME, "contact_email": settings.CONTACT_EMAIL,
+        "stale_months": settings.STALE_AFTER_MONTHS,
+        "licence_name": settings.OPENDATA_LICENSE_NAME, "licence_title": settings.OPENDATA_LICENSE_TITLE,
+        "licence_url": settings.OPENDATA_LICENSE_URL, "opendata_url": reverse("opendata:index"),
+        "api_url": reverse("api:docs"), "suggest_url": reverse("registry:suggest-new"),
+        "contact_url": reverse("registry:contact"),
     })

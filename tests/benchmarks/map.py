@@ -1,24 +1,25 @@
-"""Benchmark of the public map with the whole register: page size, data endpoint, time to clusters.
+"""Benchmark of the public map per view: what a view of the map costs the server and the browser.
 
-    make bench                                    # all benchmarks
-    DEBUG=true python -m tests.benchmarks.map     # this one alone
-    BENCH_COUNT=2000 make bench                   # a quick check
+    make bench                                                      # all benchmarks, 100,000 records
+    DEBUG=true python -m tests.benchmarks.map                       # this one alone
+    REGISTRY_DB_NAME=map10k BENCH_COUNT=10000 DEBUG=true python -m tests.benchmarks.map   # at 10,000
 
-On the benchmark's own database (``registry_bench``, seeded with BENCH_COUNT demo initiatives,
-100,000 by default, shared with the other benchmarks), it serves the project with gunicorn in
-production mode (DEBUG=false, static files by WhiteNoise) and measures, in one run:
+On the benchmark's own database (seeded with BENCH_COUNT demo initiatives, 100,000 by default), it
+serves the project with gunicorn in production mode (DEBUG=false, static files by WhiteNoise) with
+the response cache off (every answer computed) and measures, for a few typical views of the map
+(the tiles a browser of that size asks for at that zoom, registry/site/static/registry/map.js):
 
-1. the size of the map page's HTML, as sent and gzipped;
-2. the server time of the map's data endpoint (/api/v1/initiatives/map) for the whole country and
-   for the municipality with the most initiatives, with the response cache off (every answer
-   computed) and on (repeated requests), as seen by a client on the loopback interface; next to
-   it the bare SQL that builds the same GeoJSON in the database, run in this process;
-3. the time until headless Chromium shows the clusters: from the start of navigation until the
-   first cluster icon is in the page and until the count of results is written, each in a fresh
-   browser context (nothing cached); and how long a jump to another zoom level takes to redraw.
+1. the server time of the view's tiles (/kaart/tegels/z/x/y.geojson, one after the other, as seen by
+   a loopback client) and of its summary (/kaart/overzicht: the count, and with a box the list beside
+   the map), and the bytes they take gzipped;
+2. next to it the bare SQL of the tiles (registry.tiles.geojson_tile) and of the same cells as
+   Mapbox Vector Tiles (registry.tiles.mvt_tile), in this process: the choice between the two;
+3. headless Chromium, a phone's screen (390 × 844) and a desktop's: time until the first cluster
+   and the count, and everything the first view transferred.
 
-Medians over BENCH_MAP_REPEAT runs (default 7; Chromium runs: BENCH_BROWSER_REPEAT, default 5).
-The report goes to stdout and .bench/map-report.md.
+Medians over BENCH_MAP_REPEAT runs (default 5). The figures also go to .bench/map-<count>.json;
+when the run at the other register size is there too, the report sets them side by side (the cost
+of a view must not grow with the register).
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from __future__ import annotations
 import datetime
 import gzip
 import json
+import math
 import os
 import secrets
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.request import Request, build_opener
@@ -40,232 +42,257 @@ from tests.benchmarks.api import HOST, code_version, gunicorn, machine_facts
 from tests.benchmarks.common import (
     BENCH_DIR,
     DEFAULT_COUNT,
-    Series,
     check,
     ensure_register,
+    own_database,
     prepare_schema_and_areas,
     publish_report,
     use_bench_database,
 )
 
 REPORT_FILE = BENCH_DIR / "map-report.md"
-PAGE_TARGET_BYTES = 100 * 1024
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--disable-default-apps", "--disable-extensions"]
-# Written into every page before its own scripts: when the first cluster icon appears.
 FIRST_CLUSTER_PROBE = """
 new MutationObserver((changes, observer) => {
-  if (document.querySelector('.marker-cluster')) {
-    window.__firstCluster = performance.now();
+  if (document.querySelector('#map_initiatives .leaflet-marker-icon')) {
+    window.__firstMarker = performance.now();
     observer.disconnect();
   }
 }).observe(document, {childList: true, subtree: true});
 """
+RUNNING = "status=actief"  # what the map asks for by default
 
 
-@dataclass
-class Fetched:
-    status: int
-    body: bytes
-    encoding: str
-    seconds: float
-
-
-def fetch(url: str, *, gzip_ok: bool = False) -> Fetched:
-    opener = build_opener()
-    request = Request(url, headers={"Accept-Encoding": "gzip"} if gzip_ok else {})
-    started = time.perf_counter()
-    with opener.open(request, timeout=120) as response:
-        body = response.read()
-        seconds = time.perf_counter() - started
-        return Fetched(response.status, body, response.headers.get("Content-Encoding", ""), seconds)
-
-
-@dataclass
-class Endpoint:
+@dataclass(frozen=True)
+class View:
     label: str
-    path: str
-    features: int = 0
-    raw_bytes: int = 0
-    gzip_bytes: int = 0
-    computed: Series = field(default_factory=lambda: Series("computed"))
-    cached: Series = field(default_factory=lambda: Series("cached"))
-    sql: Series = field(default_factory=lambda: Series("sql"))
+    lon: float
+    lat: float
+    zoom: int
+    width: int  # the map's size in pixels on that screen
+    height: int
+
+    def tiles(self) -> list[str]:
+        """The z/x/y the page script asks for (map.js neededTiles)."""
+        world = 256 * 2 ** self.zoom
+        x = (self.lon + 180) / 360 * world
+        y = (0.5 - math.log(math.tan(math.pi / 4 + math.radians(self.lat) / 2)) / (2 * math.pi)) * world
+        columns = range(int((x - self.width / 2) // 256), int((x + self.width / 2) // 256) + 1)
+        rows = range(int((y - self.height / 2) // 256), int((y + self.height / 2) // 256) + 1)
+        return [f"{self.zoom}/{column}/{row}" for row in rows for column in columns]
+
+    def bbox(self) -> str:
+        world = 256 * 2 ** self.zoom
+        x = (self.lon + 180) / 360 * world
+        y = (0.5 - math.log(math.tan(math.pi / 4 + math.radians(self.lat) / 2)) / (2 * math.pi)) * world
+
+        def lon(px: float) -> float:
+            return px / world * 360 - 180
+
+        def lat(py: float) -> float:
+            return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * py / world))))
+
+        return ",".join(f"{v:.5f}" for v in (lon(x - self.width / 2), lat(y + self.height / 2),
+                                             lon(x + self.width / 2), lat(y - self.height / 2)))
+
+
+VIEWS = [
+    View("Netherlands, phone", 5.295, 52.18, 7, 358, 549),
+    View("Netherlands, desktop", 5.295, 52.18, 7, 670, 704),
+    View("Utrecht province, desktop", 5.2, 52.08, 9, 670, 704),
+    View("Amsterdam, phone", 4.90, 52.37, 12, 358, 549),
+    View("A village (Leiden), desktop", 4.497, 52.16, 14, 670, 704),
+]
 
 
 @dataclass
-class BrowserRun:
-    first_cluster_ms: float
-    all_markers_ms: float
-    data_ms: float
-    data_transfer_bytes: int
-    redraw_ms: list[float]
+class ViewFigures:
+    label: str
+    tiles: int
+    markers: int = 0
+    tile_gzip_bytes: int = 0
+    tiles_ms: float = 0.0  # all tiles of the view, one after the other
+    slowest_tile_ms: float = 0.0
+    summary_ms: float = 0.0  # the count (cached in production; computed here)
+    list_ms: float = 0.0  # the list beside the map (desktop)
+    geojson_sql_ms: float = 0.0
+    mvt_sql_ms: float = 0.0
+    geojson_gzip_bytes: int = 0
+    mvt_gzip_bytes: int = 0
 
 
-def measure_sql(endpoint: Endpoint, code: str | None, repeat: int) -> None:
-    from registry import documents
+@dataclass
+class BrowserFigures:
+    screen: str
+    first_marker_ms: list[float] = field(default_factory=list)
+    count_ms: list[float] = field(default_factory=list)
+    transferred_bytes: list[int] = field(default_factory=list)
+
+
+def fetch(url: str) -> tuple[int, bytes, float]:
+    """Status, body as sent (gzipped when the server chose to: not below 200 bytes), seconds."""
+    request = Request(url, headers={"Accept-Encoding": "gzip"})
+    started = time.perf_counter()
+    with build_opener().open(request, timeout=120) as response:
+        body = response.read()
+        if response.headers.get("Content-Encoding") != "gzip":
+            body = gzip.compress(body)  # as small as it would be; the figures count sent bytes
+        return response.status, body, time.perf_counter() - started
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def measure_view(view: View, base_url: str, repeat: int) -> ViewFigures:
+    from geo.tiles import Tile
+    from registry.filters import InitiativeFilterSet
     from registry.models import Initiative
+    from registry.tiles import geojson_tile, mvt_tile
 
-    queryset = Initiative.objects.published()
-    if code:
-        queryset = queryset.filter(municipality__code=code)
+    figures = ViewFigures(view.label, len(view.tiles()))
+    totals, slowest, summaries, lists = [], [], [], []
     for _ in range(repeat):
-        text = endpoint.sql.time(lambda: documents.map_features(queryset))
-    check(len(json.loads(text)["features"]) == endpoint.features,
-          f"the bare SQL found another number of features than {endpoint.path}")
+        times = []
+        size = markers = 0
+        for key in view.tiles():
+            status, body, seconds = fetch(f"{base_url}/kaart/tegels/{key}.geojson?{RUNNING}")
+            check(status == 200, f"tile {key} answered {status}")
+            times.append(seconds)
+            size += len(body)
+            markers += len(json.loads(gzip.decompress(body))["features"])
+        totals.append(sum(times))
+        slowest.append(max(times))
+        figures.tile_gzip_bytes, figures.markers = size, markers
+        summaries.append(fetch(f"{base_url}/kaart/overzicht?{RUNNING}")[2])
+        lists.append(fetch(f"{base_url}/kaart/overzicht?{RUNNING}&bbox={view.bbox()}")[2])
+    figures.tiles_ms, figures.slowest_tile_ms = median_ms(totals), median_ms(slowest)
+    figures.summary_ms, figures.list_ms = median_ms(summaries), median_ms(lists)
+
+    running = InitiativeFilterSet({"status": ["actief"]}, queryset=Initiative.objects.published()).qs
+    tiles = [Tile(*map(int, key.split("/"))) for key in view.tiles()]
+    for encode, name in ((geojson_tile, "geojson"), (mvt_tile, "mvt")):
+        samples = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            bodies = [encode(running, tile) for tile in tiles]
+            samples.append(time.perf_counter() - started)
+        size = sum(len(gzip.compress(body.encode() if isinstance(body, str) else body)) for body in bodies)
+        setattr(figures, f"{name}_sql_ms", median_ms(samples))
+        setattr(figures, f"{name}_gzip_bytes", size)
+    return figures
 
 
-def measure_endpoint(endpoint: Endpoint, base_url: str, repeat: int, series: Series) -> None:
-    first = fetch(base_url + endpoint.path)
-    check(first.status == 200, f"{endpoint.path} answered {first.status}")
-    endpoint.features = len(json.loads(first.body)["features"])
-    endpoint.raw_bytes = len(first.body)
-    zipped = fetch(base_url + endpoint.path, gzip_ok=True)
-    check(zipped.encoding == "gzip", f"{endpoint.path} was not compressed")
-    check(gzip.decompress(zipped.body) == first.body, "the compressed answer differs from the plain one")
-    endpoint.gzip_bytes = len(zipped.body)
-    for _ in range(repeat):
-        series.time(lambda: fetch(base_url + endpoint.path, gzip_ok=True))
-
-
-def browser_runs(base_url: str, expected: int, repeat: int) -> list[BrowserRun]:
+def browser_runs(base_url: str, expected: int, repeat: int) -> list[BrowserFigures]:
     from playwright.sync_api import sync_playwright
 
-    runs = []
+    screens = {"phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+               "desktop": {"viewport": {"width": 1280, "height": 800}}}
+    results = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for _ in range(repeat):
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
-            page = context.new_page()
-            page.add_init_script(FIRST_CLUSTER_PROBE)
-            page.goto(base_url + "/")
-            page.wait_for_function("n => document.getElementById('map-count').dataset.count === String(n)",
-                                   arg=expected, timeout=180_000, polling=50)
-            page.wait_for_function("() => window.__firstCluster !== undefined", timeout=60_000)
-            timing = page.evaluate("""() => {
-                const data = performance.getEntriesByType('resource').find(e => e.name.includes('/initiatives/map'));
-                return {first: window.__firstCluster, all: performance.now(),
-                        data: data.responseEnd - data.startTime, transfer: data.transferSize};
-            }""")
-            # A jump to each zoom level redraws the clusters in view synchronously (moveend): how
-            # long panning and zooming keep the page busy.
-            redraw = page.evaluate("""() => [7, 9, 11, 13, 15, 17].map(zoom => {
-                const started = performance.now();
-                map_initiatives.setView([52.1, 5.1], zoom, {animate: false});
-                return performance.now() - started;
-            })""")
-            runs.append(BrowserRun(timing["first"], timing["all"], timing["data"], timing["transfer"], redraw))
-            context.close()
+        for screen, options in screens.items():
+            figures = BrowserFigures(screen)
+            for _ in range(repeat):
+                context = browser.new_context(locale="nl-NL", **options)
+                page = context.new_page()
+                page.add_init_script(FIRST_CLUSTER_PROBE)
+                page.add_init_script("""new MutationObserver((changes, observer) => {
+                    const count = document.getElementById('map-count');
+                    if (count && count.dataset.count && !window.__count) window.__count = performance.now();
+                  }).observe(document, {childList: true, subtree: true, attributes: true});""")
+                page.goto(base_url + "/")
+                page.wait_for_function("n => document.getElementById('map-count').dataset.count === String(n) && "
+                                       "!document.getElementById('map_initiatives').hasAttribute('aria-busy')",
+                                       arg=expected, timeout=120_000)
+                timing = page.evaluate("""() => ({
+                    first: window.__firstMarker, count: window.__count || 0,
+                    bytes: performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+                           .reduce((total, entry) => total + (entry.transferSize || 0), 0)})""")
+                figures.first_marker_ms.append(timing["first"])
+                figures.count_ms.append(timing["count"])
+                figures.transferred_bytes.append(timing["bytes"])
+                context.close()
+            results.append(figures)
         browser.close()
-    return runs
-
-
-def fmt_ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.0f} ms"
-
-
-def fmt_kb(size: float) -> str:
-    return f"{size / 1024:,.1f} KB"
+    return results
 
 
 def main() -> None:
     count = envint("BENCH_COUNT", DEFAULT_COUNT)
-    repeat = envint("BENCH_MAP_REPEAT", 7)
-    browser_repeat = envint("BENCH_BROWSER_REPEAT", 5)
+    repeat = envint("BENCH_MAP_REPEAT", 5)
+    own_database()
     database_url = use_bench_database()
     database = prepare_schema_and_areas()
     ensure_register(count)
 
-    from registry.models import Initiative
+    from registry.models import Initiative, Status
 
-    published = Initiative.objects.published()
-    total = published.count()
-    busiest = published.counts_by("municipality__code", "municipality__name")
-    busiest_row = max(busiest, key=lambda row: row["count"])
-    code, name = busiest_row["municipality__code"], busiest_row["municipality__name"]
-    endpoints = {
-        None: Endpoint("whole country", "/api/v1/initiatives/map"),
-        code: Endpoint(f"{name} ({code})", f"/api/v1/initiatives/map?municipality={code}"),
-    }
-
-    base_environment = {**os.environ, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
-                        "ALLOWED_HOSTS": HOST, "DATABASE_URL": database_url, "API_ANON_RATE": "1000000/second",
-                        # Tiles from the server itself (404s, answered at once): the run needs no internet.
-                        "MAP_TILE_URL": "/static/no-tiles/{z}/{x}/{y}.png", "SECURE_COOKIES": "false",
-                        # Plain HTTP on loopback: no TLS proxy in front to send it to.
-                        "SECURE_SSL_REDIRECT": "false"}
-    page_bytes = page_gzip_bytes = 0
-    runs: list[BrowserRun] = []
-    for cache_on in (False, True):
-        environment = {**base_environment, "API_RESPONSE_CACHE": "true" if cache_on else "false"}
-        with gunicorn(environment, workers=3) as (base_url, _server):
-            for endpoint_code, endpoint in endpoints.items():
-                series = endpoint.cached if cache_on else endpoint.computed
-                measure_endpoint(endpoint, base_url, repeat, series)
-                if not cache_on:
-                    measure_sql(endpoint, endpoint_code, repeat)
-            if not cache_on:
-                page = fetch(base_url + "/")
-                check(page.status == 200, f"/ answered {page.status}")
-                page_bytes = len(page.body)
-                page_gzip_bytes = len(gzip.compress(page.body))
-            else:
-                runs = browser_runs(base_url, total, browser_repeat)
-    write_report(database, count, total, endpoints.values(), page_bytes, page_gzip_bytes, runs, repeat)
+    running = Initiative.objects.published().filter(status=Status.ACTIVE).count()
+    environment = {**os.environ, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
+                   "ALLOWED_HOSTS": HOST, "DATABASE_URL": database_url, "PAGE_CACHE": "false",
+                   "API_RESPONSE_CACHE": "false",
+                   # Base map tiles from the server itself (404s, answered at once): no internet needed.
+                   "MAP_TILE_URL": "/static/no-tiles/{z}/{x}/{y}.png", "SECURE_COOKIES": "false",
+                   "SECURE_SSL_REDIRECT": "false"}
+    with gunicorn(environment, workers=3) as (base_url, _server):
+        views = [measure_view(view, base_url, repeat) for view in VIEWS]
+        status, page, _seconds = fetch(base_url + "/")
+        check(status == 200, f"/ answered {status}")
+        browsers = browser_runs(base_url, running, repeat)
+    figures = {"count": count, "running": running, "page_gzip_bytes": len(page),
+               "views": [asdict(view) for view in views], "browsers": [asdict(b) for b in browsers]}
+    BENCH_DIR.mkdir(exist_ok=True)
+    (BENCH_DIR / f"map-{count}.json").write_text(json.dumps(figures, indent=1))
+    write_report(database, figures, repeat)
 
 
-def write_report(database: str, count: int, total: int, endpoints: Any, page_bytes: int, page_gzip_bytes: int,
-                 runs: list[BrowserRun], repeat: int) -> None:
-    median = statistics.median
+def kb(size: float) -> str:
+    return f"{size / 1024:,.1f} KB"
+
+
+def write_report(database: str, figures: dict[str, Any], repeat: int) -> None:
+    count = figures["count"]
     lines = [
-        "# Map benchmark",
+        "# Map benchmark: the cost of a view",
         "",
         f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC · code {code_version()} · database "
-        f"`{database}` with {count:,} initiatives ({total:,} published) · {repeat} requests per median",
+        f"`{database}` with {count:,} initiatives ({figures['running']:,} published and running, what the map "
+        f"shows by default) · response cache off · medians of {repeat}",
         "",
         *machine_facts(),
         "",
-        "## The map page",
+        f"The map page's HTML: {kb(figures['page_gzip_bytes'])} gzipped.",
         "",
-        f"- HTML of `/`: **{fmt_kb(page_bytes)}** as sent ({fmt_kb(page_gzip_bytes)} gzipped); target under "
-        f"{fmt_kb(PAGE_TARGET_BYTES)}: {'met' if page_bytes < PAGE_TARGET_BYTES else 'NOT met'}. The initiatives "
-        "are not in it: the map fetches them.",
+        "## Per view: tiles and summary over HTTP (gunicorn, loopback), and the bare SQL",
         "",
-        "## The data endpoint (server time seen by a loopback client, gzip)",
-        "",
-        "| Area | Features | Size (raw / gzip) | Bare SQL in process | API, cache off | ratio | API, cache on |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| View | Tiles | Markers | Tiles gzip | All tiles | Slowest tile | Count | List in view "
+        "| SQL GeoJSON | SQL MVT | GeoJSON / MVT gzip |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for endpoint in endpoints:
-        lines.append(
-            f"| {endpoint.label} | {endpoint.features:,} | {fmt_kb(endpoint.raw_bytes)} / "
-            f"{fmt_kb(endpoint.gzip_bytes)} | {fmt_ms(endpoint.sql.median)} | {fmt_ms(endpoint.computed.median)} | "
-            f"{endpoint.computed.median / endpoint.sql.median:.2f}× | {fmt_ms(endpoint.cached.median)} |")
-    lines += [
-        "",
-        "Bare SQL: `registry.documents.map_features(Initiative.objects.published()[.filter(municipality)])`, "
-        "the query the endpoint runs (the prepared map features, joined by PostgreSQL), timed in this "
-        "process. Cache off: every answer computed (filter validation, the query, "
-        "gzip). Cache on: the same answer from the response cache (repeated requests while the register does "
-        "not change).",
-        "",
-        f"## Headless Chromium, whole country ({len(runs)} cold runs, response cache on)",
-        "",
-    ]
-    if runs:
-        lines += [
-            f"- first cluster visible: **{median(r.first_cluster_ms for r in runs):,.0f} ms** after navigation "
-            f"start (runs: {', '.join(f'{r.first_cluster_ms:,.0f}' for r in runs)})",
-            f"- all {total:,} initiatives indexed by Supercluster and the count shown: "
-            f"**{median(r.all_markers_ms for r in runs):,.0f} ms**",
-            f"- of which the data download: {median(r.data_ms for r in runs):,.0f} ms, "
-            f"{fmt_kb(median(r.data_transfer_bytes for r in runs))} transferred",
-            "- redrawing the clusters after a jump to zoom 7, 9, 11, 13, 15, 17 (around Utrecht): "
-            + ", ".join(f"{median(r.redraw_ms[i] for r in runs):,.0f}" for i in range(6)) + " ms (medians)",
-        ]
-    text = "\n".join(lines) + "\n"
-    publish_report(Path(REPORT_FILE), text)
+    for v in figures["views"]:
+        lines.append(f"| {v['label']} | {v['tiles']} | {v['markers']} | {kb(v['tile_gzip_bytes'])} | "
+                     f"{v['tiles_ms']:,.0f} ms | {v['slowest_tile_ms']:,.0f} ms | {v['summary_ms']:,.0f} ms | "
+                     f"{v['list_ms']:,.0f} ms | {v['geojson_sql_ms']:,.0f} ms | {v['mvt_sql_ms']:,.0f} ms | "
+                     f"{kb(v['geojson_gzip_bytes'])} / {kb(v['mvt_gzip_bytes'])} |")
+    lines += ["", "## Headless Chromium, first view (cold context)", "",
+              "| Screen | First marker | Count shown | Transferred |", "|---|---:|---:|---:|"]
+    for b in figures["browsers"]:
+        lines.append(f"| {b['screen']} | {statistics.median(b['first_marker_ms']):,.0f} ms | "
+                     f"{statistics.median(b['count_ms']):,.0f} ms | {kb(statistics.median(b['transferred_bytes']))} |")
+    others = sorted(path for path in BENCH_DIR.glob("map-*.json") if path.name != f"map-{count}.json")
+    for path in others:
+        other = json.loads(path.read_text())
+        lines += ["", f"## Against {other['count']:,} initiatives (.bench/{path.name})", "",
+                  f"| View | All tiles at {other['count']:,} | at {count:,} | ratio | "
+                  f"Tiles gzip at {other['count']:,} | at {count:,} |", "|---|---:|---:|---:|---:|---:|"]
+        for mine, theirs in zip(figures["views"], other["views"], strict=False):
+            lines.append(f"| {mine['label']} | {theirs['tiles_ms']:,.0f} ms | {mine['tiles_ms']:,.0f} ms | "
+                         f"{mine['tiles_ms'] / max(theirs['tiles_ms'], 0.001):.2f}× | "
+                         f"{kb(theirs['tile_gzip_bytes'])} | {kb(mine['tile_gzip_bytes'])} |")
+    publish_report(Path(REPORT_FILE), "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

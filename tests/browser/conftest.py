@@ -11,6 +11,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,10 @@ class Site:
     by_province: dict[str, int]
     by_municipality: dict[str, int]
     sample: Initiative
+    # The map shows running (active) initiatives unless its filters name other statuses.
+    running: int = 0
+    running_by_province: dict[str, int] | None = None
+    running_by_municipality: dict[str, int] | None = None
 
     def __call__(self, path: str) -> str:
         return self.url + path
@@ -99,6 +104,11 @@ def site(django_db_setup: None, django_db_blocker: Any) -> Iterator[Site]:
                       .order_by("pk").distinct()
                       if InitiativeFilterSet({"q": candidate.name}, queryset=published).qs.count() == 1)
         total = published.count()
+        running = published.filter(status=Status.ACTIVE)
+        running_total = running.count()
+        running_by_province = {row["province__code"]: row["count"] for row in running.counts_by("province__code")}
+        running_by_municipality = {row["municipality__code"]: row["count"]
+                                   for row in running.counts_by("municipality__code")}
     connection_created.connect(name_server_connection)
     server = LiveServerThread("localhost", StaticFilesHandler, port=0)
     server.daemon = True
@@ -112,7 +122,8 @@ def site(django_db_setup: None, django_db_blocker: Any) -> Iterator[Site]:
         url = f"http://localhost:{server.port}"
         with override_settings(MAP_TILE_URL=url + "/test-tiles/{z}/{x}/{y}.png"):
             yield Site(url=url, host=urlsplit(url).netloc, published=total, by_province=by_province,
-                       by_municipality=by_municipality, sample=sample)
+                       by_municipality=by_municipality, sample=sample, running=running_total,
+                       running_by_province=running_by_province, running_by_municipality=running_by_municipality)
         server.terminate()
     connection_created.disconnect(name_server_connection)
     with django_db_blocker.unblock():
@@ -144,11 +155,18 @@ def browser(site: Site) -> Iterator[Any]:
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
-@pytest.fixture
-def page(browser: Any, site: Site) -> Iterator[Any]:
-    """A fresh browser context in Dutch; fails the test if the page contacts any other host."""
-    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900},
-                                  geolocation={"latitude": 52.1601, "longitude": 4.4970}, permissions=["geolocation"])
+# The two screens every public page is tried on: a phone (touch, 390 × 844) and a desktop.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+
+
+@contextmanager
+def checked_page(browser: Any, site: Site, **options: Any) -> Iterator[Any]:
+    """A fresh browser context in Dutch (with `options`, say a phone's screen); fails the test if the
+    page contacts any other host, fails to load a resource, or throws."""
+    options = {"viewport": {"width": 1280, "height": 900}, **options}
+    context = browser.new_context(locale="nl-NL", geolocation={"latitude": 52.1601, "longitude": 4.4970},
+                                  permissions=["geolocation"], **options)
     # axe-core arrives as an init script, which the pages' Content-Security-Policy does not govern
     # (a <script> added to the page would be refused, as any other script of unknown origin).
     context.add_init_script(path=str(AXE))
@@ -177,8 +195,15 @@ def page(browser: Any, site: Site) -> Iterator[Any]:
     assert refused == [], f"refused by the Content-Security-Policy: {refused}"
 
 
-def axe_violations(page: Any, within: str | None = None) -> list[dict[str, Any]]:
-    """Serious and critical WCAG 2.1 A/AA violations that axe-core finds on the page, or only in
+@pytest.fixture
+def page(browser: Any, site: Site) -> Iterator[Any]:
+    with checked_page(browser, site) as opened:
+        yield opened
+
+
+def axe_violations(page: Any, within: str | None = None, *,
+                   impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
+    """Serious and critical (or `impacts`) WCAG 2.1 A/AA violations that axe-core finds on the page, or only in
     the elements `within` selects (axe-core is loaded into every page by the `page` fixture).
 
     Without preloading: axe would copy style sheets that @import others (the admin's) into inline
@@ -187,4 +212,7 @@ def axe_violations(page: Any, within: str | None = None) -> list[dict[str, Any]]
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""", within)
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            for v in result["violations"] if v["impact"] in impacts]
+
+
+EVERY_IMPACT = ("minor", "moderate", "serious", "critical")

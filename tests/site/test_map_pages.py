@@ -19,12 +19,11 @@ def test_the_map_page_loads_its_data_instead_of_holding_it(client: Client, leide
     html = response.content.decode()
     assert response.status_code == 200
     assert response["X-Frame-Options"] == "DENY"
-    assert "Buurtkamer De Linde" not in html  # not inlined: the map fetches /api/v1/initiatives/map
-    assert '"dataUrl": "/api/v1/initiatives/map"' in html
+    assert "Buurtkamer De Linde" not in html  # not inlined: the map fetches the tiles of its view
+    assert '"tileUrl": "/kaart/tegels/{z}/{x}/{y}.geojson"' in html and '"overviewUrl": "/kaart/overzicht"' in html
     assert 'id="map-count" role="status" data-count="2">2 initiatieven<' in html
     assert all(url.startswith("/static/") for url in local_assets(html)), local_assets(html)
-    for asset in ["/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
-                  "/static/vendor/supercluster/supercluster.min.js", "/static/registry/map.js"]:
+    for asset in ["/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css", "/static/registry/map.js"]:
         assert asset in local_assets(html)
     assert "cdn" not in html.lower() and "user-scalable=no" not in html
 
@@ -37,7 +36,8 @@ def test_the_map_page_shows_the_filters_of_its_address(client: Client, leiden, u
     assert re.search(r'<input type="checkbox" name="service" value="ontmoetingsplek"[^>]*checked', html)
     assert 'value="linde"' in html
     assert 'data-count="0"' in html
-    assert 'href="/initiatieven?q=linde&amp;service=ontmoetingsplek&amp;province=PV26"' in html
+    # The map shows running initiatives by default, the list every status: the link names the status.
+    assert 'href="/initiatieven?q=linde&amp;service=ontmoetingsplek&amp;status=actief&amp;province=PV26"' in html
 
 
 def test_a_bad_filter_on_the_map_page_is_named(client: Client, db):
@@ -56,10 +56,10 @@ def test_the_embed_locks_its_filters_and_may_be_framed_by_any_site(client: Clien
     assert response.status_code == 200
     assert "X-Frame-Options" not in response
     assert response["Content-Security-Policy"].endswith("; frame-ancestors *")
-    assert '"lockedQuery": "municipality=GM0546"' in html and '"embedded": true' in html
+    assert '"lockedQuery": "status=actief\\u0026municipality=GM0546"' in html and '"embedded": true' in html
     assert 'data-count="1"' in html
     assert 'id="map-filters"' not in html
-    assert 'href="http://testserver/?municipality=GM0546" target="_blank"' in html
+    assert 'href="http://testserver/?status=actief&amp;municipality=GM0546" target="_blank"' in html
 
 
 def test_an_embed_with_a_bad_filter_says_so(client: Client, db):

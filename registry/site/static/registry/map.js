@@ -1,10 +1,15 @@
-/* The public map: loads the initiatives that match the filters as compact GeoJSON from the API,
- * clusters them with Supercluster (only the clusters in view become markers, so 100,000 points
- * stay smooth), and keeps the filters (query string) and the view (#zoom/lat/lon) in the address
- * so that a link reproduces what the visitor sees. Without JavaScript the filter form still
- * submits, and the list at /initiatieven shows the same results. */
+/* The public map: loads what the view needs as tiles (z/x/y, the filters in the query string) of
+ * clusters that the server counted exactly (registry/tiles.py), so a view costs the same however
+ * large the register is; shows the clusters and initiatives in view as markers that the keyboard
+ * reaches; keeps the filters (query string) and the view (#zoom/lat/lon) in the address so that a
+ * link reproduces what the visitor sees; and, on a wide screen, lists what is in view beside the
+ * map. Without JavaScript the filter form still submits, and the list at /initiatieven shows the
+ * same results. */
 (function () {
   "use strict";
+
+  var TILE = 256;
+  var KEPT_TILES = 400;  // tiles kept in memory for the current filters (the browser caches more)
 
   function format(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
@@ -25,30 +30,51 @@
     return {zoom: parts[0], center: [parts[1], parts[2]]};
   }
 
+  function getJSON(url, signal) {
+    return fetch(url, {signal: signal, headers: {Accept: "application/json"}}).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw new Error(body.detail || response.statusText);
+        return body;
+      });
+    });
+  }
+
   function start(map, layers, options) {
     var markers = layers.markers;
     var text = options.text;
     var language = document.documentElement.lang || "nl";
     var plural = new Intl.PluralRules(language);
     var number = new Intl.NumberFormat(language);
+    var compact = new Intl.NumberFormat(language, {notation: "compact", maximumFractionDigits: 0});
     var form = document.getElementById("map-filters");
     var count = document.getElementById("map-count");
     var status = document.getElementById("map-status");
     var listLink = document.getElementById("list-link");
-    var request = null;
-    var loaded = null;  // the query of the data on the map
-    var index = null;  // Supercluster over the loaded features
+    var empty = document.getElementById("map-empty");
+    var list = document.getElementById("map-list");
+    var query = null;  // the data query of what is on the map
+    var tiles = {};  // "z/x/y" -> features, for `query`
+    var pending = {};  // "z/x/y" -> true while it loads
+    var summary = null;  // the request for the count (and the list in view)
+    var busy = 0;
     var view = readView();
 
     if (view) map.setView(view.center, view.zoom);
     else map.fitBounds(options.bounds, {animate: false});  // the whole country, on any screen
 
+    // On a touch screen one finger scrolls the page and two move and zoom the map: the map must not
+    // catch a swipe meant for the page (Leaflet then lets the browser pan the page: touch-action).
+    if (window.matchMedia && window.matchMedia("(pointer: coarse)").matches && !options.embedded) {
+      map.dragging.disable();
+      map.getContainer().classList.add("two-finger-map");
+    }
+
     // A popup opened with the keyboard takes the focus; Escape closes it and gives the focus back.
     map.on("popupopen", function (event) {
-      var element = event.popup.getElement();
-      var close = element.querySelector(".leaflet-popup-close-button");
+      var node = event.popup.getElement();
+      var close = node.querySelector(".leaflet-popup-close-button");
       if (close) close.setAttribute("aria-label", text.closePopup);
-      var link = element.querySelector(".popup a");
+      var link = node.querySelector(".popup a");
       if (link && event.popup._source && event.popup._source.getElement() === document.activeElement) link.focus();
     });
     map.getContainer().addEventListener("keydown", function (event) {
@@ -58,84 +84,137 @@
       if (source && source.getElement()) source.getElement().focus();
     });
 
-    function say(message) { status.textContent = message; }
+    // A failure stays until the next answer that worked; other messages until the next message.
+    function say(message, failure) {
+      status.textContent = message;
+      status.dataset.failure = failure ? "true" : "";
+    }
+    function recovered() { if (status.dataset.failure) say(""); }
+
+    function working(delta) {
+      busy += delta;
+      if (busy > 0) map.getContainer().setAttribute("aria-busy", "true");
+      else map.getContainer().removeAttribute("aria-busy");
+    }
 
     function countText(n) {
       return format(plural.select(n) === "one" ? text.countOne : text.countOther, {count: number.format(n)});
     }
 
+    function statusText(code) { return text.status[code] || code; }
+
+    // The filters as the form holds them. The status always goes along (the map's default is
+    // running initiatives only); the address leaves the default out.
     function filterQuery() {
-      var query = new URLSearchParams();
+      var values = new URLSearchParams();
       if (form) {
-        new FormData(form).forEach(function (value, name) { if (value !== "") query.append(name, value); });
+        new FormData(form).forEach(function (value, name) { if (value !== "") values.append(name, value); });
       }
-      return query;
+      return values;
+    }
+
+    function addressQuery(filters) {
+      var values = new URLSearchParams(filters);
+      if (values.getAll("status").join(",") === options.defaultStatus.join(",")) values.delete("status");
+      return values;
     }
 
     function dataQuery(filters) {
-      var query = new URLSearchParams(filters);
-      new URLSearchParams(options.lockedQuery).forEach(function (value, name) { query.append(name, value); });
-      return query.toString();
+      var values = new URLSearchParams(filters);
+      new URLSearchParams(options.lockedQuery).forEach(function (value, name) { values.append(name, value); });
+      values.sort();  // one address per set of filters, for the caches
+      return values.toString();
     }
 
     function writeAddress(filters) {
-      if (options.embedded) return;
+      if (listLink) listLink.href = options.listUrl + (filters.toString() ? "?" + filters.toString() : "");
+      if (!options.writesAddress) return;
       var centre = map.getCenter();
-      var query = filters.toString();
+      var shown = addressQuery(filters).toString();
       var hash = "#" + map.getZoom() + "/" + centre.lat.toFixed(5) + "/" + centre.lng.toFixed(5);
-      var address = window.location.pathname + (query ? "?" + query : "") + hash;
+      var address = window.location.pathname + (shown ? "?" + shown : "") + hash;
       window.history.replaceState(null, "", address);
-      if (listLink) listLink.href = options.listUrl + (query ? "?" + query : "");
       // The language switch comes back to this view, not to the address the page was loaded with.
       document.querySelectorAll("input[name=next]").forEach(function (input) { input.value = address; });
     }
 
-    function detailLink(p) {
-      var link = element("a", {href: options.detailUrl + encodeURIComponent(p.slug)},
-                         [format(text.details, {name: p.name})]);
+    function detailLink(p, label) {
+      var link = element("a", {href: options.detailUrl + encodeURIComponent(p.slug)}, [label]);
       if (options.embedded) link.setAttribute("target", "_top");
       return link;
+    }
+
+    function describe(p) {
+      return (options.kinds[p.kind] || p.kind) + (p.place ? " · " + p.place : "");
+    }
+
+    function statusBadge(p) {
+      return element("span", {"class": "status-badge status-" + p.status}, [statusText(p.status)]);
     }
 
     function popup(p) {
       var services = (p.services || []).map(function (code) { return options.services[code] || code; });
       return element("div", {"class": "popup", lang: language}, [
         element("h2", {}, [p.name]),
-        element("p", {}, [(options.kinds[p.kind] || p.kind) + (p.place ? " · " + p.place : "")]),
+        element("p", {}, [statusBadge(p)]),
+        element("p", {}, [describe(p)]),
         services.length ? element("p", {}, [text.services + ": " + services.join(", ")]) : "",
-        element("p", {}, [detailLink(p)]),
+        element("p", {}, [detailLink(p, format(text.details, {name: p.name}))]),
       ]);
     }
 
-    // Initiatives at one address cannot be split by zooming in: their popup lists them all.
-    function listPopup(leaves) {
+    // Initiatives at one address cannot be split by zooming in: their popup lists them.
+    function listPopup(n, features) {
       return element("div", {"class": "popup", lang: language}, [
-        element("h2", {}, [countText(leaves.length)]),
-        element("ul", {}, leaves.map(function (leaf) {
-          var p = leaf.properties;
-          return element("li", {}, [detailLink(p), " (" + (options.kinds[p.kind] || p.kind) + ")"]);
+        element("h2", {}, [countText(n)]),
+        element("ul", {}, features.map(function (feature) {
+          var p = feature.properties;
+          return element("li", {}, [detailLink(p, p.name), " (" + describe(p) + ") ", statusBadge(p)]);
         })),
       ]);
     }
 
-    function clusterMarker(cluster) {
-      var c = cluster.geometry.coordinates;
-      var n = cluster.properties.point_count;
+    function clusterTitle(p) {
+      var others = [];
+      if (p.paused) others.push(number.format(p.paused) + " " + statusText("gepauzeerd").toLowerCase());
+      if (p.stopped) others.push(number.format(p.stopped) + " " + statusText("gestopt").toLowerCase());
+      return countText(p.count) + (others.length ? " (" + format(text.including, {list: others.join(", ")}) + ")" : "");
+    }
+
+    function clusterMarker(feature) {
+      var c = feature.geometry.coordinates;
+      var p = feature.properties;
+      var n = p.count;
       var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+      var mixed = p.paused || p.stopped ? " marker-cluster-mixed" : "";
       var marker = L.marker([c[1], c[0]], {
-        title: countText(n),
+        title: clusterTitle(p),
         autoPanOnFocus: false,
-        icon: L.divIcon({html: "<span>" + (n < 10000 ? number.format(n) : Math.round(n / 1000) + "k") + "</span>",
-                         className: "marker-cluster marker-cluster-" + size, iconSize: [40, 40]}),
+        zIndexOffset: 1000,  // a number is never under a single marker
+        icon: L.divIcon({html: "<span>" + (n < 10000 ? number.format(n) : compact.format(n)) + "</span>",
+                         className: "marker-cluster marker-cluster-" + size + mixed, iconSize: [44, 44]}),
       });
       marker.on("add", function () { marker.getElement().dataset.count = String(n); });
-      var id = cluster.properties.cluster_id;
-      var zoom = index.getClusterExpansionZoom(id);
-      marker.key = "cluster:" + id;
-      if (zoom > map.getMaxZoom()) {
-        marker.bindPopup(function () { return listPopup(index.getLeaves(id, Infinity)); });
+      marker.key = "cluster:" + feature.id;
+      var box = p.bbox;  // west, south, east, north of its initiatives
+      var together = box[0] === box[2] && box[1] === box[3];
+      if (together || map.getZoom() >= map.getMaxZoom()) {
+        marker.bindPopup(element("div", {"class": "popup"}, [text.loading]));
+        marker.on("popupopen", function () {
+          var query = new URLSearchParams(dataQuery(filterQuery()));
+          query.set("bbox", [box[0] - 1e-5, box[1] - 1e-5, box[2] + 1e-5, box[3] + 1e-5].join(","));
+          getJSON(options.overviewUrl + "?" + query.toString()).then(function (body) {
+            marker.setPopupContent(listPopup(n, body.inView.items));
+            var link = marker.getPopup().getElement().querySelector(".popup a");
+            if (link && marker.getElement() === document.activeElement) link.focus();
+          }).catch(function (error) { say(format(text.failed, {reason: error.message})); });
+        });
       } else {
-        var zoomIn = function () { map.setView([c[1], c[0]], zoom); };
+        var zoomIn = function () {
+          var bounds = L.latLngBounds([box[1], box[0]], [box[3], box[2]]);
+          var zoom = Math.min(map.getMaxZoom(), Math.max(map.getZoom() + 1, map.getBoundsZoom(bounds.pad(0.1))));
+          map.setView(bounds.getCenter(), zoom);
+        };
         marker.on("click", zoomIn);
         marker.on("keypress", function (event) {
           if (event.originalEvent.key !== "Enter") return;
@@ -149,82 +228,152 @@
     function pointMarker(feature) {
       var c = feature.geometry.coordinates;
       var p = feature.properties;
+      var title = p.status === "actief" ? p.name : p.name + " (" + statusText(p.status) + ")";
       // No panning when a marker gets the focus: every marker is in view, and a pan would redraw them
       // and send the Tab key round the same markers again.
-      var marker = L.marker([c[1], c[0]], {title: p.name, alt: p.name, autoPanOnFocus: false})
-        .bindPopup(function () { return popup(p); });
+      var marker = L.marker([c[1], c[0]], {
+        title: title, autoPanOnFocus: false,
+        icon: L.divIcon({html: "<span></span>", className: "marker-point marker-" + p.status,
+                         iconSize: [44, 44]}),
+      }).bindPopup(function () { return popup(p); });
       marker.key = "point:" + feature.id;
       return marker;
     }
 
-    // Only the clusters and points in the view are on the map: a few hundred markers, however
-    // many initiatives match. (None outside it: focusing a hidden marker would pan the map.)
+    function neededTiles() {
+      var z = map.getZoom();
+      var bounds = map.getPixelBounds();
+      var last = Math.pow(2, z) - 1;
+      var found = [];
+      var x0 = Math.max(0, Math.floor(bounds.min.x / TILE)), x1 = Math.min(last, Math.floor(bounds.max.x / TILE));
+      var y0 = Math.max(0, Math.floor(bounds.min.y / TILE)), y1 = Math.min(last, Math.floor(bounds.max.y / TILE));
+      for (var y = y0; y <= y1; y++) for (var x = x0; x <= x1; x++) found.push(z + "/" + x + "/" + y);
+      return found;
+    }
+
+    // Only the clusters and initiatives in the view are on the map. (None outside it: focusing a
+    // hidden marker would pan the map.)
     function render() {
-      if (!index) return;
       var bounds = map.getBounds();
-      var west = Math.max(-180, bounds.getWest());
-      var east = Math.min(180, bounds.getEast());
-      var items = index.getClusters([west, bounds.getSouth(), east, bounds.getNorth()], Math.round(map.getZoom()));
+      var features = [];
+      neededTiles().forEach(function (key) {
+        (tiles[key] || []).forEach(function (feature) {
+          var c = feature.geometry.coordinates;
+          if (bounds.contains([c[1], c[0]])) features.push(feature);
+        });
+      });
       // A marker whose popup is open, or that has the keyboard focus, stays (and is not added
       // twice): the popup stays open and the focus stays where it was.
       var kept = {};
       markers.eachLayer(function (layer) {
-        var element = layer.getElement && layer.getElement();
-        var focused = element && element === document.activeElement;
+        var node = layer.getElement && layer.getElement();
+        var focused = node && node === document.activeElement;
         if ((layer.isPopupOpen && layer.isPopupOpen()) || focused) kept[layer.key] = true;
         else markers.removeLayer(layer);
       });
-      items.forEach(function (item) {
-        var marker = item.properties.cluster ? clusterMarker(item) : pointMarker(item);
+      features.forEach(function (feature) {
+        var marker = feature.properties.cluster ? clusterMarker(feature) : pointMarker(feature);
         if (!kept[marker.key]) markers.addLayer(marker);
       });
     }
 
-    function show(collection, fit) {
-      markers.clearLayers();
-      index = new Supercluster({radius: 60, maxZoom: map.getMaxZoom() - 1, minPoints: 2});
-      index.load(collection.features);
-      var n = collection.features.length;
-      count.textContent = countText(n);
-      count.dataset.count = String(n);
-      if (fit && n) {
-        var box = collection.features.reduce(function (b, f) {
-          var c = f.geometry.coordinates;
-          return [Math.min(b[0], c[0]), Math.min(b[1], c[1]), Math.max(b[2], c[0]), Math.max(b[3], c[1])];
-        }, [180, 90, -180, -90]);
-        // Room at the top for the 41-pixel marker pins.
-        map.fitBounds([[box[1], box[0]], [box[3], box[2]]],
-                      {maxZoom: 13, paddingTopLeft: [20, 48], paddingBottomRight: [20, 12], animate: false});
+    function loadTiles() {
+      var wanted = neededTiles();
+      if (Object.keys(tiles).length > KEPT_TILES) {
+        var keep = {};
+        wanted.forEach(function (key) { if (tiles[key]) keep[key] = tiles[key]; });
+        tiles = keep;
       }
+      var forQuery = query;
+      wanted.forEach(function (key) {
+        if (tiles[key] || pending[key]) return;
+        pending[key] = true;
+        working(1);
+        getJSON(options.tileUrl.replace("{z}/{x}/{y}", key) + (forQuery ? "?" + forQuery : ""))
+          .then(function (collection) {
+            if (forQuery !== query) return;  // the filters changed meanwhile
+            tiles[key] = collection.features;
+            render();
+          })
+          .catch(function (error) { say(format(text.failed, {reason: error.message}), true); })
+          .finally(function () { delete pending[key]; working(-1); });
+      });
       render();
+    }
+
+    // The count of what matches, the empty message, and (on a wide screen) the list of what is in view.
+    function summarise(fit) {
+      var withList = list && list.offsetParent !== null;
+      var values = new URLSearchParams(query);
+      if (withList) {
+        var b = map.getBounds();
+        values.set("bbox", [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()), Math.min(180, b.getEast()),
+                            Math.min(90, b.getNorth())].map(function (v) { return v.toFixed(5); }).join(","));
+      }
+      if (summary) summary.abort();
+      summary = new AbortController();
+      working(1);
+      getJSON(options.overviewUrl + "?" + values.toString(), summary.signal)
+        .then(function (body) {
+          if (count) {
+            count.textContent = countText(body.count);
+            count.dataset.count = String(body.count);
+          }
+          if (empty) empty.hidden = body.count !== 0;
+          if (fit && body.extent) {
+            var e = body.extent;
+            map.fitBounds([[e[1], e[0]], [e[3], e[2]]],
+                          {maxZoom: 13, padding: [24, 24], animate: false});
+          }
+          if (withList && body.inView) showList(body.inView);
+          recovered();
+        })
+        .catch(function (error) {
+          if (error.name !== "AbortError") say(format(text.failed, {reason: error.message}), true);
+        })
+        .finally(function () { working(-1); });
+    }
+
+    function showList(inView) {
+      var heading = document.getElementById("map-list-count");
+      heading.textContent = format(text.inView, {count: countText(inView.count)});
+      var items = document.getElementById("map-list-items");
+      items.replaceChildren.apply(items, inView.items.map(function (feature) {
+        var p = feature.properties;
+        return element("li", {}, [
+          detailLink(p, p.name),
+          element("span", {"class": "meta"}, [describe(p) + " "]),
+          p.status === "actief" ? "" : statusBadge(p),
+        ]);
+      }));
+      var more = document.getElementById("map-list-more");
+      more.hidden = inView.count <= inView.items.length;
+      more.textContent = format(text.firstOnly, {shown: number.format(inView.items.length)});
+    }
+
+    var listTimer = null;
+    function onMove() {
+      writeAddress(filterQuery());
+      loadTiles();
+      if (list && list.offsetParent !== null) {
+        window.clearTimeout(listTimer);
+        listTimer = window.setTimeout(function () { summarise(false); }, 250);
+      }
     }
 
     function load(fit) {
       var filters = filterQuery();
       writeAddress(filters);
+      var next = dataQuery(filters);
       // A search box fires "change" again when it loses focus, say on a click on a marker:
       // reloading the same data then would close the popup that click opens.
-      if (filters.toString() === loaded) return;
-      loaded = filters.toString();
-      if (request) request.abort();
-      request = new AbortController();
-      say(text.loading);
-      map.getContainer().setAttribute("aria-busy", "true");
-      fetch(options.dataUrl + "?" + dataQuery(filters), {signal: request.signal,
-                                                          headers: {Accept: "application/geo+json"}})
-        .then(function (response) {
-          return response.json().then(function (body) {
-            if (!response.ok) throw new Error(body.detail || response.statusText);
-            return body;
-          });
-        })
-        .then(function (collection) { show(collection, fit); say(""); })
-        .catch(function (error) {
-          if (error.name === "AbortError") return;
-          loaded = null;
-          say(format(text.failed, {reason: error.message}));
-        })
-        .finally(function () { map.getContainer().removeAttribute("aria-busy"); });
+      if (next === query) return;
+      query = next;
+      tiles = {};
+      pending = {};
+      markers.clearLayers();
+      summarise(fit);
+      loadTiles();
     }
 
     // Only the municipalities of the chosen province are offered (a choice from another province
@@ -241,22 +390,66 @@
       if (municipality.selectedOptions.length && municipality.selectedOptions[0].disabled) municipality.value = "";
     }
 
+    // No status at all would show nothing: the default comes back instead.
+    function keepAStatus() {
+      var boxes = form.querySelectorAll("input[name=status]");
+      if (!boxes.length || Array.prototype.some.call(boxes, function (box) { return box.checked; })) return;
+      boxes.forEach(function (box) { box.checked = options.defaultStatus.indexOf(box.value) !== -1; });
+    }
+
+    function reset() {
+      form.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+        box.checked = box.name === "status" && options.defaultStatus.indexOf(box.value) !== -1;
+      });
+      form.querySelectorAll("input[type=search], input[type=text]").forEach(function (input) { input.value = ""; });
+      form.querySelectorAll("select").forEach(function (select) { select.value = ""; });
+      narrowMunicipalities();
+      load(false);
+      map.fitBounds(options.bounds, {animate: false});
+      say(text.filtersReset);
+    }
+
     if (form) {
       var timer = null;
       narrowMunicipalities();
       form.querySelector("select[name=province]").addEventListener("change", narrowMunicipalities);
       form.addEventListener("submit", function (event) { event.preventDefault(); load(true); });
-      form.addEventListener("change", function () { load(true); });
+      // A new place, search or partner shows where its results are; a box ticked keeps the view.
+      form.addEventListener("change", function (event) {
+        if (event.target.name === "status") keepAStatus();
+        load(event.target.type !== "checkbox");
+      });
       form.addEventListener("input", function (event) {
         if (event.target.type !== "search") return;
         window.clearTimeout(timer);
         timer = window.setTimeout(function () { load(true); }, 400);
       });
+      document.querySelectorAll("[data-reset-filters]").forEach(function (button) {
+        button.addEventListener("click", function (event) { event.preventDefault(); reset(); });
+      });
+      setUpPanel(form);
     }
-    map.on("moveend", function () { writeAddress(filterQuery()); render(); });
+    map.on("moveend", onMove);
     setUpNearMe(map, text, say);
     setUpPlaceSearch(map, options, say);
-    load(!view && (filterQuery().toString() !== "" || options.lockedQuery !== ""));
+    load(!view && (addressQuery(filterQuery()).toString() !== "" || options.lockedQuery !== ""));
+  }
+
+  // The filters fold away on a narrow screen: a button opens and closes them.
+  function setUpPanel(form) {
+    var toggle = document.getElementById("filters-toggle");
+    if (!toggle) return;
+    var narrow = window.matchMedia("(max-width: 62rem)");
+    function set(open) {
+      toggle.setAttribute("aria-expanded", String(open));
+      form.classList.toggle("is-folded", !open);
+    }
+    set(!narrow.matches);
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      set(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    narrow.addEventListener("change", function () { set(!narrow.matches); });
   }
 
   function setUpNearMe(map, text, say) {
@@ -297,13 +490,7 @@
       results.replaceChildren();
       if (query.length < 2) { say(text.tooShort); return; }
       say(text.searching);
-      fetch(options.locationsUrl + "?" + new URLSearchParams({q: query}), {headers: {Accept: "application/json"}})
-        .then(function (response) {
-          return response.json().then(function (body) {
-            if (!response.ok) throw new Error(body.detail || response.statusText);
-            return body;
-          });
-        })
+      getJSON(options.locationsUrl + "?" + new URLSearchParams({q: query}))
         .then(function (locations) {
           if (!locations.length) { say(format(text.noLocations, {query: query})); return; }
           if (locations.length === 1) { go(locations[0]); return; }

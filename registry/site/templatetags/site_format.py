@@ -1,0 +1,27 @@
+"""Numbers written one way per language on every page, as the map's script writes them
+(Intl.NumberFormat): 1.797 in Dutch, 1,797 in English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def grouped(value: Any) -> str:
+    """A whole number with the language's thousands separator; anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "" if value is None else str(value)
+    return number_format(value, force_grouping=True)
+
+
+@register.filter
+def km(metres: Any) -> str:
+    """A distance in metres as kilometres to one decimal, in the language's notation (1,2 or 1.2)."""
+    if metres is None:
+        return ""
+    return number_format(float(metres) / 1000, decimal_pos=1, force_grouping=True)

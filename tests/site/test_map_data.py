@@ -1,0 +1,59 @@
+"""The map's data per view (registry/site/mapdata.py): tiles by z/x/y with the filters in the query
+string, and a view's summary with the list of what is in it."""
+
+from __future__ import annotations
+
+import json
+
+from django.test import Client
+
+from tests.conftest import UTRECHT, make
+
+LEIDEN_TILE = "/kaart/tegels/12/2099/1350.geojson"
+
+
+def test_a_tile_holds_the_initiatives_of_its_filters_and_may_be_kept_by_anyone(client: Client, leiden, utrecht):
+    response = client.get(LEIDEN_TILE)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    assert "public" in response["Cache-Control"] and "max-age=300" in response["Cache-Control"]
+    [feature] = response.json()["features"]
+    assert feature["properties"]["name"] == "Buurtkamer De Linde"
+    assert client.get(LEIDEN_TILE + "?service=energie").json()["features"] == []
+
+
+def test_a_tile_says_which_filter_is_wrong(client: Client, db):
+    response = client.get(LEIDEN_TILE + "?kind=vliegveld")
+
+    assert response.status_code == 400
+    assert "vliegveld" in response.json()["detail"]
+    assert list(response.json()["errors"]) == ["kind"]
+
+
+def test_a_tile_that_does_not_exist_is_not_found(client: Client, db):
+    assert client.get("/kaart/tegels/3/8/0.geojson").status_code == 404
+    assert client.get("/kaart/tegels/23/0/0.geojson").status_code == 404
+
+
+def test_the_summary_counts_and_lists_what_is_in_view(client: Client, leiden, utrecht):
+    make("Aardappelhuis Utrecht", UTRECHT, place="Utrecht", status="gestopt", stopped_on="2025-05-01",
+         stop_reason="menskracht")
+
+    everywhere = client.get("/kaart/overzicht?status=actief").json()
+    around_utrecht = client.get("/kaart/overzicht?bbox=5.0,52.0,5.2,52.2").json()
+
+    assert everywhere["count"] == 2
+    west, south, east, north = everywhere["extent"]
+    assert (round(west, 4), round(south, 4), round(east, 4), round(north, 4)) == (4.497, 52.0907, 5.1214, 52.1601)
+    assert "inView" not in everywhere
+    assert around_utrecht["count"] == 3  # every status: the API's default
+    assert around_utrecht["inView"]["count"] == 2
+    assert [(item["properties"]["name"], item["properties"]["status"]) for item in around_utrecht["inView"]["items"]] \
+        == [("Aardappelhuis Utrecht", "gestopt"), ("Energiecoöperatie Utrecht", "actief")]
+
+
+def test_the_summary_of_nothing_says_so(client: Client, leiden):
+    body = json.loads(client.get("/kaart/overzicht?q=zwembad").content)
+
+    assert body == {"count": 0, "extent": None}
