@@ -1,85 +1,447 @@
-"""Possible duplicates: records with a similar name (PostgreSQL pg_trgm) close to each other
-(PostGIS, metres on the spheroid).
+"""Possible duplicates: pairs of records scored by the signals a person weighs, each with its reasons.
 
-Looked for when a record is saved (registry.actions.save_edit, so also by an import or an
-approved suggestion), and for the whole register at once with `manage.py find_duplicates`.
-A pair is stored once (lowest id first); a "not a duplicate" decision stays with the pair.
+Looked for when a record is saved (registry.saving.after_saving, so also by an import, a merge or an
+approved suggestion), for the whole register at once (`manage.py find_duplicates`, the nightly run),
+and for a record not yet saved (a suggestion under review, `matches_for`). A pair is stored once
+(lowest id first) with its score and reasons; a "not a duplicate" decision stays with the pair.
+
+Two steps, both proportional to the candidates, never to all pairs of the register:
+
+1. **Candidates, set-based in PostgreSQL** (`_CANDIDATES`): records within RADIUS_M of each other whose
+   names are at all alike (pg_trgm on the raw names, generous), widened by POSTCODE_SLACK_M when a
+   location is only a postcode's centre; plus records that share an identifier, at any distance (KvK
+   number, website domain, e-mail address, phone number; IDENTIFIERS, indexed in migration 0013). The
+   names of the candidates are then normalised once per record by the SQL function registry_name_key
+   (case, accents, quotes, remarks in brackets, legal-form words, articles; migration 0013) and
+   compared again.
+2. **The score, in Python over the candidates only** (`score`): evidence for (identifiers, names,
+   distance judged by each location's precision) and against (words that tell neighbours apart, another
+   kind of place, different KvK numbers or websites) add up to a score from 0 to 1. Pairs scoring at
+   least MIN_SCORE are stored, with the reasons as codes and figures that `explain` puts into words in
+   the reader's language.
+
+Measured on the labelled set of tests/registry/duplicate_evaluation.py (tests and `make bench`).
 """
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import TrigramSimilarity
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.utils import formats
+from django.utils.translation import gettext as _
 
-from geo.expressions import DistanceMetres, as_geography
 from registry.models import DuplicateCandidate, DuplicateDecision, Initiative
+from registry.models.choices import LocationPrecision
 
-# Names at least this similar (pg_trgm similarity, 0–1) ... Variants of one name score 0.65–0.8
-# ("Stichting Buurtkamer De Linde" / "Buurtkamer De Linde", "Repair Cafe" / "Repair Café"); at 0.5,
-# different initiatives of one place came in too ("Dorpsbelang Zwolle" / "Dorpshuis Zwolle").
-NAME_SIMILARITY = 0.6
-# ... of records at most this far apart.
-DISTANCE_M = 1000
+# Candidates: records at most this far apart (both located exactly) ...
+RADIUS_M = 2000
+# ... or this much further when a location is only its postcode area's centre (a PC4 area in the
+# country is often several kilometres across).
+POSTCODE_SLACK_M = 3000
+# ... whose raw names are at least this alike (pg_trgm): generous, only to spare normalising every name
+# nearby. "Buurthuis De Horst (vrijwilligers)" / "Buurthuis De Horst" is 0.55, a legal form and
+# remark both added around 0.4.
+RAW_SIMILARITY = 0.3
+# ... and whose normalised names are at least this alike, unless they share an identifier.
+KEY_SIMILARITY = 0.45
+# An identifier shared by more records than this is an umbrella's (a network's e-mail address, a
+# municipality's phone number), not a sign of one initiative: it makes no candidates in the whole search.
+MAX_SHARED = 10
+# Pairs scoring at least this are proposed (0–1, see `score`).
+MIN_SCORE = 0.5
+
 # The type of the geography index on the location (see Initiative.Meta.indexes).
 GEOGRAPHY = "geography(Point,4326)"
 
+# Identifier: (expression of a record `{t}`, when the record has one). Spelled as the indexes of
+# migration 0013, so that the search of one record uses them.
+IDENTIFIERS: dict[str, tuple[str, str]] = {
+    "kvk": ("{t}.kvk_number", "{t}.kvk_number <> ''"),
+    "email": ("lower({t}.email)", "{t}.email <> ''"),
+    # The domain without www; on a platform shared by many (Facebook, Google Sites) also the page's path.
+    "website": (r"regexp_replace(lower({t}.website), '^[a-z]+://(www[0-9]*\.)?((facebook|instagram|linkedin"
+                r"|twitter|x)\.com/[^/?#]+|sites\.google\.com/(site/)?[^/?#]+|[^/:?#]+).*$', '\2')",
+                "{t}.website <> ''"),
+    # Digits only, +31 / 0031 (0) read as the leading 0.
+    "phone": (r"regexp_replace(regexp_replace({t}.phone, '[^0-9]', '', 'g'), '^(00)?310?', '0')",
+              "{t}.phone <> ''"),
+}
 
-def similar_to(initiative: Initiative) -> QuerySet[Initiative]:
-    """Other records with a similar name within DISTANCE_M, most similar first (annotated with
-    `name_similarity` and `distance_m`)."""
-    if initiative.location is None:
-        return Initiative.objects.none()
-    return (Initiative.objects.exclude(pk=initiative.pk)
-            .near(initiative.location, DISTANCE_M)
-            .annotate(name_similarity=TrigramSimilarity("name", initiative.name),
-                      distance_m=DistanceMetres(as_geography(F("location")), as_geography(initiative.location)))
-            .filter(name_similarity__gte=NAME_SIMILARITY)
-            .order_by("-name_similarity", "distance_m", "pk"))
+# -- words (of names after registry_name_key) ----------------------------------------------------------
+
+# Words that tell two neighbouring initiatives of one name apart: "Dorpshuis De Kapstok Zuid".
+QUARTERS = {"noord", "zuid", "oost", "west", "noordoost", "noordwest", "zuidoost", "zuidwest", "centrum",
+            "midden", "binnenstad", "buitenwijk", "boven", "beneden"}
+# Prefixes of a compound that say whose place it is (dorps-huis, buurt-winkel, wijk-restaurant).
+_OWNERS = ("gemeenschaps", "bewoners", "dorps", "buurt", "wijk", "stads", "dorp", "huis", "kern", "zorg")
+# The head of a compound (or a word alone) and the kind of place it names. Two records that each name
+# a kind, and no kind in common, are two places: "Dorpshuis Het Klokhuis" / "Dorpswinkel Het Klokhuis".
+PLACE_KINDS: dict[str, str] = {
+    **dict.fromkeys(["huis", "centrum", "mfa", "gebouw", "accommodatie"], "hall"),
+    **dict.fromkeys(["winkel", "super", "supermarkt", "kruidenier", "markt"], "shop"),
+    **dict.fromkeys(["kamer", "huiskamer", "ontmoetingsplek", "inloop", "koffie", "koffiehuis"], "meeting"),
+    **dict.fromkeys(["restaurant", "eetcafe", "keuken", "eettafel", "kookcafe"], "restaurant"),
+    **dict.fromkeys(["tuin", "moestuin", "pluktuin", "voedselbos", "boomgaard"], "garden"),
+    **dict.fromkeys(["boerderij", "zorgboerderij", "stadsboerderij"], "farm"),
+    **dict.fromkeys(["bus", "buurtbus", "vervoer", "taxi", "auto", "deelauto"], "transport"),
+    **dict.fromkeys(["atelier", "werkplaats", "repair"], "workshop"),
+    **dict.fromkeys(["belang", "raad", "platform", "overleg"], "council"),
+    **dict.fromkeys(["energie", "energiecooperatie", "zonnepark", "zonnedak", "windpark"], "energy"),
+    **dict.fromkeys(["zorgcooperatie", "dagbesteding", "mantelzorg", "thuiszorg"], "care"),
+    **dict.fromkeys(["voedselbank"], "food bank"),
+    **dict.fromkeys(["bibliotheek", "leeskamer"], "library"),
+    **dict.fromkeys(["speeltuin"], "playground"),
+    **dict.fromkeys(["sportpark", "sportvereniging", "zwembad"], "sport"),
+}
+
+# -- weights of the score ------------------------------------------------------------------------------
+
+# Identifiers: how much the same one counts alone (several combine as independent signs).
+IDENTIFIER_WEIGHTS = {"kvk": 0.6, "website": 0.5, "email": 0.5, "phone": 0.45}
+NAMES_WEIGHT = 0.6          # names equal after normalising
+NEIGHBOURS_PENALTY = 0.8    # "Noord" against "Zuid", "II" against none
+OTHER_KIND_PENALTY = 0.7    # "dorpshuis" against "dorpswinkel"
+OTHER_KVK_PENALTY = 0.4     # two KvK numbers: two legal persons
+OTHER_WEBSITE_PENALTY = 0.1
 
 
-def record_candidates(initiative: Initiative) -> list[DuplicateCandidate]:
-    """Store the pairs this record forms with similar records; returns the pairs new to the queue
-    (a pair seen before keeps its decision)."""
-    found = []
-    for other in similar_to(initiative):
-        first, second = sorted([initiative.pk, other.pk])
-        # Annotations of similar_to's query, which its type (QuerySet[Initiative]) cannot carry.
-        similarity, distance = other.name_similarity, other.distance_m  # type: ignore[attr-defined]  # annotations
-        candidate, created = DuplicateCandidate.objects.get_or_create(
-            first_id=first, second_id=second, defaults={"name_similarity": similarity, "distance_m": distance})
-        if created:
-            found.append(candidate)
+@dataclass(frozen=True)
+class Candidate:
+    """Two records the first step found, with what the score needs of them."""
+
+    first_id: int
+    second_id: int
+    first_key: str
+    second_key: str
+    name_similarity: float  # pg_trgm of the keys
+    distance_m: float
+    first_precision: str
+    second_precision: str
+    same: frozenset[str] = frozenset()       # identifiers both have, equal
+    different: frozenset[str] = frozenset()  # identifiers both have, different
+
+
+@dataclass(frozen=True)
+class Match:
+    """A scored pair: 0–1, and why."""
+
+    first_id: int
+    second_id: int
+    score: float
+    reasons: list[dict[str, Any]]
+    name_similarity: float
+    distance_m: float
+    other: Initiative | None = field(default=None, compare=False)  # for matches_for: the stored record
+
+
+# -- the score -----------------------------------------------------------------------------------------
+
+
+def place_kinds(words: Iterable[str]) -> dict[str, str]:
+    """The kinds of place the words name, each with the word that names it."""
+    found: dict[str, str] = {}
+    for word in words:
+        head = word
+        for owner in _OWNERS:
+            if word.startswith(owner) and word[len(owner):] in PLACE_KINDS:
+                head = word[len(owner):]
+                break
+        if head in PLACE_KINDS:
+            found.setdefault(PLACE_KINDS[head], word)
+        elif "energie" in word:
+            found.setdefault("energy", word)
     return found
 
 
-def find_all(ids: list[int] | None = None) -> int:
-    """Look for pairs across the whole register in one statement, or only the pairs that the records
-    `ids` form with any other (what an import just wrote); returns the number of new pairs.
+def neighbour_words(first: Sequence[str], second: Sequence[str]) -> list[str]:
+    """Words that one name has and the other lacks and that tell neighbours apart: a quarter of the
+    place, a number (II and 2 are alike after normalising)."""
+    differ = set(first) ^ set(second)
+    return sorted(word for word in differ if word in QUARTERS or word.isdigit())
 
-    The casts are spelled as in the index `initiative_location_geography` (geography(Point,4326)):
-    with a bare ::geography the planner cannot use it, and the join compares every pair. The names
-    are compared only for the close pairs: a trigram index on the name (the `%` operator) made the
-    planner probe it for every record, eight times slower (measured on 100,000 records)."""
+
+def _names(first: str, second: str, trigram: float) -> tuple[float, dict[str, Any]]:
+    """How alike two normalised names are (0–1) and the reason that says so."""
+    if not first or not second:
+        return 0.0, {"code": "names_alike", "percent": 0}
+    if first == second:
+        return 1.0, {"code": "names_equal"}
+    words_first, words_second = first.split(), second.split()
+    if sorted(words_first) == sorted(words_second) or first.replace(" ", "") == second.replace(" ", ""):
+        return 0.97, {"code": "names_equal"}
+    shorter, longer = sorted([set(words_first), set(words_second)], key=len)
+    if shorter <= longer and len("".join(shorter)) >= 6:
+        return 0.85, {"code": "name_contained"}
+    alike = max(trigram, SequenceMatcher(None, first, second).ratio())
+    return alike, {"code": "names_alike", "percent": round(alike * 100)}
+
+
+def _slack(precision: str) -> float:
+    return POSTCODE_SLACK_M if precision == LocationPrecision.POSTCODE else 0.0
+
+
+def score(candidate: Candidate) -> Match:
+    """The pair's score, 0–1, with its reasons (strongest first)."""
+    reasons: list[dict[str, Any]] = []
+    total = 0.0
+
+    unlikely = 1.0
+    for code in ("kvk", "website", "email", "phone"):
+        if code in candidate.same:
+            unlikely *= 1 - IDENTIFIER_WEIGHTS[code]
+            reasons.append({"code": f"same_{code}"})
+    total += 1 - unlikely
+
+    alike, name_reason = _names(candidate.first_key, candidate.second_key, candidate.name_similarity)
+    reasons.append(name_reason)
+    if alike >= 0.95:
+        total += NAMES_WEIGHT
+    else:
+        total += max(0.0, NAMES_WEIGHT * (alike - 0.4) / 0.55)
+
+    # The distance, less what each location may be off by: a postcode's centre against a street
+    # address 2 km away may be the same door.
+    approximate = LocationPrecision.POSTCODE in (candidate.first_precision, candidate.second_precision)
+    apart = max(0.0, candidate.distance_m - _slack(candidate.first_precision) - _slack(candidate.second_precision))
+    total += (0.3 if apart <= 150 else 0.2 if apart <= 500 else 0.1 if apart <= 1000 else 0.05 if apart <= RADIUS_M
+              else -0.2)
+    reasons.append({"code": "distance", "metres": round(candidate.distance_m), "approximate": approximate})
+
+    words_first, words_second = candidate.first_key.split(), candidate.second_key.split()
+    neighbours = neighbour_words(words_first, words_second)
+    if neighbours:
+        total -= NEIGHBOURS_PENALTY
+        reasons.append({"code": "neighbour_words", "words": neighbours})
+    kinds_first, kinds_second = place_kinds(words_first), place_kinds(words_second)
+    if kinds_first and kinds_second and not kinds_first.keys() & kinds_second.keys():
+        total -= OTHER_KIND_PENALTY
+        reasons.append({"code": "other_kind", "words": [next(iter(kinds_first.values())),
+                                                        next(iter(kinds_second.values()))]})
+    if "kvk" in candidate.different:
+        total -= OTHER_KVK_PENALTY
+        reasons.append({"code": "different_kvk"})
+    if "website" in candidate.different:
+        total -= OTHER_WEBSITE_PENALTY
+        reasons.append({"code": "different_website"})
+
+    return Match(candidate.first_id, candidate.second_id, round(min(1.0, max(0.0, total)), 3), reasons,
+                 candidate.name_similarity, candidate.distance_m)
+
+
+def explain(reasons: Sequence[dict[str, Any]]) -> str:
+    """The reasons in words, in the active language: "same KvK number; names equal after normalising,
+    1.6 km apart"."""
+    said: list[str] = []
+    for reason in reasons:
+        code = reason.get("code")
+        if code == "distance":
+            metres = float(reason.get("metres", 0))
+            distance = (_("%(km)s km") % {"km": formats.number_format(metres / 1000, 1)} if metres >= 1000
+                        else _("%(m)s m") % {"m": round(metres)})
+            text = (_("%(distance)s apart (a location from the postcode)") if reason.get("approximate")
+                    else _("%(distance)s apart")) % {"distance": distance}
+            # "names equal after normalising, 1.6 km apart": the distance goes with the names.
+            if said:
+                said[-1] = f"{said[-1]}, {text}"
+            else:
+                said.append(text)
+            continue
+        words = " / ".join(reason.get("words", []))
+        texts = {
+            "same_kvk": _("same KvK number"),
+            "same_website": _("same website"),
+            "same_email": _("same e-mail address"),
+            "same_phone": _("same phone number"),
+            "names_equal": _("names equal after normalising"),
+            "name_contained": _("one name contains the other"),
+            "names_alike": _("names %(percent)s%% alike") % {"percent": reason.get("percent", 0)},
+            "neighbour_words": _("but words that tell neighbours apart: %(words)s") % {"words": words},
+            "other_kind": _("but another kind of place: %(words)s") % {"words": words},
+            "different_kvk": _("but different KvK numbers"),
+            "different_website": _("but different websites"),
+        }
+        said.append(texts.get(str(code), str(code)))
+    return "; ".join(said)
+
+
+# -- the candidates ------------------------------------------------------------------------------------
+
+
+def _identifier(code: str, alias: str) -> tuple[str, str]:
+    expression, present = IDENTIFIERS[code]
+    return expression.format(t=alias), present.format(t=alias)
+
+
+def _candidate_sql(probe: str, *, whole: bool) -> str:
+    """The first step as one statement. `probe` is a query of the records to look for (id, name,
+    location, location_precision and the identifiers' columns): the whole register, some of its
+    records, or records not saved. With `whole`, each pair is found once, from its lower id."""
+    table = Initiative._meta.db_table
+    p_geog, r_geog = f"p.location::{GEOGRAPHY}", f"r.location::{GEOGRAPHY}"
+    order = "r.id > p.id" if whole else "r.id <> p.id"
+    alike = "similarity(p.name, r.name) >= %(raw_similarity)s"
+    branches = [
+        f"SELECT p.id AS p_id, r.id AS r_id FROM probe p JOIN {table} r "
+        f"ON {order} AND ST_DWithin({r_geog}, {p_geog}, %(radius)s) WHERE {alike}",
+    ]
+    if whole:
+        # From the (few) records located by their postcode only, both ways round.
+        branches.append(
+            f"SELECT p.id, r.id FROM probe p JOIN {table} r ON r.id <> p.id "
+            f"AND ST_DWithin({r_geog}, {p_geog}, %(wide_radius)s) "
+            f"WHERE p.location_precision = %(postcode)s AND {alike}")
+    else:
+        branches.append(
+            f"SELECT p.id, r.id FROM probe p JOIN {table} r ON r.id <> p.id "
+            f"AND ST_DWithin({r_geog}, {p_geog}, %(wide_radius)s) "
+            f"WHERE (p.location_precision = %(postcode)s OR r.location_precision = %(postcode)s) AND {alike}")
+    for code in IDENTIFIERS:
+        (p_key, p_has), (r_key, r_has) = _identifier(code, "p"), _identifier(code, "r")
+        branch = f"SELECT p.id, r.id FROM probe p JOIN {table} r ON {r_key} = {p_key} AND {r_has} AND {order}"
+        branch += f" WHERE {p_has}"
+        if whole:
+            x_key, x_has = _identifier(code, "x")
+            branch += (f" AND {p_key} IN (SELECT {x_key} FROM {table} x WHERE {x_has} GROUP BY 1 "
+                       f"HAVING count(*) <= %(max_shared)s)")
+        branches.append(branch)
+    union = "\n UNION ".join(branches)
+
+    same, different = [], []
+    for code in IDENTIFIERS:
+        (p_key, p_has), (r_key, r_has) = _identifier(code, "p"), _identifier(code, "r")
+        same.append(f"({p_has} AND {r_has} AND {p_key} = {r_key})")
+        different.append(f"({p_has} AND {r_has} AND {p_key} <> {r_key})")
+    return f"""
+        WITH probe AS ({probe}),
+        pairs AS MATERIALIZED ({union}),
+        p_keys AS MATERIALIZED (SELECT p.id, registry_name_key(p.name) AS key FROM probe p
+                                 WHERE p.id IN (SELECT p_id FROM pairs)),
+        r_keys AS MATERIALIZED (SELECT r.id, registry_name_key(r.name) AS key FROM {table} r
+                                 WHERE r.id IN (SELECT r_id FROM pairs)),
+        scored AS (
+            SELECT c.p_id, c.r_id, pk.key AS p_key, rk.key AS r_key, similarity(pk.key, rk.key) AS alike,
+                   ST_Distance({p_geog}, {r_geog}) AS metres, p.location_precision AS p_precision,
+                   r.location_precision AS r_precision,
+                   ARRAY[{", ".join(same)}] AS same, ARRAY[{", ".join(different)}] AS different
+              FROM pairs c
+              JOIN probe p ON p.id = c.p_id
+              JOIN {table} r ON r.id = c.r_id
+              JOIN p_keys pk ON pk.id = c.p_id
+              JOIN r_keys rk ON rk.id = c.r_id)
+        SELECT * FROM scored
+         WHERE p_key = r_key OR alike >= %(key_similarity)s OR true = ANY(same)
+    """
+
+
+_PROBE_COLUMNS = "id, name, location, location_precision, kvk_number, email, website, phone"
+
+
+def _candidates(probe: str, params: dict[str, Any], *, whole: bool) -> list[Candidate]:
+    codes = list(IDENTIFIERS)
+    with connection.cursor() as cursor:
+        cursor.execute(_candidate_sql(probe, whole=whole), {
+            **params, "radius": RADIUS_M, "wide_radius": RADIUS_M + POSTCODE_SLACK_M,
+            "postcode": LocationPrecision.POSTCODE, "raw_similarity": RAW_SIMILARITY,
+            "key_similarity": KEY_SIMILARITY, "max_shared": MAX_SHARED})
+        rows = cursor.fetchall()
+    found: dict[tuple[int, int], Candidate] = {}
+    for p_id, r_id, p_key, r_key, alike, metres, p_precision, r_precision, same, different in rows:
+        if (r_id, p_id) in found:
+            continue  # a pair of two probes, found from both
+        found[(p_id, r_id)] = Candidate(
+            p_id, r_id, p_key, r_key, alike, metres, p_precision, r_precision,
+            frozenset(code for code, flag in zip(codes, same, strict=True) if flag),
+            frozenset(code for code, flag in zip(codes, different, strict=True) if flag))
+    return list(found.values())
+
+
+def _scored(candidates: Iterable[Candidate]) -> list[Match]:
+    return [match for match in map(score, candidates) if match.score >= MIN_SCORE]
+
+
+# -- searches ------------------------------------------------------------------------------------------
+
+
+def find_all(ids: list[int] | None = None) -> int:
+    """Look for pairs across the whole register, or only the pairs that the records `ids` form with
+    any other (what a save or an import just wrote); store them with their scores. Returns the number
+    of new pairs. A pair already stored keeps its decision; an open one takes the new score."""
     if ids is not None and not ids:
         return 0
-    table, pairs = Initiative._meta.db_table, DuplicateCandidate._meta.db_table
-    # The whole register: each pair from its lower id. A set: each pair from its member (a pair of two
-    # members comes twice, and the second is a conflict that does nothing).
-    pairing = "b.id > a.id" if ids is None else "b.id <> a.id AND a.id = ANY(%(ids)s)"
+    table = Initiative._meta.db_table
+    if ids is None:
+        matches = _scored(_candidates(f"SELECT {_PROBE_COLUMNS} FROM {table}", {}, whole=True))
+    else:
+        matches = _scored(_candidates(f"SELECT {_PROBE_COLUMNS} FROM {table} WHERE id = ANY(%(ids)s)",
+                                      {"ids": list(ids)}, whole=False))
+    return store(matches)
+
+
+def store(matches: Sequence[Match]) -> int:
+    """Write the pairs (lowest id first) in one statement; returns how many are new."""
+    if not matches:
+        return 0
+    pairs = DuplicateCandidate._meta.db_table
+    ordered = [(min(m.first_id, m.second_id), max(m.first_id, m.second_id), m) for m in matches]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {pairs} (first_id, second_id, name_similarity, distance_m, found_at, decision)
-            SELECT LEAST(a.id, b.id), GREATEST(a.id, b.id), similarity(a.name, b.name),
-                   ST_Distance(a.location::{GEOGRAPHY}, b.location::{GEOGRAPHY}), statement_timestamp(), %(open)s
-              FROM {table} AS a
-              JOIN {table} AS b
-                ON {pairing}
-               AND ST_DWithin(a.location::{GEOGRAPHY}, b.location::{GEOGRAPHY}, %(metres)s)
-             WHERE similarity(a.name, b.name) >= %(similarity)s
-            ON CONFLICT (first_id, second_id) DO NOTHING
+            INSERT INTO {pairs} AS pair (first_id, second_id, name_similarity, distance_m, score, reasons,
+                                         found_at, decision)
+            SELECT first_id, second_id, alike, metres, score, reasons::jsonb, statement_timestamp(), %(open)s
+              FROM unnest(%(first)s::int[], %(second)s::int[], %(alike)s::float8[], %(metres)s::float8[],
+                          %(score)s::float8[], %(reasons)s::text[])
+                   AS found(first_id, second_id, alike, metres, score, reasons)
+            ON CONFLICT (first_id, second_id) DO UPDATE
+               SET score = excluded.score, reasons = excluded.reasons,
+                   name_similarity = excluded.name_similarity, distance_m = excluded.distance_m
+             WHERE pair.decision = %(open)s
+               AND (pair.score, pair.reasons) IS DISTINCT FROM (excluded.score, excluded.reasons)
+            RETURNING xmax = 0
             """,
-            {"ids": ids, "metres": DISTANCE_M, "similarity": NAME_SIMILARITY, "open": DuplicateDecision.OPEN},
+            {"open": DuplicateDecision.OPEN, "first": [o[0] for o in ordered], "second": [o[1] for o in ordered],
+             "alike": [o[2].name_similarity for o in ordered], "metres": [o[2].distance_m for o in ordered],
+             "score": [o[2].score for o in ordered], "reasons": [json.dumps(o[2].reasons) for o in ordered]},
         )
-        return cursor.rowcount
+        return sum(1 for (inserted,) in cursor.fetchall() if inserted)
+
+
+def matches_for(records: Sequence[Initiative]) -> list[list[Match]]:
+    """For records that may not be saved (a suggestion, the rows of an import's dry run): the stored
+    records each may duplicate, most likely first, with the stored record as `other`."""
+    located = [(number, record) for number, record in enumerate(records) if record.location is not None]
+    if not located:
+        return [[] for _record in records]
+    # Each record under a number of its own below 0, never a stored record's id (ids of stored records
+    # being edited are kept, so they do not match themselves).
+    numbers = {number: record.pk or -(number + 1) for number, record in located}
+    probe = ("SELECT * FROM unnest(%(p_id)s::int[], %(p_name)s::text[], %(p_location)s::geometry[], "
+             "%(p_precision)s::text[], %(p_kvk)s::text[], %(p_email)s::text[], %(p_website)s::text[], "
+             "%(p_phone)s::text[]) AS probe(" + _PROBE_COLUMNS + ")")
+    params = {
+        "p_id": [numbers[n] for n, _r in located], "p_name": [r.name for _n, r in located],
+        "p_location": [r.location.ewkt for _n, r in located if r.location is not None],
+        "p_precision": [r.location_precision for _n, r in located],
+        "p_kvk": [r.kvk_number for _n, r in located], "p_email": [r.email for _n, r in located],
+        "p_website": [r.website for _n, r in located], "p_phone": [r.phone for _n, r in located],
+    }
+    matches = _scored(_candidates(probe, params, whole=False))
+    others = Initiative.objects.in_bulk([m.second_id for m in matches])
+    by_probe: dict[int, list[Match]] = {}
+    for match in matches:
+        if match.second_id in others:
+            by_probe.setdefault(match.first_id, []).append(
+                Match(match.first_id, match.second_id, match.score, match.reasons, match.name_similarity,
+                      match.distance_m, others[match.second_id]))
+    return [sorted(by_probe.get(numbers[number], []), key=lambda m: (-m.score, m.distance_m, m.second_id))
+            if number in numbers else [] for number in range(len(records))]
+
+
+def similar_to(initiative: Initiative) -> list[Match]:
+    """The stored records this one may duplicate, most likely first (the record need not be saved)."""
+    return matches_for([initiative])[0]
