@@ -47,8 +47,9 @@ POSTCODE_SLACK_M = 3000
 # nearby. "Buurthuis De Horst (vrijwilligers)" / "Buurthuis De Horst" is 0.55, a legal form and
 # remark both added around 0.4.
 RAW_SIMILARITY = 0.3
-# ... and whose normalised names are at least this alike, unless they share an identifier.
-KEY_SIMILARITY = 0.45
+# ... and whose normalised names are at least this alike, unless they share an identifier ("huiskamer
+# wilg" / "buurtkamer wilg", a kind word for another, is 0.4).
+KEY_SIMILARITY = 0.35
 # An identifier shared by more records than this is an umbrella's (a network's e-mail address, a
 # municipality's phone number), not a sign of one initiative: it makes no candidates in the whole search.
 MAX_SHARED = 10
@@ -77,14 +78,16 @@ IDENTIFIERS: dict[str, tuple[str, str]] = {
 # Words that tell two neighbouring initiatives of one name apart: "Dorpshuis De Kapstok Zuid".
 QUARTERS = {"noord", "zuid", "oost", "west", "noordoost", "noordwest", "zuidoost", "zuidwest", "centrum",
             "midden", "binnenstad", "buitenwijk", "boven", "beneden"}
+# ... except "centrum" after these, where it names a kind of place ("Multifunctioneel Centrum De Kapstok").
+_CENTRE_OF = {"multifunctioneel", "cultureel", "sociaal", "wijk", "buurt", "dorps", "ontmoetings", "zorg"}
 # Prefixes of a compound that say whose place it is (dorps-huis, buurt-winkel, wijk-restaurant).
 _OWNERS = ("gemeenschaps", "bewoners", "dorps", "buurt", "wijk", "stads", "dorp", "huis", "kern", "zorg")
 # The head of a compound (or a word alone) and the kind of place it names. Two records that each name
 # a kind, and no kind in common, are two places: "Dorpshuis Het Klokhuis" / "Dorpswinkel Het Klokhuis".
 PLACE_KINDS: dict[str, str] = {
-    **dict.fromkeys(["huis", "centrum", "mfa", "gebouw", "accommodatie"], "hall"),
+    **dict.fromkeys(["huis", "centrum", "mfa", "multifunctioneel", "gebouw", "accommodatie"], "hall"),
     **dict.fromkeys(["winkel", "super", "supermarkt", "kruidenier", "markt"], "shop"),
-    **dict.fromkeys(["kamer", "huiskamer", "ontmoetingsplek", "inloop", "koffie", "koffiehuis"], "meeting"),
+    **dict.fromkeys(["kamer", "huiskamer", "ontmoetingsplek", "inloop", "koffie", "koffiehuis", "cafe"], "meeting"),
     **dict.fromkeys(["restaurant", "eetcafe", "keuken", "eettafel", "kookcafe"], "restaurant"),
     **dict.fromkeys(["tuin", "moestuin", "pluktuin", "voedselbos", "boomgaard"], "garden"),
     **dict.fromkeys(["boerderij", "zorgboerderij", "stadsboerderij"], "farm"),
@@ -101,11 +104,16 @@ PLACE_KINDS: dict[str, str] = {
 
 # -- weights of the score ------------------------------------------------------------------------------
 
-# Identifiers: how much the same one counts alone (several combine as independent signs).
+# Identifiers: how much the same one counts alone (several combine as independent signs). A KvK number
+# or website stays with an initiative that is renamed; an e-mail address or phone number is often an
+# umbrella's (a welfare organisation's for the initiatives it supports), so these count only as far as
+# the names are alike too.
 IDENTIFIER_WEIGHTS = {"kvk": 0.6, "website": 0.5, "email": 0.5, "phone": 0.45}
+CONTACTS = {"email", "phone"}
 NAMES_WEIGHT = 0.6          # names equal after normalising
+FAR_PENALTY = 0.4           # further apart than a candidate may be, locations' precision allowing
 NEIGHBOURS_PENALTY = 0.8    # "Noord" against "Zuid", "II" against none
-OTHER_KIND_PENALTY = 0.7    # "dorpshuis" against "dorpswinkel"
+OTHER_KIND_PENALTY = 0.9    # "dorpshuis" against "dorpswinkel": even one cooperative's are two places
 OTHER_KVK_PENALTY = 0.4     # two KvK numbers: two legal persons
 OTHER_WEBSITE_PENALTY = 0.1
 
@@ -122,6 +130,8 @@ class Candidate:
     distance_m: float
     first_precision: str
     second_precision: str
+    first_place: str = ""  # the place fields, normalised as the names
+    second_place: str = ""
     same: frozenset[str] = frozenset()       # identifiers both have, equal
     different: frozenset[str] = frozenset()  # identifiers both have, different
 
@@ -155,18 +165,29 @@ def place_kinds(words: Iterable[str]) -> dict[str, str]:
             found.setdefault(PLACE_KINDS[head], word)
         elif "energie" in word:
             found.setdefault("energy", word)
+        else:
+            # A typo in the owner ("wjikcentrum"): a long head still says the kind ("huis" would not:
+            # "klokhuis" is a name).
+            for tail, kind in PLACE_KINDS.items():
+                if len(tail) >= 6 and word.endswith(tail):
+                    found.setdefault(kind, word)
+                    break
     return found
 
 
 def neighbour_words(first: Sequence[str], second: Sequence[str]) -> list[str]:
     """Words that one name has and the other lacks and that tell neighbours apart: a quarter of the
     place, a number (II and 2 are alike after normalising)."""
-    differ = set(first) ^ set(second)
-    return sorted(word for word in differ if word in QUARTERS or word.isdigit())
+    def marks(words: Sequence[str]) -> set[str]:
+        return {word for index, word in enumerate(words) if word.isdigit() or (
+            word in QUARTERS and not (word == "centrum" and index and words[index - 1] in _CENTRE_OF))}
+
+    return sorted(marks(first) ^ marks(second))
 
 
-def _names(first: str, second: str, trigram: float) -> tuple[float, dict[str, Any]]:
-    """How alike two normalised names are (0–1) and the reason that says so."""
+def _names(first: str, second: str, places: set[str]) -> tuple[float, dict[str, Any]]:
+    """How alike two normalised names are (0–1) and the reason that says so. `places` are the words of
+    the records' places: like the kind of place, they say nothing of which initiative it is."""
     if not first or not second:
         return 0.0, {"code": "names_alike", "percent": 0}
     if first == second:
@@ -174,11 +195,43 @@ def _names(first: str, second: str, trigram: float) -> tuple[float, dict[str, An
     words_first, words_second = first.split(), second.split()
     if sorted(words_first) == sorted(words_second) or first.replace(" ", "") == second.replace(" ", ""):
         return 0.97, {"code": "names_equal"}
-    shorter, longer = sorted([set(words_first), set(words_second)], key=len)
-    if shorter <= longer and len("".join(shorter)) >= 6:
+    common = set(words_first) & set(words_second)
+    # A place added to one name ("... te Tilburg") leaves the rest as it was.
+    rest_first = [word for word in words_first if word not in common and word not in places]
+    rest_second = [word for word in words_second if word not in common and word not in places]
+    # The kind of place leads a name ("Buurtkamer De Linde"); further on, such a word is a name ("De
+    # Boomgaard").
+    generic = places | {words[0] for words in (words_first, words_second) if place_kinds(words[:1])}
+    if not rest_first and not rest_second:
+        # Equal but for the places they name: "Dorpshuis Oosterwolde" / "Dorpshuis", but not "Zorgcoöperatie
+        # Leiden" / "Zorgcoöperatie Oosterwolde".
+        named_first, named_second = set(words_first) & places, set(words_second) & places
+        if named_first and named_second and named_first != named_second:
+            return 0.3, {"code": "names_alike", "percent": 30}
+        return 0.9, {"code": "names_alike", "percent": 90}
+    if (not rest_first or not rest_second) and common - generic:
+        # "Buurtkamer De Linde" in "Buurtkamer De Linde Leiden", but not "Huiskamer Tilburg" in
+        # "Huiskamer De Wilg te Tilburg".
         return 0.85, {"code": "name_contained"}
-    alike = max(trigram, SequenceMatcher(None, first, second).ratio())
+    kinds_first, kinds_second = place_kinds(rest_first), place_kinds(rest_second)
+    if (common - generic and len(kinds_first) == len(rest_first) and len(kinds_second) == len(rest_second)
+            and kinds_first.keys() & kinds_second.keys()):
+        # Only the word for the place differs, and it names the same kind: "Buurthuis" / "Wijkcentrum".
+        return 0.9, {"code": "names_alike", "percent": 90}
+    if common:
+        # What tells the names apart is what differs: "Buurtkamer De Linde" / "Buurtkamer De Eik" share
+        # a long word and are still two names.
+        alike = SequenceMatcher(None, " ".join(rest_first), " ".join(rest_second)).ratio()
+        if not common - generic:
+            alike *= 0.9
+    else:
+        alike = SequenceMatcher(None, first, second).ratio()
     return alike, {"code": "names_alike", "percent": round(alike * 100)}
+
+
+def _between(value: float, low: float, high: float) -> float:
+    """0 at `low` or below, 1 at `high` or above, linear between."""
+    return min(1.0, max(0.0, (value - low) / (high - low)))
 
 
 def _slack(precision: str) -> float:
@@ -190,26 +243,29 @@ def score(candidate: Candidate) -> Match:
     reasons: list[dict[str, Any]] = []
     total = 0.0
 
+    alike, name_reason = _names(candidate.first_key, candidate.second_key,
+                                set(f"{candidate.first_place} {candidate.second_place}".split()))
+
     unlikely = 1.0
     for code in ("kvk", "website", "email", "phone"):
         if code in candidate.same:
-            unlikely *= 1 - IDENTIFIER_WEIGHTS[code]
+            weight = IDENTIFIER_WEIGHTS[code] * (_between(alike, 0.3, 0.7) if code in CONTACTS else 1.0)
+            unlikely *= 1 - weight
             reasons.append({"code": f"same_{code}"})
     total += 1 - unlikely
 
-    alike, name_reason = _names(candidate.first_key, candidate.second_key, candidate.name_similarity)
     reasons.append(name_reason)
-    if alike >= 0.95:
-        total += NAMES_WEIGHT
-    else:
-        total += max(0.0, NAMES_WEIGHT * (alike - 0.4) / 0.55)
+    total += NAMES_WEIGHT * _between(alike, 0.5, 0.95)
 
     # The distance, less what each location may be off by: a postcode's centre against a street
-    # address 2 km away may be the same door.
+    # address 2 km away may be the same door. Being close says something only of alike names.
     approximate = LocationPrecision.POSTCODE in (candidate.first_precision, candidate.second_precision)
     apart = max(0.0, candidate.distance_m - _slack(candidate.first_precision) - _slack(candidate.second_precision))
-    total += (0.3 if apart <= 150 else 0.2 if apart <= 500 else 0.1 if apart <= 1000 else 0.05 if apart <= RADIUS_M
-              else -0.2)
+    if apart > RADIUS_M:
+        total -= FAR_PENALTY
+    else:
+        close = 0.3 if apart <= 150 else 0.2 if apart <= 500 else 0.1 if apart <= 1000 else 0.05
+        total += close * _between(alike, 0.5, 0.8)
     reasons.append({"code": "distance", "metres": round(candidate.distance_m), "approximate": approximate})
 
     words_first, words_second = candidate.first_key.split(), candidate.second_key.split()
@@ -319,14 +375,14 @@ def _candidate_sql(probe: str, *, whole: bool) -> str:
     return f"""
         WITH probe AS ({probe}),
         pairs AS MATERIALIZED ({union}),
-        p_keys AS MATERIALIZED (SELECT p.id, registry_name_key(p.name) AS key FROM probe p
-                                 WHERE p.id IN (SELECT p_id FROM pairs)),
-        r_keys AS MATERIALIZED (SELECT r.id, registry_name_key(r.name) AS key FROM {table} r
-                                 WHERE r.id IN (SELECT r_id FROM pairs)),
+        p_keys AS MATERIALIZED (SELECT p.id, registry_name_key(p.name) AS key, registry_name_key(p.place) AS place
+                                  FROM probe p WHERE p.id IN (SELECT p_id FROM pairs)),
+        r_keys AS MATERIALIZED (SELECT r.id, registry_name_key(r.name) AS key, registry_name_key(r.place) AS place
+                                  FROM {table} r WHERE r.id IN (SELECT r_id FROM pairs)),
         scored AS (
             SELECT c.p_id, c.r_id, pk.key AS p_key, rk.key AS r_key, similarity(pk.key, rk.key) AS alike,
                    ST_Distance({p_geog}, {r_geog}) AS metres, p.location_precision AS p_precision,
-                   r.location_precision AS r_precision,
+                   r.location_precision AS r_precision, pk.place AS p_place, rk.place AS r_place,
                    ARRAY[{", ".join(same)}] AS same, ARRAY[{", ".join(different)}] AS different
               FROM pairs c
               JOIN probe p ON p.id = c.p_id
@@ -338,7 +394,7 @@ def _candidate_sql(probe: str, *, whole: bool) -> str:
     """
 
 
-_PROBE_COLUMNS = "id, name, location, location_precision, kvk_number, email, website, phone"
+_PROBE_COLUMNS = "id, name, place, location, location_precision, kvk_number, email, website, phone"
 
 
 def _candidates(probe: str, params: dict[str, Any], *, whole: bool) -> list[Candidate]:
@@ -350,11 +406,11 @@ def _candidates(probe: str, params: dict[str, Any], *, whole: bool) -> list[Cand
             "key_similarity": KEY_SIMILARITY, "max_shared": MAX_SHARED})
         rows = cursor.fetchall()
     found: dict[tuple[int, int], Candidate] = {}
-    for p_id, r_id, p_key, r_key, alike, metres, p_precision, r_precision, same, different in rows:
+    for p_id, r_id, p_key, r_key, alike, metres, p_precision, r_precision, p_place, r_place, same, different in rows:
         if (r_id, p_id) in found:
             continue  # a pair of two probes, found from both
         found[(p_id, r_id)] = Candidate(
-            p_id, r_id, p_key, r_key, alike, metres, p_precision, r_precision,
+            p_id, r_id, p_key, r_key, alike, metres, p_precision, r_precision, p_place or "", r_place or "",
             frozenset(code for code, flag in zip(codes, same, strict=True) if flag),
             frozenset(code for code, flag in zip(codes, different, strict=True) if flag))
     return list(found.values())
@@ -420,11 +476,13 @@ def matches_for(records: Sequence[Initiative]) -> list[list[Match]]:
     # Each record under a number of its own below 0, never a stored record's id (ids of stored records
     # being edited are kept, so they do not match themselves).
     numbers = {number: record.pk or -(number + 1) for number, record in located}
-    probe = ("SELECT * FROM unnest(%(p_id)s::int[], %(p_name)s::text[], %(p_location)s::geometry[], "
+    probe = ("SELECT * FROM unnest(%(p_id)s::int[], %(p_name)s::text[], %(p_place)s::text[], "
+             "%(p_location)s::geometry[], "
              "%(p_precision)s::text[], %(p_kvk)s::text[], %(p_email)s::text[], %(p_website)s::text[], "
              "%(p_phone)s::text[]) AS probe(" + _PROBE_COLUMNS + ")")
     params = {
         "p_id": [numbers[n] for n, _r in located], "p_name": [r.name for _n, r in located],
+        "p_place": [r.place for _n, r in located],
         "p_location": [r.location.ewkt for _n, r in located if r.location is not None],
         "p_precision": [r.location_precision for _n, r in located],
         "p_kvk": [r.kvk_number for _n, r in located], "p_email": [r.email for _n, r in located],

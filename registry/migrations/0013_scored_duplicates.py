@@ -5,7 +5,8 @@ from django.db import migrations, models
 
 # The name as the duplicate search compares it (registry/duplicates.py): lower case without accents,
 # remarks in brackets dropped, 't read as het, every run of other characters one space, legal-form words
-# (Stichting, St., Vereniging, Coöperatie U.A., B.V., i.o.) and articles dropped, II/III/IV as digits.
+# (Stichting, St., Vereniging, Coöperatie U.A., B.V., i.o.), articles and "te" (in) dropped, II/III/IV as
+# digits.
 # IMMUTABLE (only built-in immutable functions), so it may serve in an index or a generated column.
 NAME_KEY = r"""
 CREATE OR REPLACE FUNCTION registry_name_key(name text) RETURNS text
@@ -18,7 +19,7 @@ SELECT btrim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_
            '(^|[^a-z0-9])[''‘’`´]t([^a-z0-9]|$)', '\1het\2', 'g'),
            '[^a-z0-9]+', ' ', 'g')) || ' ',
          ' (stichting|stg|st|vereniging|ver|vzw|cooperatie|cooperatieve|cooperatief|coop|u a|ua|b v|bv'
-         '|v o f|vof|i o|io|in oprichting|de|het|den|der|een)(?= )', '', 'g'),
+         '|v o f|vof|i o|io|in oprichting|de|het|den|der|een|te)(?= )', '', 'g'),
        ' ii(?= )', ' 2', 'g'), ' iii(?= )', ' 3', 'g'), ' iv(?= )', ' 4', 'g'), ' +', ' ', 'g'))
 $$;
 """
