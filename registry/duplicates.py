@@ -90,7 +90,8 @@ PLACE_KINDS: dict[str, str] = {
     **dict.fromkeys(["kamer", "huiskamer", "ontmoetingsplek", "inloop", "koffie", "koffiehuis", "cafe"], "meeting"),
     **dict.fromkeys(["restaurant", "eetcafe", "keuken", "eettafel", "kookcafe"], "restaurant"),
     **dict.fromkeys(["tuin", "moestuin", "pluktuin", "voedselbos", "boomgaard"], "garden"),
-    **dict.fromkeys(["boerderij", "zorgboerderij", "stadsboerderij"], "farm"),
+    **dict.fromkeys(["boerderij", "stadsboerderij", "kinderboerderij"], "farm"),
+    **dict.fromkeys(["zorgboerderij"], "care farm"),
     **dict.fromkeys(["bus", "buurtbus", "vervoer", "taxi", "auto", "deelauto"], "transport"),
     **dict.fromkeys(["atelier", "werkplaats", "repair"], "workshop"),
     **dict.fromkeys(["belang", "raad", "platform", "overleg"], "council"),
@@ -101,6 +102,16 @@ PLACE_KINDS: dict[str, str] = {
     **dict.fromkeys(["speeltuin"], "playground"),
     **dict.fromkeys(["sportpark", "sportvereniging", "zwembad"], "sport"),
 }
+
+_NEEDS_SECOND = {"repair", "multifunctioneel", "cultureel", "sociaal"}
+# Words for the kind of organisation, not of place: like a legal form, they say nothing of which
+# initiative it is ("Bewonersbedrijf De Kastanje" / "Bewonersbedrijf Terneuzen").
+ORGANISATION_WORDS = {"bewonersbedrijf", "buurtbedrijf", "wijkbedrijf", "dorpsbedrijf", "buurtcooperatie",
+                      "dorpscooperatie", "wijkcooperatie", "bewonerscooperatie", "bewonersinitiatief",
+                      "buurtinitiatief", "wijkonderneming", "bewonersvereniging", "buurtvereniging",
+                      "dorpsvereniging", "vrijwilligersorganisatie", "vrijwilligers", "initiatief", "project"}
+# Words of one name that stand for a word of the other when this alike (a typo: "kapstock").
+TYPO_SIMILARITY = 0.8
 
 # -- weights of the score ------------------------------------------------------------------------------
 
@@ -157,7 +168,7 @@ def place_kinds(words: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for word in words:
         head = word
-        for owner in _OWNERS:
+        for owner in () if word in PLACE_KINDS else _OWNERS:
             if word.startswith(owner) and word[len(owner):] in PLACE_KINDS:
                 head = word[len(owner):]
                 break
@@ -192,16 +203,26 @@ def _names(first: str, second: str, places: set[str]) -> tuple[float, dict[str, 
         return 0.0, {"code": "names_alike", "percent": 0}
     if first == second:
         return 1.0, {"code": "names_equal"}
-    words_first, words_second = first.split(), second.split()
+    words_first, words_second = first.split(), _typos_as(second.split(), first.split())
+    typo = " ".join(words_second) != second
     if sorted(words_first) == sorted(words_second) or first.replace(" ", "") == second.replace(" ", ""):
-        return 0.97, {"code": "names_equal"}
+        return (0.9, {"code": "names_alike", "percent": 90}) if typo else (0.97, {"code": "names_equal"})
     common = set(words_first) & set(words_second)
-    # A place added to one name ("... te Tilburg") leaves the rest as it was.
-    rest_first = [word for word in words_first if word not in common and word not in places]
-    rest_second = [word for word in words_second if word not in common and word not in places]
-    # The kind of place leads a name ("Buurtkamer De Linde"); further on, such a word is a name ("De
-    # Boomgaard").
-    generic = places | {words[0] for words in (words_first, words_second) if place_kinds(words[:1])}
+    # The kind of place or organisation leads a name ("Repair Café De Linde"); further on, such a word
+    # is a name ("De Boomgaard").
+    generic = places | ORGANISATION_WORDS | _leading_kinds(words_first) | _leading_kinds(words_second)
+    # A place or the kind of organisation added to one name ("... te Tilburg", "... vrijwilligers") leaves
+    # the rest as it was.
+    rest_first = [word for word in words_first if word not in common and word not in places | ORGANISATION_WORDS]
+    rest_second = [word for word in words_second if word not in common and word not in places | ORGANISATION_WORDS]
+    alike, reason = _rests_alike(words_first, words_second, rest_first, rest_second, common, generic, places)
+    if typo and alike > 0.9:
+        return 0.9, {"code": "names_alike", "percent": 90}
+    return alike, reason
+
+
+def _rests_alike(words_first: list[str], words_second: list[str], rest_first: list[str], rest_second: list[str],
+                 common: set[str], generic: set[str], places: set[str]) -> tuple[float, dict[str, Any]]:
     if not rest_first and not rest_second:
         # Equal but for the places they name: "Dorpshuis Oosterwolde" / "Dorpshuis", but not "Zorgcoöperatie
         # Leiden" / "Zorgcoöperatie Oosterwolde".
@@ -214,7 +235,7 @@ def _names(first: str, second: str, places: set[str]) -> tuple[float, dict[str, 
         # "Huiskamer De Wilg te Tilburg".
         return 0.85, {"code": "name_contained"}
     kinds_first, kinds_second = place_kinds(rest_first), place_kinds(rest_second)
-    if (common - generic and len(kinds_first) == len(rest_first) and len(kinds_second) == len(rest_second)
+    if (common - generic and all(place_kinds([word]) for word in rest_first + rest_second)
             and kinds_first.keys() & kinds_second.keys()):
         # Only the word for the place differs, and it names the same kind: "Buurthuis" / "Wijkcentrum".
         return 0.9, {"code": "names_alike", "percent": 90}
@@ -225,8 +246,29 @@ def _names(first: str, second: str, places: set[str]) -> tuple[float, dict[str, 
         if not common - generic:
             alike *= 0.9
     else:
-        alike = SequenceMatcher(None, first, second).ratio()
+        alike = SequenceMatcher(None, " ".join(words_first), " ".join(words_second)).ratio()
     return alike, {"code": "names_alike", "percent": round(alike * 100)}
+
+
+def _typos_as(words: list[str], others: list[str]) -> list[str]:
+    """`words` with each word that is a typo of one of `others` (not itself among them) spelled as that."""
+    spelled = []
+    for word in words:
+        if word not in others and len(word) >= 5:
+            best = max(others, key=lambda other: SequenceMatcher(None, word, other).ratio(), default="")
+            if (len(best) >= 5 and abs(len(best) - len(word)) <= 2 and best not in words
+                    and SequenceMatcher(None, word, best).ratio() >= TYPO_SIMILARITY):
+                word = best
+        spelled.append(word)
+    return spelled
+
+
+def _leading_kinds(words: list[str]) -> set[str]:
+    """The words at the start of a name that say what kind of place or organisation it is: the first,
+    and the second after a word that needs one ("Repair Café", "Multifunctioneel Centrum")."""
+    if not words or not (place_kinds(words[:1]) or words[0] in ORGANISATION_WORDS):
+        return set()
+    return set(words[:2]) if words[0] in _NEEDS_SECOND and len(words) > 1 else {words[0]}
 
 
 def _between(value: float, low: float, high: float) -> float:
@@ -246,10 +288,18 @@ def score(candidate: Candidate) -> Match:
     alike, name_reason = _names(candidate.first_key, candidate.second_key,
                                 set(f"{candidate.first_place} {candidate.second_place}".split()))
 
+    # The distance, less what each location may be off by: a postcode's centre against a street
+    # address 2 km away may be the same door.
+    approximate = LocationPrecision.POSTCODE in (candidate.first_precision, candidate.second_precision)
+    apart = max(0.0, candidate.distance_m - _slack(candidate.first_precision) - _slack(candidate.second_precision))
+    far = apart > RADIUS_M
+
     unlikely = 1.0
     for code in ("kvk", "website", "email", "phone"):
         if code in candidate.same:
             weight = IDENTIFIER_WEIGHTS[code] * (_between(alike, 0.3, 0.7) if code in CONTACTS else 1.0)
+            if far and code != "kvk":
+                weight /= 2  # a chain's website or a network's address, in another town
             unlikely *= 1 - weight
             reasons.append({"code": f"same_{code}"})
     total += 1 - unlikely
@@ -257,11 +307,8 @@ def score(candidate: Candidate) -> Match:
     reasons.append(name_reason)
     total += NAMES_WEIGHT * _between(alike, 0.5, 0.95)
 
-    # The distance, less what each location may be off by: a postcode's centre against a street
-    # address 2 km away may be the same door. Being close says something only of alike names.
-    approximate = LocationPrecision.POSTCODE in (candidate.first_precision, candidate.second_precision)
-    apart = max(0.0, candidate.distance_m - _slack(candidate.first_precision) - _slack(candidate.second_precision))
-    if apart > RADIUS_M:
+    # Being close says something only of alike names.
+    if far:
         total -= FAR_PENALTY
     else:
         close = 0.3 if apart <= 150 else 0.2 if apart <= 500 else 0.1 if apart <= 1000 else 0.05
@@ -273,7 +320,10 @@ def score(candidate: Candidate) -> Match:
     if neighbours:
         total -= NEIGHBOURS_PENALTY
         reasons.append({"code": "neighbour_words", "words": neighbours})
-    kinds_first, kinds_second = place_kinds(words_first), place_kinds(words_second)
+    # The kind of place is what leads the name: "Buurthuis" / "Buurtwinkel De Boomgaard" (an orchard
+    # further on is a name).
+    kinds_first = place_kinds(sorted(_leading_kinds(words_first), key=words_first.index))
+    kinds_second = place_kinds(sorted(_leading_kinds(words_second), key=words_second.index))
     if kinds_first and kinds_second and not kinds_first.keys() & kinds_second.keys():
         total -= OTHER_KIND_PENALTY
         reasons.append({"code": "other_kind", "words": [next(iter(kinds_first.values())),

@@ -23,7 +23,9 @@ def test_the_set_is_large_and_hard_enough():
 
 
 def test_the_search_finds_the_doubles_and_few_look_alikes(db):
-    result = duplicate_evaluation.evaluate()
+    # EVALUATION_SEED=17 tries another set made the same way (the floor holds for the fixed one).
+    seed = int(os.environ.get("EVALUATION_SEED", duplicate_evaluation.SEED))
+    result = duplicate_evaluation.evaluate(duplicate_evaluation.build(seed))
 
     if os.environ.get("SHOW_EVALUATION"):
         for first, second in result.missed:
