@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -51,7 +51,7 @@ RAW_SIMILARITY = 0.3
 # wilg" / "buurtkamer wilg", a kind word for another, is 0.4).
 KEY_SIMILARITY = 0.35
 # An identifier shared by more records than this is an umbrella's (a network's e-mail address, a
-# municipality's phone number), not a sign of one initiative: it makes no candidates in the whole search.
+# municipality's phone number), not a sign of one initiative: it makes no candidates.
 MAX_SHARED = 10
 # Pairs scoring at least this are proposed (0–1, see `score`).
 MIN_SCORE = 0.5
@@ -116,11 +116,11 @@ TYPO_SIMILARITY = 0.8
 # -- weights of the score ------------------------------------------------------------------------------
 
 # Identifiers: how much the same one counts alone (several combine as independent signs). A KvK number
-# or website stays with an initiative that is renamed; an e-mail address or phone number is often an
-# umbrella's (a welfare organisation's for the initiatives it supports), so these count only as far as
-# the names are alike too.
+# stays with an initiative that is renamed; a website, e-mail address or phone number is often an
+# umbrella's (a welfare organisation's site with a page per initiative it supports), so these count only
+# as far as the names are alike too.
 IDENTIFIER_WEIGHTS = {"kvk": 0.6, "website": 0.5, "email": 0.5, "phone": 0.45}
-CONTACTS = {"email", "phone"}
+CONTACTS = {"website", "email", "phone"}
 NAMES_WEIGHT = 0.6          # names equal after normalising
 FAR_PENALTY = 0.4           # further apart than a candidate may be, locations' precision allowing
 NEIGHBOURS_PENALTY = 0.8    # "Noord" against "Zuid", "II" against none
@@ -229,6 +229,8 @@ def _rests_alike(words_first: list[str], words_second: list[str], rest_first: li
         named_first, named_second = set(words_first) & places, set(words_second) & places
         if named_first and named_second and named_first != named_second:
             return 0.3, {"code": "names_alike", "percent": 30}
+        if named_first != named_second:
+            return 0.9, {"code": "name_contained"}
         return 0.9, {"code": "names_alike", "percent": 90}
     if (not rest_first or not rest_second) and common - generic:
         # "Buurtkamer De Linde" in "Buurtkamer De Linde Leiden", but not "Huiskamer Tilburg" in
@@ -255,10 +257,11 @@ def _typos_as(words: list[str], others: list[str]) -> list[str]:
     spelled = []
     for word in words:
         if word not in others and len(word) >= 5:
-            best = max(others, key=lambda other: SequenceMatcher(None, word, other).ratio(), default="")
-            if (len(best) >= 5 and abs(len(best) - len(word)) <= 2 and best not in words
-                    and SequenceMatcher(None, word, best).ratio() >= TYPO_SIMILARITY):
-                word = best
+            for other in others:
+                if (len(other) >= 5 and abs(len(other) - len(word)) <= 2 and other not in words
+                        and SequenceMatcher(None, word, other).ratio() >= TYPO_SIMILARITY):
+                    word = other
+                    break
         spelled.append(word)
     return spelled
 
@@ -384,73 +387,150 @@ def _identifier(code: str, alias: str) -> tuple[str, str]:
 
 
 def _candidate_sql(probe: str, *, whole: bool) -> str:
-    """The first step as one statement. `probe` is a query of the records to look for (id, name,
+    """The first step as one statement. `probe` is a query of the records to look for (id, name, place,
     location, location_precision and the identifiers' columns): the whole register, some of its
-    records, or records not saved. With `whole`, each pair is found once, from its lower id."""
+    records, or records not saved. With `whole`, each pair is found once, from its lower id (a pair may
+    still come from two branches; the caller keeps one).
+
+    Each branch carries all that the score needs of both records, so that the rest joins only the
+    normalised names (one row per record): the planner cannot estimate how many pairs the branches
+    make, and a join of them back to the register on several columns was planned as a cross product."""
     table = Initiative._meta.db_table
     p_geog, r_geog = f"p.location::{GEOGRAPHY}", f"r.location::{GEOGRAPHY}"
     order = "r.id > p.id" if whole else "r.id <> p.id"
     alike = "similarity(p.name, r.name) >= %(raw_similarity)s"
-    branches = [
-        f"SELECT p.id AS p_id, r.id AS r_id FROM probe p JOIN {table} r "
-        f"ON {order} AND ST_DWithin({r_geog}, {p_geog}, %(radius)s) WHERE {alike}",
-    ]
-    if whole:
-        # From the (few) records located by their postcode only, both ways round.
-        branches.append(
-            f"SELECT p.id, r.id FROM probe p JOIN {table} r ON r.id <> p.id "
-            f"AND ST_DWithin({r_geog}, {p_geog}, %(wide_radius)s) "
-            f"WHERE p.location_precision = %(postcode)s AND {alike}")
-    else:
-        branches.append(
-            f"SELECT p.id, r.id FROM probe p JOIN {table} r ON r.id <> p.id "
-            f"AND ST_DWithin({r_geog}, {p_geog}, %(wide_radius)s) "
-            f"WHERE (p.location_precision = %(postcode)s OR r.location_precision = %(postcode)s) AND {alike}")
-    for code in IDENTIFIERS:
-        (p_key, p_has), (r_key, r_has) = _identifier(code, "p"), _identifier(code, "r")
-        branch = f"SELECT p.id, r.id FROM probe p JOIN {table} r ON {r_key} = {p_key} AND {r_has} AND {order}"
-        branch += f" WHERE {p_has}"
-        if whole:
-            x_key, x_has = _identifier(code, "x")
-            branch += (f" AND {p_key} IN (SELECT {x_key} FROM {table} x WHERE {x_has} GROUP BY 1 "
-                       f"HAVING count(*) <= %(max_shared)s)")
-        branches.append(branch)
-    union = "\n UNION ".join(branches)
-
     same, different = [], []
     for code in IDENTIFIERS:
         (p_key, p_has), (r_key, r_has) = _identifier(code, "p"), _identifier(code, "r")
         same.append(f"({p_has} AND {r_has} AND {p_key} = {r_key})")
         different.append(f"({p_has} AND {r_has} AND {p_key} <> {r_key})")
+    columns = (f"p.id AS p_id, r.id AS r_id, p.name AS p_name, r.name AS r_name, p.place AS p_place, "
+               f"r.place AS r_place, p.location_precision AS p_precision, r.location_precision AS r_precision, "
+               f"ST_Distance({p_geog}, {r_geog}) AS metres, "
+               f"ARRAY[{', '.join(same)}] AS same, ARRAY[{', '.join(different)}] AS different")
+    branches = [
+        f"SELECT {columns} FROM probe p JOIN {table} r "
+        f"ON {order} AND ST_DWithin({r_geog}, {p_geog}, %(radius)s) WHERE {alike}",
+    ]
+    if whole:
+        # From the (few) records located by their postcode only, both ways round.
+        branches.append(
+            f"SELECT {columns} FROM probe p JOIN {table} r ON r.id <> p.id "
+            f"AND ST_DWithin({r_geog}, {p_geog}, %(wide_radius)s) "
+            f"WHERE p.location_precision = %(postcode)s AND {alike}")
+    else:
+        branches.append(
+            f"SELECT {columns} FROM probe p JOIN {table} r ON r.id <> p.id "
+            f"AND ST_DWithin({r_geog}, {p_geog}, %(wide_radius)s) "
+            f"WHERE (p.location_precision = %(postcode)s OR r.location_precision = %(postcode)s) AND {alike}")
+    for code in IDENTIFIERS:
+        (p_key, p_has), (r_key, r_has) = _identifier(code, "p"), _identifier(code, "r")
+        x_key, x_has = _identifier(code, "x")
+        branch = f"SELECT {columns} FROM probe p JOIN {table} r ON {r_key} = {p_key} AND {r_has} AND {order}"
+        branch += f" WHERE {p_has}"
+        if whole:
+            branch += (f" AND {p_key} IN (SELECT {x_key} FROM {table} x WHERE {x_has} GROUP BY 1 "
+                       f"HAVING count(*) <= %(max_shared)s)")
+        else:  # for a few records, counted by the identifier's index
+            branch += f" AND (SELECT count(*) FROM {table} x WHERE {x_key} = {p_key} AND {x_has}) <= %(max_shared)s"
+        branches.append(branch)
+    union = "\n UNION ALL ".join(branches)
+    if whole:
+        # Every record's normalised name, once (a second for 100,000), joined by id.
+        keys = f"""
+        keys AS MATERIALIZED (
+            SELECT id, registry_name_key(name) AS name_key, registry_name_key(place) AS place_key FROM {table})"""
+        joins = "JOIN keys p_key ON p_key.id = c.p_id JOIN keys r_key ON r_key.id = c.r_id"
+    else:
+        # Only the candidates' names (the probe's may not be stored), joined by the name.
+        keys = """
+        keys AS MATERIALIZED (
+            SELECT name, registry_name_key(name) AS name_key, registry_name_key(name) AS place_key
+              FROM (SELECT p_name AS name FROM pairs UNION SELECT r_name FROM pairs
+                    UNION SELECT p_place FROM pairs UNION SELECT r_place FROM pairs) AS named)"""
+        joins = ("JOIN keys p_key ON p_key.name = c.p_name JOIN keys r_key ON r_key.name = c.r_name "
+                 "JOIN keys p_at ON p_at.name = c.p_place JOIN keys r_at ON r_at.name = c.r_place")
+    p_place, r_place = ("p_key.place_key", "r_key.place_key") if whole else ("p_at.place_key", "r_at.place_key")
     return f"""
-        WITH probe AS ({probe}),
-        pairs AS MATERIALIZED ({union}),
-        p_keys AS MATERIALIZED (SELECT p.id, registry_name_key(p.name) AS key, registry_name_key(p.place) AS place
-                                  FROM probe p WHERE p.id IN (SELECT p_id FROM pairs)),
-        r_keys AS MATERIALIZED (SELECT r.id, registry_name_key(r.name) AS key, registry_name_key(r.place) AS place
-                                  FROM {table} r WHERE r.id IN (SELECT r_id FROM pairs)),
-        scored AS (
-            SELECT c.p_id, c.r_id, pk.key AS p_key, rk.key AS r_key, similarity(pk.key, rk.key) AS alike,
-                   ST_Distance({p_geog}, {r_geog}) AS metres, p.location_precision AS p_precision,
-                   r.location_precision AS r_precision, pk.place AS p_place, rk.place AS r_place,
-                   ARRAY[{", ".join(same)}] AS same, ARRAY[{", ".join(different)}] AS different
-              FROM pairs c
-              JOIN probe p ON p.id = c.p_id
-              JOIN {table} r ON r.id = c.r_id
-              JOIN p_keys pk ON pk.id = c.p_id
-              JOIN r_keys rk ON rk.id = c.r_id)
-        SELECT * FROM scored
-         WHERE p_key = r_key OR alike >= %(key_similarity)s OR true = ANY(same)
+        WITH probe AS MATERIALIZED ({probe}),
+        pairs AS MATERIALIZED ({union}),{keys}
+        SELECT c.p_id, c.r_id, p_key.name_key, r_key.name_key, similarity(p_key.name_key, r_key.name_key),
+               c.metres, c.p_precision, c.r_precision, {p_place}, {r_place}, c.same, c.different
+          FROM pairs c {joins}
+         WHERE p_key.name_key = r_key.name_key OR similarity(p_key.name_key, r_key.name_key) >= %(key_similarity)s
+            OR true = ANY(c.same)
     """
 
+
+def _whole_register_sql() -> str:
+    """The first step for the whole register, in one statement: each record's normalised name and
+    identifiers once, then the pairs from the spatial index and from the identifiers (each pair once,
+    lower id first), then what the score needs of each pair.
+
+    Pairs whose names differ in a word that tells neighbours apart (NEIGHBOUR_MARKS: "Zuid", "2") come
+    only from a shared identifier: without one, the score rejects them anyway (`score`: at most
+    names + distance − NEIGHBOURS_PENALTY < MIN_SCORE), and in a register they are many."""
+    table = Initiative._meta.db_table
+    identifiers = ", ".join(f"CASE WHEN {present} THEN {expression} END AS {code}"
+                            for code, (expression, present) in ((code, (e.format(t="t"), h.format(t="t")))
+                                                                for code, (e, h) in IDENTIFIERS.items()))
+    shared = ", ".join(f"count({code}) OVER (PARTITION BY {code}) AS {code}_shared" for code in IDENTIFIERS)
+    by_identifier = "\n UNION ".join(
+        f"SELECT p.id, r.id FROM keys p JOIN keys r ON r.{code} = p.{code} AND r.id > p.id "
+        f"WHERE p.{code}_shared <= %(max_shared)s" for code in IDENTIFIERS)
+    alike = ("p.marks = r_key.marks AND (p.name_key = r_key.name_key "
+             "OR similarity(p.name_key, r_key.name_key) >= %(key_similarity)s)")
+    same = ", ".join(f"(p.{code} = r.{code})" for code in IDENTIFIERS)
+    different = ", ".join(f"(p.{code} <> r.{code})" for code in IDENTIFIERS)
+    return f"""
+        WITH named AS MATERIALIZED (
+            SELECT t.id, t.location::{GEOGRAPHY} AS geog, t.location_precision AS precision,
+                   registry_name_key(t.name) AS name_key, registry_name_key(t.place) AS place_key, {identifiers}
+              FROM {table} t),
+        keys AS MATERIALIZED (
+            SELECT named.*, {shared},
+                   ARRAY(SELECT DISTINCT word FROM unnest(string_to_array(named.name_key, ' ')) AS word
+                          WHERE word = ANY(%(marks)s) OR word ~ '^[0-9]+$' ORDER BY word) AS marks
+              FROM named),
+        pairs AS MATERIALIZED (
+            SELECT p.id AS p_id, r.id AS r_id
+              FROM keys p
+              JOIN {table} r ON r.id > p.id AND ST_DWithin(r.location::{GEOGRAPHY}, p.geog, %(radius)s)
+              JOIN keys r_key ON r_key.id = r.id
+             WHERE {alike}
+            UNION
+            SELECT LEAST(p.id, r.id), GREATEST(p.id, r.id)
+              FROM keys p
+              JOIN {table} r ON r.id <> p.id AND ST_DWithin(r.location::{GEOGRAPHY}, p.geog, %(wide_radius)s)
+              JOIN keys r_key ON r_key.id = r.id
+             WHERE p.precision = %(postcode)s AND {alike}
+            UNION
+            {by_identifier})
+        SELECT c.p_id, c.r_id, p.name_key, r.name_key, similarity(p.name_key, r.name_key),
+               ST_Distance(p.geog, r.geog), p.precision, r.precision, p.place_key, r.place_key,
+               ARRAY[{same}], ARRAY[{different}]
+          FROM pairs c
+          JOIN keys p ON p.id = c.p_id
+          JOIN keys r ON r.id = c.r_id
+    """
+
+
+# Words that tell neighbours apart for the whole search's first step: QUARTERS but "centrum", which is
+# not always one (see neighbour_words).
+NEIGHBOUR_MARKS = sorted(QUARTERS - {"centrum"})
 
 _PROBE_COLUMNS = "id, name, place, location, location_precision, kvk_number, email, website, phone"
 
 
-def _candidates(probe: str, params: dict[str, Any], *, whole: bool) -> list[Candidate]:
+def _candidates(probe: str | None, params: dict[str, Any]) -> list[Candidate]:
+    """The candidates of the records `probe` selects, or (None) of the whole register."""
     codes = list(IDENTIFIERS)
     with connection.cursor() as cursor:
-        cursor.execute(_candidate_sql(probe, whole=whole), {
+        if probe is None:
+            # The keys and pairs of 100,000 records are hashed: in memory rather than in batches on disk.
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute(_whole_register_sql() if probe is None else _candidate_sql(probe, whole=False), {
+            "marks": NEIGHBOUR_MARKS,
             **params, "radius": RADIUS_M, "wide_radius": RADIUS_M + POSTCODE_SLACK_M,
             "postcode": LocationPrecision.POSTCODE, "raw_similarity": RAW_SIMILARITY,
             "key_similarity": KEY_SIMILARITY, "max_shared": MAX_SHARED})
@@ -480,12 +560,13 @@ def find_all(ids: list[int] | None = None) -> int:
     if ids is not None and not ids:
         return 0
     table = Initiative._meta.db_table
-    if ids is None:
-        matches = _scored(_candidates(f"SELECT {_PROBE_COLUMNS} FROM {table}", {}, whole=True))
-    else:
-        matches = _scored(_candidates(f"SELECT {_PROBE_COLUMNS} FROM {table} WHERE id = ANY(%(ids)s)",
-                                      {"ids": list(ids)}, whole=False))
-    return store(matches)
+    with transaction.atomic():
+        if ids is None:
+            matches = _scored(_candidates(None, {}))
+        else:
+            matches = _scored(_candidates(f"SELECT {_PROBE_COLUMNS} FROM {table} WHERE id = ANY(%(ids)s)",
+                                          {"ids": list(ids)}))
+        return store(matches)
 
 
 def store(matches: Sequence[Match]) -> int:
@@ -538,7 +619,7 @@ def matches_for(records: Sequence[Initiative]) -> list[list[Match]]:
         "p_kvk": [r.kvk_number for _n, r in located], "p_email": [r.email for _n, r in located],
         "p_website": [r.website for _n, r in located], "p_phone": [r.phone for _n, r in located],
     }
-    matches = _scored(_candidates(probe, params, whole=False))
+    matches = _scored(_candidates(probe, params))
     others = Initiative.objects.in_bulk([m.second_id for m in matches])
     by_probe: dict[int, list[Match]] = {}
     for match in matches:

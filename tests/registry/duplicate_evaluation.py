@@ -96,6 +96,7 @@ class EvalRecord:
 class Result:
     precision: float
     recall: float
+    records: int
     true_pairs: int
     proposed: int
     found: int
@@ -400,7 +401,7 @@ def evaluate(records: list[EvalRecord] | None = None) -> Result:
     found = {tuple(sorted(pair)) for pair in hits}
     return Result(
         precision=len(hits) / len(proposed) if proposed else 1.0,
-        recall=len(found) / len(truth) if truth else 1.0,
+        recall=len(found) / len(truth) if truth else 1.0, records=len(records),
         true_pairs=len(truth), proposed=len(proposed), found=len(found),
         missed=[(records[a], records[b]) for a, b in sorted(truth - found)],
         wrong=[(records[a], records[b], score, why) for (a, b), (score, why) in sorted(proposed.items())
