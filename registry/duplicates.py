@@ -7,13 +7,14 @@ and for a record not yet saved (a suggestion under review, `matches_for`). A pai
 
 Two steps, both proportional to the candidates, never to all pairs of the register:
 
-1. **Candidates, set-based in PostgreSQL** (`_CANDIDATES`): records within RADIUS_M of each other whose
-   names are at all alike (pg_trgm on the raw names, generous), widened by POSTCODE_SLACK_M when a
-   location is only a postcode's centre; plus records that share an identifier, at any distance (KvK
-   number, website domain, e-mail address, phone number; IDENTIFIERS, indexed in migration 0013). The
-   names of the candidates are then normalised once per record by the SQL function registry_name_key
-   (case, accents, quotes, remarks in brackets, legal-form words, articles; migration 0013) and
-   compared again.
+1. **Candidates, set-based in PostgreSQL**: records within RADIUS_M of each other whose names are at
+   all alike, widened by POSTCODE_SLACK_M when a location is only a postcode's centre; plus records
+   that share an identifier, at any distance (KvK number, website domain, e-mail address, phone
+   number; IDENTIFIERS, indexed in migration 0013). Names are compared after normalising by the SQL
+   function registry_name_key (case, accents, quotes, remarks in brackets, legal-form words, articles;
+   migration 0013). For the whole register (`_whole_register_statements`) each record is normalised
+   once into a temporary table with its own spatial index; for a few records (`_candidate_sql`, what a
+   save pays) the register's indexes find the neighbours and namesakes of each.
 2. **The score, in Python over the candidates only** (`score`): evidence for (identifiers, names,
    distance judged by each location's precision) and against (words that tell neighbours apart, another
    kind of place, different KvK numbers or websites) add up to a score from 0 to 1. Pairs scoring at
@@ -47,9 +48,12 @@ POSTCODE_SLACK_M = 3000
 # nearby. "Buurthuis De Horst (vrijwilligers)" / "Buurthuis De Horst" is 0.55, a legal form and
 # remark both added around 0.4.
 RAW_SIMILARITY = 0.3
-# ... and whose normalised names are at least this alike, unless they share an identifier ("huiskamer
-# wilg" / "buurtkamer wilg", a kind word for another, is 0.4).
-KEY_SIMILARITY = 0.35
+# ... and whose normalised names are at least this alike, or the names without their first word (often
+# the kind of place: "huiskamer wilg" / "buurtkamer wilg" is 0.41, "wilg" / "wilg" 1), unless they share
+# an identifier. Lower, and a register fills the step after with names that share only their kind
+# ("buurtmoestuin linde" / "buurtmoestuin brink" is 0.56): on 100,000 demo records, 880,000 candidates
+# at 0.35 against ... at 0.6.
+KEY_SIMILARITY = 0.6
 # An identifier shared by more records than this is an umbrella's (a network's e-mail address, a
 # municipality's phone number), not a sign of one initiative: it makes no candidates.
 MAX_SHARED = 10
@@ -110,6 +114,8 @@ ORGANISATION_WORDS = {"bewonersbedrijf", "buurtbedrijf", "wijkbedrijf", "dorpsbe
                       "dorpscooperatie", "wijkcooperatie", "bewonerscooperatie", "bewonersinitiatief",
                       "buurtinitiatief", "wijkonderneming", "bewonersvereniging", "buurtvereniging",
                       "dorpsvereniging", "vrijwilligersorganisatie", "vrijwilligers", "initiatief", "project"}
+# ... of which these name a kind of organisation of their own (a register's Kind).
+ORGANISATION_KINDS = ORGANISATION_WORDS - {"vrijwilligersorganisatie", "vrijwilligers", "initiatief", "project"}
 # Words of one name that stand for a word of the other when this alike (a typo: "kapstock").
 TYPO_SIMILARITY = 0.8
 
@@ -274,6 +280,16 @@ def _leading_kinds(words: list[str]) -> set[str]:
     return set(words[:2]) if words[0] in _NEEDS_SECOND and len(words) > 1 else {words[0]}
 
 
+def _leading_kind(words: list[str]) -> dict[str, str]:
+    """The kinds of place the start of a name says, or else the kind of organisation ("Bewonersbedrijf
+    De Dorpsput" is not "Dorpsbelang De Dorpsput")."""
+    leading = sorted(_leading_kinds(words), key=words.index)
+    kinds = place_kinds(leading)
+    if not kinds and leading and leading[0] in ORGANISATION_KINDS:
+        kinds = {f"organisation {leading[0]}": leading[0]}
+    return kinds
+
+
 def _between(value: float, low: float, high: float) -> float:
     """0 at `low` or below, 1 at `high` or above, linear between."""
     return min(1.0, max(0.0, (value - low) / (high - low)))
@@ -325,8 +341,7 @@ def score(candidate: Candidate) -> Match:
         reasons.append({"code": "neighbour_words", "words": neighbours})
     # The kind of place is what leads the name: "Buurthuis" / "Buurtwinkel De Boomgaard" (an orchard
     # further on is a name).
-    kinds_first = place_kinds(sorted(_leading_kinds(words_first), key=words_first.index))
-    kinds_second = place_kinds(sorted(_leading_kinds(words_second), key=words_second.index))
+    kinds_first, kinds_second = _leading_kind(words_first), _leading_kind(words_second)
     if kinds_first and kinds_second and not kinds_first.keys() & kinds_second.keys():
         total -= OTHER_KIND_PENALTY
         reasons.append({"code": "other_kind", "words": [next(iter(kinds_first.values())),
@@ -386,18 +401,24 @@ def _identifier(code: str, alias: str) -> tuple[str, str]:
     return expression.format(t=alias), present.format(t=alias)
 
 
-def _candidate_sql(probe: str, *, whole: bool) -> str:
+def _alike_sql(first: str, second: str) -> str:
+    """Whether two name keys are alike enough to be candidates (see KEY_SIMILARITY)."""
+    return (f"({first} = {second} OR similarity({first}, {second}) >= %(key_similarity)s "
+            f"OR similarity(substring({first} from ' (.*)$'), substring({second} from ' (.*)$')) "
+            f">= %(key_similarity)s)")
+
+
+def _candidate_sql(probe: str) -> str:
     """The first step as one statement. `probe` is a query of the records to look for (id, name, place,
     location, location_precision and the identifiers' columns): the whole register, some of its
-    records, or records not saved. With `whole`, each pair is found once, from its lower id (a pair may
-    still come from two branches; the caller keeps one).
+    records, or records not saved (a pair of two probes comes from both; the caller keeps one).
 
     Each branch carries all that the score needs of both records, so that the rest joins only the
     normalised names (one row per record): the planner cannot estimate how many pairs the branches
     make, and a join of them back to the register on several columns was planned as a cross product."""
     table = Initiative._meta.db_table
     p_geog, r_geog = f"p.location::{GEOGRAPHY}", f"r.location::{GEOGRAPHY}"
-    order = "r.id > p.id" if whole else "r.id <> p.id"
+    order = "r.id <> p.id"
     alike = "similarity(p.name, r.name) >= %(raw_similarity)s"
     same, different = [], []
     for code in IDENTIFIERS:
@@ -412,97 +433,85 @@ def _candidate_sql(probe: str, *, whole: bool) -> str:
         f"SELECT {columns} FROM probe p JOIN {table} r "
         f"ON {order} AND ST_DWithin({r_geog}, {p_geog}, %(radius)s) WHERE {alike}",
     ]
-    if whole:
-        # From the (few) records located by their postcode only, both ways round.
-        branches.append(
-            f"SELECT {columns} FROM probe p JOIN {table} r ON r.id <> p.id "
-            f"AND ST_DWithin({r_geog}, {p_geog}, %(wide_radius)s) "
-            f"WHERE p.location_precision = %(postcode)s AND {alike}")
-    else:
-        branches.append(
-            f"SELECT {columns} FROM probe p JOIN {table} r ON r.id <> p.id "
-            f"AND ST_DWithin({r_geog}, {p_geog}, %(wide_radius)s) "
-            f"WHERE (p.location_precision = %(postcode)s OR r.location_precision = %(postcode)s) AND {alike}")
+    branches.append(  # wider where either location is a postcode's centre
+        f"SELECT {columns} FROM probe p JOIN {table} r ON r.id <> p.id "
+        f"AND ST_DWithin({r_geog}, {p_geog}, %(wide_radius)s) "
+        f"WHERE (p.location_precision = %(postcode)s OR r.location_precision = %(postcode)s) AND {alike}")
     for code in IDENTIFIERS:
         (p_key, p_has), (r_key, r_has) = _identifier(code, "p"), _identifier(code, "r")
         x_key, x_has = _identifier(code, "x")
         branch = f"SELECT {columns} FROM probe p JOIN {table} r ON {r_key} = {p_key} AND {r_has} AND {order}"
-        branch += f" WHERE {p_has}"
-        if whole:
-            branch += (f" AND {p_key} IN (SELECT {x_key} FROM {table} x WHERE {x_has} GROUP BY 1 "
-                       f"HAVING count(*) <= %(max_shared)s)")
-        else:  # for a few records, counted by the identifier's index
-            branch += f" AND (SELECT count(*) FROM {table} x WHERE {x_key} = {p_key} AND {x_has}) <= %(max_shared)s"
+        # Counted by the identifier's index (a few records).
+        branch += (f" WHERE {p_has} AND (SELECT count(*) FROM {table} x WHERE {x_key} = {p_key} AND {x_has})"
+                   " <= %(max_shared)s")
         branches.append(branch)
     union = "\n UNION ALL ".join(branches)
-    if whole:
-        # Every record's normalised name, once (a second for 100,000), joined by id.
-        keys = f"""
-        keys AS MATERIALIZED (
-            SELECT id, registry_name_key(name) AS name_key, registry_name_key(place) AS place_key FROM {table})"""
-        joins = "JOIN keys p_key ON p_key.id = c.p_id JOIN keys r_key ON r_key.id = c.r_id"
-    else:
-        # Only the candidates' names (the probe's may not be stored), joined by the name.
-        keys = """
-        keys AS MATERIALIZED (
-            SELECT name, registry_name_key(name) AS name_key, registry_name_key(name) AS place_key
-              FROM (SELECT p_name AS name FROM pairs UNION SELECT r_name FROM pairs
-                    UNION SELECT p_place FROM pairs UNION SELECT r_place FROM pairs) AS named)"""
-        joins = ("JOIN keys p_key ON p_key.name = c.p_name JOIN keys r_key ON r_key.name = c.r_name "
-                 "JOIN keys p_at ON p_at.name = c.p_place JOIN keys r_at ON r_at.name = c.r_place")
-    p_place, r_place = ("p_key.place_key", "r_key.place_key") if whole else ("p_at.place_key", "r_at.place_key")
+    # Only the candidates' names (the probe's may not be stored), joined by the name.
     return f"""
         WITH probe AS MATERIALIZED ({probe}),
-        pairs AS MATERIALIZED ({union}),{keys}
-        SELECT c.p_id, c.r_id, p_key.name_key, r_key.name_key, similarity(p_key.name_key, r_key.name_key),
-               c.metres, c.p_precision, c.r_precision, {p_place}, {r_place}, c.same, c.different
-          FROM pairs c {joins}
-         WHERE p_key.name_key = r_key.name_key OR similarity(p_key.name_key, r_key.name_key) >= %(key_similarity)s
-            OR true = ANY(c.same)
+        pairs AS MATERIALIZED ({union}),
+        keys AS MATERIALIZED (
+            SELECT name, registry_name_key(name) AS key
+              FROM (SELECT p_name AS name FROM pairs UNION SELECT r_name FROM pairs
+                    UNION SELECT p_place FROM pairs UNION SELECT r_place FROM pairs) AS named)
+        SELECT c.p_id, c.r_id, p_key.key, r_key.key, similarity(p_key.key, r_key.key), c.metres,
+               c.p_precision, c.r_precision, p_at.key, r_at.key, c.same, c.different
+          FROM pairs c
+          JOIN keys p_key ON p_key.name = c.p_name JOIN keys r_key ON r_key.name = c.r_name
+          JOIN keys p_at ON p_at.name = c.p_place JOIN keys r_at ON r_at.name = c.r_place
+         WHERE {_alike_sql("p_key.key", "r_key.key")} OR true = ANY(c.same)
     """
 
 
-def _whole_register_sql() -> str:
-    """The first step for the whole register, in one statement: each record's normalised name and
-    identifiers once, then the pairs from the spatial index and from the identifiers (each pair once,
-    lower id first), then what the score needs of each pair.
+# The whole search's table of keys, one row per record (a temporary table, gone at the commit).
+KEYS_TABLE = "duplicate_search_keys"
+
+
+def _whole_register_statements() -> list[str]:
+    """The first step for the whole register: each record's normalised name, identifiers and neighbour
+    marks once, in a temporary table with its own spatial index (ANALYZEd, so that the planner knows
+    it); then, in one statement, the pairs from that index and from the identifiers (each pair once,
+    lower id first) and what the score needs of each pair.
 
     Pairs whose names differ in a word that tells neighbours apart (NEIGHBOUR_MARKS: "Zuid", "2") come
     only from a shared identifier: without one, the score rejects them anyway (`score`: at most
-    names + distance − NEIGHBOURS_PENALTY < MIN_SCORE), and in a register they are many."""
+    names + distance − NEIGHBOURS_PENALTY < MIN_SCORE), and in a register they are many.
+
+    A temporary table rather than a CTE: joined to the register again, a CTE (no index, no statistics)
+    was planned as a comparison of every two records' names."""
     table = Initiative._meta.db_table
-    identifiers = ", ".join(f"CASE WHEN {present} THEN {expression} END AS {code}"
-                            for code, (expression, present) in ((code, (e.format(t="t"), h.format(t="t")))
-                                                                for code, (e, h) in IDENTIFIERS.items()))
+    identifiers = ", ".join(f"CASE WHEN {present.format(t='t')} THEN {expression.format(t='t')} END AS {code}"
+                            for code, (expression, present) in IDENTIFIERS.items())
     shared = ", ".join(f"count({code}) OVER (PARTITION BY {code}) AS {code}_shared" for code in IDENTIFIERS)
     by_identifier = "\n UNION ".join(
-        f"SELECT p.id, r.id FROM keys p JOIN keys r ON r.{code} = p.{code} AND r.id > p.id "
+        f"SELECT p.id, r.id FROM {KEYS_TABLE} p JOIN {KEYS_TABLE} r ON r.{code} = p.{code} AND r.id > p.id "
         f"WHERE p.{code}_shared <= %(max_shared)s" for code in IDENTIFIERS)
-    alike = ("p.marks = r_key.marks AND (p.name_key = r_key.name_key "
-             "OR similarity(p.name_key, r_key.name_key) >= %(key_similarity)s)")
-    same = ", ".join(f"(p.{code} = r.{code})" for code in IDENTIFIERS)
-    different = ", ".join(f"(p.{code} <> r.{code})" for code in IDENTIFIERS)
-    return f"""
-        WITH named AS MATERIALIZED (
-            SELECT t.id, t.location::{GEOGRAPHY} AS geog, t.location_precision AS precision,
-                   registry_name_key(t.name) AS name_key, registry_name_key(t.place) AS place_key, {identifiers}
-              FROM {table} t),
-        keys AS MATERIALIZED (
-            SELECT named.*, {shared},
-                   ARRAY(SELECT DISTINCT word FROM unnest(string_to_array(named.name_key, ' ')) AS word
-                          WHERE word = ANY(%(marks)s) OR word ~ '^[0-9]+$' ORDER BY word) AS marks
-              FROM named),
-        pairs AS MATERIALIZED (
+    alike = f"p.marks = r.marks AND {_alike_sql('p.name_key', 'r.name_key')}"
+    same = ", ".join(f"coalesce(p.{code} = r.{code}, false)" for code in IDENTIFIERS)
+    different = ", ".join(f"coalesce(p.{code} <> r.{code}, false)" for code in IDENTIFIERS)
+    return [
+        f"DROP TABLE IF EXISTS {KEYS_TABLE}",
+        f"""
+        CREATE TEMPORARY TABLE {KEYS_TABLE} ON COMMIT DROP AS
+        SELECT named.*, {shared},
+               ARRAY(SELECT DISTINCT word FROM unnest(string_to_array(named.name_key, ' ')) AS word
+                      WHERE word = ANY(%(marks)s) OR word ~ '^[0-9]+$' ORDER BY word) AS marks
+          FROM (SELECT t.id, t.location::{GEOGRAPHY} AS geog, t.location_precision AS precision,
+                       registry_name_key(t.name) AS name_key, registry_name_key(t.place) AS place_key, {identifiers}
+                  FROM {table} t) AS named
+        """,
+        f"CREATE INDEX ON {KEYS_TABLE} USING gist (geog)",
+        f"CREATE UNIQUE INDEX ON {KEYS_TABLE} (id)",
+        f"ANALYZE {KEYS_TABLE}",
+        f"""
+        WITH pairs AS MATERIALIZED (
             SELECT p.id AS p_id, r.id AS r_id
-              FROM keys p
-              JOIN {table} r ON r.id > p.id AND ST_DWithin(r.location::{GEOGRAPHY}, p.geog, %(radius)s)
-              JOIN keys r_key ON r_key.id = r.id
+              FROM {KEYS_TABLE} p JOIN {KEYS_TABLE} r ON r.id > p.id AND ST_DWithin(r.geog, p.geog, %(radius)s)
              WHERE {alike}
             UNION
             SELECT LEAST(p.id, r.id), GREATEST(p.id, r.id)
-              FROM keys p
-              JOIN {table} r ON r.id <> p.id AND ST_DWithin(r.location::{GEOGRAPHY}, p.geog, %(wide_radius)s)
-              JOIN keys r_key ON r_key.id = r.id
+              FROM {KEYS_TABLE} p
+              JOIN {KEYS_TABLE} r ON r.id <> p.id AND ST_DWithin(r.geog, p.geog, %(wide_radius)s)
              WHERE p.precision = %(postcode)s AND {alike}
             UNION
             {by_identifier})
@@ -510,9 +519,10 @@ def _whole_register_sql() -> str:
                ST_Distance(p.geog, r.geog), p.precision, r.precision, p.place_key, r.place_key,
                ARRAY[{same}], ARRAY[{different}]
           FROM pairs c
-          JOIN keys p ON p.id = c.p_id
-          JOIN keys r ON r.id = c.r_id
-    """
+          JOIN {KEYS_TABLE} p ON p.id = c.p_id
+          JOIN {KEYS_TABLE} r ON r.id = c.r_id
+        """,
+    ]
 
 
 # Words that tell neighbours apart for the whole search's first step: QUARTERS but "centrum", which is
@@ -525,11 +535,15 @@ _PROBE_COLUMNS = "id, name, place, location, location_precision, kvk_number, ema
 def _candidates(probe: str | None, params: dict[str, Any]) -> list[Candidate]:
     """The candidates of the records `probe` selects, or (None) of the whole register."""
     codes = list(IDENTIFIERS)
-    with connection.cursor() as cursor:
+    # One transaction: the whole search's temporary table lasts until its end.
+    with transaction.atomic(), connection.cursor() as cursor:
+        statements = _whole_register_statements() if probe is None else [_candidate_sql(probe)]
         if probe is None:
             # The keys and pairs of 100,000 records are hashed: in memory rather than in batches on disk.
             cursor.execute("SET LOCAL work_mem = '128MB'")
-        cursor.execute(_whole_register_sql() if probe is None else _candidate_sql(probe, whole=False), {
+        for statement in statements[:-1]:
+            cursor.execute(statement, {"marks": NEIGHBOUR_MARKS})
+        cursor.execute(statements[-1], {
             "marks": NEIGHBOUR_MARKS,
             **params, "radius": RADIUS_M, "wide_radius": RADIUS_M + POSTCODE_SLACK_M,
             "postcode": LocationPrecision.POSTCODE, "raw_similarity": RAW_SIMILARITY,
@@ -607,10 +621,12 @@ def matches_for(records: Sequence[Initiative]) -> list[list[Match]]:
     # Each record under a number of its own below 0, never a stored record's id (ids of stored records
     # being edited are kept, so they do not match themselves).
     numbers = {number: record.pk or -(number + 1) for number, record in located}
-    probe = ("SELECT * FROM unnest(%(p_id)s::int[], %(p_name)s::text[], %(p_place)s::text[], "
-             "%(p_location)s::geometry[], "
-             "%(p_precision)s::text[], %(p_kvk)s::text[], %(p_email)s::text[], %(p_website)s::text[], "
-             "%(p_phone)s::text[]) AS probe(" + _PROBE_COLUMNS + ")")
+    # The points as text: geometry[] literals split on ':' (PostGIS's delimiter), not on commas.
+    probe = ("SELECT id, name, place, ST_GeomFromEWKT(ewkt) AS location, location_precision, kvk_number, email, "
+             "website, phone FROM unnest(%(p_id)s::int[], %(p_name)s::text[], %(p_place)s::text[], "
+             "%(p_location)s::text[], %(p_precision)s::text[], %(p_kvk)s::text[], %(p_email)s::text[], "
+             "%(p_website)s::text[], %(p_phone)s::text[]) AS probe(id, name, place, ewkt, location_precision, "
+             "kvk_number, email, website, phone)")
     params = {
         "p_id": [numbers[n] for n, _r in located], "p_name": [r.name for _n, r in located],
         "p_place": [r.place for _n, r in located],

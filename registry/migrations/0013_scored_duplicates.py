@@ -19,7 +19,7 @@ SELECT btrim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_
            '(^|[^a-z0-9])[''‘’`´]t([^a-z0-9]|$)', '\1het\2', 'g'),
            '[^a-z0-9]+', ' ', 'g')) || ' ',
          ' (stichting|stg|st|vereniging|ver|vzw|cooperatie|cooperatieve|cooperatief|coop|u a|ua|b v|bv'
-         '|v o f|vof|i o|io|in oprichting|de|het|den|der|een|te)(?= )', '', 'g'),
+         '|v o f|vof|i o|io|in oprichting|vrijwilligers|vrijwilligersorganisatie|de|het|den|der|een|te)(?= )', '', 'g'),
        ' ii(?= )', ' 2', 'g'), ' iii(?= )', ' 3', 'g'), ' iv(?= )', ' 4', 'g'), ' +', ' ', 'g'))
 $$;
 """

@@ -238,7 +238,7 @@ def test_names_are_normalised_by_one_function_in_the_database(db, name, key):
 def test_the_search_of_one_record_uses_the_indexes(leiden):
     """Each branch of the candidates' query finds its rows by an index, not by reading the register."""
     probe = f"SELECT {duplicates._PROBE_COLUMNS} FROM registry_initiative WHERE id = ANY(%(ids)s)"
-    sql = duplicates._candidate_sql(probe, whole=False)
+    sql = duplicates._candidate_sql(probe)
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")  # a tiny table: make the planner show what it can use
         cursor.execute("EXPLAIN " + sql, {
