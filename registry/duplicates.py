@@ -30,6 +30,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -173,23 +174,26 @@ def place_kinds(words: Iterable[str]) -> dict[str, str]:
     """The kinds of place the words name, each with the word that names it."""
     found: dict[str, str] = {}
     for word in words:
-        head = word
-        for owner in () if word in PLACE_KINDS else _OWNERS:
-            if word.startswith(owner) and word[len(owner):] in PLACE_KINDS:
-                head = word[len(owner):]
-                break
-        if head in PLACE_KINDS:
-            found.setdefault(PLACE_KINDS[head], word)
-        elif "energie" in word:
-            found.setdefault("energy", word)
-        else:
-            # A typo in the owner ("wjikcentrum"): a long head still says the kind ("huis" would not:
-            # "klokhuis" is a name).
-            for tail, kind in PLACE_KINDS.items():
-                if len(tail) >= 6 and word.endswith(tail):
-                    found.setdefault(kind, word)
-                    break
+        kind = _kind_of(word)
+        if kind is not None:
+            found.setdefault(kind, word)
     return found
+
+
+@lru_cache(maxsize=100_000)
+def _kind_of(word: str) -> str | None:
+    head = word
+    for owner in () if word in PLACE_KINDS else _OWNERS:
+        if word.startswith(owner) and word[len(owner):] in PLACE_KINDS:
+            head = word[len(owner):]
+            break
+    if head in PLACE_KINDS:
+        return PLACE_KINDS[head]
+    if "energie" in word:
+        return "energy"
+    # A typo in the owner ("wjikcentrum"): a long head still says the kind ("huis" would not: "klokhuis"
+    # is a name).
+    return next((kind for tail, kind in PLACE_KINDS.items() if len(tail) >= 6 and word.endswith(tail)), None)
 
 
 def neighbour_words(first: Sequence[str], second: Sequence[str]) -> list[str]:
@@ -202,7 +206,8 @@ def neighbour_words(first: Sequence[str], second: Sequence[str]) -> list[str]:
     return sorted(marks(first) ^ marks(second))
 
 
-def _names(first: str, second: str, places: set[str]) -> tuple[float, dict[str, Any]]:
+@lru_cache(maxsize=200_000)
+def _names(first: str, second: str, places: frozenset[str]) -> tuple[float, dict[str, Any]]:
     """How alike two normalised names are (0–1) and the reason that says so. `places` are the words of
     the records' places: like the kind of place, they say nothing of which initiative it is."""
     if not first or not second:
@@ -216,7 +221,7 @@ def _names(first: str, second: str, places: set[str]) -> tuple[float, dict[str, 
     common = set(words_first) & set(words_second)
     # The kind of place or organisation leads a name ("Repair Café De Linde"); further on, such a word
     # is a name ("De Boomgaard").
-    generic = places | ORGANISATION_WORDS | _leading_kinds(words_first) | _leading_kinds(words_second)
+    generic = set(places) | ORGANISATION_WORDS | _leading_kinds(words_first) | _leading_kinds(words_second)
     # A place or the kind of organisation added to one name ("... te Tilburg", "... vrijwilligers") leaves
     # the rest as it was.
     rest_first = [word for word in words_first if word not in common and word not in places | ORGANISATION_WORDS]
@@ -228,7 +233,7 @@ def _names(first: str, second: str, places: set[str]) -> tuple[float, dict[str, 
 
 
 def _rests_alike(words_first: list[str], words_second: list[str], rest_first: list[str], rest_second: list[str],
-                 common: set[str], generic: set[str], places: set[str]) -> tuple[float, dict[str, Any]]:
+                 common: set[str], generic: set[str], places: frozenset[str]) -> tuple[float, dict[str, Any]]:
     if not rest_first and not rest_second:
         # Equal but for the places they name: "Dorpshuis Oosterwolde" / "Dorpshuis", but not "Zorgcoöperatie
         # Leiden" / "Zorgcoöperatie Oosterwolde".
@@ -305,7 +310,8 @@ def score(candidate: Candidate) -> Match:
     total = 0.0
 
     alike, name_reason = _names(candidate.first_key, candidate.second_key,
-                                set(f"{candidate.first_place} {candidate.second_place}".split()))
+                                frozenset(f"{candidate.first_place} {candidate.second_place}".split()))
+    name_reason = dict(name_reason)  # the cached one stays as it is
 
     # The distance, less what each location may be off by: a postcode's centre against a street
     # address 2 km away may be the same door.
