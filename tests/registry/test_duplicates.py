@@ -249,3 +249,22 @@ def test_the_search_of_one_record_uses_the_indexes(leiden):
     for index in ["initiative_location_geography", "initiative_kvk_key", "initiative_email_key",
                   "initiative_website_key", "initiative_phone_key"]:
         assert index in plan
+
+
+def test_the_review_shows_the_pairs_most_likely_first_with_their_reasons(admin_client, leiden):
+    make("Buurtkamer De Linde (vrijwilligers)", NEAR_LEIDEN, kvk_number="12345678")  # and the same KvK number
+    Initiative.objects.filter(pk=leiden.pk).update(kvk_number="12345678")
+    make("Buurtkamer Linde", north_of(LEIDEN, 900))
+    duplicates.find_all()
+    best, second = DuplicateCandidate.objects.filter(decision=DuplicateDecision.OPEN)[:2]
+    assert best.score > second.score
+
+    with translation.override("nl"):
+        listed = admin_client.get("/admin/registry/duplicatecandidate/?decision__exact=open",
+                                  HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+        compared = admin_client.get(f"/admin/registry/duplicatecandidate/{best.pk}/change/",
+                                    HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+    assert listed.index(f"{best.score:.0%}") < listed.index(f"{second.score:.0%}")
+    assert "zelfde KvK-nummer; namen gelijk na normaliseren, 252 m uit elkaar" in listed
+    assert "zelfde KvK-nummer; namen gelijk na normaliseren, 252 m uit elkaar" in compared
