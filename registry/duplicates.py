@@ -407,11 +407,14 @@ def _identifier(code: str, alias: str) -> tuple[str, str]:
     return expression.format(t=alias), present.format(t=alias)
 
 
-def _alike_sql(first: str, second: str) -> str:
-    """Whether two name keys are alike enough to be candidates (see KEY_SIMILARITY)."""
+def _alike_sql(first: str, second: str, first_place: str, second_place: str) -> str:
+    """Whether two name keys are alike enough to be candidates (see KEY_SIMILARITY); the names without
+    their first word only when that leaves more than the place ("Dorpshuis Hoorn" and "Buurtbus Hoorn"
+    are not alike)."""
+    first_core, second_core = f"substring({first} from ' (.*)$')", f"substring({second} from ' (.*)$')"
     return (f"({first} = {second} OR similarity({first}, {second}) >= %(key_similarity)s "
-            f"OR similarity(substring({first} from ' (.*)$'), substring({second} from ' (.*)$')) "
-            f">= %(key_similarity)s)")
+            f"OR ({first_core} <> {first_place} AND {second_core} <> {second_place} "
+            f"AND similarity({first_core}, {second_core}) >= %(key_similarity)s))")
 
 
 def _candidate_sql(probe: str) -> str:
@@ -465,7 +468,7 @@ def _candidate_sql(probe: str) -> str:
           FROM pairs c
           JOIN keys p_key ON p_key.name = c.p_name JOIN keys r_key ON r_key.name = c.r_name
           JOIN keys p_at ON p_at.name = c.p_place JOIN keys r_at ON r_at.name = c.r_place
-         WHERE {_alike_sql("p_key.key", "r_key.key")} OR true = ANY(c.same)
+         WHERE {_alike_sql("p_key.key", "r_key.key", "p_at.key", "r_at.key")} OR true = ANY(c.same)
     """
 
 
@@ -492,7 +495,7 @@ def _whole_register_statements() -> list[str]:
     by_identifier = "\n UNION ".join(
         f"SELECT p.id, r.id FROM {KEYS_TABLE} p JOIN {KEYS_TABLE} r ON r.{code} = p.{code} AND r.id > p.id "
         f"WHERE p.{code}_shared <= %(max_shared)s" for code in IDENTIFIERS)
-    alike = f"p.marks = r.marks AND {_alike_sql('p.name_key', 'r.name_key')}"
+    alike = f"p.marks = r.marks AND {_alike_sql('p.name_key', 'r.name_key', 'p.place_key', 'r.place_key')}"
     same = ", ".join(f"coalesce(p.{code} = r.{code}, false)" for code in IDENTIFIERS)
     different = ", ".join(f"coalesce(p.{code} <> r.{code}, false)" for code in IDENTIFIERS)
     return [
@@ -538,36 +541,42 @@ NEIGHBOUR_MARKS = sorted(QUARTERS - {"centrum"})
 _PROBE_COLUMNS = "id, name, place, location, location_precision, kvk_number, email, website, phone"
 
 
-def _candidates(probe: str | None, params: dict[str, Any]) -> list[Candidate]:
-    """The candidates of the records `probe` selects, or (None) of the whole register."""
+def _matches(probe: str | None, params: dict[str, Any]) -> list[Match]:
+    """The scored pairs (at least MIN_SCORE) of the records `probe` selects, or (None) of the whole
+    register. The candidates are read in batches from a server-side cursor and scored as they come:
+    the whole register's may be hundreds of thousands."""
     codes = list(IDENTIFIERS)
-    # One transaction: the whole search's temporary table lasts until its end.
-    with transaction.atomic(), connection.cursor() as cursor:
-        statements = _whole_register_statements() if probe is None else [_candidate_sql(probe)]
-        if probe is None:
-            # The keys and pairs of 100,000 records are hashed: in memory rather than in batches on disk.
-            cursor.execute("SET LOCAL work_mem = '128MB'")
-        for statement in statements[:-1]:
-            cursor.execute(statement, {"marks": NEIGHBOUR_MARKS})
-        cursor.execute(statements[-1], {
-            "marks": NEIGHBOUR_MARKS,
-            **params, "radius": RADIUS_M, "wide_radius": RADIUS_M + POSTCODE_SLACK_M,
-            "postcode": LocationPrecision.POSTCODE, "raw_similarity": RAW_SIMILARITY,
-            "key_similarity": KEY_SIMILARITY, "max_shared": MAX_SHARED})
-        rows = cursor.fetchall()
-    found: dict[tuple[int, int], Candidate] = {}
-    for p_id, r_id, p_key, r_key, alike, metres, p_precision, r_precision, p_place, r_place, same, different in rows:
-        if (r_id, p_id) in found:
-            continue  # a pair of two probes, found from both
-        found[(p_id, r_id)] = Candidate(
-            p_id, r_id, p_key, r_key, alike, metres, p_precision, r_precision, p_place or "", r_place or "",
-            frozenset(code for code, flag in zip(codes, same, strict=True) if flag),
-            frozenset(code for code, flag in zip(codes, different, strict=True) if flag))
-    return list(found.values())
-
-
-def _scored(candidates: Iterable[Candidate]) -> list[Match]:
-    return [match for match in map(score, candidates) if match.score >= MIN_SCORE]
+    found: list[Match] = []
+    seen: set[tuple[int, int]] = set()
+    # One transaction: the whole search's temporary table and the cursor last until its end.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if probe is None:
+                # The keys and pairs of 100,000 records are hashed: in memory rather than in batches on disk.
+                cursor.execute("SET LOCAL work_mem = '128MB'")
+                for statement in _whole_register_statements()[:-1]:
+                    cursor.execute(statement, {"marks": NEIGHBOUR_MARKS})
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(_whole_register_statements()[-1] if probe is None else _candidate_sql(probe), {
+                "marks": NEIGHBOUR_MARKS,
+                **params, "radius": RADIUS_M, "wide_radius": RADIUS_M + POSTCODE_SLACK_M,
+                "postcode": LocationPrecision.POSTCODE, "raw_similarity": RAW_SIMILARITY,
+                "key_similarity": KEY_SIMILARITY, "max_shared": MAX_SHARED})
+            while rows := cursor.fetchmany(10_000):
+                for (p_id, r_id, p_key, r_key, alike, metres, p_precision, r_precision, p_place, r_place, same,
+                     different) in rows:
+                    if probe is not None:  # from two branches, or of two probes from both
+                        pair = (min(p_id, r_id), max(p_id, r_id))
+                        if pair in seen:
+                            continue
+                        seen.add(pair)
+                    match = score(Candidate(
+                        p_id, r_id, p_key, r_key, alike, metres, p_precision, r_precision, p_place or "",
+                        r_place or "", frozenset(code for code, flag in zip(codes, same, strict=True) if flag),
+                        frozenset(code for code, flag in zip(codes, different, strict=True) if flag)))
+                    if match.score >= MIN_SCORE:
+                        found.append(match)
+    return found
 
 
 # -- searches ------------------------------------------------------------------------------------------
@@ -582,10 +591,9 @@ def find_all(ids: list[int] | None = None) -> int:
     table = Initiative._meta.db_table
     with transaction.atomic():
         if ids is None:
-            matches = _scored(_candidates(None, {}))
+            matches = _matches(None, {})
         else:
-            matches = _scored(_candidates(f"SELECT {_PROBE_COLUMNS} FROM {table} WHERE id = ANY(%(ids)s)",
-                                          {"ids": list(ids)}))
+            matches = _matches(f"SELECT {_PROBE_COLUMNS} FROM {table} WHERE id = ANY(%(ids)s)", {"ids": list(ids)})
         return store(matches)
 
 
@@ -641,7 +649,7 @@ def matches_for(records: Sequence[Initiative]) -> list[list[Match]]:
         "p_kvk": [r.kvk_number for _n, r in located], "p_email": [r.email for _n, r in located],
         "p_website": [r.website for _n, r in located], "p_phone": [r.phone for _n, r in located],
     }
-    matches = _scored(_candidates(probe, params))
+    matches = _matches(probe, params)
     others = Initiative.objects.in_bulk([m.second_id for m in matches])
     by_probe: dict[int, list[Match]] = {}
     for match in matches:
