@@ -45,15 +45,15 @@ RADIUS_M = 2000
 # ... or this much further when a location is only its postcode area's centre (a PC4 area in the
 # country is often several kilometres across).
 POSTCODE_SLACK_M = 3000
-# ... whose raw names are at least this alike (pg_trgm): generous, only to spare normalising every name
-# nearby. "Buurthuis De Horst (vrijwilligers)" / "Buurthuis De Horst" is 0.55, a legal form and
-# remark both added around 0.4.
+# ... (the search of a few records) whose raw names are at least this alike (pg_trgm): generous, only to
+# spare normalising every name nearby. "Buurthuis De Horst (vrijwilligers)" / "Buurthuis De Horst" is
+# 0.55, a legal form and remark both added around 0.4.
 RAW_SIMILARITY = 0.3
 # ... and whose normalised names are at least this alike, or the names without their first word (often
 # the kind of place: "huiskamer wilg" / "buurtkamer wilg" is 0.41, "wilg" / "wilg" 1), unless they share
-# an identifier. Lower, and a register fills the step after with names that share only their kind
+# an identifier. Lower, and the Python step fills with names that share only their kind
 # ("buurtmoestuin linde" / "buurtmoestuin brink" is 0.56): on 100,000 demo records, 880,000 candidates
-# at 0.35 against ... at 0.6.
+# at 0.35 (over 3 GB in Python when read at once).
 KEY_SIMILARITY = 0.6
 # An identifier shared by more records than this is an umbrella's (a network's e-mail address, a
 # municipality's phone number), not a sign of one initiative: it makes no candidates.
