@@ -19,6 +19,7 @@ from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.translation import ngettext
 
+from registry import duplicates
 from registry.backoffice.lists import changelist
 from registry.models import (
     DuplicateCandidate,
@@ -103,12 +104,16 @@ def work(site: AdminSite, request: HttpRequest) -> list[Work]:
 
 
 def best_pairs(site: AdminSite, request: HttpRequest) -> list[DuplicateCandidate]:
-    """The open pairs most alike first (the duplicate review's own order), in the user's region."""
+    """The open pairs most likely first (the duplicate review's own order), in the user's region, each with
+    its reasons in words (`why`)."""
     model_admin = site._registry[DuplicateCandidate]
     if not model_admin.has_view_permission(request):
         return []
-    return list(model_admin.get_queryset(request).filter(decision=DuplicateDecision.OPEN)
-                .select_related("first", "second").order_by("-name_similarity", "distance_m")[:BEST_PAIRS])
+    pairs = list(model_admin.get_queryset(request).filter(decision=DuplicateDecision.OPEN)
+                 .select_related("first", "second").order_by("-score", "distance_m")[:BEST_PAIRS])
+    for pair in pairs:
+        pair.why = duplicates.explain(pair.reasons)  # for the template
+    return pairs
 
 
 def recent_changes(request: HttpRequest) -> list[Any]:

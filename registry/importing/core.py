@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geo.postcodes import InvalidPostcode, normalise_postcode
-from registry import actions
+from registry import actions, duplicates
 from registry.history import LINK_TABLES, Reasons, fitted
 from registry.importing import lookups
 from registry.importing.columns import BY_ATTRIBUTE, BY_NAME, COORDINATES, Column, Layout, layout
@@ -62,6 +62,8 @@ from registry.saving import Saved, after_saving
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 PROGRESS_EVERY = 500
 BATCH = 5000
+# Possible duplicates named per row of a dry run, most likely first.
+SIMILAR_PER_ROW = 3
 LINKS = ("services", "funding_sources")
 # What the import compares to tell an updated record from an unchanged one.
 COMPARED = [f.attname for f in Initiative._meta.concrete_fields
@@ -510,20 +512,21 @@ class _Import:
         return header(column.name) if column else attribute
 
     def _warn_similar(self, created: list[tuple[int, _Draft, Initiative]]) -> None:
-        candidates = [(number, instance.name, *draft.location) for number, draft, instance in created
-                      if draft.location is not None]
-        similar = lookups.similar_records(candidates)
+        # The rows to be created that the duplicate search (registry.duplicates) pairs with a stored record.
+        similar = duplicates.matches_for([instance for _number, _draft, instance in created])
         # Only records the importer may see are named (not a draft of another region).
-        found = {other.pk for others in similar.values() for other in others}
+        found = {match.second_id for matches in similar for match in matches}
         visible = set(self.access.initiatives().filter(pk__in=found).values_list("pk", flat=True))
-        for number, draft, _instance in created:
-            for other in similar.get(number, []):
-                if other.pk not in visible:
-                    continue
+        for (_number, draft, _instance), matches in zip(created, similar, strict=True):
+            for match in [m for m in matches if m.second_id in visible][:SIMILAR_PER_ROW]:
+                other = match.other
+                assert other is not None  # matches_for names the stored record
                 draft.result.warnings.append(Message(
                     self.layout.header("naam"),
-                    _("Possibly the same initiative as “%(name)s” (#%(id)d, %(distance)d m away): check before "
-                      "publishing.") % {"name": other.name, "id": other.pk, "distance": round(other.distance_m)}))
+                    _("Possibly the same initiative as “%(name)s” (#%(id)d, %(distance)d m away; %(reasons)s): "
+                      "check before publishing.") % {"name": other.name, "id": other.pk,
+                                                     "distance": round(match.distance_m),
+                                                     "reasons": duplicates.explain(match.reasons)}))
 
     # -- commit ------------------------------------------------------------------------------------------
 

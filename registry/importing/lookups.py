@@ -15,7 +15,6 @@ from django.db.models import F, FloatField, Func
 from django.db.models.expressions import RawSQL
 
 from geo.models import Municipality, Postcode
-from registry import duplicates
 from registry.models import Initiative
 
 Point2 = tuple[float, float]  # (longitude, latitude)
@@ -123,45 +122,6 @@ def records_with_links(ids: Iterable[int]) -> dict[int, tuple[Initiative, dict[s
         for initiative_id, source_id in funding_through.objects.filter(initiative_id__in=chunk).values_list(
                 "initiative_id", "fundingsource_id"):
             found[initiative_id][1]["funding_sources"].add(source_id)
-    return found
-
-
-@dataclass
-class Similar:
-    pk: int
-    name: str
-    slug: str
-    similarity: float
-    distance_m: float
-
-
-def similar_records(candidates: list[tuple[int, str, float, float]], per_row: int = 3) -> dict[int, list[Similar]]:
-    """For (number, name, lon, lat) of new rows: existing records with a similar name close by, by the
-    rule of registry.duplicates (pg_trgm similarity and distance on the spheroid), in one statement."""
-    if not candidates:
-        return {}
-    found: dict[int, list[Similar]] = defaultdict(list)
-    table = Initiative._meta.db_table
-    with connection.cursor() as cursor:
-        for start in range(0, len(candidates), 20 * CHUNK):
-            chunk = candidates[start:start + 20 * CHUNK]
-            cursor.execute(
-                f"""
-                SELECT c.n, r.id, r.name, r.slug, similarity(r.name, c.name) AS s,
-                       ST_Distance((r.location)::geography(Point,4326), c.geog) AS d
-                  FROM (SELECT n, name, ST_SetSRID(ST_MakePoint(x, y), 4326)::geography(Point,4326) AS geog
-                          FROM unnest(%s::int[], %s::text[], %s::float8[], %s::float8[]) AS t(n, name, x, y)) AS c
-                  JOIN {table} AS r
-                    ON ST_DWithin((r.location)::geography(Point,4326), c.geog, %s)
-                 WHERE similarity(r.name, c.name) >= %s
-                 ORDER BY c.n, s DESC, d, r.id
-                """,
-                [[c[0] for c in chunk], [c[1] for c in chunk], [c[2] for c in chunk], [c[3] for c in chunk],
-                 duplicates.DISTANCE_M, duplicates.NAME_SIMILARITY],
-            )
-            for number, pk, name, slug, similarity, distance in cursor.fetchall():
-                if len(found[number]) < per_row:
-                    found[number].append(Similar(pk, name, slug, similarity, distance))
     return found
 
 

@@ -97,13 +97,20 @@ class DuplicateDecision(models.TextChoices):
 
 
 class DuplicateCandidate(models.Model):
-    """Two records that may describe the same initiative (similar name, close by). A decision that
-    they differ is remembered, so the pair is not proposed again; a merge removes the pair."""
+    """Two records that may describe the same initiative, with the score registry.duplicates gave the
+    pair and its reasons (codes with their figures, put into words by duplicates.explain in the reader's
+    language). A decision that they differ is remembered, so the pair is not proposed again; a merge
+    removes the pair."""
 
     first = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="+", verbose_name=_("first"))
     second = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="+", verbose_name=_("second"))
+    # Of the names after normalising (registry_name_key), pg_trgm's similarity.
     name_similarity = models.FloatField(_("name similarity"))
     distance_m = models.FloatField(_("distance (m)"))
+    score = models.FloatField(_("score"), default=0.0,
+                              help_text=_("How likely the two records describe one initiative, from 0 to 1."))
+    # [{"code": "same_kvk"}, {"code": "distance", "metres": 1630, "approximate": true}, ...]
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
     found_at = models.DateTimeField(_("found at"), auto_now_add=True)
     decision = models.CharField(_("decision"), max_length=20, choices=DuplicateDecision.choices,
                                 default=DuplicateDecision.OPEN)
@@ -112,12 +119,11 @@ class DuplicateCandidate(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["-name_similarity", "distance_m"]
+        ordering = ["-score", "distance_m"]
         verbose_name = _("possible duplicate")
         verbose_name_plural = _("possible duplicates")
-        # The review's order, for the open pairs most alike first (the work overview, the list).
-        indexes = [models.Index(fields=["decision", "-name_similarity", "distance_m"],
-                                name="duplicate_pairs_best_first")]
+        # The review's order, for the open pairs most likely first (the work overview, the list).
+        indexes = [models.Index(fields=["decision", "-score", "distance_m"], name="duplicate_pairs_by_score")]
         constraints = [
             models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_once"),
             models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="duplicate_pair_ordered"),

@@ -76,7 +76,8 @@ def populate() -> None:
                              report={"summary": report.summary()}, created_by=admin)
     linde = Initiative.objects.get(external_id="L-1")
     actions.merge(linde, make("Buurtkamer de Linde", LEIDEN), acting_user=admin)
-    make("Buurtkamer De Lindeboom", LEIDEN)
+    # (Not "Buurtkamer De Lindeboom": another name to the scored search, just below its threshold.)
+    make("Stichting Buurtkamer De Linde (vrijwilligers)", LEIDEN)
     duplicates.find_all()
     Suggestion.objects.create(kind=SuggestionKind.CORRECTION, initiative=linde, proposed={"phone": "071 765 4321"},
                               message="Nieuw telefoonnummer")

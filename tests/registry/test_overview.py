@@ -29,7 +29,8 @@ def work(leiden, utrecht):
     admin = maintainer("landelijk", Role.ADMINISTRATOR)
     editor = maintainer("zh", Role.EDITOR, "PV28")
     twin = make("Buurtkamer de Linde", LEIDEN)
-    make("Energiecoöperatie Utrecht-Oost", UTRECHT, last_verified_on=datetime.date.today())
+    # (Not "... Utrecht-Oost": since the scored search, a quarter's name tells neighbours apart.)
+    make("Stichting Energiecoöperatie Utrecht (in oprichting)", UTRECHT, last_verified_on=datetime.date.today())
     # Found when the records were saved (and found again, if not, here): one pair in each province.
     DuplicateCandidate.objects.get_or_create(first=leiden, second=twin,
                                              defaults={"name_similarity": 0.95, "distance_m": 10})

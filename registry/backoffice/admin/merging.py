@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from registry import actions, merging
+from registry import actions, duplicates, merging
 from registry.backoffice.admin.base import RoleAdmin, reason_of
 from registry.models import DuplicateCandidate, DuplicateDecision, Initiative, Merge
 from registry.roles import NotAllowed, signed_in
@@ -98,7 +98,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
     """The review of possible duplicates: each pair side by side with a choice per field, merged after a
     confirmation, or marked as different."""
 
-    list_display = ["first", "second", "similarity_percent", "distance", "places", "decision", "found_at"]
+    list_display = ["first", "second", "score_percent", "why", "places", "decision", "found_at"]
     list_filter = ["decision"]
     list_select_related = ["first__municipality", "second__municipality"]
     search_fields = ["first__name", "second__name"]
@@ -114,13 +114,14 @@ class DuplicateCandidateAdmin(RoleAdmin):
             return HttpResponseRedirect(f"{request.path}?decision__exact={DuplicateDecision.OPEN}")
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description=_("name similarity"), ordering="name_similarity")
-    def similarity_percent(self, candidate: DuplicateCandidate) -> str:
-        return f"{candidate.name_similarity:.0%}"
+    @admin.display(description=_("score"), ordering="-score")
+    def score_percent(self, candidate: DuplicateCandidate) -> str:
+        return f"{candidate.score:.0%}"
 
-    @admin.display(description=_("distance"), ordering="distance_m")
-    def distance(self, candidate: DuplicateCandidate) -> str:
-        return f"{candidate.distance_m:.0f} m"
+    @admin.display(description=_("why"))
+    def why(self, candidate: DuplicateCandidate) -> str:
+        return duplicates.explain(candidate.reasons) or _("names %(percent)s alike, %(distance)s m apart") % {
+            "percent": f"{candidate.name_similarity:.0%}", "distance": f"{candidate.distance_m:.0f}"}
 
     @admin.display(description=_("municipalities"))
     def places(self, candidate: DuplicateCandidate) -> str:
@@ -159,7 +160,7 @@ class DuplicateCandidateAdmin(RoleAdmin):
             **self.admin_site.each_context(request), "opts": self.opts, "original": candidate,
             "title": _("Possible duplicate"), "candidate": candidate, "first": first, "second": second,
             "can_decide": can_decide, "rows": rows, "differences": sum(row.differs for row in plan.rows),
-            "similarity_percent": self.similarity_percent(candidate),
+            "score_percent": self.score_percent(candidate), "why": self.why(candidate),
         })
 
     @staticmethod

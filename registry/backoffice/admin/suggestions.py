@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from registry import actions, duplicates, suggestions
 from registry.backoffice.admin.base import RoleAdmin, reason_of
 from registry.backoffice.lists import changelist
-from registry.models import PublicationState, Suggestion, SuggestionKind, SuggestionState
+from registry.models import Initiative, PublicationState, Suggestion, SuggestionKind, SuggestionState
 from registry.roles import NotAllowed, signed_in
 
 
@@ -102,7 +102,12 @@ class SuggestionAdmin(RoleAdmin):
         except ValidationError as error:
             return error.messages, []
         if stored is None:
-            return [], list(duplicates.similar_to(record).filter(self.access(request).region())[:5])
+            matches = duplicates.similar_to(record)
+            visible = set(Initiative.objects.filter(self.access(request).region())
+                          .filter(pk__in=[match.second_id for match in matches]).values_list("pk", flat=True))
+            return [], [{"other": match.other, "distance_m": match.distance_m, "score": match.score,
+                         "reasons": duplicates.explain(match.reasons)}
+                        for match in matches if match.second_id in visible][:5]
         return [], []
 
     def decide(self, request: HttpRequest, suggestion: Suggestion) -> HttpResponse:

@@ -7,9 +7,9 @@ from registry.models import DuplicateCandidate, DuplicateDecision
 
 
 class Command(BaseCommand):
-    help = (f"Look for possible duplicates across the whole register (names at least "
-            f"{duplicates.NAME_SIMILARITY:.0%} alike within {duplicates.DISTANCE_M} m): new pairs join the review "
-            "in the admin; pairs already decided keep their decision. Changes no record.")
+    help = (f"Look for possible duplicates across the whole register (pairs that score at least "
+            f"{duplicates.MIN_SCORE:.0%} on identifiers, names and distance): new pairs join the review in the "
+            "admin; open pairs take their new score; pairs already decided keep their decision. Changes no record.")
 
     def handle(self, *args: Any, **options: Any) -> str:
         found = duplicates.find_all()
