@@ -1,0 +1,20 @@
+"""OGC API Features below /ogc/v1 (no trailing slashes, as the REST API)."""
+
+from django.urls import path, re_path
+
+from ogc import views
+
+app_name = "ogc"
+
+urlpatterns = [
+    path("ogc/v1", views.LandingView.as_view(), name="landing"),
+    path("ogc/v1/", views.landing_with_slash),
+    path("ogc/v1/conformance", views.ConformanceView.as_view(), name="conformance"),
+    path("ogc/v1/api", views.ApiView.as_view(), name="api"),
+    path("ogc/v1/collections", views.CollectionsView.as_view(), name="collections"),
+    path("ogc/v1/collections/<str:collection_id>", views.CollectionView.as_view(), name="collection"),
+    path("ogc/v1/collections/<str:collection_id>/items", views.ItemsView.as_view(), name="items"),
+    path("ogc/v1/collections/<str:collection_id>/items/<str:feature_id>", views.ItemView.as_view(), name="item"),
+    # Anything else below /ogc/ is an OGC exception, also while DEBUG shows HTML pages.
+    re_path(r"^ogc/.*$", views.not_found),
+]
