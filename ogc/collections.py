@@ -25,10 +25,22 @@ from django.utils.translation import gettext_lazy as _
 from geo.crs import CRS, geojson_sql
 from geo.models import Municipality, Province
 from ogc.errors import OgcError
+from ogc.filtering import Queryable
 from ogc.params import Interval
 from registry import documents
 from registry.filters import InitiativeFilterSet
-from registry.models import Initiative, Partner, Partnership, PublicationState
+from registry.models import (
+    FundingSource,
+    Initiative,
+    Kind,
+    LegalForm,
+    Partner,
+    PartnerKind,
+    Partnership,
+    PublicationState,
+    Service,
+    Status,
+)
 
 # OGC API Features Part 1, the temporal reference system of an extent.
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
@@ -67,6 +79,8 @@ class Collection:
     properties: ClassVar[tuple[Property, ...]]
     # Query parameters besides OGC's own that the items take (the register's shared filters).
     filter_parameters: ClassVar[tuple[str, ...]] = ()
+    # What a CQL2 filter may name (ogc.filtering), by name.
+    queryables: ClassVar[dict[str, Queryable]]
 
     def queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
@@ -110,6 +124,10 @@ def _assemble(queryset: QuerySet[Any], feature: str, joins: str, params: list[An
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, [*params, *ids_params])
         return str(cursor.fetchone()[0])
+
+
+def _codes(model: Any) -> Any:
+    return lambda: list(model.objects.order_by("order", "code").values_list("code", flat=True))
 
 
 def _box_of(aggregate: tuple[float, float, float, float] | None) -> list[list[float]]:
@@ -161,6 +179,27 @@ class Initiatives(Collection):
         Property("verification_method", "string", _("verification method")),
         Property("updated_at", "string", _("updated at"), format="date-time"),
     )
+
+    queryables = {queryable.name: queryable for queryable in (
+        Queryable("name", "string", "name", _("name")),
+        Queryable("kind", "string", "kind__code", _("kind (code)"), codes=_codes(Kind)),
+        Queryable("service", "string", "services__code", _("service (code)"), many=True, codes=_codes(Service),
+                  description=_("One of the initiative's services: service = 'winkel' selects those that offer it.")),
+        Queryable("funding_source", "string", "funding_sources__code", _("funding source (code)"), many=True,
+                  codes=_codes(FundingSource),
+                  description=_("One of the initiative's funding sources, as service.")),
+        Queryable("status", "string", "status", _("status"), codes=lambda: list(Status.values)),
+        Queryable("legal_form", "string", "legal_form", _("legal form"), codes=lambda: ["", *LegalForm.values]),
+        Queryable("founded_year", "integer", "founded_year", _("founded (year)")),
+        Queryable("stopped_on", "date", "stopped_on", _("stopped on")),
+        Queryable("last_verified_on", "date", "last_verified_on", _("last verified on")),
+        Queryable("updated_at", "timestamp", "updated_at", _("updated at")),
+        Queryable("place", "string", "place", _("place")),
+        Queryable("postcode", "string", "postcode", _("postcode")),
+        Queryable("municipality_code", "string", "municipality__code", _("municipality (CBS code)")),
+        Queryable("province_code", "string", "province__code", _("province (CBS code)")),
+        Queryable("geometry", "geometry", "location", _("location"), geometry="point"),
+    )}
 
     def queryset(self) -> QuerySet[Initiative]:
         return Initiative.objects.published()
@@ -228,6 +267,13 @@ class Partners(Collection):
         Property("initiatives", "integer", _("published initiatives")),
     )
 
+    queryables = {queryable.name: queryable for queryable in (
+        Queryable("name", "string", "name", _("name")),
+        Queryable("kind", "string", "kind__code", _("kind (code)"), codes=_codes(PartnerKind)),
+        Queryable("municipality_code", "string", "municipality__code", _("municipality (CBS code)")),
+        Queryable("geometry", "geometry", "municipality__geometry", _("boundary"), geometry="multipolygon"),
+    )}
+
     def queryset(self) -> QuerySet[Partner]:
         return Partner.objects.all()
 
@@ -271,6 +317,13 @@ class Municipalities(Collection):
         Property("valid_from", "string", _("valid from"), format="date"),
         Property("initiatives", "integer", _("published initiatives")),
     )
+
+    queryables = {queryable.name: queryable for queryable in (
+        Queryable("code", "string", "code", _("CBS code")),
+        Queryable("name", "string", "name", _("name")),
+        Queryable("province_code", "string", "province__code", _("province (CBS code)")),
+        Queryable("geometry", "geometry", "geometry", _("boundary"), geometry="multipolygon"),
+    )}
 
     def queryset(self) -> QuerySet[Municipality]:
         return Municipality.objects.current()
@@ -320,6 +373,12 @@ class Provinces(Collection):
         Property("name", "string", _("name")),
         Property("initiatives", "integer", _("published initiatives")),
     )
+
+    queryables = {queryable.name: queryable for queryable in (
+        Queryable("code", "string", "code", _("CBS code")),
+        Queryable("name", "string", "name", _("name")),
+        Queryable("geometry", "geometry", "geometry", _("boundary"), geometry="multipolygon"),
+    )}
 
     def queryset(self) -> QuerySet[Province]:
         return Province.objects.all()

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from geo.crs import CRS84, SUPPORTED
 from ogc.collections import COLLECTIONS, Collection
-from ogc.params import DEFAULT_LIMIT, GEOJSON, HTML, JSON, MAX_LIMIT, OPENAPI
+from ogc.filtering import LANGUAGES, MAX_LENGTH
+from ogc.params import DEFAULT_LIMIT, GEOJSON, HTML, JSON, MAX_LIMIT, OPENAPI, SCHEMA
 from registry.filters import InitiativeFilterSet
 
 VERSION = "1.0.0"
@@ -48,13 +49,20 @@ def _parameters() -> dict[str, Any]:
         "cursor": _parameter("cursor", _("Where a page starts: follow the next link rather than making one."),
                              {"type": "string"}),
         "featureId": _parameter("featureId", _("The feature's id."), {"type": "string"}, where="path"),
+        "filter": _parameter("filter", _("A CQL2 expression on the collection's queryables (see its queryables): "
+                                         "comparisons, IS NULL, LIKE, BETWEEN, IN, AND, OR, NOT and S_INTERSECTS."),
+                             {"type": "string", "maxLength": MAX_LENGTH}),
+        "filter-lang": _parameter("filter-lang", _("The language of filter."),
+                                  {"type": "string", "enum": list(LANGUAGES), "default": "cql2-text"}),
+        "filter-crs": _parameter("filter-crs", _("The CRS of the geometries in filter."), crs_schema),
     }
 
 
 def _response(description: str, types: dict[str, str]) -> dict[str, Any]:
     return {"description": description,
             "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema}"}} if schema
-                        else {"schema": {"type": "string"}} for media, schema in types.items()}}
+                        else {"schema": {"type": "string" if media == HTML else "object"}}
+                        for media, schema in types.items()}}
 
 
 PROBLEMS = {
@@ -100,11 +108,15 @@ def _paths() -> dict[str, Any]:
     for collection in COLLECTIONS.values():
         base = f"/collections/{collection.id}"
         title = str(collection.title)
-        items = [_ref("f-data"), _ref("limit"), _ref("bbox"), _ref("bbox-crs"), _ref("crs"), _ref("cursor")]
+        items = [_ref("f-data"), _ref("limit"), _ref("bbox"), _ref("bbox-crs"), _ref("crs"), _ref("cursor"),
+                 _ref("filter"), _ref("filter-lang"), _ref("filter-crs")]
         if collection.temporal is not None:
             items.append(_ref("datetime"))
         paths[base] = _operation(f"describe_{collection.id}", title, metadata,
                                  _response(title, {JSON: "Collection", HTML: ""}), collection.id)
+        paths[f"{base}/queryables"] = _operation(
+            f"getQueryables_{collection.id}", _("What a filter on %(collection)s may name") % {"collection": title},
+            metadata, _response(_("The queryables as JSON Schema"), {SCHEMA: "", HTML: ""}), collection.id)
         paths[f"{base}/items"] = _operation(
             f"getFeatures_{collection.id}", _("The features of %(collection)s") % {"collection": title},
             items + _filter_parameters(collection),
@@ -161,8 +173,8 @@ def definition(server: str) -> dict[str, Any]:
         "info": {
             "title": _("Register of residents' initiatives – OGC API Features"),
             "version": VERSION,
-            "description": _("OGC API Features Parts 1 and 2 for the published register: initiatives, partners, "
-                             "municipalities and provinces."),
+            "description": _("OGC API Features Parts 1, 2 and 3 (CQL2 filters) for the published register: "
+                             "initiatives, partners, municipalities and provinces."),
             "contact": {"name": settings.CONTACT_NAME, "email": settings.CONTACT_EMAIL, "url": settings.CONTACT_URL},
             "license": {"name": settings.OPENDATA_LICENSE_TITLE, "url": settings.OPENDATA_LICENSE_URL},
         },

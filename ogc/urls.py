@@ -13,6 +13,7 @@ urlpatterns = [
     path("ogc/v1/api", views.ApiView.as_view(), name="api"),
     path("ogc/v1/collections", views.CollectionsView.as_view(), name="collections"),
     path("ogc/v1/collections/<str:collection_id>", views.CollectionView.as_view(), name="collection"),
+    path("ogc/v1/collections/<str:collection_id>/queryables", views.QueryablesView.as_view(), name="queryables"),
     path("ogc/v1/collections/<str:collection_id>/items", views.ItemsView.as_view(), name="items"),
     path("ogc/v1/collections/<str:collection_id>/items/<str:feature_id>", views.ItemView.as_view(), name="item"),
     # Anything else below /ogc/ is an OGC exception, also while DEBUG shows HTML pages.

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -26,11 +27,18 @@ from django.views import View
 from rest_framework.settings import api_settings
 
 from geo.crs import CRS, CRS84, SUPPORTED
-from ogc import params
+from ogc import filtering, params
 from ogc.collections import COLLECTIONS, Collection
 from ogc.errors import NotFound, OgcError
 from ogc.openapi import definition
-from ogc.params import GEOJSON_ENCODING, HTML_ENCODING, JSON_ENCODING, OPENAPI_ENCODING, Encoding
+from ogc.params import (
+    GEOJSON_ENCODING,
+    HTML_ENCODING,
+    JSON_ENCODING,
+    OPENAPI_ENCODING,
+    SCHEMA_ENCODING,
+    Encoding,
+)
 from registry.caching import register_version
 
 CONFORMANCE = [
@@ -39,8 +47,21 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    # Part 3 and CQL2 (ogc.filtering): what QGIS and GDAL look for before they send a filter.
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    # The same class (S_INTERSECTS) by its name in the drafts, which QGIS (3.32 on) looks for.
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-operators",
 ]
-ITEMS_PARAMETERS = frozenset({"f", "limit", "bbox", "bbox-crs", "crs", "datetime", "cursor"})
+ITEMS_PARAMETERS = frozenset({"f", "limit", "bbox", "bbox-crs", "crs", "datetime", "cursor", "filter", "filter-lang",
+                              "filter-crs"})
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 MAX_AGE = 60
 
 
@@ -190,6 +211,8 @@ class CollectionsMixin(OgcView):
                 *[{"href": self.url("items", collection.id, f=encoding.name), "rel": "items",
                    "type": encoding.media_type, "title": items_titles[encoding.name]}
                   for encoding in (GEOJSON_ENCODING, HTML_ENCODING)],
+                {"href": self.url("queryables", collection.id, f="json"), "rel": QUERYABLES_REL,
+                 "type": params.SCHEMA, "title": _("What a filter may name")},
                 {"href": settings.OPENDATA_LICENSE_URL, "rel": "license", "type": params.HTML,
                  "title": settings.OPENDATA_LICENSE_TITLE},
             ],
@@ -247,6 +270,9 @@ class ItemsView(CollectionsMixin):
         extra = {name: request.GET.getlist(name) for name in collection.filter_parameters if name in request.GET}
         if extra:
             queryset = collection.filtered(queryset, extra)
+        condition = cql2_filter(request, collection)
+        if condition is not None:
+            queryset = queryset.filter(condition)
         queryset = queryset.order_by(collection.key)
         matched = queryset.order_by().count()
         cursor = request.GET.get("cursor")
@@ -292,6 +318,38 @@ class ItemsView(CollectionsMixin):
         titles = {"self": _("This page"), "alternate": _("This page as %(encoding)s") % {
             "encoding": encoding.name.upper()}, "next": _("The next page")}
         return {"href": href, "rel": rel, "type": encoding.media_type, "title": titles[rel]}
+
+
+def cql2_filter(request: HttpRequest, collection: Collection) -> Q | None:
+    """The items' `filter` (with `filter-lang` and `filter-crs`) as a Q on the collection's
+    queryables, or None without one."""
+    text = request.GET.get("filter")
+    language = request.GET.get("filter-lang", "cql2-text")
+    if language not in filtering.LANGUAGES:
+        raise OgcError(_("filter-lang %(lang)s is not supported; use cql2-text or cql2-json.") % {"lang": language},
+                       parameter="filter-lang")
+    crs = params.crs(request, "filter-crs")
+    if text is None:
+        for name in ("filter-lang", "filter-crs"):
+            if name in request.GET:
+                raise OgcError(_("%(name)s needs a filter.") % {"name": name}, parameter=name)
+        return None
+    try:
+        return filtering.to_q(text, language, collection.queryset().model, collection.queryables, crs)
+    except filtering.FilterError as problem:
+        raise OgcError(str(problem), parameter="filter") from None
+
+
+class QueryablesView(CollectionsMixin):
+    def get(self, request: HttpRequest, collection_id: str) -> HttpResponse:
+        collection = self.collection(collection_id)
+        encoding = params.negotiate(request, [SCHEMA_ENCODING, HTML_ENCODING])
+        document = filtering.schema(collection.queryables, identifier=self.url("queryables", collection.id),
+                                    title=str(collection.title))
+        return self.answer(encoding, document, "ogc/queryables.html", lambda: {
+            "collection": collection, "queryables": [
+                (name, entry, ", ".join(entry.get("enum", [])) or "")
+                for name, entry in document["properties"].items()]})
 
 
 class ItemView(CollectionsMixin):

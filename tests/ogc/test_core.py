@@ -21,6 +21,15 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-operators",
 ]
 ALL_CRS = [CRS84, "http://www.opengis.net/def/crs/EPSG/0/28992", "http://www.opengis.net/def/crs/EPSG/0/4258",
            "http://www.opengis.net/def/crs/EPSG/0/4326", "http://www.opengis.net/def/crs/EPSG/0/3857"]
@@ -44,7 +53,7 @@ def test_the_landing_page_links_the_api_definition_conformance_and_data(client: 
     ]
 
 
-def test_conformance_declares_parts_1_and_2(client: Client, db: None) -> None:
+def test_conformance_declares_parts_1_to_3(client: Client, db: None) -> None:
     """ATS /conf/core/conformance-op, /conf/core/conformance-success."""
     assert get_json(client, "/ogc/v1/conformance") == {
         "links": [{"href": f"{BASE}/conformance?f=json", "rel": "self", "type": "application/json",
@@ -75,6 +84,9 @@ def test_collections_describe_each_collection_with_extent_crs_and_items_links(cl
              "title": "The items as GeoJSON"},
             {"href": f"{BASE}/collections/initiatives/items?f=html", "rel": "items", "type": "text/html",
              "title": "The items as HTML"},
+            {"href": f"{BASE}/collections/initiatives/queryables?f=json",
+             "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": "application/schema+json",
+             "title": "What a filter may name"},
             {"href": "http://creativecommons.org/publicdomain/zero/1.0/", "rel": "license", "type": "text/html",
              "title": "Creative Commons Zero v1.0 Universal"},
         ],
@@ -284,7 +296,8 @@ def test_datetime_on_a_collection_without_time_is_a_400(client: Client, db: None
 
 
 def test_unknown_collections_and_addresses_are_404_exceptions(client: Client, db: None) -> None:
-    for path in ("/ogc/v1/collections/drafts", "/ogc/v1/collections/drafts/items", "/ogc/v1/collections/drafts/items/1"):
+    for path in ("/ogc/v1/collections/drafts", "/ogc/v1/collections/drafts/items",
+                 "/ogc/v1/collections/drafts/items/1", "/ogc/v1/collections/drafts/queryables"):
         document = get_json(client, path, 404)
         assert document["detail"] == ("There is no collection drafts; the collections are initiatives, partners, "
                                       "municipalities, provinces.")
@@ -335,13 +348,14 @@ def test_the_api_definition_declares_every_path_and_parameter(client: Client, db
     assert sorted(document["paths"]) == sorted([
         "/", "/conformance", "/api", "/collections",
         *[path for collection in ("initiatives", "partners", "municipalities", "provinces") for path in (
-            f"/collections/{collection}", f"/collections/{collection}/items",
+            f"/collections/{collection}", f"/collections/{collection}/queryables", f"/collections/{collection}/items",
             f"/collections/{collection}/items/{{featureId}}")]])
     items = document["paths"]["/collections/initiatives/items"]["get"]["parameters"]
     names = [parameter.get("name") or document["components"]["parameters"][parameter["$ref"].split("/")[-1]]["name"]
              for parameter in items]
-    assert names[:7] == ["f", "limit", "bbox", "bbox-crs", "crs", "cursor", "datetime"]
+    assert names[:10] == ["f", "limit", "bbox", "bbox-crs", "crs", "cursor", "filter", "filter-lang", "filter-crs",
+                          "datetime"]
     assert {"kind", "service", "municipality", "province", "status", "q"} <= set(names)
     assert "datetime" not in json.dumps(document["paths"]["/collections/provinces/items"])
     schema = schemathesis.openapi.from_dict(document)
-    assert len(list(schema.get_all_operations())) == 16
+    assert len(list(schema.get_all_operations())) == 20
