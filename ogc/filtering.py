@@ -117,7 +117,8 @@ def _parse_error(message: str, language: str) -> str:
 
 def _measure(tree: Any, level: int = 1) -> tuple[int, int]:
     if isinstance(tree, dict):
-        children = [value for key, value in tree.items() if key == "args"]
+        children = tree.get("args", [])
+        children = children if isinstance(children, list) else [children]
     elif isinstance(tree, list):
         children = tree
     else:
@@ -141,7 +142,7 @@ class Translator:
 
     def where(self, name: str) -> str:
         """Where a name stands in a cql2-text expression, for the message."""
-        found = re.search(rf'(?<![\w"]){re.escape(name)}(?![\w"])|"{re.escape(name)}"', self.text)
+        found = re.search(rf'(?<![\w"]){re.escape(name)}(?![\w"])|"{re.escape(name)}"', self.text, re.IGNORECASE)
         if not self.text or found is None:
             return ""
         return _(" (column %(column)d)") % {"column": found.start() + 1}
@@ -200,9 +201,7 @@ class Translator:
                 first, second = second, first
             queryable = self.property(first, types=("geometry",))
             return Q(**{f"{queryable.lookup}__intersects": self.geometry(second)})
-        raise FilterError(_("The function or operator %(op)s is not supported here; this API takes comparisons, "
-                            "IS NULL, LIKE, BETWEEN, IN, AND, OR, NOT and S_INTERSECTS.%(where)s")
-                          % {"op": node["op"], "where": self.where(str(node["op"]))})
+        raise self.unsupported(str(node["op"]))
 
     def _count(self, op: str, args: list[Any], count: int) -> None:
         if len(args) != count:
@@ -230,7 +229,14 @@ class Translator:
             return Q(pk__in=self.model._default_manager.filter(condition).values("pk"))
         return condition
 
+    def unsupported(self, op: str) -> FilterError:
+        return FilterError(_("The function or operator %(op)s is not supported here; this API takes comparisons, "
+                             "IS NULL, LIKE, BETWEEN, IN, AND, OR, NOT and S_INTERSECTS.%(where)s")
+                           % {"op": op, "where": self.where(op)})
+
     def property(self, node: Any, types: tuple[str, ...] | None = None) -> Queryable:
+        if isinstance(node, dict) and "op" in node and str(node["op"]).lower() not in MIRRORED:
+            raise self.unsupported(str(node["op"]))
         if not isinstance(node, dict) or "property" not in node:
             raise FilterError(_("Expected a property on one side, such as name, not %(value)s.")
                               % {"value": json.dumps(node, ensure_ascii=False)[:80]})
@@ -247,6 +253,8 @@ class Translator:
     def literal(self, queryable: Queryable, value: Any) -> Any:
         expected = {"string": _("text in single quotes"), "integer": _("a whole number"),
                     "date": _("DATE('2025-01-31')"), "timestamp": _("TIMESTAMP('2025-01-31T12:00:00Z')")}
+        if isinstance(value, dict) and "op" in value:
+            raise self.unsupported(str(value["op"]))
         problem = FilterError(_("%(name)s is compared with %(expected)s, not %(value)s.") % {
             "name": queryable.name, "expected": expected.get(queryable.type, queryable.type),
             "value": json.dumps(value, ensure_ascii=False)[:80]})

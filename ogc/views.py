@@ -348,7 +348,9 @@ class QueryablesView(CollectionsMixin):
                                     title=str(collection.title))
         return self.answer(encoding, document, "ogc/queryables.html", lambda: {
             "collection": collection, "queryables": [
-                (name, entry, ", ".join(entry.get("enum", [])) or "")
+                (name, entry["title"], entry.get("description", ""),
+                 " ".join(str(entry[key]) for key in ("type", "format") if key in entry),
+                 ", ".join(entry.get("enum", [])))
                 for name, entry in document["properties"].items()]})
 
 
