@@ -39,7 +39,7 @@ from ogc.params import (
     SCHEMA_ENCODING,
     Encoding,
 )
-from registry.caching import register_version
+from registry.caching import kept_count, register_version
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -274,7 +274,7 @@ class ItemsView(CollectionsMixin):
         if condition is not None:
             queryset = queryset.filter(condition)
         queryset = queryset.order_by(collection.key)
-        matched = queryset.order_by().count()
+        matched = kept_count(queryset.order_by(), register_version(request))
         cursor = request.GET.get("cursor")
         if cursor is not None:
             try:
