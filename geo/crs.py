@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Polygon
+from django.utils.translation import gettext as _
 
 OGC_CRS = "http://www.opengis.net/def/crs/OGC/1.3/"
 EPSG_CRS = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -63,7 +64,7 @@ def box_polygon(numbers: list[float], crs: CRS) -> Polygon:
     order of `crs`, as a polygon in that CRS's SRID (x = easting or longitude), ready to be
     transformed to the stored SRID by the query that uses it."""
     if len(numbers) not in (4, 6) or not all(math.isfinite(number) for number in numbers):
-        raise BoxError("four numbers (or six, with heights)")
+        raise BoxError(_("four numbers (or six, with heights)"))
     half = len(numbers) // 2
     low, high = numbers[:2], numbers[half:half + 2]
     if crs.latitude_first:
@@ -71,14 +72,14 @@ def box_polygon(numbers: list[float], crs: CRS) -> Polygon:
     (min_x, min_y), (max_x, max_y) = low, high
     if not crs.metres:
         if not (-180 <= min_x <= 180 and -180 <= max_x <= 180):
-            raise BoxError("longitude outside -180…180")
+            raise BoxError(_("longitude outside -180…180"))
         if not (-90 <= min_y <= 90 and -90 <= max_y <= 90):
-            raise BoxError("latitude outside -90…90")
+            raise BoxError(_("latitude outside -90…90"))
     if min_y > max_y:
-        raise BoxError("the lower corner lies above the upper one")
+        raise BoxError(_("the lower corner lies above the upper one"))
     if min_x > max_x:
         # Across the antimeridian, which the Netherlands never is.
-        raise BoxError("the lower corner lies east of the upper one")
+        raise BoxError(_("the lower corner lies east of the upper one"))
     if crs.srid == STORAGE_SRID:
         return _srid(Polygon.from_bbox((min_x, min_y, max_x, max_y)), crs.srid)
     # A straight edge in another CRS is a curve in longitude and latitude: follow it with points

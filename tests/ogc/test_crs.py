@@ -78,7 +78,9 @@ def test_bbox_crs_in_etrs89_is_latitude_first(client: Client, register: Any) -> 
     lon_lat = _items(client, f"bbox=52.1,4.4,52.2,4.6&bbox-crs={quote(CRS84)}").json()
     assert lon_lat["features"] == []
     problem = _items(client, f"bbox=4.4,91,4.6,92&bbox-crs={quote(CRS84)}").json()
-    assert problem["detail"].endswith(": latitude outside -90…90.")
+    # In Dutch, the site's default language.
+    assert problem["detail"] == ("bbox moet de onderste hoek en dan de bovenste hoek zijn (x, y (lengtegraad, "
+                                 f"breedtegraad) in {CRS84}): breedtegraad buiten -90…90.")
 
 
 def test_the_next_link_keeps_the_crs(client: Client, register: Any) -> None:
