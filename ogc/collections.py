@@ -81,6 +81,12 @@ class Collection:
     filter_parameters: ClassVar[tuple[str, ...]] = ()
     # What a CQL2 filter may name (ogc.filtering), by name.
     queryables: ClassVar[dict[str, Queryable]]
+    # The properties an HTML page of items shows beside the id and the geometry.
+    columns: ClassVar[tuple[str, ...]]
+
+    def column_properties(self) -> list[Property]:
+        by_name = {prop.name: prop for prop in self.properties}
+        return [by_name[name] for name in self.columns]
 
     def queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
@@ -145,6 +151,7 @@ class Initiatives(Collection):
         "selects by the initiative's lifetime: from 1 January of its founding year (open when unknown) to the "
         "day it stopped (open while it runs).")
     geometry_type = "Point"
+    columns = ("name", "kind", "place", "status")
     temporal = _("lifetime: founded_year (from 1 January) to stopped_on")
     filter_parameters = tuple(name for name in InitiativeFilterSet.base_filters if name not in ("bbox", "ordering"))
     properties = (
@@ -255,6 +262,7 @@ class Partners(Collection):
         "Organisations that fund, commission, house or support initiatives. A partner that is a municipality "
         "has that municipality's boundary as its geometry; the others have none (null).")
     geometry_type = "MultiPolygon"
+    columns = ("name", "kind", "initiatives")
     properties = (
         Property("id", "integer", _("id")),
         Property("slug", "string", _("slug")),
@@ -308,6 +316,7 @@ class Municipalities(Collection):
                     "of published initiatives in each. datetime selects by the period a municipality exists.")
     geometry_type = "MultiPolygon"
     key = "code"
+    columns = ("name", "province_name", "initiatives")
     temporal = _("valid_from to valid_to")
     properties = (
         Property("code", "string", _("CBS code")),
@@ -368,6 +377,7 @@ class Provinces(Collection):
                     "published initiatives in each.")
     geometry_type = "MultiPolygon"
     key = "code"
+    columns = ("name", "initiatives")
     properties = (
         Property("code", "string", _("CBS code")),
         Property("name", "string", _("name")),

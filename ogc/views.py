@@ -299,7 +299,7 @@ class ItemsView(CollectionsMixin):
         if encoding is HTML_ENCODING:
             response = render(request, "ogc/items.html", {
                 "collection": collection, "rows": _rows(collection, json.loads(f"[{features}]"), crs),
-                "columns": collection.properties[:COLUMNS], "matched": matched,
+                "columns": collection.column_properties(), "matched": matched,
                 "returned": len(keys), "links": links, "crs": crs,
                 "next": links[-1]["href"] if more else None})
         else:
@@ -394,9 +394,6 @@ class ItemView(CollectionsMixin):
                 "title": _("This feature as %(encoding)s") % {"encoding": encoding.name.upper()}}
 
 
-COLUMNS = 4  # the properties an HTML page of items shows beside the id and the geometry
-
-
 def _shown(value: Any) -> str:
     if value is None:
         return "–"
@@ -419,7 +416,7 @@ def _rows(collection: Collection, features: list[dict[str, Any]], crs: CRS) -> l
     return [{"id": feature["id"],
              "href": reverse("ogc:item", args=(collection.id, feature["id"])) + query,
              "values": [_shown((feature["properties"] or {}).get(column.name))
-                        for column in collection.properties[:COLUMNS]],
+                        for column in collection.column_properties()],
              "geometry": _geometry(feature)} for feature in features]
 
 
