@@ -111,6 +111,12 @@ class OgcView(View):
     def allowed_parameters(self, kwargs: dict[str, Any]) -> frozenset[str]:
         return self.parameters
 
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        problem = OgcError(_("This API only reads: use GET."), status=405, code="MethodNotAllowed")
+        response = problem.response(request)
+        response["Allow"] = "GET, HEAD, OPTIONS"
+        return response
+
     def url(self, name: str, *args: Any, **query: str) -> str:
         url = self.request.build_absolute_uri(reverse(f"ogc:{name}", args=args))
         return url + ("?" + urlencode(query, safe=",:/") if query else "")

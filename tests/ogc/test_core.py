@@ -359,3 +359,25 @@ def test_the_api_definition_declares_every_path_and_parameter(client: Client, db
     assert "datetime" not in json.dumps(document["paths"]["/collections/provinces/items"])
     schema = schemathesis.openapi.from_dict(document)
     assert len(list(schema.get_all_operations())) == 20
+
+
+def test_only_reads_are_answered(client: Client, db: None) -> None:
+    for response in (client.post("/ogc/v1/collections/initiatives/items", data="{}",
+                                 content_type="application/geo+json"),
+                     client.delete("/ogc/v1/collections/initiatives/items/1")):
+        assert (response.status_code, response["Allow"], response.json()["code"]) == (
+            405, "GET, HEAD, OPTIONS", "MethodNotAllowed")
+    head = client.head("/ogc/v1/collections/initiatives/items")
+    assert (head.status_code, head["Content-Type"], head.content) == (200, "application/geo+json", b"")
+
+
+def test_the_anonymous_rate_applies(client: Client, db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The REST API's throttle (from the settings) counts the OGC API's requests too."""
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
+    statuses = [client.get("/ogc/v1/conformance").status_code for _ in range(4)]
+    refused = client.get("/ogc/v1/conformance")
+    assert statuses == [200, 200, 200, 429]
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "TooManyRequests" and 0 < int(refused["Retry-After"]) <= 60
