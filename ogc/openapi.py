@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from geo.crs import CRS84, SUPPORTED
+from geo.tilematrixsets import TILE_MATRIX_SETS
 from ogc.collections import COLLECTIONS, Collection
 from ogc.filtering import LANGUAGES, MAX_LENGTH
 from ogc.params import DEFAULT_LIMIT, GEOJSON, HTML, JSON, MAX_LIMIT, OPENAPI, SCHEMA
@@ -125,7 +126,37 @@ def _paths() -> dict[str, Any]:
             f"getFeature_{collection.id}", _("One feature of %(collection)s") % {"collection": title},
             [_ref("featureId"), _ref("f-data"), _ref("crs")],
             _response(_("A feature"), {GEOJSON: "Feature", HTML: ""}), collection.id)
+    _tile_paths(paths)
     return paths
+
+
+def _tile_paths(paths: dict[str, Any]) -> None:
+    """OGC API Tiles: the tile matrix sets and the initiatives' vector tiles (ogc.tiling)."""
+    matrix_set = _parameter("tileMatrixSetId", _("The tile matrix set."),
+                            {"type": "string", "enum": list(TILE_MATRIX_SETS)}, where="path")
+    json_only = [_parameter("f", _("The encoding: json."), {"type": "string", "enum": ["json"]})]
+    paths["/tileMatrixSets"] = _operation("getTileMatrixSetsList", _("The tile matrix sets"), json_only,
+                                          _response(_("The tile matrix sets"), {JSON: ""}), "Tiles")
+    paths["/tileMatrixSets/{tileMatrixSetId}"] = _operation(
+        "getTileMatrixSet", _("A tile matrix set (OGC 2D TMS 2.0)"), [matrix_set, *json_only],
+        _response(_("The tile matrix set"), {JSON: ""}), "Tiles")
+    base = "/collections/initiatives/tiles"
+    paths[base] = _operation("getInitiativesTileSetsList", _("The initiatives' vector tilesets"), json_only,
+                             _response(_("The tilesets"), {JSON: ""}), "Tiles")
+    paths[base + "/{tileMatrixSetId}"] = _operation(
+        "getInitiativesTileSet", _("A tileset's metadata, or TileJSON (WebMercatorQuad)"),
+        [matrix_set, _parameter("f", _("json, or tilejson for map libraries (WebMercatorQuad only)."),
+                                {"type": "string", "enum": ["json", "tilejson"]})],
+        _response(_("The tileset"), {JSON: "", "application/vnd.mapbox.tile+json": ""}), "Tiles")
+    tile = [matrix_set, *[_parameter(name, description, {"type": "integer", "minimum": 0}, where="path")
+                          for name, description in (("tileMatrix", _("The level.")), ("tileRow", _("The row.")),
+                                                    ("tileCol", _("The column.")))]]
+    paths[base + "/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"] = {"get": {
+        "operationId": "getInitiativesTile", "summary": _("A vector tile of the published initiatives"),
+        "tags": ["Tiles"], "parameters": tile,
+        "responses": {"200": {"description": _("The tile"), "content": {
+            "application/vnd.mapbox-vector-tile": {"schema": {"type": "string", "format": "binary"}}}},
+            "204": {"description": _("No initiative lies in this tile.")}, **PROBLEMS}}}
 
 
 def _link_schema() -> dict[str, Any]:
@@ -174,7 +205,8 @@ def definition(server: str) -> dict[str, Any]:
             "title": _("Register of residents' initiatives – OGC API Features"),
             "version": VERSION,
             "description": _("OGC API Features Parts 1, 2 and 3 (CQL2 filters) for the published register: "
-                             "initiatives, partners, municipalities and provinces."),
+                             "initiatives, partners, municipalities and provinces; OGC API Tiles (vector tiles) "
+                             "for the initiatives."),
             "contact": {"name": settings.CONTACT_NAME, "email": settings.CONTACT_EMAIL, "url": settings.CONTACT_URL},
             "license": {"name": settings.OPENDATA_LICENSE_TITLE, "url": settings.OPENDATA_LICENSE_URL},
         },

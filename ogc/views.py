@@ -58,6 +58,13 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     # The same class (S_INTERSECTS) by its name in the drafts, which QGIS (3.32 on) looks for.
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-operators",
+    # OGC API Tiles (ogc.tiling): vector tiles of the initiatives.
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
 ]
 ITEMS_PARAMETERS = frozenset({"f", "limit", "bbox", "bbox-crs", "crs", "datetime", "cursor", "filter", "filter-lang",
                               "filter-crs"})
@@ -170,6 +177,9 @@ class LandingView(OgcView):
                  "title": _("The standards this API conforms to")},
                 {"href": self.url("collections", f="json"), "rel": "data", "type": params.JSON,
                  "title": _("The collections")},
+                {"href": self.url("tile-matrix-sets", f="json"),
+                 "rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", "type": params.JSON,
+                 "title": _("The tile matrix sets")},
                 {"href": settings.OPENDATA_LICENSE_URL, "rel": "license", "type": params.HTML,
                  "title": settings.OPENDATA_LICENSE_TITLE},
             ],
@@ -219,6 +229,9 @@ class CollectionsMixin(OgcView):
                   for encoding in (GEOJSON_ENCODING, HTML_ENCODING)],
                 {"href": self.url("queryables", collection.id, f="json"), "rel": QUERYABLES_REL,
                  "type": params.SCHEMA, "title": _("What a filter may name")},
+                *([{"href": self.url("tiles", collection.id, f="json"),
+                    "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "type": params.JSON,
+                    "title": _("Vector tiles")}] if collection.id == "initiatives" else []),
                 {"href": settings.OPENDATA_LICENSE_URL, "rel": "license", "type": params.HTML,
                  "title": settings.OPENDATA_LICENSE_TITLE},
             ],

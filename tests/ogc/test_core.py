@@ -30,6 +30,12 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-operators",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
 ]
 ALL_CRS = [CRS84, "http://www.opengis.net/def/crs/EPSG/0/28992", "http://www.opengis.net/def/crs/EPSG/0/4258",
            "http://www.opengis.net/def/crs/EPSG/0/4326", "http://www.opengis.net/def/crs/EPSG/0/3857"]
@@ -49,11 +55,12 @@ def test_the_landing_page_links_the_api_definition_conformance_and_data(client: 
         ("service-doc", "text/html", f"{BASE}/api?f=html"),
         ("conformance", "application/json", f"{BASE}/conformance?f=json"),
         ("data", "application/json", f"{BASE}/collections?f=json"),
+        ("http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", "application/json", f"{BASE}/tileMatrixSets?f=json"),
         ("license", "text/html", "http://creativecommons.org/publicdomain/zero/1.0/"),
     ]
 
 
-def test_conformance_declares_parts_1_to_3(client: Client, db: None) -> None:
+def test_conformance_declares_features_parts_1_to_3_and_tiles(client: Client, db: None) -> None:
     """ATS /conf/core/conformance-op, /conf/core/conformance-success."""
     assert get_json(client, "/ogc/v1/conformance") == {
         "links": [{"href": f"{BASE}/conformance?f=json", "rel": "self", "type": "application/json",
@@ -87,6 +94,9 @@ def test_collections_describe_each_collection_with_extent_crs_and_items_links(cl
             {"href": f"{BASE}/collections/initiatives/queryables?f=json",
              "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": "application/schema+json",
              "title": "What a filter may name"},
+            {"href": f"{BASE}/collections/initiatives/tiles?f=json",
+             "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "type": "application/json",
+             "title": "Vector tiles"},
             {"href": "http://creativecommons.org/publicdomain/zero/1.0/", "rel": "license", "type": "text/html",
              "title": "Creative Commons Zero v1.0 Universal"},
         ],
@@ -349,7 +359,10 @@ def test_the_api_definition_declares_every_path_and_parameter(client: Client, db
         "/", "/conformance", "/api", "/collections",
         *[path for collection in ("initiatives", "partners", "municipalities", "provinces") for path in (
             f"/collections/{collection}", f"/collections/{collection}/queryables", f"/collections/{collection}/items",
-            f"/collections/{collection}/items/{{featureId}}")]])
+            f"/collections/{collection}/items/{{featureId}}")],
+        "/tileMatrixSets", "/tileMatrixSets/{tileMatrixSetId}", "/collections/initiatives/tiles",
+        "/collections/initiatives/tiles/{tileMatrixSetId}",
+        "/collections/initiatives/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"])
     items = document["paths"]["/collections/initiatives/items"]["get"]["parameters"]
     names = [parameter.get("name") or document["components"]["parameters"][parameter["$ref"].split("/")[-1]]["name"]
              for parameter in items]
@@ -358,7 +371,7 @@ def test_the_api_definition_declares_every_path_and_parameter(client: Client, db
     assert {"kind", "service", "municipality", "province", "status", "q"} <= set(names)
     assert "datetime" not in json.dumps(document["paths"]["/collections/provinces/items"])
     schema = schemathesis.openapi.from_dict(document)
-    assert len(list(schema.get_all_operations())) == 20
+    assert len(list(schema.get_all_operations())) == 25
 
 
 def test_only_reads_are_answered(client: Client, db: None) -> None:
