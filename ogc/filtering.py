@@ -224,10 +224,16 @@ class Translator:
         return self.lookup(queryable, COMPARISONS[op], value)
 
     def lookup(self, queryable: Queryable, lookup: str, value: Any) -> Q:
-        condition = Q(**{f"{queryable.lookup}__{lookup}": value})
-        if queryable.many:  # a subquery: no initiative repeated, no DISTINCT
-            return Q(pk__in=self.model._default_manager.filter(condition).values("pk"))
-        return condition
+        if queryable.many:
+            # A subquery on the link table alone (as registry.filters does): no record repeated,
+            # no DISTINCT, and no join back to the records' own table.
+            relation, rest = queryable.lookup.split("__", 1)
+            field = self.model._meta.get_field(relation)
+            through = field.remote_field.through  # type: ignore[union-attr]  # a many-to-many field
+            own, other = field.m2m_field_name(), field.m2m_reverse_field_name()  # type: ignore[union-attr]
+            links = through._default_manager.filter(**{f"{other}__{rest}__{lookup}": value})
+            return Q(pk__in=links.values(f"{own}_id"))
+        return Q(**{f"{queryable.lookup}__{lookup}": value})
 
     def unsupported(self, op: str) -> FilterError:
         return FilterError(_("The function or operator %(op)s is not supported here; this API takes comparisons, "
