@@ -17,7 +17,7 @@ from django.test import Client
 from frictionless import validate
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, RDF
+from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from opendata.snapshots import export_snapshot
 from registry import actions
@@ -223,7 +223,11 @@ def test_the_catalogue_is_dcat_ap_nl_valid_in_json_ld_and_turtle(client: Client,
         conforms, _report, text = shacl_validate(graph, shacl_graph=shapes, inference="none")
         assert conforms, text
         distributions = list(graph.objects(None, DCAT.distribution))
-        assert len(distributions) == 6
+        assert len(distributions) == 7
+        ogc = URIRef("http://testserver/opendata#ogc-api-features")
+        assert str(graph.value(ogc, DCAT.accessURL)) == "http://testserver/ogc/v1"
+        assert URIRef("http://www.opengis.net/doc/IS/ogcapi-features-1/1.0") in set(
+            graph.objects(ogc, DCTERMS.conformsTo))
         csv_distribution = URIRef("http://testserver/opendata#initiatives.csv")
         assert graph.value(csv_distribution, DCAT.byteSize).toPython() == sizes["initiatives.csv"]
         assert str(graph.value(csv_distribution, DCAT.downloadURL)) == (
