@@ -19,6 +19,7 @@ from django.contrib.gis.geos import Polygon
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Min, Q, QuerySet
+from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -226,8 +227,6 @@ class Initiatives(Collection):
 
     def filtered(self, queryset: QuerySet[Any], parameters: Mapping[str, list[str]]) -> QuerySet[Any]:
         """The register's shared filters (registry.filters), as everywhere else initiatives are listed."""
-        from django.http import QueryDict
-
         data = QueryDict(mutable=True)
         for name, values in parameters.items():
             data.setlist(name, values)

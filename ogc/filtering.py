@@ -327,7 +327,8 @@ def _like_regex(pattern: str) -> str:
         elif char == "\\":
             escaped = True
         elif char == "%":
-            parts.append(".*")
+            if parts[-1] != ".*":  # one is enough: a run of them only makes the expression longer
+                parts.append(".*")
         elif char == "_":
             parts.append(".")
         else:
