@@ -8,7 +8,8 @@ app_name = "ogc"
 
 urlpatterns = [
     path("ogc/v1", views.LandingView.as_view(), name="landing"),
-    path("ogc/v1/", views.landing_with_slash),
+    # The API definition's "/" below the server address /ogc/v1; clients that add a slash get it too.
+    path("ogc/v1/", views.LandingView.as_view()),
     path("ogc/v1/conformance", views.ConformanceView.as_view(), name="conformance"),
     path("ogc/v1/api", views.ApiView.as_view(), name="api"),
     path("ogc/v1/collections", views.CollectionsView.as_view(), name="collections"),

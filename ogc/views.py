@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -437,10 +437,6 @@ def _rows(collection: Collection, features: list[dict[str, Any]], crs: CRS) -> l
              "values": [_shown((feature["properties"] or {}).get(column.name))
                         for column in collection.column_properties()],
              "geometry": _geometry(feature)} for feature in features]
-
-
-def landing_with_slash(request: HttpRequest) -> HttpResponse:
-    return HttpResponsePermanentRedirect(reverse("ogc:landing"))
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
