@@ -373,4 +373,4 @@ PAGE_CACHE = envbool("PAGE_CACHE", True)
 CORS_URLS_REGEX = r"^/(api|ogc)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]  # reads only; writes come from servers with a token
-CORS_EXPOSE_HEADERS = ["API-Version", "ETag", "Last-Modified", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["API-Version", "ETag", "Last-Modified", "Retry-After", "Content-Crs"]

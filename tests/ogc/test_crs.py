@@ -90,3 +90,10 @@ def test_the_next_link_keeps_the_crs(client: Client, register: Any) -> None:
     following = client.get(next_link.replace("http://testserver", ""))
     assert following["Content-Crs"] == f"<{RD_NEW}>"
     assert following.json()["features"][0]["geometry"]["coordinates"][0] > 100_000
+
+
+def test_a_web_page_elsewhere_may_read_the_content_crs(client: Client, db: None) -> None:
+    response = client.get(f"/ogc/v1/collections/provinces/items?crs={quote(RD_NEW)}",
+                          HTTP_ORIGIN="https://kaart.gemeente.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Content-Crs" in response["Access-Control-Expose-Headers"]
