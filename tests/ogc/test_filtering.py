@@ -214,3 +214,9 @@ def test_filter_lang_and_filter_crs_are_checked(client: Client, db: None) -> Non
     assert document["detail"] == "filter-crs needs a filter."
     document = get_json(client, f"{ITEMS}?filter=TRUE&filter-crs=EPSG:28992", 400)
     assert document["invalidParams"][0]["name"] == "filter-crs"
+
+
+def test_a_code_nobody_has_matches_nothing_and_its_negation_everything(client: Client, register: Any) -> None:
+    assert names(client, "kind = 'nope'") == []
+    assert names(client, "NOT kind = 'nope'") == [LEIDEN, UTRECHT, STOPPED]
+    assert names(client, "service IN ('nope', 'energie') OR municipality_code = 'GM9999'") == [UTRECHT]
