@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -13,7 +12,6 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any
 
-from django.core.cache import cache
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -25,10 +23,10 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from api.caching import register_version
 from registry import documents
+from registry.caching import kept_count
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
-COUNT_CACHE_SECONDS = 600
 
 
 class CountCachingPaginator(DjangoPaginator):
@@ -43,13 +41,7 @@ class CountCachingPaginator(DjangoPaginator):
 
     @cached_property
     def count(self) -> int:
-        sql, params = self.object_list.query.sql_with_params()
-        key = "count:" + hashlib.sha256(repr((sql, params, str(self.version))).encode()).hexdigest()
-        counted = cache.get(key)
-        if counted is None:
-            counted = self.object_list.count()
-            cache.set(key, counted, COUNT_CACHE_SECONDS)
-        return int(counted)
+        return kept_count(self.object_list, self.version)
 
 
 class Pagination(PageNumberPagination):

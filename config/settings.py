@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "registry.operations.apps.OperationsConfig",  # commands, backups, demo data
     "api",
     "opendata",
+    "ogc",  # OGC API Features for GIS software
 ]
 
 MIDDLEWARE = [
@@ -369,7 +370,7 @@ API_RESPONSE_CACHE = envbool("API_RESPONSE_CACHE", True)
 # Public pages for anonymous visitors likewise (registry.caching.cached_page).
 PAGE_CACHE = envbool("PAGE_CACHE", True)
 
-CORS_URLS_REGEX = r"^/api/.*$"
+CORS_URLS_REGEX = r"^/(api|ogc)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]  # reads only; writes come from servers with a token
-CORS_EXPOSE_HEADERS = ["API-Version", "ETag", "Last-Modified", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["API-Version", "ETag", "Last-Modified", "Retry-After", "Content-Crs"]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("registry.site.urls")),
     path("", include("opendata.urls")),
+    path("", include("ogc.urls")),
     path("api/v1", ApiRootView.as_view(), name="api-root"),
     path("api/v1/", include("api.urls")),
 ]

@@ -1,6 +1,7 @@
 """The DCAT-AP (DCAT-AP-NL 3.0) catalogue record of the open data, for harvesting by the national
-open-data portal: the catalogue, the dataset and one distribution per file of the latest snapshot
-(byte size and SHA-256 checksum from its manifest). Served as JSON-LD and Turtle."""
+open-data portal: the catalogue, the dataset, one distribution per file of the latest snapshot
+(byte size and SHA-256 checksum from its manifest) and one for the OGC API with its standards.
+Served as JSON-LD and Turtle."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from opendata.snapshots import BY_FILE, DISTRIBUTIONS
 from registry.models import Initiative
@@ -127,6 +128,8 @@ def catalog_graph(site: str, snapshot: dict[str, Any] | None) -> Graph:
         else:
             add((distribution, DCAT.downloadURL, URIRef(f"{site}/opendata/{name}")))
 
+    describe_ogc_api(graph, site, dataset, licence, texts)
+
     add((publisher, RDF.type, FOAF.Agent))
     add((publisher, RDF.type, FOAF.Organization))
     add((publisher, FOAF.name, Literal(settings.OPENDATA_PUBLISHER_NAME, lang="nl")))
@@ -138,6 +141,41 @@ def catalog_graph(site: str, snapshot: dict[str, Any] | None) -> Graph:
     add((contact, VCARD.hasURL, page))
     describe_vocabulary_terms(graph, licence, site)
     return graph
+
+
+# What the OGC API at /ogc/v1 implements (its /conformance lists the classes).
+OGC_STANDARDS = [f"http://www.opengis.net/doc/IS/{part}/1.0" for part in (
+    "ogcapi-features-1", "ogcapi-features-2", "ogcapi-features-3", "ogcapi-tiles-1")]
+
+
+def describe_ogc_api(graph: Graph, site: str, dataset: URIRef, licence: URIRef, texts: Any) -> None:
+    """The OGC API (ogc/; only its address, no import of it) as a distribution of the dataset with
+    the standards it conforms to, so that portals list it for GIS users. As a distribution, not a
+    dcat:DataService: the DCAT-AP 3.0.1 shapes' DataService shape does not load in pyshacl."""
+    add = graph.add
+    endpoint = URIRef(f"{site}/ogc/v1")
+    distribution = URIRef(f"{site}/opendata#ogc-api-features")
+    add((dataset, DCAT.distribution, distribution))
+    add((distribution, RDF.type, DCAT.Distribution))
+    texts(distribution, DCTERMS.title, "OGC API Features (GIS)", "OGC API Features (GIS)")
+    texts(distribution, DCTERMS.description,
+          "De gepubliceerde initiatieven, partners, gemeenten en provincies voor GIS-software (QGIS, ArcGIS, FME), "
+          "in CRS84, RD New (EPSG:28992), ETRS89 en Web Mercator, met CQL2-filters en vectortegels; "
+          "de API-definitie staat op /ogc/v1/api.",
+          "The published initiatives, partners, municipalities and provinces for GIS software (QGIS, ArcGIS, FME), "
+          "in CRS84, RD New (EPSG:28992), ETRS89 and Web Mercator, with CQL2 filters and vector tiles; "
+          "the API definition is at /ogc/v1/api.")
+    add((distribution, DCAT.accessURL, endpoint))
+    add((distribution, DCTERMS.license, licence))
+    add((distribution, DCTERMS.format, URIRef(EU + "file-type/GEOJSON")))
+    add((distribution, DCAT.mediaType, URIRef(IANA + "application/geo+json")))
+    add((distribution, DCTERMS.language, DUTCH))
+    add((endpoint, RDF.type, RDFS.Resource))
+    for standard in OGC_STANDARDS:
+        add((distribution, DCTERMS.conformsTo, URIRef(standard)))
+        add((URIRef(standard), RDF.type, DCTERMS.Standard))
+    add((URIRef(EU + "file-type/GEOJSON"), RDF.type, DCTERMS.MediaTypeOrExtent))
+    add((URIRef(IANA + "application/geo+json"), RDF.type, DCTERMS.MediaType))
 
 
 def describe_vocabulary_terms(graph: Graph, licence: URIRef, site: str) -> None:

@@ -116,9 +116,14 @@ class ExportError(RuntimeError):
     pass
 
 
-def write_geopackage(initiatives: QuerySet[Initiative], target: Path) -> None:
-    """One layer `initiatives` (points, EPSG:4326) with every column, written by GDAL's ogr2ogr
-    from the GeoJSON export (GDAL parses a large GeoJSON file as a stream)."""
+# The CRSs a GeoPackage is written in: WGS 84 (the stored one), and for PDOK's GeoPackage rules
+# (which allow RD New and ETRS89, not WGS 84) RD New and ETRS89, transformed by GDAL.
+GEOPACKAGE_SRIDS = {"EPSG:4326": 4326, "EPSG:28992": 28992, "EPSG:4258": 4258}
+
+
+def write_geopackage(initiatives: QuerySet[Initiative], target: Path, srid: int = 4326) -> None:
+    """One layer `initiatives` (points, EPSG:4326 or `srid`) with every column, written by GDAL's
+    ogr2ogr from the GeoJSON export (GDAL parses a large GeoJSON file as a stream)."""
     with tempfile.TemporaryDirectory(dir=target.parent) as folder:
         source = Path(folder) / "initiatives.geojson"
         with source.open("w", encoding="utf-8") as stream:
@@ -128,7 +133,7 @@ def write_geopackage(initiatives: QuerySet[Initiative], target: Path) -> None:
                 for number, feature in enumerate(features(initiatives, lists=False)))
             stream.write("\n]}\n")
         command = [settings.OGR2OGR, "-f", "GPKG", str(target), str(source), "-nln", "initiatives",
-                   "-a_srs", "EPSG:4326", "-nlt", "POINT", "-overwrite"]
+                   "-nlt", "POINT", "-overwrite", "-s_srs", "EPSG:4326", "-t_srs", f"EPSG:{srid}"]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise ExportError(f"ogr2ogr could not write {target.name}: {result.stderr.strip()}")

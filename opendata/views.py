@@ -79,10 +79,15 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
     media_type = BY_FILE[name].media_type
     site = request.build_absolute_uri("/").rstrip("/")
     if name == "initiatives.gpkg":
+        # `crs` chooses RD New or ETRS89, which PDOK's GeoPackage rules ask for.
+        crs = request.GET.get("crs", "EPSG:4326")
+        if crs not in formats.GEOPACKAGE_SRIDS:
+            return HttpResponseBadRequest(_("crs: use one of %(crs)s.") % {"crs": ", ".join(formats.GEOPACKAGE_SRIDS)}
+                                          + "\n", content_type="text/plain; charset=utf-8")
         # A GeoPackage is a database file: written by GDAL to a temporary file, then sent.
         folder = tempfile.TemporaryDirectory()
         path = Path(folder.name) / name
-        formats.write_geopackage(initiatives, path)
+        formats.write_geopackage(initiatives, path, formats.GEOPACKAGE_SRIDS[crs])
         response = FileResponse(path.open("rb"), content_type=media_type)
         # Removed once sent: Django calls these when the response is closed.
         response._resource_closers.append(folder.cleanup)  # type: ignore[attr-defined]  # not in django-stubs

@@ -35,6 +35,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import QuerySet
 
+from geo.crs import CRS, geojson_sql
 from registry.columns import INITIATIVE_COLUMNS, LIST_SEPARATOR, PARTNERSHIP_COLUMNS
 from registry.models import (
     FundingSource,
@@ -364,6 +365,27 @@ def assemble(queryset: QuerySet[Initiative], kind: str, *, base: str, today: dat
           JOIN {INITIATIVES} i ON i.id = t.id JOIN {DOCUMENTS} d ON d.initiative_id = t.id"""
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, [base.rstrip("/") + "/", stale_cutoff(today), *ids_params])
+        return str(cursor.fetchone()[0])
+
+
+def features(queryset: QuerySet[Initiative], crs: CRS) -> str:
+    """The open-data Features (initiatives.geojson's: flat columns, no personal data) of the
+    initiatives the queryset selects, in its order, joined by commas, with the point transformed
+    by PostGIS into `crs` (geo.crs: its axis order and precision): one text made by PostgreSQL,
+    for the OGC API. The stored Feature's properties are spliced in as they are: its geometry holds
+    only numbers, so the first `,"properties":` is where they begin."""
+    try:
+        ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return ""
+    feature = ("""'{"type":"Feature","id":' || i.id || ',"geometry":' || """ + geojson_sql("i.location", crs)
+               + """ || substr(d.export_feature, strpos(d.export_feature, ',"properties":'))""")
+    sql = f"""
+        SELECT coalesce(string_agg({feature}, ',' ORDER BY t.ord), '')
+          FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS t(id, ord)
+          JOIN {INITIATIVES} i ON i.id = t.id JOIN {DOCUMENTS} d ON d.initiative_id = t.id"""
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, ids_params)
         return str(cursor.fetchone()[0])
 
 

@@ -1,7 +1,9 @@
 """The initiatives as map tiles: the clusters of one z/x/y tile with exact counts per status, and the
 initiatives of cells that hold only one, made by PostgreSQL from the filtered queryset and the read
 model (no Python per record). The public map draws the GeoJSON; the MVT encoding of the same cells is
-for GIS clients (the OGC API Tiles). The grid and its SQL: geo.tiles.
+for GIS clients (the OGC API Tiles' WebMercatorQuad). The grid and its SQL: geo.tiles. For a tile
+matrix set the map does not use (NetherlandsRDNewQuad, geo.tilematrixsets), points_tile makes tiles
+of the initiatives themselves.
 
 What a tile costs depends on the points in it, not on the register as a whole: the tile's box goes
 through the spatial index, and only cells of one initiative read its prepared marker.
@@ -13,9 +15,11 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.models import QuerySet
 
-from geo.tiles import GRID, Tile, cells_sql, mvt_sql, search_box
-from registry.models import Initiative, InitiativeDocument, Status
+from geo.tilematrixsets import TileMatrixSet
+from geo.tiles import GRID, MVT_EXTENT, Tile, cells_sql, mvt_sql, search_box
+from registry.models import Initiative, InitiativeDocument, Kind, Service, Status
 from registry.querysets import InitiativeQuerySet
 
 DOCUMENTS = InitiativeDocument._meta.db_table
@@ -85,3 +89,58 @@ def mvt_tile(queryset: InitiativeQuerySet, tile: Tile) -> bytes:
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(statement, params)
         return bytes(cursor.fetchone()[0] or b"")
+
+
+BUFFER = 64  # of the MVT_EXTENT grid around a tile of points, so symbols at its edge are not cut
+# The properties of a point in points_tile, with their types (TileJSON's vector_layers).
+POINT_FIELDS = {"slug": "String", "name": "String", "kind": "String", "services": "String", "place": "String",
+                "status": "String"}
+# The properties of a cell in mvt_tile (a cell of one initiative also has its id, slug, name, status).
+CELL_FIELDS = {"count": "Number", "active": "Number", "paused": "Number", "stopped": "Number", "id": "Number",
+               "slug": "String", "name": "String", "status": "String"}
+
+
+def _table(model: Any) -> str:
+    return str(model._meta.db_table)
+
+
+def points_tile(queryset: QuerySet[Initiative], matrix_set: TileMatrixSet, level: int, row: int,
+                column: int) -> bytes:
+    """A Mapbox Vector Tile of the initiatives themselves, not clustered, in any tile matrix set of
+    geo.tilematrixsets (for NetherlandsRDNewQuad: the map's clusters are Web Mercator only): at
+    (level, row, column), layer "initiatives", each point with `slug`, `name`, `kind`, `services` (codes,
+    comma-separated), `place` and `status`; empty bytes when none lies there."""
+    try:
+        ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return b""
+    tile_size = matrix_set.size / 2 ** level
+    services = Initiative.services.through
+    # The envelope and the area are computed once (MATERIALIZED): inlined, PostGIS would transform
+    # the area again for every point. The services are aggregated once for the points inside,
+    # by a hash join (as registry.documents does), not by a subquery per point.
+    sql = f"""
+        WITH env AS MATERIALIZED (SELECT {matrix_set.envelope_sql()} AS tile),
+        -- The tile (with its buffer) in the stored CRS: densified first, so that its curved edges
+        -- in longitude and latitude are covered; ST_AsMVTGeom then drops what lies outside.
+        near AS MATERIALIZED (SELECT ST_Transform(ST_Segmentize(ST_Expand(tile, %s), %s), 4326) AS area FROM env),
+        inside AS MATERIALIZED (
+            SELECT i.id, ST_AsMVTGeom(ST_Transform(i.location, {matrix_set.crs.srid}), env.tile, {MVT_EXTENT}, {BUFFER},
+                                      true) AS geom
+              FROM {_table(Initiative)} i, env, near
+             WHERE i.location && near.area AND i.id IN ({ids_sql})),
+        sv AS (SELECT l.initiative_id, string_agg(s.code, ',' ORDER BY s."order", s.code) AS codes
+                 FROM {_table(services)} l JOIN {_table(Service)} s ON s.id = l.service_id
+                WHERE l.initiative_id IN (SELECT id FROM inside WHERE geom IS NOT NULL) GROUP BY l.initiative_id),
+        points AS (
+            SELECT inside.geom, i.id, i.slug, i.name, k.code AS kind, coalesce(sv.codes, '') AS services, i.place,
+                   i.status
+              FROM inside JOIN {_table(Initiative)} i ON i.id = inside.id JOIN {_table(Kind)} k ON k.id = i.kind_id
+                   LEFT JOIN sv ON sv.initiative_id = i.id
+             WHERE inside.geom IS NOT NULL)
+        SELECT ST_AsMVT(points, '{LAYER}', {MVT_EXTENT}, 'geom', 'id') FROM points"""
+    params = [level, column, row, tile_size * BUFFER / MVT_EXTENT, tile_size / 16, *ids_params]
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()[0]
+    return bytes(found) if found else b""

@@ -17,7 +17,7 @@ from django.test import Client
 from frictionless import validate
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, RDF
+from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from opendata.snapshots import export_snapshot
 from registry import actions
@@ -144,6 +144,50 @@ def test_gdal_reads_the_geojson_and_the_geopackage(snapshot: Path, name: str):
     assert dict(fields)["founded_year"] == "Integer"
 
 
+# PDOK's GeoPackage validator (PyPI pdok-geopackage-validator) needs GDAL's Python bindings of the
+# system's GDAL; where it is installed (GEOPACKAGE_VALIDATOR names its command), it checks the file.
+# Its default validations plus RQ12, the CRS rule that allows RD New and ETRS89 but not WGS 84.
+PDOK_VALIDATIONS = ("RQ1,RQ2,RQ4,RQ6,RQ7,RQ9,RQ10,RQ11,RQ12,RQ13,RQ14,RQ15,RQ21,RQ22,RQ23,RQ24,RQ26,"
+                    "RC17,RC18,RC19,RC20,RC25")
+
+
+def pdok_validation(path: Path) -> dict:
+    import os
+    import shutil
+
+    command = os.environ.get("GEOPACKAGE_VALIDATOR") or shutil.which("geopackage-validator")
+    if not command:
+        pytest.skip("PDOK's geopackage-validator is not installed (set GEOPACKAGE_VALIDATOR)")
+    result = subprocess.run([command, "validate", "--gpkg-path", str(path), "--validations", PDOK_VALIDATIONS],
+                            capture_output=True, text=True, check=True, timeout=120)
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(("crs", "srid"), [("EPSG:28992", 28992), ("EPSG:4258", 4258)])
+def test_the_geopackage_comes_in_rd_new_and_etrs89_for_pdok(client: Client, register, tmp_path: Path, crs: str,
+                                                           srid: int):
+    path = tmp_path / "initiatives.gpkg"
+    path.write_bytes(body(client.get(f"/opendata/initiatives.gpkg?crs={crs}&municipality=GM0344")))
+    info = subprocess.run(["ogrinfo", "-al", str(path)], capture_output=True, text=True, check=True).stdout
+    assert f'ID["EPSG",{srid}]' in info and "Feature Count: 1" in info
+    x, y = map(float, re.search(r"POINT \(([-\d.]+) ([-\d.]+)\)", info).groups())
+    expected = UTRECHT.transform(srid, clone=True)
+    assert abs(x - expected.x) < 0.01 and abs(y - expected.y) < 0.01
+    report = pdok_validation(path)
+    assert (report["success"], report["results"]) == (True, [])
+
+
+def test_pdoks_crs_rule_refuses_the_wgs84_geopackage_and_a_bad_crs_is_named(client: Client, register,
+                                                                            tmp_path: Path):
+    response = client.get("/opendata/initiatives.gpkg?crs=EPSG:3857")
+    assert (response.status_code, response.content.decode()) == (
+        400, "crs: gebruik een van EPSG:4326, EPSG:28992, EPSG:4258.\n")
+    path = tmp_path / "initiatives.gpkg"
+    path.write_bytes(body(client.get("/opendata/initiatives.gpkg")))
+    report = pdok_validation(path)
+    assert report["success"] is False and [result["validation_code"] for result in report["results"]] == ["RQ12"]
+
+
 def test_the_json_ld_holds_one_organization_per_published_initiative(snapshot: Path):
     # The file names the schema.org context by its address; offline, the same vocabulary is given here.
     document = json.loads((snapshot / "initiatives.jsonld").read_text())
@@ -223,7 +267,11 @@ def test_the_catalogue_is_dcat_ap_nl_valid_in_json_ld_and_turtle(client: Client,
         conforms, _report, text = shacl_validate(graph, shacl_graph=shapes, inference="none")
         assert conforms, text
         distributions = list(graph.objects(None, DCAT.distribution))
-        assert len(distributions) == 6
+        assert len(distributions) == 7
+        ogc = URIRef("http://testserver/opendata#ogc-api-features")
+        assert str(graph.value(ogc, DCAT.accessURL)) == "http://testserver/ogc/v1"
+        assert URIRef("http://www.opengis.net/doc/IS/ogcapi-features-1/1.0") in set(
+            graph.objects(ogc, DCTERMS.conformsTo))
         csv_distribution = URIRef("http://testserver/opendata#initiatives.csv")
         assert graph.value(csv_distribution, DCAT.byteSize).toPython() == sizes["initiatives.csv"]
         assert str(graph.value(csv_distribution, DCAT.downloadURL)) == (
