@@ -204,10 +204,26 @@ def ndcg(ranked: Sequence[bool], relevant: int, k: int = 10) -> float:
     return dcg / ideal if ideal else 0.0
 
 
-def measure(base: Any, query: Labelled) -> Outcome:
+def the_search(base: Any, text: str) -> Any:
+    return base.search(text).order_by("-search_rank", "name", "pk")
+
+
+def plain_full_text(base: Any, text: str) -> Any:
+    """The search as it was before registry.search: Dutch full text over name, place and descriptions
+    (websearch syntax), ranked. For comparison only."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = (SearchVector("name", weight="A", config="dutch") + SearchVector("place", weight="B", config="dutch")
+              + SearchVector("short_description", "description", weight="C", config="dutch"))
+    query = SearchQuery(text, config="dutch", search_type="websearch")
+    return (base.annotate(plain_vector=vector).filter(plain_vector=query)
+            .annotate(plain_rank=SearchRank(vector, query)).order_by("-plain_rank", "name", "pk"))
+
+
+def measure(base: Any, query: Labelled, searcher: Callable[[Any, str], Any] = the_search) -> Outcome:
     """The search's answer to one query on `base` (a queryset of initiatives), against its truth."""
     truth = set(base.filter(query.truth()).values_list("pk", flat=True))
-    found = list(base.search(query.text).order_by("-search_rank", "name", "pk").values_list("pk", flat=True))
+    found = list(searcher(base, query.text).values_list("pk", flat=True))
     hits = [pk in truth for pk in found]
     top = hits[:20]
     return Outcome(
@@ -219,8 +235,8 @@ def measure(base: Any, query: Labelled) -> Outcome:
     )
 
 
-def measure_all(base: Any) -> list[Outcome]:
-    return [measure(base, query) for query in QUERIES]
+def measure_all(base: Any, searcher: Callable[[Any, str], Any] = the_search) -> list[Outcome]:
+    return [measure(base, query, searcher) for query in QUERIES]
 
 
 def means(outcomes: Sequence[Outcome]) -> dict[str, float]:
