@@ -41,15 +41,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_, or_
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
 from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.expressions import CombinedExpression, Expression
 
-from geo.search import ALIASES
+from geo.search import ALIASES, Location, find_locations
 from registry.documents import SEARCH_CONFIG
-from registry.models import InitiativeSearch, SearchWord
+from registry.models import InitiativeSearch, SearchWord, Service
 
 MAX_TERMS = 8  # words past these are left out: a query, not a text
 MAX_TERM_LENGTH = 40  # longer "words" are cut (a word of 40 letters is not a typo to correct)
@@ -257,3 +258,43 @@ def identifier_matches(text: str) -> Q:
     if not text or len(text) > 220:
         return Q(pk__in=[])
     return (Q(slug=text.lower()) | Q(kvk_number=text) | Q(postcode=text.upper()) | Q(external_id=text))
+
+
+# -- suggestions as you type ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """What a search box offers while someone types: places (geo.search), services and initiatives,
+    and the query with its typos corrected when it finds nothing."""
+
+    places: list[Location]
+    services: list[Service]
+    initiatives: list[Any]  # Initiative
+    did_you_mean: str | None
+
+
+def suggest(text: str, initiatives: Any, *, limit: int = 5) -> Suggestions:
+    """Suggestions for a text typed so far (its last word perhaps unfinished), from the published
+    `initiatives` (a queryset) the box searches."""
+    understood = understand(text, prefix=True, using=initiatives.db)
+    if understood.empty or len(text.strip()) < 2:
+        return Suggestions([], [], [], None)
+    places = find_locations(" ".join(words(text)), limit=limit) if len(text.strip()) >= 2 else []
+    plain = [t.plain for t in understood.terms]
+    services = [service for service in Service.objects.order_by("order", "code")
+                if all(_offers(service, word) for word in plain)][:limit]
+    found = list(initiatives.filter(understood.condition()).annotate(search_rank=understood.rank())
+                 .order_by("-search_rank", "name", "pk").select_related("kind")[:limit])
+    corrected = understood.corrected
+    return Suggestions(places, services, found, corrected if corrected and corrected != " ".join(plain) else None)
+
+
+def _offers(service: Service, word: str) -> bool:
+    """Whether a service's labels or other words hold the word: as part of a word, or for a short word
+    as the beginning of one (as the search matches), accents ignored."""
+    text = " ".join([service.label_nl, service.label_en, service.search_words])
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    if len(word) >= MIN_PART:
+        return word in plain
+    return any(part.startswith(word) for part in _WORD.findall(plain))
