@@ -53,9 +53,8 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
 
         understood = search.understand(text, prefix=prefix, using=self.db)
         nothing = models.Value(0.0, output_field=models.FloatField())
-        if understood.empty and not identifiers:
-            return self.none().annotate(search_rank=nothing)
-        condition = understood.condition() if not understood.empty else Q(pk__in=[])
+        # WHERE false rather than none(): an SQL text to count or assemble from, as for any other search.
+        condition = understood.condition() if not understood.empty else Q(search.NOTHING)
         if identifiers:
             condition |= search.identifier_matches(text)
         return self.filter(condition).annotate(search_rank=nothing if understood.empty else understood.rank())

@@ -45,7 +45,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
-from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models import BooleanField, Case, F, FloatField, Q, Value, When
 from django.db.models.expressions import CombinedExpression, Expression
 
 from geo.search import ALIASES, Location, find_locations
@@ -61,6 +61,7 @@ CLOSE_MARGIN = 0.05  # how much less similar than the closest known word another
 WEIGHTS = [0.1, 0.3, 0.6, 1.0]
 
 _WORD = re.compile(r"[^\W_]+")
+NOTHING = Value(False, output_field=BooleanField())  # a condition no record meets
 
 
 def words(text: str) -> list[str]:
@@ -256,7 +257,7 @@ def identifier_matches(text: str) -> Q:
     """For maintainers: a record by its slug, KvK number, postcode or external id, typed whole."""
     text = " ".join(text.split())
     if not text or len(text) > 220:
-        return Q(pk__in=[])
+        return Q(NOTHING)
     return (Q(slug=text.lower()) | Q(kvk_number=text) | Q(postcode=text.upper()) | Q(external_id=text))
 
 

@@ -62,7 +62,7 @@
     function announce() {
       if (!options.length) say(data.textStatusNone);
       else if (options.length === 1) say(data.textStatusOne);
-      else say(data.textStatusMany.replace("%(count)s", String(options.length)));
+      else say(data.textStatusMany.replace("{count}", String(options.length)));
     }
 
     function optionElement(id, label, detail) {
