@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 # The search's text configuration (registry.search): PostgreSQL's Dutch one with accents removed
 # before stemming, so that "coöperatie" and "cooperatie", "café" and "cafe" are one word.
-# After migrating, `manage.py rebuild_documents` prepares what the search reads for every record.
+# After migrating, registry.apps prepares what the search reads for every record (post_migrate).
 CONFIGURATION = """
 CREATE TEXT SEARCH CONFIGURATION registry_search (COPY = pg_catalog.dutch);
 ALTER TEXT SEARCH CONFIGURATION registry_search
