@@ -224,8 +224,8 @@ def clearing_sql(keep_extensions: list[str]) -> str:
     """SQL that removes what the backup will create again, run in the restore's transaction.
 
     What is not an extension's goes (schemas, tables, views, sequences, functions, types, text search
-    configurations, large objects), and so do extensions that the backup does not have. The extensions it does have stay,
-    with their objects and the OIDs of their types: Django caches the OID of PostGIS's geometry type
+    configurations, large objects), and so do extensions that the backup does not have. The extensions
+    it does have stay, with their objects and the OIDs of their types: Django caches the OID of PostGIS's geometry type
     per process, and a recreated extension would break every running server process. The rows that
     pg_dump saves of an extension's configuration tables (e.g. spatial_ref_sys) are deleted, since
     the backup brings its own. Other kinds of objects (operators, casts, ...) are not created by the
