@@ -92,12 +92,18 @@ def test_choosing_a_place_moves_the_map(page: Any, site: Site):
     type_and_wait(page, "Leiden")
     page.wait_for_function("() => document.querySelector('#filter-q-suggestions .suggestion-label')"
                            ".textContent === 'Leiden'")
+    # The map searches as the box is typed in: now only what "Leiden" finds.
+    page.wait_for_function("n => document.getElementById('map-count').dataset.count !== String(n)",
+                           arg=site.published)
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.wait_for_function("() => map_initiatives.getZoom() >= 11")
     center = page.evaluate("() => map_initiatives.getCenter()")
     assert abs(center["lat"] - 52.16) < 0.05 and abs(center["lng"] - 4.49) < 0.05
     assert page.locator(BOX).input_value() == ""
+    # The typed place filtered the map while it was typed; once chosen, the map shows everything there.
+    page.wait_for_function("n => document.getElementById('map-count').dataset.count === String(n)",
+                           arg=site.published)
     assert axe_violations(page) == []
 
 

@@ -143,7 +143,9 @@
           input.value = item.value;
           submit();
         } else {
+          // The place was where to look, not what to look for: the map's filters no longer hold it.
           input.value = "";
+          input.dispatchEvent(new Event("input", {bubbles: true}));
           say(item.label);
         }
       } else {
