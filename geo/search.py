@@ -12,7 +12,9 @@ from geo.models import Municipality, Place, Postcode
 from geo.postcodes import InvalidPostcode, normalise_postcode
 
 # Everyday names that the official names (CBS: 's-Gravenhage; GeoNames: The Hague) do not start with.
-ALIASES = {"den haag": "'s-Gravenhage", "the hague": "'s-Gravenhage", "den bosch": "'s-Hertogenbosch"}
+# The register's search (registry.search) gives them to the records in these places too.
+ALIASES = {"den haag": "'s-Gravenhage", "the hague": "'s-Gravenhage", "den bosch": "'s-Hertogenbosch",
+           "friesland": "Fryslân"}
 
 # How close the map zooms in on each kind of result.
 ZOOM = {"postcode": 14, "place": 13, "municipality": 11}

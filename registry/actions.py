@@ -142,7 +142,7 @@ def describe_changes(before: Initiative | None, after: Initiative) -> str:
 
 
 def _fields_changed(before: Initiative | None, after: Initiative) -> bool:
-    ignored = {"search_vector", "updated_at", "created_at"}
+    ignored = {"updated_at", "created_at"}
     return before is None or any(getattr(before, f.attname) != getattr(after, f.attname)
                                  for f in Initiative._meta.concrete_fields if f.name not in ignored)
 

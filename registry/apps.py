@@ -9,6 +9,7 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Register")
 
     def ready(self) -> None:
+        from django.db.models import Q
         from django.db.models.signals import post_migrate
 
         from geo.signals import areas_reloaded
@@ -20,8 +21,10 @@ class RegistryConfig(AppConfig):
             documents.prepare()  # area names and codes too (only documents that differ are written)
 
         def prepare_missing(**_kwargs: object) -> None:
-            # A database migrated to the read model, or restored from before it, gets its documents.
-            documents.prepare(Initiative.objects.filter(document__isnull=True).values_list("pk", flat=True))
+            # A database migrated to the read model or the search, or restored from before them, gets
+            # its documents and what the search reads.
+            missing = Initiative.objects.filter(Q(document__isnull=True) | Q(searched__isnull=True))
+            documents.prepare(missing.values_list("pk", flat=True))
 
         areas_reloaded.connect(place_again, weak=False, dispatch_uid="registry.assign_areas_after_reload")
         post_migrate.connect(prepare_missing, sender=self, weak=False, dispatch_uid="registry.prepare_documents")

@@ -36,16 +36,20 @@ from django.db import connection, connections
 from django.db.models import QuerySet
 
 from geo.crs import CRS, geojson_sql
+from geo.search import ALIASES
 from registry.columns import INITIATIVE_COLUMNS, LIST_SEPARATOR, PARTNERSHIP_COLUMNS
 from registry.models import (
     FundingSource,
     Initiative,
     InitiativeDocument,
+    InitiativeSearch,
     Kind,
     Partner,
     PartnerKind,
     Partnership,
     PartnershipRole,
+    PublicationState,
+    SearchWord,
     Service,
 )
 from registry.querysets import stale_cutoff
@@ -53,6 +57,8 @@ from registry.querysets import stale_cutoff
 DOCUMENTS = InitiativeDocument._meta.db_table
 INITIATIVES = Initiative._meta.db_table
 PARTS = ("geometry", "body", "tail", "marker", "csv_row", "partnership_rows", "export_feature")
+SEARCHED = InitiativeSearch._meta.db_table
+SEARCH_PARTS = ("vector", "name", "names")
 
 
 def _table(model: Any) -> str:
@@ -132,7 +138,9 @@ def _related(source: str) -> str:
 sv AS (SELECT l.initiative_id,
               string_agg({_term('s')}, ',' ORDER BY s."order", s.code) AS terms,
               string_agg(s.code, '{LIST_SEPARATOR}' ORDER BY s."order", s.code) AS codes,
-              '[' || string_agg(to_json(s.code)::text, ',' ORDER BY s."order", s.code) || ']' AS code_list
+              '[' || string_agg(to_json(s.code)::text, ',' ORDER BY s."order", s.code) || ']' AS code_list,
+              string_agg(s.label_nl || ' ' || s.search_words, ' ' ORDER BY s."order", s.code) AS labels_nl,
+              string_agg(s.label_en, ' ' ORDER BY s."order", s.code) AS labels_en
          FROM {_table(services)} l JOIN {_table(Service)} s ON s.id = l.service_id
         WHERE l.initiative_id IN ({source}) GROUP BY l.initiative_id),
 fs AS (SELECT l.initiative_id,
@@ -146,7 +154,8 @@ ps AS (SELECT p.initiative_id,
                          || to_json(pa.name) || ',"kind":' || {_term('pk')} || '}},"role":' || {_term('r')}
                          || ',"start":' || to_json(p.start) || ',"end":' || to_json(p."end") || '}}',
                          ',' ORDER BY pa.name, r."order", p.start, p.id) AS items,
-              string_agg({_partnership_row()}, '' ORDER BY pa.name, r."order", p.id) AS rows
+              string_agg({_partnership_row()}, '' ORDER BY pa.name, r."order", p.id) AS rows,
+              string_agg(pa.name, ' ' ORDER BY pa.name, r."order", p.id) AS partner_names
          FROM {_table(Partnership)} p JOIN {_table(Partner)} pa ON pa.id = p.partner_id
          JOIN {_table(PartnerKind)} pk ON pk.id = pa.kind_id JOIN {_table(PartnershipRole)} r ON r.id = p.role_id
         WHERE p.initiative_id IN ({source}) GROUP BY p.initiative_id)"""
@@ -239,6 +248,86 @@ def _export_feature() -> str:
             f"""{properties} || '}}}}'""")
 
 
+# -- what the search reads (registry.search) --------------------------------------------------------------
+
+SEARCH_CONFIG = "registry_search"  # Dutch, unaccented (migration registry 0013)
+
+
+def _aliases() -> str:
+    """The everyday names of the record's place, municipality and province (Den Haag, Den Bosch,
+    Friesland), which
+    the place search knows (geo.search.ALIASES), so that they find the record too."""
+    pairs = ", ".join(f"({_literal(common)}, {_literal(official)})" for common, official in sorted(ALIASES.items()))
+    return (f"(SELECT string_agg(a.common, ' ' ORDER BY a.common) FROM (VALUES {pairs}) AS a(common, official)"
+            " WHERE lower(a.official) IN (lower(i.place), lower(m.name), lower(pr.name)))")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _searched(*expressions: str) -> str:
+    """Text as the search compares it: unaccented, in lower case, each word between single spaces
+    (a space at each end too, so that ' word' finds a word's beginning)."""
+    text = f"lower(unaccent(concat_ws(' ', {', '.join(expressions)})))"
+    return f"' ' || btrim(regexp_replace({text}, '[^[:alnum:]]+', ' ', 'g')) || ' '"
+
+
+def _weighted(weight: str, *expressions: str) -> str:
+    return f"setweight(to_tsvector('{SEARCH_CONFIG}', concat_ws(' ', {', '.join(expressions)})), '{weight}')"
+
+
+_PLACES = ("i.place", "m.name", "pr.name", _aliases())
+_SEARCH_VECTOR = " || ".join([
+    _weighted("A", "i.name"),
+    _weighted("B", *_PLACES),
+    _weighted("C", "k.label_nl", "k.label_en", "k.search_words", "sv.labels_nl", "sv.labels_en", "ps.partner_names"),
+    _weighted("D", "i.short_description", "i.description"),
+])
+_SEARCH_NAME = _searched("i.name")
+# English labels only in the vector: English makes no compounds, and "shop" is part of "workshop".
+_SEARCH_NAMES = _searched("i.name", *_PLACES, "k.label_nl", "k.search_words", "sv.labels_nl", "ps.partner_names")
+
+
+def _build_search(source: str) -> str:
+    """The statement that prepares what the search reads (registry.models.InitiativeSearch) for the
+    initiatives whose ids `source` selects, as _build does their documents."""
+    parts = {"vector": _SEARCH_VECTOR, "name": _SEARCH_NAME, "names": _SEARCH_NAMES}
+    assert tuple(parts) == SEARCH_PARTS
+    names = ", ".join(SEARCH_PARTS)
+    return f"""
+WITH t AS MATERIALIZED ({source}),{_related("SELECT id FROM t")}
+INSERT INTO {SEARCHED} (initiative_id, {names})
+SELECT i.id, {", ".join(parts.values())}
+  FROM t JOIN {INITIATIVES} i ON i.id = t.id
+  JOIN {_table(Kind)} k ON k.id = i.kind_id
+  LEFT JOIN {_table(Initiative._meta.get_field("municipality").related_model)} m ON m.id = i.municipality_id
+  LEFT JOIN {_table(Initiative._meta.get_field("province").related_model)} pr ON pr.id = i.province_id
+  LEFT JOIN sv ON sv.initiative_id = i.id
+  LEFT JOIN ps ON ps.initiative_id = i.id
+    ON CONFLICT (initiative_id) DO UPDATE
+   SET {", ".join(f"{part} = EXCLUDED.{part}" for part in SEARCH_PARTS)}
+ WHERE ({", ".join(f"{SEARCHED}.{part}" for part in SEARCH_PARTS)})
+       IS DISTINCT FROM ({", ".join(f"EXCLUDED.{part}" for part in SEARCH_PARTS)})"""
+
+
+def _remember_words(source: str) -> str:
+    """The statement that adds the words of these documents' short fields (published records only:
+    a draft's words are nobody's business) and of the vocabularies' English labels to the words the
+    search knows (registry.models.SearchWord)."""
+    english = " UNION ".join(f"SELECT label_en FROM {_table(model)}" for model in (Kind, Service))
+    return f"""
+INSERT INTO {_table(SearchWord)} (word)
+SELECT DISTINCT w.word
+  FROM (SELECT d.names AS text
+          FROM {SEARCHED} d JOIN {INITIATIVES} i ON i.id = d.initiative_id
+         WHERE d.initiative_id IN ({source}) AND i.publication_state = '{PublicationState.PUBLISHED}'
+        UNION ALL SELECT lower(unaccent(label_en)) FROM ({english}) AS labels(label_en)) AS t,
+       regexp_split_to_table(t.text, '[^[:alnum:]]+') AS w(word)
+ WHERE length(w.word) >= 3
+    ON CONFLICT (word) DO NOTHING"""
+
+
 def _build(source: str) -> str:
     """The statement that prepares (inserts or replaces) the documents of the initiatives whose ids
     `source` selects, set-based; replaced only where a part differs."""
@@ -286,11 +375,13 @@ def prepare(ids: Iterable[int] | None = None) -> int:
             # loops, which for thousands of records takes minutes instead of a second.
             cursor.execute("SET LOCAL enable_nestloop = off")
         try:
-            if wanted is None:
-                cursor.execute(_build(f"SELECT id FROM {INITIATIVES}"))
-            else:
-                cursor.execute(_build(f"SELECT id FROM {INITIATIVES} WHERE id = ANY(%s)"), [wanted])
-            return int(cursor.rowcount)
+            source, params = ((f"SELECT id FROM {INITIATIVES}", []) if wanted is None
+                              else (f"SELECT id FROM {INITIATIVES} WHERE id = ANY(%s)", [wanted]))
+            cursor.execute(_build(source), params)
+            written = int(cursor.rowcount)
+            cursor.execute(_build_search(source), params)
+            cursor.execute(_remember_words(source), params)
+            return written
         finally:
             if many:
                 cursor.execute("SET LOCAL enable_nestloop = on")
@@ -309,26 +400,27 @@ def showing_partner(partner_id: int) -> QuerySet[Initiative]:
 
 def stale_documents() -> dict[str, list[int]]:
     """Documents that are missing, differ from a fresh build, or belong to no initiative (a bug or a
-    write around registry.actions), by kind. Set-based: a build of every document into a temporary
-    table, compared with the stored ones."""
+    write around registry.actions), by kind; what the search reads counts as part of the documents.
+    Set-based: a build of every document into a temporary table, compared with the stored ones."""
+    found: dict[str, set[int]] = {"missing": set(), "outdated": set(), "orphaned": set()}
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE fresh_documents (LIKE {DOCUMENTS}) ON COMMIT DROP")
-        build = _build(f"SELECT id FROM {INITIATIVES}").split("    ON CONFLICT")[0]
-        cursor.execute(build.replace(f"INSERT INTO {DOCUMENTS}", "INSERT INTO fresh_documents", 1))
-        stored, fresh = ", ".join(f"d.{part}" for part in PARTS), ", ".join(f"f.{part}" for part in PARTS)
-        cursor.execute(f"""
-            SELECT coalesce(f.initiative_id, d.initiative_id),
-                   CASE WHEN d.initiative_id IS NULL THEN 'missing' WHEN f.initiative_id IS NULL THEN 'orphaned'
-                        ELSE 'outdated' END
-              FROM fresh_documents f FULL JOIN {DOCUMENTS} d ON d.initiative_id = f.initiative_id
-             WHERE d.initiative_id IS NULL OR f.initiative_id IS NULL
-                OR ({stored}) IS DISTINCT FROM ({fresh})
-             ORDER BY 1""")
-        found: dict[str, list[int]] = {"missing": [], "outdated": [], "orphaned": []}
-        for pk, kind in cursor.fetchall():
-            found[kind].append(pk)
-        cursor.execute("DROP TABLE fresh_documents")
-    return found
+        for table, build, parts in ((DOCUMENTS, _build, PARTS), (SEARCHED, _build_search, SEARCH_PARTS)):
+            cursor.execute(f"CREATE TEMPORARY TABLE fresh_documents (LIKE {table}) ON COMMIT DROP")
+            statement = build(f"SELECT id FROM {INITIATIVES}").split("    ON CONFLICT")[0]
+            cursor.execute(statement.replace(f"INSERT INTO {table}", "INSERT INTO fresh_documents", 1))
+            stored, fresh = ", ".join(f"d.{part}" for part in parts), ", ".join(f"f.{part}" for part in parts)
+            cursor.execute(f"""
+                SELECT coalesce(f.initiative_id, d.initiative_id),
+                       CASE WHEN d.initiative_id IS NULL THEN 'missing' WHEN f.initiative_id IS NULL THEN 'orphaned'
+                            ELSE 'outdated' END
+                  FROM fresh_documents f FULL JOIN {table} d ON d.initiative_id = f.initiative_id
+                 WHERE d.initiative_id IS NULL OR f.initiative_id IS NULL
+                    OR ({stored}) IS DISTINCT FROM ({fresh})
+                 ORDER BY 1""")
+            for pk, kind in cursor.fetchall():
+                found[kind].add(pk)
+            cursor.execute("DROP TABLE fresh_documents")
+    return {kind: sorted(ids) for kind, ids in found.items()}
 
 
 # -- reading --------------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from typing import Any
 import django_filters as filters
 from django import forms
 from django.contrib.gis.geos import Point
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -146,7 +145,10 @@ class InitiativeFilterSet(filters.FilterSet):
                                 help_text="CBS province code, e.g. PV28 (repeatable).")
     status = filters.MultipleChoiceFilter(choices=Status.choices, distinct=False, help_text="Status (repeatable).")
     q = filters.CharFilter(method="filter_text", max_length=200,
-                           help_text="Dutch full-text search over name, place and description.")
+                           help_text="Free-text search over name, place, municipality and province (also by "
+                                     "their everyday names), kind, services, partners and descriptions: every "
+                                     "word must match, also as part of a compound word or with a small typo; "
+                                     "ranked, best first, unless `ordering` is given.")
     bbox = BBoxFilter(help_text="minLon,minLat,maxLon,maxLat (WGS84).")
     near = LonLatFilter(method="filter_nothing",
                           help_text="lon,lat (WGS84): only initiatives within `radius` metres, nearest first.")
@@ -196,8 +198,7 @@ class InitiativeFilterSet(filters.FilterSet):
     def filter_text(self, qs: InitiativeQuerySet, name: str, value: str) -> InitiativeQuerySet:
         if not value.strip():
             return qs
-        query = SearchQuery(value, config="dutch", search_type="websearch")
-        return qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+        return qs.search(value)
 
     def filter_queryset(self, queryset: InitiativeQuerySet) -> InitiativeQuerySet:
         queryset = super().filter_queryset(queryset)
@@ -210,7 +211,7 @@ class InitiativeFilterSet(filters.FilterSet):
             if not data.get("ordering"):
                 queryset = queryset.order_by("distance_m", "pk")
         elif data.get("q") and data.get("q", "").strip() and not data.get("ordering"):
-            queryset = queryset.order_by("-rank", "name", "pk")
+            queryset = queryset.order_by("-search_rank", "name", "pk")
         elif data.get("ordering"):
             # The id breaks ties, so that a page holds the same records however often it is asked for.
             queryset = queryset.order_by(*queryset.query.order_by, "pk")

@@ -165,7 +165,7 @@ def write_entries(ids: Sequence[int], reasons: Sequence[str], kinds: Sequence[st
     if not ids:
         return
     history = Initiative.history.model
-    fields = [f for f in Initiative._meta.concrete_fields if f.name != "search_vector"]
+    fields = list(Initiative._meta.concrete_fields)
     columns = ", ".join(f'"{f.column}"' for f in fields)
     selected = ", ".join(f'i."{f.column}"' for f in fields)
     with connection.cursor() as cursor:
@@ -231,7 +231,7 @@ POINT_TOLERANCE = 1e-7
 def version_fields() -> list[str]:
     """The fields a history entry holds and a revert or restore puts back (areas follow the point)."""
     return [f.attname for f in Initiative._meta.concrete_fields
-            if f.name not in ("id", "search_vector", "municipality", "province", "created_at", "updated_at")]
+            if f.name not in ("id", "municipality", "province", "created_at", "updated_at")]
 
 
 class Links(TypedDict, total=False):

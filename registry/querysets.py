@@ -36,10 +36,28 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         from registry.models import Partnership  # not at the top: registry.models imports this module
 
         return self.select_related("kind", "municipality", "province").defer(
-            "municipality__geometry", "province__geometry", "search_vector").prefetch_related(
+            "municipality__geometry", "province__geometry").prefetch_related(
             "services", "funding_sources",
             Prefetch("partnerships", queryset=Partnership.objects.select_related("partner__kind", "role")
                      .order_by("partner__name", "role__order", "start")))
+
+    def search(self, text: str, *, prefix: bool = False, identifiers: bool = False) -> InitiativeQuerySet:
+        """The initiatives a visitor or maintainer means by `text`, with their `search_rank` (higher
+        is better; the caller orders by it). Every word must match: in any field by its Dutch stem,
+        as part of a compound in the name, places and labels, or by its closest known word when
+        the register does not know it (registry.search says how). A text without words matches
+        nothing. `prefix`: the last word may be unfinished (suggestions as you type);
+        `identifiers`: a slug, KvK number, postcode or external id typed whole matches too (the
+        admin)."""
+        from registry import search  # not at the top: it reads the models, which import this module
+
+        understood = search.understand(text, prefix=prefix, using=self.db)
+        nothing = models.Value(0.0, output_field=models.FloatField())
+        # WHERE false rather than none(): an SQL text to count or assemble from, as for any other search.
+        condition = understood.condition() if not understood.empty else Q(search.NOTHING)
+        if identifiers:
+            condition |= search.identifier_matches(text)
+        return self.filter(condition).annotate(search_rank=nothing if understood.empty else understood.rank())
 
     def in_area(self, code: str) -> InitiativeQuerySet:
         """In a province (PV..) or municipality (GM..), by CBS code."""

@@ -67,7 +67,7 @@ SIMILAR_PER_ROW = 3
 LINKS = ("services", "funding_sources")
 # What the import compares to tell an updated record from an unchanged one.
 COMPARED = [f.attname for f in Initiative._meta.concrete_fields
-            if f.name not in ("id", "search_vector", "created_at", "updated_at")]
+            if f.name not in ("id", "created_at", "updated_at")]
 # Fields that follow from others, so they are not named as changed by themselves.
 FOLLOWING = {"municipality_id", "province_id", "location_precision", "verification_method"}
 

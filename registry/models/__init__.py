@@ -1,7 +1,7 @@
 """The register's models, one module per subject: the vocabularies, the initiatives, their partners,
 and the maintainers' workflow. Imported from here (`from registry.models import Initiative`)."""
 
-from registry.models.documents import InitiativeDocument
+from registry.models.documents import InitiativeDocument, InitiativeSearch, SearchWord
 from registry.models.initiatives import (
     Initiative,
     LegalForm,
@@ -37,6 +37,7 @@ __all__ = [
     "ImportRun",
     "Initiative",
     "InitiativeDocument",
+    "InitiativeSearch",
     "Kind",
     "LegalForm",
     "LocationPrecision",
@@ -48,6 +49,7 @@ __all__ = [
     "PartnershipRole",
     "PublicationState",
     "Role",
+    "SearchWord",
     "Service",
     "SlugAlias",
     "Status",

@@ -7,8 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
-from django.contrib.postgres.indexes import GinIndex, GistIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import Q
 from django.db.models.expressions import Combinable
@@ -109,16 +108,7 @@ class Initiative(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    # Dutch full-text search over name (weighs most), place and descriptions; kept by PostgreSQL.
-    search_vector = models.GeneratedField(
-        expression=SearchVector("name", weight="A", config="dutch")
-        + SearchVector("place", weight="B", config="dutch")
-        + SearchVector("short_description", "description", weight="C", config="dutch"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-
-    history = HistoricalRecords(m2m_fields=[services, funding_sources], excluded_fields=["search_vector"])
+    history = HistoricalRecords(m2m_fields=[services, funding_sources])
     objects = InitiativeQuerySet.as_manager()
 
     class Meta:
@@ -136,7 +126,6 @@ class Initiative(models.Model):
                          name="published_by_name"),
             # For distances in metres (near); the plain GiST index on location serves boxes.
             GistIndex(as_geography(models.F("location")), name="initiative_location_geography"),
-            GinIndex(fields=["search_vector"], name="initiative_search"),
         ]
         constraints = [
             # A safety net under clean(): these also hold for writes that bypass validation.

@@ -27,14 +27,27 @@ class Vocabulary(models.Model):
         return self.label_en if (get_language() or "nl").startswith("en") else self.label_nl
 
 
-class Kind(Vocabulary):
+class SearchedVocabulary(Vocabulary):
+    """A vocabulary whose terms the search finds records by (registry.search): by their labels, and
+    by the other words people use for them."""
+
+    search_words = models.CharField(
+        _("other words"), max_length=300, blank=True,
+        help_text=_("Other words people search for this term by, in Dutch or English, separated by commas "
+                    "(\"buurtbus, taxi\"): the search finds the initiatives with this term by them too."))
+
     class Meta(Vocabulary.Meta):
+        abstract = True
+
+
+class Kind(SearchedVocabulary):
+    class Meta(SearchedVocabulary.Meta):
         verbose_name = _("kind of initiative")
         verbose_name_plural = _("kinds of initiative")
 
 
-class Service(Vocabulary):
-    class Meta(Vocabulary.Meta):
+class Service(SearchedVocabulary):
+    class Meta(SearchedVocabulary.Meta):
         verbose_name = _("service")
         verbose_name_plural = _("services")
 

@@ -223,9 +223,9 @@ def quote_literal(text: str) -> str:
 def clearing_sql(keep_extensions: list[str]) -> str:
     """SQL that removes what the backup will create again, run in the restore's transaction.
 
-    What is not an extension's goes (schemas, tables, views, sequences, functions, types, large
-    objects), and so do extensions that the backup does not have. The extensions it does have stay,
-    with their objects and the OIDs of their types: Django caches the OID of PostGIS's geometry type
+    What is not an extension's goes (schemas, tables, views, sequences, functions, types, text search
+    configurations, large objects), and so do extensions that the backup does not have. The extensions
+    it does have stay, with their objects and the OIDs of their types: Django caches the OID of PostGIS's geometry type
     per process, and a recreated extension would break every running server process. The rows that
     pg_dump saves of an extension's configuration tables (e.g. spatial_ref_sys) are deleted, since
     the backup brings its own. Other kinds of objects (operators, casts, ...) are not created by the
@@ -279,6 +279,16 @@ BEGIN
                           AND d.objid = t.oid AND d.deptype = 'e')
     LOOP
         EXECUTE pg_catalog.format('DROP TYPE IF EXISTS %s CASCADE', item.name);
+    END LOOP;
+    -- The search's text configuration (migration registry 0013); an extension's (unaccent's dictionary) stays.
+    FOR item IN
+        SELECT pg_catalog.format('%I.%I', n.nspname, c.cfgname) AS name
+        FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace
+        WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+          AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_ts_config'::regclass
+                          AND d.objid = c.oid AND d.deptype = 'e')
+    LOOP
+        EXECUTE pg_catalog.format('DROP TEXT SEARCH CONFIGURATION IF EXISTS %s CASCADE', item.name);
     END LOOP;
     PERFORM pg_catalog.lo_unlink(l.oid) FROM pg_catalog.pg_largeobject_metadata l;
     FOR item IN

@@ -13,6 +13,7 @@ urlpatterns = [
     path("statistieken", statistics.statistics, name="statistics"),
     path("insluiten", views.embed_builder, name="embed-builder"),
     path("initiatieven", views.initiative_list, name="initiatives"),
+    path("zoeken/suggesties", views.suggestions, name="search-suggestions"),
     path("initiatieven/<slug:slug>", views.initiative_detail, name="initiative"),
     path("partners/<slug:slug>", views.partner_detail, name="partner"),
     path("gebieden/<str:code>", views.area_detail, name="area"),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -16,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from geo.models import Municipality, Province
+from registry import search
 from registry.caching import cached_page
+from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Kind, Partner, Partnership, PartnershipRole, PublicationState, SlugAlias, Status
 from registry.schema_org import organisation
 from registry.site.filtering import KEPT_PAGE_PARAMETERS, filter_query, site_filters, with_map_default
@@ -39,6 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "count": filters.qs.count() if valid else None,
         "map": initiatives_map(),
         "list_query": filter_query(filters),
+        "did_you_mean": did_you_mean(request, filters) if valid else None,
     }, status=200 if valid else 400)
 
 
@@ -128,7 +132,48 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/initiative_list.html", {
         "filters": filters, "page": page, "query": query.urlencode(), "map_query": filter_query(filters),
         "sorts": sorts, "ordering": request.GET.get("ordering", ""), "kept_by_sort": kept_by_sort,
-        "kept_by_filters": kept_by_filters, "near": bool(request.GET.get("near"))})
+        "kept_by_filters": kept_by_filters, "near": bool(request.GET.get("near")),
+        "did_you_mean": did_you_mean(request, filters)})
+
+
+def did_you_mean(request: HttpRequest, filters: InitiativeFilterSet) -> dict[str, str] | None:
+    """The search with its unknown words replaced by the closest known ones, and the address of that
+    search with the same filters (None: no word was replaced)."""
+    text = filters.form.cleaned_data.get("q") or ""
+    corrected = search.understand(text).corrected if text.strip() else None
+    if corrected is None:
+        return None
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["q"] = corrected
+    return {"text": corrected, "query": query.urlencode()}
+
+
+def suggestions(request: HttpRequest) -> HttpResponse:
+    """What the search box offers as someone types (registry/site/static/registry/suggest.js): places,
+    services and initiatives, grouped, and "did you mean". JSON; never kept in a cache (any text)."""
+    form = SuggestionsForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"errors": {name: [str(m) for m in messages] for name, messages in form.errors.items()}},
+                            status=400)
+    found = search.suggest(form.cleaned_data["q"], Initiative.objects.published())
+    kinds = {"municipality": _("municipality"), "place": _("place"), "postcode": _("postcode")}
+    groups = [
+        {"kind": "places", "label": _("Places"), "items": [
+            {"label": place.name, "detail": f"{kinds[place.type]}, {place.context}", "value": place.name,
+             "lon": place.lon, "lat": place.lat, "zoom": place.zoom} for place in found.places]},
+        {"kind": "services", "label": _("Services"), "items": [
+            {"label": service.label, "detail": "", "service": service.code} for service in found.services]},
+        {"kind": "initiatives", "label": _("Initiatives"), "items": [
+            {"label": initiative.name, "detail": f"{initiative.kind} · {initiative.place}",
+             "url": reverse("registry:initiative", args=[initiative.slug])} for initiative in found.initiatives]},
+    ]
+    return JsonResponse({"query": form.cleaned_data["q"], "groups": [g for g in groups if g["items"]],
+                         "didYouMean": found.did_you_mean})
+
+
+class SuggestionsForm(forms.Form):
+    q = forms.CharField(max_length=200, required=False, strip=False)
 
 
 @cached_page()

@@ -183,7 +183,7 @@ class BareQuery:
         from registry.models import Initiative, Kind
 
         t = self.tables()
-        columns = ", ".join([select_list(Initiative, "i", ["search_vector"]), select_list(Kind, "k"),
+        columns = ", ".join([select_list(Initiative, "i"), select_list(Kind, "k"),
                              select_list(Municipality, "m", ["geometry"]), select_list(Province, "p", ["geometry"])])
         limit = f"\n LIMIT {self.limit} OFFSET {self.offset}" if self.limit is not None else ""
         return (f"SELECT {columns}\n  FROM {t['initiative']} i\n  JOIN {t['kind']} k ON k.id = i.kind_id\n"

@@ -162,6 +162,7 @@ def remove_imported() -> int:
         "DELETE FROM registry_initiative_funding_sources WHERE initiative_id = ANY(%s)",
         "DELETE FROM registry_slugalias WHERE initiative_id = ANY(%s)",
         "DELETE FROM registry_initiativedocument WHERE initiative_id = ANY(%s)",
+        "DELETE FROM registry_initiativesearch WHERE initiative_id = ANY(%s)",
         "DELETE FROM registry_historicalinitiative_services WHERE initiative_id = ANY(%s)",
         "DELETE FROM registry_historicalinitiative_funding_sources WHERE initiative_id = ANY(%s)",
         "DELETE FROM registry_historicalinitiative WHERE id = ANY(%s)",

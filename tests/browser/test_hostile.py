@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 from django.contrib.gis.geos import Point
 
+from registry import actions
 from registry.models import Initiative, Kind, PublicationState
 from tests.browser.conftest import Site
 
@@ -24,7 +25,8 @@ def hostile(site: Site, django_db_blocker: Any) -> Iterator[Initiative]:
                                 location=Point(4.4970, 52.1601, srid=4326), short_description=HOSTILE_NAME,
                                 publication_state=PublicationState.PUBLISHED)
         initiative.full_clean()
-        initiative.save()
+        # Saved as every write is, so that the search (which reads what is prepared then) finds it.
+        initiative = actions.save_edit(initiative, None, acting_user=None)
     yield initiative
     with django_db_blocker.unblock():
         initiative.delete()

@@ -36,8 +36,9 @@ def test_the_add_page_shows_a_map_served_from_our_own_static_files(admin_client)
     ("?province__id__exact={province}", lambda: Initiative.objects.filter(province__code="PV28")),
     ("?status__exact=gestopt", lambda: Initiative.objects.filter(status="gestopt")),
     ("?publication_state__exact=concept", lambda: Initiative.objects.filter(publication_state="concept")),
+    # The register's one search (registry.search): also a kind whose label holds the word.
     ("?q=coöperatie", lambda: Initiative.objects.filter(name__icontains="coöperatie")
-     | Initiative.objects.filter(short_description__icontains="coöperatie")),
+     | Initiative.objects.filter(kind__code__in=["dorpscooperatie", "zorgcooperatie", "buurtcooperatie"])),
 ])
 def test_the_list_filters_and_search_narrow_the_list(admin_client, demo, query, expected):
     from geo.models import Province
@@ -183,3 +184,19 @@ def test_a_new_postcode_under_a_placed_point_is_a_question_first(admin_client, p
     moved = Initiative.objects.get()
     assert (moved.postcode, moved.is_location_approximate) == ("2314 AB", True)
     assert moved.location.coords == (4.5159, 52.1515)  # the centre of PC4 2314
+
+
+def test_the_search_puts_the_best_match_first_unless_a_column_is_chosen(admin_client, demo):
+    target = Initiative.objects.filter(kind__code="zorgcooperatie").order_by("pk").first()
+    assert target is not None
+    first = admin_client.get(f"/admin/registry/initiative/?q={target.name}").context["cl"].result_list[0]
+    assert first == target
+    by_name = admin_client.get(f"/admin/registry/initiative/?q={target.name}&o=1").context["cl"].result_list
+    assert list(by_name) == sorted(by_name, key=lambda i: i.name)
+
+
+def test_the_search_finds_a_record_by_its_kvk_number_typed_whole(admin_client, demo):
+    record = Initiative.objects.exclude(kvk_number="").order_by("pk").first()
+    assert record is not None
+    shown = admin_client.get(f"/admin/registry/initiative/?q={record.kvk_number}").context["cl"].result_list
+    assert [i.pk for i in shown] == [record.pk]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.gis.admin import GISModelAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, ManyToManyField, OuterRef, QuerySet, TextChoices, TextField
@@ -224,6 +225,17 @@ class InitiativeForm(forms.ModelForm):
                 self._update_errors(error)  # type: ignore[attr-defined]  # as _post_clean
 
 
+class RankedChangeList(ChangeList):
+    """The list of initiatives, best match first while searching, unless a column was chosen (the
+    list's own sort links win)."""
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet[Any]:
+        queryset = super().get_queryset(request, exclude_parameters)
+        if self.query.strip() and ORDER_VAR not in self.params:  # the search's rank exists only now
+            queryset = queryset.order_by("-search_rank", *queryset.query.order_by)
+        return queryset
+
+
 @admin.register(Initiative)
 class InitiativeAdmin(RoleAdmin, BulkActions, InitiativeHistoryAdmin, GISModelAdmin):
     form = InitiativeForm
@@ -236,8 +248,11 @@ class InitiativeAdmin(RoleAdmin, BulkActions, InitiativeHistoryAdmin, GISModelAd
     list_filter = [FreshnessFilter, AssignedFilter, "kind", "services", "province", "status", "publication_state",
                    ("updated_at", admin.DateFieldListFilter), "location_precision", "funding_sources"]
     ordering = ["name", "pk"]  # a total order the index by name serves (Django would add -pk otherwise)
-    search_fields = ["name", "slug", "place", "postcode", "short_description", "kvk_number",
-                     "municipality__name", "external_id"]
+    # The search box runs the register's one search (get_search_results); the field only shows the box.
+    search_fields = ["name"]
+    search_help_text = _("Every word counts: name, place, municipality, province, kind, services, partners, "
+                         "descriptions, also as part of a word or with a typo. A slug, KvK number, postcode or "
+                         "external id finds its record when typed whole.")
     list_select_related = ["kind", "municipality", "assigned_to"]
     # A few terms each: boxes to tick, without the two-list widget's script.
     formfield_overrides = {ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
@@ -262,6 +277,16 @@ class InitiativeAdmin(RoleAdmin, BulkActions, InitiativeHistoryAdmin, GISModelAd
                                                       "external_id", "last_verified_on", "verification_method",
                                                       "created_at", "updated_at"]}),
     ]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Initiative], search_term: str
+                           ) -> tuple[QuerySet[Initiative], bool]:
+        if not search_term.strip():
+            return queryset, False
+        assert isinstance(queryset, InitiativeQuerySet), "made by Initiative's only manager"
+        return queryset.search(search_term, identifiers=True), False
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return getattr(request, "changelist_class", None) or RankedChangeList
 
     @admin.display(description=_("place (municipality)"), ordering="municipality__name")
     def where(self, initiative: Initiative) -> str:

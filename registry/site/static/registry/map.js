@@ -432,6 +432,13 @@
     map.on("moveend", onMove);
     setUpNearMe(map, text, say);
     setUpPlaceSearch(map, options, say);
+    // A place chosen among the search box's suggestions (registry/suggest.js): the map goes there.
+    document.addEventListener("registry:go", function (event) {
+      var place = event.detail;
+      event.preventDefault();
+      map.setView([place.lat, place.lon], place.zoom, {animate: false});
+      say(place.label);
+    });
     load(!view && (addressQuery(filterQuery()).toString() !== "" || options.lockedQuery !== ""));
   }
 

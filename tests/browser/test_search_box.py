@@ -1,0 +1,119 @@
+"""The search box's suggestions (registry/suggest.js) in a real browser, with the keyboard only:
+an ARIA combobox whose options are grouped places, services and initiatives; axe finds nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.browser.conftest import Site, axe_violations
+
+BOX = "#filter-q"
+
+
+def options(page: Any) -> list[str]:
+    return page.locator("#filter-q-suggestions [role=option] .suggestion-label").all_inner_texts()
+
+
+def type_and_wait(page: Any, text: str) -> None:
+    page.locator(BOX).focus()
+    page.keyboard.type(text, delay=20)
+    page.wait_for_function("() => document.querySelector('#filter-q').getAttribute('aria-expanded') === 'true'")
+
+
+def active_option(page: Any) -> str:
+    return page.evaluate("""() => {
+        const id = document.querySelector('#filter-q').getAttribute('aria-activedescendant');
+        const option = id && document.getElementById(id);
+        return option && option.getAttribute('aria-selected') === 'true'
+            ? option.querySelector('.suggestion-label').textContent : null; }""")
+
+
+def test_the_box_suggests_grouped_options_and_the_keyboard_chooses_a_service(page: Any, site: Site):
+    page.goto(site("/initiatieven"))
+    box = page.locator(BOX)
+    assert box.get_attribute("role") == "combobox" and box.get_attribute("aria-expanded") == "false"
+    assert box.get_attribute("aria-controls") == "filter-q-suggestions"
+
+    type_and_wait(page, "dorpsh")
+    page.wait_for_function("() => document.querySelector('#filter-q-suggestions .suggestion-label')"
+                           ".textContent === 'Dorpshuis of buurthuis'")
+    groups = page.locator("#filter-q-suggestions [role=group]")
+    headings = [groups.nth(i).locator(".suggestion-heading").inner_text() for i in range(groups.count())]
+    assert headings[:2] == ["Voorzieningen", "Initiatieven"]
+    assert options(page)[0] == "Dorpshuis of buurthuis"
+    assert page.locator("#filter-q-status").inner_text().endswith("Kies met de pijltjestoetsen.")
+    assert axe_violations(page) == []  # with the list open
+
+    page.keyboard.press("ArrowDown")
+    assert active_option(page) == "Dorpshuis of buurthuis"
+    assert page.evaluate("() => document.activeElement.id") == "filter-q"  # the focus stays in the box
+    page.keyboard.press("ArrowDown")
+    assert active_option(page) == options(page)[1]
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+
+    page.wait_for_url("**/initiatieven?*")
+    assert parse_qs(urlsplit(page.url).query)["service"] == ["dorpshuis-buurthuis"]
+    assert page.locator("input[type=checkbox][name=service][value=dorpshuis-buurthuis]").is_checked()
+
+
+def test_escape_closes_the_list_and_enter_then_searches_the_text(page: Any, site: Site):
+    page.goto(site("/initiatieven"))
+    type_and_wait(page, "dorpshuizen")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Escape")
+    assert page.locator(BOX).get_attribute("aria-expanded") == "false"
+    assert page.locator("#filter-q-suggestions").is_hidden()
+    assert page.locator(BOX).get_attribute("aria-activedescendant") is None
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/initiatieven?q=dorpshuizen*")
+    assert "Dorpshuis" in page.locator(".results").inner_text()
+
+
+def test_choosing_an_initiative_opens_its_page(page: Any, site: Site):
+    page.goto(site("/initiatieven"))
+    type_and_wait(page, site.sample.name)
+    # Until the answer to the whole name is in (an answer to its beginning may have come first).
+    page.wait_for_function("""name => [...document.querySelectorAll('#filter-q-suggestions .suggestion-label')]
+        .some(label => label.textContent === name)""", arg=site.sample.name)
+    labels = options(page)
+    index = labels.index(site.sample.name)
+    for _ in range(index + 1):
+        page.keyboard.press("ArrowDown")
+    assert active_option(page) == site.sample.name
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/initiatieven/{site.sample.slug}")
+
+
+def test_choosing_a_place_moves_the_map(page: Any, site: Site):
+    page.goto(site("/"))
+    page.wait_for_function("() => !document.getElementById('map_initiatives').hasAttribute('aria-busy')")
+    type_and_wait(page, "Leiden")
+    page.wait_for_function("() => document.querySelector('#filter-q-suggestions .suggestion-label')"
+                           ".textContent === 'Leiden'")
+    # The map searches as the box is typed in: now only what "Leiden" finds.
+    page.wait_for_function("n => document.getElementById('map-count').dataset.count !== String(n)",
+                           arg=site.running)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => map_initiatives.getZoom() >= 11")
+    center = page.evaluate("() => map_initiatives.getCenter()")
+    assert abs(center["lat"] - 52.16) < 0.05 and abs(center["lng"] - 4.49) < 0.05
+    assert page.locator(BOX).input_value() == ""
+    # The typed place filtered the map while it was typed; once chosen, the map shows everything there
+    # (running initiatives, the map's default).
+    page.wait_for_function("n => document.getElementById('map-count').dataset.count === String(n)",
+                           arg=site.running)
+    assert axe_violations(page) == []
+
+
+def test_a_typo_is_offered_as_did_you_mean(page: Any, site: Site):
+    page.goto(site("/initiatieven"))
+    type_and_wait(page, "dorpshuys")
+    page.wait_for_function("() => document.querySelector('#filter-q-suggestions .suggestion-heading')"
+                           ".textContent === 'Bedoelde u'")
+    assert page.locator("#filter-q-suggestions .suggestion-heading").first.inner_text() == "Bedoelde u"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/initiatieven?q=dorpshuis*")

@@ -1,0 +1,180 @@
+"""The register's one search (InitiativeQuerySet.search, registry.search), record by record: what
+each kind of match finds, and what it must not."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from registry import actions, search
+from registry.models import Initiative, Kind, Partner, PartnerKind, PublicationState, SearchWord, Service
+from tests.conftest import LEIDEN, UTRECHT, make, partnership
+
+HAGUE = Point(4.3007, 52.0705, srid=4326)  # Binnenhof
+DEN_BOSCH = Point(5.3037, 51.6886, srid=4326)  # Sint-Janskathedraal
+AMSTERDAM = Point(4.8952, 52.3702, srid=4326)  # Dam
+
+
+def found(text: str, **options) -> list[str]:
+    return list(Initiative.objects.published().search(text, **options)
+                .order_by("-search_rank", "name", "pk").values_list("name", flat=True))
+
+
+@pytest.fixture
+def register(db):
+    """A few records, each findable in a way the others are not."""
+    return {
+        "shop": make("Dorpswinkel Oud-Leiden", LEIDEN, kind="bewonersbedrijf", place="Leiden", services=["winkel"]),
+        "care": make("Zorgcoöperatie Hart van Utrecht", UTRECHT, kind="zorgcooperatie", place="Utrecht",
+                     services=["dagbesteding", "zorg-welzijn"], description="Wij bieden dagbesteding aan."),
+        "hall": make("Dorpshuis De Kern", HAGUE, kind="dorpscooperatie", place="Den Haag",
+                     services=["dorpshuis-buurthuis"]),
+        "garden": make("Buurtmoestuin De Wilg", DEN_BOSCH, kind="bewonersinitiatief", place="'s-Hertogenbosch",
+                       services=["gemeenschapstuin"]),
+        "restaurant": make("Wijkrestaurant De Akker", AMSTERDAM, kind="wijkonderneming", place="Amsterdam",
+                           services=["wijkrestaurant"], short_description="Samen eten in de Pijp."),
+    }
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # parts of compound words, in the name and in the labels
+    ("winkel", ["Dorpswinkel Oud-Leiden"]),
+    ("moestuin", ["Buurtmoestuin De Wilg"]),
+    ("restaurant", ["Wijkrestaurant De Akker"]),
+    # accents ignored, compounds written apart or together
+    ("zorgcooperatie", ["Zorgcoöperatie Hart van Utrecht"]),
+    ("zorg cooperatie", ["Zorgcoöperatie Hart van Utrecht"]),
+    ("ZORGCOÖPERATIE", ["Zorgcoöperatie Hart van Utrecht"]),
+    # plurals, regular and irregular
+    ("dorpshuizen", ["Dorpshuis De Kern"]),
+    ("winkels", ["Dorpswinkel Oud-Leiden"]),
+    # services and kinds by their labels, in Dutch and English, and by the other words for them
+    ("dagbesteding", ["Zorgcoöperatie Hart van Utrecht"]),
+    ("day activities", ["Zorgcoöperatie Hart van Utrecht"]),
+    ("village shop", ["Dorpswinkel Oud-Leiden"]),
+    ("care cooperative", ["Zorgcoöperatie Hart van Utrecht"]),
+    ("buurtsuper", ["Dorpswinkel Oud-Leiden"]),
+    # places, municipalities and provinces, by the names people use
+    ("Den Haag", ["Dorpshuis De Kern"]),
+    ("the hague", ["Dorpshuis De Kern"]),
+    ("Den Bosch", ["Buurtmoestuin De Wilg"]),
+    ("noord-brabant", ["Buurtmoestuin De Wilg"]),
+    # typos
+    ("amsterdm", ["Wijkrestaurant De Akker"]),
+    ("dagbestedding", ["Zorgcoöperatie Hart van Utrecht"]),
+    # several words: all of them
+    ("zorgcoöperatie utrecht", ["Zorgcoöperatie Hart van Utrecht"]),
+    ("zorgcoöperatie amsterdam", []),
+    ("winkel den haag", []),
+    # descriptions, by their stems
+    ("eten pijp", ["Wijkrestaurant De Akker"]),
+    # a stop word says nothing; a word nobody has finds nothing
+    ("de winkel", ["Dorpswinkel Oud-Leiden"]),
+    ("zwembad", []),
+])
+def test_it_finds_what_people_mean(register, text, expected):
+    assert found(text) == expected
+
+
+def test_it_ranks_a_match_in_the_name_above_one_in_the_labels(register):
+    make("Buurtkamer Leiden", LEIDEN, kind="bewonersinitiatief", place="Leiden", services=["winkel"])
+    assert found("winkel") == ["Dorpswinkel Oud-Leiden", "Buurtkamer Leiden"]
+
+
+def test_it_ranks_the_words_together_first(register):
+    make("Zorg om Utrecht", UTRECHT, kind="buurtcooperatie", place="Utrecht", services=["zorg-welzijn"])
+    # Both hold "zorg" and "cooperatie" (a buurtcoöperatie); the one that writes them as one word comes first.
+    assert found("zorg cooperatie") == ["Zorgcoöperatie Hart van Utrecht", "Zorg om Utrecht"]
+
+
+def test_an_everyday_place_name_ranks_its_municipality_above_a_hamlet_of_that_name(register):
+    make("Buurtkamer Op den Bosch", Point(5.9, 51.7, srid=4326), kind="bewonersinitiatief", place="Op den Bosch")
+    assert found("den bosch") == ["Buurtmoestuin De Wilg", "Buurtkamer Op den Bosch"]
+
+
+def test_it_finds_records_by_their_partners(register):
+    fund = Partner.objects.create(name="Oranje Fonds", kind=PartnerKind.objects.get(code="vermogensfonds"))
+    partnership(register["hall"], fund, "financier", start="2020")
+    assert found("oranje fonds") == ["Dorpshuis De Kern"]
+
+
+def test_it_follows_a_new_label_and_a_renamed_partner_at_once(register):
+    service = Service.objects.get(code="gemeenschapstuin")
+    service.label_nl = "Pluktuin"
+    actions.save_term(service, acting_user=None)
+    assert found("pluktuin") == ["Buurtmoestuin De Wilg"]
+
+    fund = Partner.objects.create(name="Fonds Zeldzaam", kind=PartnerKind.objects.get(code="vermogensfonds"))
+    partnership(register["garden"], fund, "financier", start="2020")
+    before = Partner.objects.get(pk=fund.pk)
+    fund.name = "Stichting Groenfonds"
+    actions.save_partner(fund, before, acting_user=None)
+    assert found("groenfonds") == ["Buurtmoestuin De Wilg"]
+    assert found("zeldzaam") == []
+
+
+def test_other_words_of_a_kind_find_its_records(register):
+    kind = Kind.objects.get(code="wijkonderneming")
+    kind.search_words = "sociale onderneming"
+    actions.save_term(kind, acting_user=None)
+    assert found("sociale onderneming") == ["Wijkrestaurant De Akker"]
+
+
+def test_a_typo_is_offered_as_did_you_mean(register):
+    understood = search.understand("zorgcoperatie utreht")
+    assert understood.corrected == "zorgcooperatie utrecht"
+    assert search.understand("zorgcoöperatie utrecht").corrected is None
+
+
+def test_a_typo_close_to_nothing_is_not_corrected(register):
+    assert search.understand("qqxyzzy").corrected is None
+    assert found("qqxyzzy") == []
+
+
+def test_a_drafts_words_are_not_offered_to_anyone(register):
+    make("Geheimzinnigproject Leiden", LEIDEN, kind="bewonersinitiatief", place="Leiden",
+         publication_state=PublicationState.DRAFT)
+    assert not SearchWord.objects.filter(word="geheimzinnigproject").exists()
+    assert SearchWord.objects.filter(word="dorpswinkel").exists()
+
+
+def test_drafts_stay_out_of_the_public_search_and_in_the_maintainers(register):
+    make("Dorpswinkel Concept", LEIDEN, kind="bewonersbedrijf", place="Leiden",
+         publication_state=PublicationState.DRAFT)
+    assert found("dorpswinkel") == ["Dorpswinkel Oud-Leiden"]
+    every = Initiative.objects.search("dorpswinkel").values_list("name", flat=True)
+    assert sorted(every) == ["Dorpswinkel Concept", "Dorpswinkel Oud-Leiden"]
+
+
+def test_maintainers_find_a_record_by_an_identifier_typed_whole(register):
+    shop = register["shop"]
+    Initiative.objects.filter(pk=shop.pk).update(kvk_number="87654321", postcode="2311 CS")
+    for text in ("87654321", "2311 cs", shop.slug):
+        assert list(Initiative.objects.search(text, identifiers=True).values_list("pk", flat=True)) == [shop.pk]
+    assert not Initiative.objects.search("87654321").exists()  # the public search knows no identifiers
+
+
+@pytest.mark.parametrize("text", [
+    "", "   ", "!!!", "&|!:*()", "''\"\"", "-- ;", "\x01\x02\x1f", "🙂🙂",
+])
+def test_a_text_without_words_finds_nothing(register, text):
+    assert found(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "winkel & !leiden", "winkel | zorg", "winkel:*", "'winkel'", '"dorps winkel"', "winkel')); DROP TABLE x; --",
+    "win\x00kel", "winkel\x07\x1b[31m", "Дорпсвинкел winkel", "winkel 東京", "w" * 5000, "winkel " * 300,
+    "\u202ewinkel", "ｗｉｎｋｅｌ",
+])
+def test_any_text_is_answered(register, text):
+    # Query syntax is only a separator of words; the words still count.
+    result = found(text)
+    assert isinstance(result, list)
+    if text.startswith(("winkel &", "winkel:", "'winkel'", "ｗｉｎｋｅｌ")):
+        assert result == ["Dorpswinkel Oud-Leiden"]
+
+
+def test_words_past_the_limit_are_left_out():
+    assert search.words("a b c d e f g h i j") == ["a", "b", "c", "d", "e", "f", "g", "h"]
+    assert search.words("x" * 100) == ["x" * search.MAX_TERM_LENGTH]
+    assert search.words("win\x00kel café-bar") == ["win", "kel", "café", "bar"]

@@ -1,0 +1,91 @@
+"""The site's search box: the list and the map with any text, "did you mean", and the suggestions as
+you type (registry.site.views.suggestions)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from tests.api.test_search_input import HOSTILE
+from tests.conftest import LEIDEN, UTRECHT, make
+
+AMSTERDAM = Point(4.8952, 52.3702, srid=4326)
+
+
+@pytest.fixture
+def register(db):
+    return [
+        make("Dorpswinkel Oud-Leiden", LEIDEN, kind="bewonersbedrijf", place="Leiden", services=["winkel"]),
+        make("Zorgcoöperatie Hart van Utrecht", UTRECHT, kind="zorgcooperatie", place="Utrecht",
+             services=["dagbesteding"]),
+        make("Wijkrestaurant De Akker", AMSTERDAM, kind="wijkonderneming", place="Amsterdam",
+             services=["wijkrestaurant"]),
+    ]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+@pytest.mark.parametrize("path", ["/", "/initiatieven", "/embed", "/zoeken/suggesties"])
+def test_any_text_is_answered_without_an_error(client, register, path, text):
+    assert client.get(f"{path}?{urlencode({'q': text})}").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/initiatieven", "/zoeken/suggesties"])
+def test_a_text_too_long_or_with_a_null_is_refused_by_name(client, register, path):
+    for text in ("w" * 201, "win\x00kel"):
+        response = client.get(f"{path}?{urlencode({'q': text})}")
+        assert response.status_code == 400
+        assert "q" in response.json()["errors"] if path.startswith("/zoeken") else "Search" in response.text \
+            or "Zoeken" in response.text
+
+
+def test_the_list_finds_by_compounds_and_says_did_you_mean(client, register):
+    html = client.get("/initiatieven?q=amsterdm").content.decode()
+    assert "Wijkrestaurant De Akker" in html
+    assert 'Bedoelde u <a href="?q=amsterdam">amsterdam</a>?' in html
+
+    html = client.get("/initiatieven?" + urlencode({"q": "zorgcooperatie", "status": "actief"})).content.decode()
+    assert "Zorgcoöperatie Hart van Utrecht" in html and 'class="did-you-mean"' not in html
+
+
+def test_the_map_says_did_you_mean_too(client, register):
+    html = client.get("/?q=wijkrestaurent").content.decode()
+    assert 'Bedoelde u <a href="?q=wijkrestaurant">wijkrestaurant</a>?' in html
+
+
+def test_the_search_box_is_a_combobox_with_our_own_script(client, register):
+    html = client.get("/initiatieven").content.decode()
+    assert 'data-suggestions="/zoeken/suggesties"' in html
+    assert 'role="listbox"' in html and 'src="/static/registry/suggest.js"' in html
+
+
+def test_suggestions_are_grouped_places_services_and_initiatives(client, register):
+    body = client.get("/zoeken/suggesties?q=winkel").json()
+    groups = {group["kind"]: group for group in body["groups"]}
+    assert list(groups) == ["places", "services", "initiatives"]
+    assert groups["places"]["label"] == "Plaatsen"
+    assert {"label": "Winkel", "detail": "plaats, Hollands Kroon"}.items() <= groups["places"]["items"][0].items()
+    assert groups["services"]["items"] == [{"label": "Dorps- of buurtwinkel", "detail": "", "service": "winkel"}]
+    assert groups["initiatives"]["items"] == [{"label": "Dorpswinkel Oud-Leiden", "detail": "Bewonersbedrijf · Leiden",
+                                               "url": "/initiatieven/dorpswinkel-oud-leiden"}]
+    assert body["didYouMean"] is None
+
+
+def test_suggestions_take_an_unfinished_word_and_follow_the_language(client, register):
+    body = client.get("/zoeken/suggesties?q=zorg+coop", HTTP_ACCEPT_LANGUAGE="en").json()
+    initiatives = next(g for g in body["groups"] if g["kind"] == "initiatives")
+    assert initiatives["label"] == "Initiatives"
+    assert [i["label"] for i in initiatives["items"]] == ["Zorgcoöperatie Hart van Utrecht"]
+
+
+def test_suggestions_offer_the_corrected_text(client, register):
+    body = client.get("/zoeken/suggesties?q=wijkrestaurent").json()
+    assert body["didYouMean"] == "wijkrestaurant"
+
+
+def test_suggestions_leave_drafts_out(client, register):
+    make("Dorpswinkel Concept", LEIDEN, kind="bewonersbedrijf", place="Leiden", publication_state="concept")
+    body = client.get("/zoeken/suggesties?q=dorpswinkel").json()
+    initiatives = next(g for g in body["groups"] if g["kind"] == "initiatives")
+    assert [i["label"] for i in initiatives["items"]] == ["Dorpswinkel Oud-Leiden"]
