@@ -250,7 +250,7 @@ def _export_feature() -> str:
 
 # -- what the search reads (registry.search) --------------------------------------------------------------
 
-SEARCH_CONFIG = "registry_search"  # Dutch, unaccented (migration registry 0013)
+SEARCH_CONFIG = "registry_search"  # Dutch, unaccented (migration registry 0014)
 
 
 def _aliases() -> str:

@@ -280,7 +280,7 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('DROP TYPE IF EXISTS %s CASCADE', item.name);
     END LOOP;
-    -- The search's text configuration (migration registry 0013); an extension's (unaccent's dictionary) stays.
+    -- The search's text configuration (migration registry 0014); an extension's (unaccent's dictionary) stays.
     FOR item IN
         SELECT pg_catalog.format('%I.%I', n.nspname, c.cfgname) AS name
         FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace

@@ -33,7 +33,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0013_search'),
+        ('registry', '0014_search'),
     ]
 
     operations = [

@@ -19,7 +19,7 @@ ALTER TEXT SEARCH CONFIGURATION registry_search
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0012_duplicate_pairs_best_first'),
+        ('registry', '0013_scored_duplicates'),
     ]
 
     operations = [
