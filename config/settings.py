@@ -326,6 +326,8 @@ JOBS_HEARTBEAT_SECONDS = envfloat("JOBS_HEARTBEAT_SECONDS", 10.0)
 JOBS_STALLED_SECONDS = envfloat("JOBS_STALLED_SECONDS", 60.0)
 # Finished jobs are deleted after this many days (failed ones are kept until retried or deleted).
 JOBS_KEEP_DAYS = envint("JOBS_KEEP_DAYS", 14)
+# A failed job is retried a bounded number of times (registry/jobs.py), after JOBS_RETRY_WAIT ** attempt s.
+JOBS_RETRY_WAIT = envint("JOBS_RETRY_WAIT", 4)
 # When the recovery of stalled jobs runs (cron, a sixth column for seconds; tests check more often).
 JOBS_RECOVERY_CRON = envstr("JOBS_RECOVERY_CRON", "* * * * *")
 PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"

@@ -4,8 +4,8 @@ a given day (registry.actions makes each step; registry.operations.tasks runs it
 For a day D:
 
 1. a round opens for every published, running record that goes stale within VERIFICATION_LEAD_DAYS
-   (not verified since STALE_AFTER_MONTHS before D + lead) and had no round within the last
-   STALE_AFTER_MONTHS. A record without a public e-mail address, or that asked not to be asked,
+   (not verified since STALE_AFTER_MONTHS before D + lead) and had no round since its last
+   verification within the last STALE_AFTER_MONTHS. A record without a public e-mail address, or that asked not to be asked,
    goes straight to its region's editors' worklist;
 2. a round asked VERIFICATION_WORKLIST_DAYS ago or more without an answer goes to the worklist;
 3. messages: reminders of rounds asked VERIFICATION_REMINDER_DAYS ago, then first requests (the
@@ -27,7 +27,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -53,11 +53,14 @@ REMINDER = "reminder"
 def due_for_a_round(day: datetime.date) -> QuerySet[Initiative]:
     """Published running records that go stale within the lead time and had no round this year."""
     going_stale = stale_cutoff(day + datetime.timedelta(days=settings.VERIFICATION_LEAD_DAYS))
-    recent = VerificationRound.objects.filter(opened_on__gt=stale_cutoff(day))
+    # A round that ended without a verification (answered with a correction an editor has yet to
+    # approve, or that was rejected) is not followed by another within the same period.
+    unresolved = VerificationRound.objects.filter(initiative=OuterRef("pk"), opened_on__gt=stale_cutoff(day)).filter(
+        Q(initiative__last_verified_on__isnull=True) | Q(opened_on__gt=F("initiative__last_verified_on")))
     return (Initiative.objects.filter(publication_state=PublicationState.PUBLISHED)
             .exclude(status=Status.STOPPED)
             .filter(Q(last_verified_on__isnull=True) | Q(last_verified_on__lt=going_stale))
-            .exclude(pk__in=recent.values("initiative_id"))
+            .exclude(Exists(unresolved))
             .exclude(verification_rounds__state__in=OPEN_STATES))
 
 
