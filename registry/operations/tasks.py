@@ -17,8 +17,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.mail import get_connection
 from django.utils import timezone
-from procrastinate import JobContext
+from procrastinate import JobContext, exceptions
 from procrastinate.contrib.django import app
+from procrastinate.jobs import Status
 
 from registry import actions, campaigns, duplicates, jobs
 from registry.models import DuplicateCandidate, DuplicateDecision
@@ -94,16 +95,25 @@ def find_duplicates(timestamp: int) -> str:
 @app.task(name="recover_stalled_jobs", queueing_lock="recover_stalled_jobs", pass_context=True)
 async def recover_stalled_jobs(context: JobContext, timestamp: int) -> str:
     """Jobs whose worker stopped sending heartbeats (killed, its machine gone) are retried, with an
-    error row that says so. Their work is idempotent (see registry.jobs), so a retry finishes it."""
+    error row that says so. Their work is idempotent (see registry.jobs), so a retry finishes it.
+
+    A scheduled job may meanwhile have a successor waiting under the same queueing lock (the next
+    tick of its schedule, for the same day): that one does the same work, so the stalled job is
+    ended as aborted instead, with an error row that names its successor."""
     manager = context.app.job_manager
     stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=jobs.stalled_seconds()))
     for job in stalled:
         assert job.id is not None
-        await sync_to_async(jobs.record_error)(
-            job.id, job.task_name, job.attempts + 1,
-            f"the worker stopped while running this job (no heartbeat for {jobs.stalled_seconds():.0f} s); retried")
-        await manager.retry_job(job)
-    return f"{len(stalled)} stalled jobs retried"
+        note = f"the worker stopped while running this job (no heartbeat for {jobs.stalled_seconds():.0f} s)"
+        try:
+            await manager.retry_job(job)
+        except exceptions.UniqueViolation:
+            await manager.finish_job_by_id_async(job.id, Status.ABORTED, delete_job=False)
+            note += f"; a job waiting under the same queueing lock ({job.queueing_lock}) does its work"
+        else:
+            note += "; retried"
+        await sync_to_async(jobs.record_error)(job.id, job.task_name, job.attempts + 1, note)
+    return f"{len(stalled)} stalled jobs recovered"
 
 
 @app.periodic(cron="15 3 * * *")

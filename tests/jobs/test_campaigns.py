@@ -106,7 +106,8 @@ def test_an_answer_closes_the_round_and_a_year_later_a_new_one_opens(due):
     for n in range(330, 346):  # a year after the answer, less the lead time
         run_verification_day(days(n))
     assert len(mail.outbox) == 2
-    assert VerificationRound.objects.filter(initiative=due).latest("pk").first_sent_on == days(340)  # the day it is due, 30 days before stale
+    # Asked on the day it is due: 30 days before it goes stale.
+    assert VerificationRound.objects.filter(initiative=due).latest("pk").first_sent_on == days(340)
     assert VerificationRound.objects.filter(initiative=due).count() == 2
 
 

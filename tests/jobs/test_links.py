@@ -122,7 +122,8 @@ def test_a_correction_by_the_link_answers_the_round(asked, client):
         assert client.get(path + "/wijziging").status_code == 200
         response = client.post(path + "/wijziging", {
             "name": "Buurtkamer De Linde", "kind": "dorpscooperatie", "services": [],
-            "short_description": "Huiskamer voor de buurt, nu ook op zaterdag.", "postcode": "2311 CS", "place": "Leiden",
+            "short_description": "Huiskamer voor de buurt, nu ook op zaterdag.", "postcode": "2311 CS",
+            "place": "Leiden",
             "email": "info@linde.example", "message": "", "submitter_name": "Els",
             "submitter_email": "els@linde.example", "homepage": "", "started": forms.started_token()})
     assert response.status_code == 302, response.context["form"].errors
