@@ -5,8 +5,8 @@ For a day D:
 
 1. a round opens for every published, running record that goes stale within VERIFICATION_LEAD_DAYS
    (not verified since STALE_AFTER_MONTHS before D + lead) and had no round since its last
-   verification within the last STALE_AFTER_MONTHS. A record without a public e-mail address, or that asked not to be asked,
-   goes straight to its region's editors' worklist;
+   verification within the last STALE_AFTER_MONTHS. A record without a public e-mail address, or
+   that asked not to be asked, goes straight to its region's editors' worklist;
 2. a round asked VERIFICATION_WORKLIST_DAYS ago or more without an answer goes to the worklist;
 3. messages: reminders of rounds asked VERIFICATION_REMINDER_DAYS ago, then first requests (the
    longest unverified first), at most VERIFICATION_DAILY_CAP a day per province (counted from the
