@@ -328,6 +328,9 @@ JOBS_STALLED_SECONDS = envfloat("JOBS_STALLED_SECONDS", 60.0)
 JOBS_KEEP_DAYS = envint("JOBS_KEEP_DAYS", 14)
 # A failed job is retried a bounded number of times (registry/jobs.py), after JOBS_RETRY_WAIT ** attempt s.
 JOBS_RETRY_WAIT = envint("JOBS_RETRY_WAIT", 4)
+# Whether workers defer the periodic schedules (registry/jobs.py); off only for a worker that must run
+# just what it is given (the tests' simulated year drives the schedules' days itself).
+JOBS_SCHEDULES = envbool("JOBS_SCHEDULES", True)
 # When the recovery of stalled jobs runs (cron, a sixth column for seconds; tests check more often).
 JOBS_RECOVERY_CRON = envstr("JOBS_RECOVERY_CRON", "* * * * *")
 PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"

@@ -29,7 +29,7 @@ def run_daily_snapshot(day: datetime.date, root: Path | None = None) -> str:
     return f"{written}; {len(removed)} older snapshots removed"
 
 
-@app.periodic(cron="0 * * * *")
+@jobs.periodic("0 * * * *")
 @app.task(name="daily_snapshot", queueing_lock="daily_snapshot", lock="opendata-snapshot",
           retry=jobs.LONG_RETRIES)
 def daily_snapshot(timestamp: int) -> str:

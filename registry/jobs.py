@@ -45,6 +45,16 @@ RETRIES = RetryStrategy(max_attempts=5, exponential_wait=settings.JOBS_RETRY_WAI
 LONG_RETRIES = RetryStrategy(max_attempts=3, exponential_wait=settings.JOBS_RETRY_WAIT * 2)
 
 
+def periodic(cron: str) -> Callable[[Any], Any]:
+    """app.periodic, unless JOBS_SCHEDULES is off (a worker that runs what it is given and defers no
+    schedule of its own: the simulated year in the tests drives the schedules' days itself)."""
+    if not settings.JOBS_SCHEDULES:
+        return lambda task: task
+    from procrastinate.contrib.django import app
+
+    return app.periodic(cron=cron)
+
+
 def day_of(timestamp: int | float) -> datetime.date:
     """The day (in the site's time zone) of a periodic task's tick."""
     return timezone.localdate(datetime.datetime.fromtimestamp(timestamp, datetime.UTC))

@@ -59,7 +59,7 @@ def run_verification_day(day: datetime.date) -> str:
     return summary
 
 
-@app.periodic(cron="5 * * * *")
+@jobs.periodic("5 * * * *")
 @app.task(name="verification_day", queueing_lock="verification_day", lock="verification",
           retry=jobs.RETRIES)
 def verification_day(timestamp: int) -> str:
@@ -71,14 +71,14 @@ def run_digests(day: datetime.date) -> str:
     return f"{day}: {sent} digests sent"
 
 
-@app.periodic(cron="45 * * * *")
+@jobs.periodic("45 * * * *")
 @app.task(name="worklist_digests", queueing_lock="worklist_digests", lock="verification",
           retry=jobs.RETRIES)
 def worklist_digests(timestamp: int) -> str:
     return run_digests(jobs.day_of(timestamp))
 
 
-@app.periodic(cron="30 2 * * *")
+@jobs.periodic("30 2 * * *")
 @app.task(name="find_duplicates", queueing_lock="find_duplicates", retry=jobs.LONG_RETRIES)
 def find_duplicates(timestamp: int) -> str:
     """The nightly search for possible duplicates across the whole register (saving searches each
@@ -91,7 +91,7 @@ def find_duplicates(timestamp: int) -> str:
 # -- the queue's own upkeep ------------------------------------------------------------------------
 
 
-@app.periodic(cron=settings.JOBS_RECOVERY_CRON)
+@jobs.periodic(settings.JOBS_RECOVERY_CRON)
 @app.task(name="recover_stalled_jobs", queueing_lock="recover_stalled_jobs", pass_context=True)
 async def recover_stalled_jobs(context: JobContext, timestamp: int) -> str:
     """Jobs whose worker stopped sending heartbeats (killed, its machine gone) are retried, with an
@@ -116,7 +116,7 @@ async def recover_stalled_jobs(context: JobContext, timestamp: int) -> str:
     return f"{len(stalled)} stalled jobs recovered"
 
 
-@app.periodic(cron="15 3 * * *")
+@jobs.periodic("15 3 * * *")
 @app.task(name="remove_old_jobs", queueing_lock="remove_old_jobs", pass_context=True)
 async def remove_old_jobs(context: JobContext, timestamp: int) -> str:
     """Finished jobs (succeeded or cancelled) older than JOBS_KEEP_DAYS go; failed ones stay in the
