@@ -416,6 +416,10 @@ def send_verification_message(round_id: int, kind: str, day: datetime.date, *, a
         if round_ is None or not campaigns.still_due(round_, kind):
             return False
         initiative = round_.initiative
+        if initiative.publication_state != PublicationState.PUBLISHED or initiative.status == Status.STOPPED:
+            round_.state, round_.closed_on = RoundState.CLOSED, day  # no longer a running public record
+            round_.save(update_fields=["state", "closed_on"])
+            return False
         if not initiative.email or VerificationOptOut.objects.filter(initiative=initiative).exists():
             why = WorklistReason.OPTED_OUT if initiative.email else WorklistReason.NO_EMAIL
             round_.state, round_.worklist_on, round_.worklist_reason = RoundState.WORKLIST, day, why

@@ -26,9 +26,10 @@ from __future__ import annotations
 import datetime
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
@@ -87,9 +88,24 @@ def keep_errors(call_next: Callable[[], Any], context: Any, worker: Any) -> Any:
         close_old_connections()
 
 
+async def keep_errors_async(call_next: Callable[[], Awaitable[Any]], context: Any, worker: Any) -> Any:
+    """keep_errors for the tasks that are coroutines (procrastinate runs each kind of middleware
+    around its own kind of task)."""
+    try:
+        return await call_next()
+    except Exception as error:
+        job = context.job
+        try:
+            await sync_to_async(record_error)(job.id, job.task_name, job.attempts + 1,
+                                              f"{type(error).__name__}: {error}", traceback.format_exc())
+        except Exception:
+            logger.exception("Could not store the error of job #%s", job.id)
+        raise
+
+
 def on_app_ready(app: Any) -> None:
     """PROCRASTINATE_ON_APP_READY: every worker keeps the errors of its jobs."""
-    app.worker_defaults = {**app.worker_defaults, "task_middleware": [keep_errors]}
+    app.worker_defaults = {**app.worker_defaults, "task_middleware": [keep_errors, keep_errors_async]}
 
 
 def stalled_seconds() -> float:

@@ -212,3 +212,16 @@ def test_due_messages_puts_reminders_before_new_requests(db, settings):
     make("Initiatief C", LEIDEN, email="c@example.org")
     assert [(due.kind, VerificationRound.objects.get(pk=due.round_id).initiative_id)
             for due in campaigns.due_messages(days(14))] == [(campaigns.REMINDER, first.pk)]
+
+
+def test_a_record_archived_before_its_message_is_not_asked(db, settings):
+    settings.VERIFICATION_DAILY_CAP = 1
+    first = make("Initiatief A", LEIDEN, email="a@example.org")
+    second = make("Initiatief B", LEIDEN, email="b@example.org")
+    run_verification_day(DAY)  # one is asked, the other waits for room
+    waiting = VerificationRound.objects.get(state=RoundState.WAITING)
+    actions.archive(Initiative.objects.get(pk=waiting.initiative_id), acting_user=None)
+    run_verification_day(days(1))
+    assert len(mail.outbox) == 1
+    assert VerificationRound.objects.get(pk=waiting.pk).state == RoundState.CLOSED
+    assert {first.pk, second.pk} == set(VerificationRound.objects.values_list("initiative_id", flat=True))
