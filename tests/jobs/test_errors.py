@@ -22,7 +22,7 @@ async def failing_async() -> None:
     raise ValueError("the database went away")
 
 
-def test_a_failed_attempt_keeps_its_error_and_fails_all_the_same(transactional_db):
+def test_a_failed_attempt_keeps_its_error_and_fails_all_the_same(committed_db):
     with pytest.raises(ValueError):
         jobs.keep_errors(failing, JOB, None)
     with pytest.raises(ValueError):
@@ -32,7 +32,7 @@ def test_a_failed_attempt_keeps_its_error_and_fails_all_the_same(transactional_d
     assert all("Traceback" in error.traceback for error in JobError.objects.all())
 
 
-def test_a_successful_attempt_leaves_no_error(transactional_db):
+def test_a_successful_attempt_leaves_no_error(committed_db):
     assert jobs.keep_errors(lambda: "done", JOB, None) == "done"
     assert not JobError.objects.exists()
 
