@@ -38,7 +38,7 @@ AXE = Path(settings.NODE_MODULES) / "axe-core" / "axe.min.js"
 SEEDED = 400
 # Tables that hold register data (not the vocabularies or the reference areas).
 REGISTER_TABLES = ["registry_initiativedocument", "registry_suggestion", "registry_duplicatecandidate",
-                   "registry_merge",
+                   "registry_merge", "registry_verificationround", "registry_verificationoptout",
                    "registry_slugalias", "registry_partnership", "registry_historicalpartnership",
                    "registry_partner", "registry_historicalpartner", "registry_initiative_services",
                    "registry_initiative_funding_sources", "registry_historicalinitiative_services",

@@ -31,7 +31,9 @@ def test_an_admin_import_runs_on_the_worker_with_its_progress_shown(committed_db
     run = ImportRun.objects.get()
     assert (run.working, run.report) == (ImportWork.CHECKING, {})
     page = client.get(response["Location"]).content.decode()
-    assert "Being checked" in page and 'http-equiv="refresh"' in page
+    assert "Being checked" in page and "data-progress-url" in page
+    assert client.get(f"/admin/registry/importrun/{run.pk}/progress.json").json() == {
+        "working": True, "text": "Being checked", "percent": 0}
 
     worker = start_worker(tmp_path / "worker.log", tmp_path / "mail")
     try:

@@ -19,7 +19,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KT
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -157,6 +157,7 @@ class ImportRunAdmin(RoleAdmin):
             path("template.csv", view(self.template_view), name="registry_importrun_template"),
             path("<int:object_id>/commit/", view(self.commit_view), name="registry_importrun_commit"),
             path("<int:object_id>/report.csv", view(self.report_csv_view), name="registry_importrun_report"),
+            path("<int:object_id>/progress.json", view(self.progress_view), name="registry_importrun_progress"),
             *super().get_urls(),
         ]
 
@@ -197,12 +198,9 @@ class ImportRunAdmin(RoleAdmin):
         if run is None:
             raise Http404
         if run.working:
-            progress = run.progress or {}
-            total = progress.get("total") or 0
             return TemplateResponse(request, "admin/registry/importrun/working.html", {
                 **self.admin_site.each_context(request), "opts": self.opts, "original": run, "run": run,
-                "title": _("Import of %(file)s") % {"file": run.file_name}, "progress": progress,
-                "percent": int(100 * (progress.get("done") or 0) / total) if total else 0,
+                "title": _("Import of %(file)s") % {"file": run.file_name}, **self.progress_of(run),
                 "failure": jobs_admin.failure_of(("check_import", "commit_import"), run_id=run.pk),
             })
         report = Report.from_dict(run.report)
@@ -239,6 +237,26 @@ class ImportRunAdmin(RoleAdmin):
         self.message_user(request, _("The import is being saved in the background; this page shows how far it "
                                      "got."), level=messages.INFO)
         return back
+
+    def progress_of(self, run: ImportRun) -> dict[str, Any]:
+        """How far the run's job got, as the working page shows it and its script updates it."""
+        progress = run.progress or {}
+        done, total = int(progress.get("done") or 0), int(progress.get("total") or 0)
+        phase = {"reading": gettext("reading"), "saving": gettext("saving")}.get(progress.get("phase", ""),
+                                                                                gettext("checking"))
+        text = str(run.get_working_display()).capitalize() if run.working else ""
+        if total:
+            text += ": " + gettext("%(done)s of %(total)s") % {"done": done, "total": total} + f" ({phase})"
+        return {"working": bool(run.working), "text": text, "percent": int(100 * done / total) if total else 0}
+
+    def progress_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The working page's script asks this every few seconds (no page refresh: WCAG 2.2.1)."""
+        run = self.get_queryset(request).filter(pk=object_id).first()
+        if run is None:
+            raise Http404
+        response = JsonResponse(self.progress_of(run))
+        response["Cache-Control"] = "no-store"
+        return response
 
     def template_view(self, request: HttpRequest) -> HttpResponse:
         response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")
