@@ -70,6 +70,14 @@ def record_error(job_id: int, task_name: str, attempt: int, error: str, trace: s
                                    traceback=trace[-20000:])
 
 
+def forget_errors_of_removed_jobs() -> int:
+    """The errors of jobs that no longer exist (removed after JOBS_KEEP_DAYS) go too."""
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    removed, _per_model = JobError.objects.exclude(job_id__in=ProcrastinateJob.objects.values("id")).delete()
+    return removed
+
+
 def keep_errors(call_next: Callable[[], Any], context: Any, worker: Any) -> Any:
     """Task middleware: a failed attempt's error is stored before procrastinate retries or fails it."""
     close_old_connections()

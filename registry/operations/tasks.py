@@ -123,4 +123,5 @@ async def remove_old_jobs(context: JobContext, timestamp: int) -> str:
     admin until someone retries or deletes them."""
     await context.app.job_manager.delete_old_jobs(nb_hours=settings.JOBS_KEEP_DAYS * 24,
                                                   include_failed=False, include_cancelled=True)
-    return "old jobs removed"
+    removed = await sync_to_async(jobs.forget_errors_of_removed_jobs)()
+    return f"old jobs removed, and {removed} errors of theirs"

@@ -40,3 +40,9 @@ def test_a_successful_attempt_leaves_no_error(committed_db):
 def test_the_day_of_a_tick_is_the_sites_day():
     # 23:30 UTC on 31 March is already 1 April in Amsterdam (summer time).
     assert str(jobs.day_of(1806535800)) == "2027-04-01"
+
+
+def test_the_errors_of_removed_jobs_go_with_them(committed_db):
+    jobs.record_error(999_999, "find_duplicates", 1, "gone")
+    assert jobs.forget_errors_of_removed_jobs() == 1
+    assert not JobError.objects.exists()
