@@ -17,14 +17,17 @@ export PYTHONDONTWRITEBYTECODE := 1
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve test setup system venv database migrate areas demo messages lint bench loadtest loadtest-replica faulttest superuser backup restore db-stop replica replica-stop replica-remove clean
+.PHONY: run serve worker test setup system venv database migrate areas demo messages lint bench loadtest loadtest-replica faulttest superuser backup restore db-stop replica replica-stop replica-remove clean
 
-run: setup demo ## Set everything up and serve the site with demo data on http://127.0.0.1:$(PORT)
-	@echo "Serving on http://127.0.0.1:$(PORT)  (admin: http://127.0.0.1:$(PORT)/admin/, make superuser)"
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+run: setup demo ## Set everything up and serve the site with demo data on http://127.0.0.1:$(PORT), with a job worker
+	@echo "Serving on http://127.0.0.1:$(PORT)  (admin: http://127.0.0.1:$(PORT)/admin/, make superuser), with a background-job worker"
+	@bash config/setup/with-worker.sh $(MANAGE) runserver 127.0.0.1:$(PORT)
 
-serve: setup ## Production mode: DEBUG off, hashed static files, check --deploy, gunicorn on $(BIND) (README, "Production")
+serve: setup ## Production mode: DEBUG off, hashed static files, check --deploy, gunicorn on $(BIND) and a job worker (README, "Production")
 	@DEBUG=false BIND=$(BIND) bash config/setup/serve.sh
+
+worker: setup ## Only a background-job worker (docs/jobs.md), for a machine that runs no web server
+	$(MANAGE) procrastinate worker
 
 test: setup lint ## Set everything up and run the whole test suite
 	$(PY) -m pytest

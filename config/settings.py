@@ -14,7 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import envbool, envint, envlist, envsecret, envstr
+from config.env import envbool, envfloat, envint, envlist, envsecret, envstr
 from config.setup import devdb
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,10 +52,11 @@ INSTALLED_APPS = [
     "registry",  # the domain: models, querysets, roles, actions, the shared filter set
     "registry.site.apps.SiteConfig",  # the public site
     "registry.backoffice.apps.BackofficeConfig",  # the maintainers' admin
-    "registry.operations.apps.OperationsConfig",  # commands, backups, demo data
+    "registry.operations.apps.OperationsConfig",  # commands, backups, demo data, background jobs
     "api",
     "opendata",
     "ogc",  # OGC API Features for GIS software
+    "procrastinate.contrib.django",  # background jobs on PostgreSQL (registry/jobs.py)
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    # procrastinate lists every task it registers, in every process that starts Django.
+    "loggers": {name: {"level": "WARNING"} for name in ("procrastinate.blueprints", "procrastinate.periodic")},
 }
 
 # --- Maintainers' workflow ----------------------------------------------------------------------
@@ -306,6 +309,39 @@ VERIFICATION_LINK_DAYS = envint("VERIFICATION_LINK_DAYS", 60)
 MERGE_UNDO_DAYS = envint("MERGE_UNDO_DAYS", 30)
 # Public forms (suggestions): submissions one address may make per hour.
 SUGGESTIONS_PER_HOUR = envint("SUGGESTIONS_PER_HOUR", 5)
+
+# The yearly verification loop (registry/campaigns.py): a running record is asked this many days before
+# it goes stale, reminded after VERIFICATION_REMINDER_DAYS, and put on its region's editors' worklist
+# after VERIFICATION_WORKLIST_DAYS without an answer. At most VERIFICATION_DAILY_CAP requests and
+# reminders a day per province; VERIFICATION_SEND_PAUSE seconds between two messages (for the mail server).
+VERIFICATION_LEAD_DAYS = envint("VERIFICATION_LEAD_DAYS", 30)
+VERIFICATION_REMINDER_DAYS = envint("VERIFICATION_REMINDER_DAYS", 14)
+VERIFICATION_WORKLIST_DAYS = envint("VERIFICATION_WORKLIST_DAYS", 30)
+VERIFICATION_DAILY_CAP = envint("VERIFICATION_DAILY_CAP", 50)
+VERIFICATION_SEND_PAUSE = envfloat("VERIFICATION_SEND_PAUSE", 0.0)
+
+# --- Background jobs (procrastinate, on this database; registry/jobs.py, docs/jobs.md) -------------
+# A worker that sent no heartbeat for JOBS_STALLED_SECONDS is taken for dead (killed, its machine
+# gone): its running jobs are retried by the next recovery (every minute, and when a worker starts).
+JOBS_HEARTBEAT_SECONDS = envfloat("JOBS_HEARTBEAT_SECONDS", 10.0)
+JOBS_STALLED_SECONDS = envfloat("JOBS_STALLED_SECONDS", 60.0)
+# Finished jobs are deleted after this many days (failed ones are kept until retried or deleted).
+JOBS_KEEP_DAYS = envint("JOBS_KEEP_DAYS", 14)
+# A failed job is retried a bounded number of times (registry/jobs.py), after JOBS_RETRY_WAIT ** attempt s.
+JOBS_RETRY_WAIT = envint("JOBS_RETRY_WAIT", 4)
+# Whether workers defer the periodic schedules (registry/jobs.py); off only for a worker that must run
+# just what it is given (the tests' simulated year drives the schedules' days itself).
+JOBS_SCHEDULES = envbool("JOBS_SCHEDULES", True)
+# When the recovery of stalled jobs runs (cron, a sixth column for seconds; tests check more often).
+JOBS_RECOVERY_CRON = envstr("JOBS_RECOVERY_CRON", "* * * * *")
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
+PROCRASTINATE_ON_APP_READY = "registry.jobs.on_app_ready"
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": JOBS_HEARTBEAT_SECONDS,
+    "stalled_worker_timeout": JOBS_STALLED_SECONDS,
+}
+# The daily open-data snapshot (opendata/tasks.py) keeps the snapshots of this many days.
+OPENDATA_KEEP_DAYS = envint("OPENDATA_KEEP_DAYS", 30)
 
 # E-mail to editors: printed to the console by default, written to files with
 # EMAIL_BACKEND=file (EMAIL_FILE_PATH), or sent with EMAIL_BACKEND=smtp and EMAIL_HOST etc.

@@ -193,3 +193,26 @@ def snapshots(root: Path) -> list[dict[str, Any]]:
             if SNAPSHOT_NAME.match(folder.name) and manifest.is_file():
                 found.append(json.loads(manifest.read_text(encoding="utf-8")))
     return found
+
+
+def snapshot_exists(root: Path, day: datetime.date) -> bool:
+    """Whether the day has a complete snapshot (its folder is renamed into place only when complete)."""
+    return (root / day.isoformat() / "manifest.json").is_file()
+
+
+def prune_snapshots(root: Path, *, keep_days: int, today: datetime.date) -> list[str]:
+    """Remove the complete snapshots older than `keep_days` days before `today`, never the newest
+    one; returns the names removed. Under the export lock, so no export is renamed meanwhile."""
+    if not root.is_dir() or keep_days < 1:
+        return []
+    oldest_kept = today - datetime.timedelta(days=keep_days - 1)
+    with only_export(root):
+        names = sorted(folder.name for folder in root.iterdir()
+                       if folder.is_dir() and SNAPSHOT_NAME.match(folder.name))
+        removed = [name for name in names[:-1] if datetime.date.fromisoformat(name) < oldest_kept]
+        for name in removed:
+            # Renamed aside first: a reader never sees a half-removed snapshot under its date.
+            retired = root / f".{name}-removed-{time.time_ns()}"
+            (root / name).rename(retired)
+            shutil.rmtree(retired, ignore_errors=True)
+    return removed

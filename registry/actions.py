@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from registry import documents, merging, suggestions
+from registry import campaigns, documents, merging, suggestions, verification
 from registry.history import (
     Links,
     Reasons,
@@ -37,6 +37,7 @@ from registry.history import (
     version_fields,
 )
 from registry.models import (
+    OPEN_STATES,
     DuplicateCandidate,
     DuplicateDecision,
     FundingSource,
@@ -45,6 +46,7 @@ from registry.models import (
     Partner,
     Partnership,
     PublicationState,
+    RoundState,
     Service,
     SlugAlias,
     Status,
@@ -53,7 +55,10 @@ from registry.models import (
     SuggestionKind,
     SuggestionState,
     VerificationMethod,
+    VerificationOptOut,
+    VerificationRound,
     Vocabulary,
+    WorklistReason,
 )
 from registry.roles import NotAllowed, access_for, check_assignee
 from registry.saving import Saved, after_saving, follow_suggestions
@@ -239,6 +244,7 @@ def stop(initiative: Initiative, on: datetime.date, reason: StopReason | str, *,
         return False
     initiative.status, initiative.stopped_on, initiative.stop_reason = Status.STOPPED, on, reason
     _save(initiative, Reasons.STOPPED.text(reason=reason), acting_user)
+    close_rounds([initiative.pk], RoundState.CLOSED)
     return True
 
 
@@ -258,6 +264,8 @@ def mark_verified(initiative: Initiative, method: VerificationMethod | str, on: 
     initiative.last_verified_on = on or timezone.localdate()
     initiative.verification_method = method
     _save(initiative, Reasons.VERIFIED.text(method=method), acting_user)
+    close_rounds([initiative.pk], RoundState.ANSWERED if method == VerificationMethod.SELF else RoundState.VERIFIED,
+                 initiative.last_verified_on)
     return True
 
 
@@ -323,6 +331,7 @@ def stop_many(initiatives: QuerySet[Initiative], on: datetime.date, reason: Stop
             result.invalid.append((record, [str(message) for messages in errors.values() for message in messages]))
         else:
             result.changed.append(record.pk)
+    close_rounds(result.changed, RoundState.CLOSED)
     return _write_many(result, {"status": Status.STOPPED, "stopped_on": on, "stop_reason": reason},
                        Reasons.STOPPED.text(reason=reason), acting_user)
 
@@ -339,8 +348,124 @@ def mark_verified_many(initiatives: QuerySet[Initiative], method: VerificationMe
     result = BulkResult()
     scoped = _in_region(initiatives, acting_user, result)
     result.changed = list(scoped.values_list("pk", flat=True))
+    close_rounds(result.changed, RoundState.ANSWERED if method == VerificationMethod.SELF else RoundState.VERIFIED,
+                 on)
     return _write_many(result, {"last_verified_on": on, "verification_method": method},
                        Reasons.VERIFIED.text(method=method), acting_user)
+
+
+# -- the yearly verification loop (registry.campaigns decides what is due; these make each step) ---------
+# Each step is an entry in the record's history (registry.saving, set-based); the round's own row says
+# where the record stands, and its database constraints hold the loop's limits.
+
+
+def close_rounds(ids: Sequence[int], state: RoundState, on: datetime.date | None = None) -> int:
+    """The open rounds of these records end: verified, answered, or no longer needed (stopped)."""
+    if not ids:
+        return 0
+    return VerificationRound.objects.filter(initiative_id__in=list(ids), state__in=OPEN_STATES).update(
+        state=state, closed_on=on or timezone.localdate())
+
+
+def _history_only(entries: Sequence[tuple[int, str]], acting_user: User | None) -> None:
+    after_saving([Saved(pk, reason, renamed_or_moved=False) for pk, reason in entries], acting_user=acting_user)
+
+
+@transaction.atomic
+def open_verification_rounds(day: datetime.date, *, acting_user: User | None) -> tuple[int, int]:
+    """A round for every record due on `day` (registry.campaigns.due_for_a_round). Records without a
+    public e-mail address, and those that asked not to be asked, go to their editors' worklist at once.
+    Returns (rounds that wait for their message, rounds put on the worklist)."""
+    opted_out = set(VerificationOptOut.objects.values_list("initiative_id", flat=True))
+    rounds, entries = [], []
+    for pk, email, province_id, municipality_id in (campaigns.due_for_a_round(day).order_by("pk")
+                                                    .values_list("pk", "email", "province_id", "municipality_id")):
+        why = WorklistReason.OPTED_OUT if pk in opted_out else WorklistReason.NO_EMAIL if not email else None
+        rounds.append(VerificationRound(
+            initiative_id=pk, opened_on=day, state=RoundState.WORKLIST if why else RoundState.WAITING,
+            worklist_on=day if why else None, worklist_at=timezone.now() if why else None,
+            worklist_reason=why or "", province_id=province_id,
+            municipality_id=municipality_id))
+        if why:
+            entries.append((pk, Reasons.ON_WORKLIST.text(why=why)))
+    VerificationRound.objects.bulk_create(rounds)
+    _history_only(entries, acting_user)
+    return len(rounds) - len(entries), len(entries)
+
+
+@transaction.atomic
+def put_unanswered_on_worklist(day: datetime.date, *, acting_user: User | None) -> int:
+    """Rounds asked VERIFICATION_WORKLIST_DAYS ago without an answer go to their editors' worklist."""
+    rows = list(campaigns.unanswered(day).select_for_update().values_list("pk", "initiative_id"))
+    VerificationRound.objects.filter(pk__in=[pk for pk, _id in rows]).update(
+        state=RoundState.WORKLIST, worklist_on=day, worklist_at=timezone.now(),
+        worklist_reason=WorklistReason.NO_ANSWER)
+    _history_only([(pk, Reasons.ON_WORKLIST.text(why=WorklistReason.NO_ANSWER)) for _round, pk in rows], acting_user)
+    return len(rows)
+
+
+def send_verification_message(round_id: int, kind: str, day: datetime.date, *, acting_user: User | None,
+                              at: datetime.datetime | None = None, mail: Any = None) -> bool:
+    """Send a round's request or reminder, once: under the round's lock the message is recorded (the
+    round, the history) and sent in one transaction, so a message that cannot be sent records nothing
+    and a job that runs again finds it sent. Only a crash between the mail server's answer and the
+    commit can send it twice; it then has the same Message-ID. Returns whether it was sent now."""
+    with transaction.atomic():
+        round_ = (VerificationRound.objects.select_for_update(of=("self",)).select_related("initiative")
+                  .filter(pk=round_id).first())
+        if round_ is None or not campaigns.still_due(round_, kind):
+            return False
+        initiative = round_.initiative
+        if initiative.publication_state != PublicationState.PUBLISHED or initiative.status == Status.STOPPED:
+            round_.state, round_.closed_on = RoundState.CLOSED, day  # no longer a running public record
+            round_.save(update_fields=["state", "closed_on"])
+            return False
+        if not initiative.email or VerificationOptOut.objects.filter(initiative=initiative).exists():
+            why = WorklistReason.OPTED_OUT if initiative.email else WorklistReason.NO_EMAIL
+            round_.state, round_.worklist_on, round_.worklist_reason = RoundState.WORKLIST, day, why
+            round_.worklist_at = timezone.now()
+            round_.save(update_fields=["state", "worklist_on", "worklist_at", "worklist_reason"])
+            _history_only([(initiative.pk, Reasons.ON_WORKLIST.text(why=why))], acting_user)
+            return False
+        reminder = kind == campaigns.REMINDER
+        message = verification.message_for(initiative, round_, reminder=reminder, at=at)
+        if reminder:
+            round_.reminder_sent_on = day
+        else:
+            round_.state, round_.first_sent_on = RoundState.ASKED, day
+        round_.requests_sent += 1
+        round_.save(update_fields=["state", "first_sent_on", "reminder_sent_on", "requests_sent"])
+        _history_only([(initiative.pk, (Reasons.VERIFICATION_REMINDED if reminder else Reasons.VERIFICATION_ASKED)
+                        .text())], acting_user)
+        if mail is not None:
+            mail.send_messages([message])
+        else:
+            message.send()
+    return True
+
+
+@transaction.atomic
+def stop_asking(initiative: Initiative, *, acting_user: User | None, on: datetime.date | None = None) -> bool:
+    """The initiative asked (by its link) not to be asked again: no more messages; its open round, and
+    every later one, goes to the editors' worklist. Returns False when it had asked already."""
+    _opt_out, created = VerificationOptOut.objects.get_or_create(initiative=initiative)
+    if not created:
+        return False
+    on = on or timezone.localdate()
+    VerificationRound.objects.filter(initiative=initiative, state__in=[RoundState.WAITING, RoundState.ASKED]).update(
+        state=RoundState.WORKLIST, worklist_on=on, worklist_at=timezone.now(), worklist_reason=WorklistReason.OPTED_OUT)
+    _history_only([(initiative.pk, Reasons.STOP_ASKING.text())], acting_user)
+    return True
+
+
+@transaction.atomic
+def record_link_answer(initiative: Initiative, *, stopped: bool, acting_user: User | None,
+                       on: datetime.date | None = None) -> None:
+    """The initiative answered by its link with a correction or a report that it stopped: the proposal
+    waits for an editor (a suggestion), and the round has its answer."""
+    close_rounds([initiative.pk], RoundState.ANSWERED, on)
+    _history_only([(initiative.pk, (Reasons.STOP_BY_LINK if stopped else Reasons.CORRECTION_BY_LINK).text())],
+                  acting_user)
 
 
 @transaction.atomic

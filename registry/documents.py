@@ -497,12 +497,18 @@ def map_features(queryset: QuerySet[Initiative]) -> str:
         ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:
         return '{"type":"FeatureCollection","features":[]}'
+    # A stale record (registry.querysets.stale_cutoff, a fact of the day) says so, and since when: the
+    # map fades its marker and its popup says "not confirmed since …" (never hidden).
+    marker = ("CASE WHEN i.status <> 'gestopt' AND (i.last_verified_on IS NULL OR i.last_verified_on < %s) "
+              "THEN left(d.marker, -2) || ',\"stale\":true,\"lastVerifiedOn\":' "
+              "|| coalesce(to_json(i.last_verified_on)::text, 'null') || '}}' ELSE d.marker END")
     sql = f"""
         SELECT '{{"type":"FeatureCollection","features":['
-               || coalesce(string_agg(d.marker, ',' ORDER BY d.initiative_id), '') || ']}}'
-          FROM {DOCUMENTS} d WHERE d.initiative_id IN ({ids_sql})"""
+               || coalesce(string_agg({marker}, ',' ORDER BY d.initiative_id), '') || ']}}'
+          FROM {DOCUMENTS} d JOIN {Initiative._meta.db_table} i ON i.id = d.initiative_id
+         WHERE d.initiative_id IN ({ids_sql})"""
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, ids_params)
+        cursor.execute(sql, [stale_cutoff(), *ids_params])
         return str(cursor.fetchone()[0])
 
 

@@ -38,6 +38,7 @@ from registry.models import (
     Service,
     StopReason,
     VerificationMethod,
+    WorklistReason,
 )
 
 SEPARATOR = "; "
@@ -94,6 +95,18 @@ class Reasons:
     UNASSIGNED = Reason("no longer assigned", pgettext_lazy("history reason", "no longer assigned"))
     MERGE_UNDONE = Reason("merge with #{id} ({slug}) undone",
                           pgettext_lazy("history reason", "merge with #{id} ({slug}) undone"))
+    VERIFICATION_ASKED = Reason("verification asked by e-mail",
+                                pgettext_lazy("history reason", "verification asked by e-mail"))
+    VERIFICATION_REMINDED = Reason("verification reminder sent by e-mail",
+                                   pgettext_lazy("history reason", "verification reminder sent by e-mail"))
+    ON_WORKLIST = Reason("on the editors' worklist: {why}",
+                         pgettext_lazy("history reason", "on the editors' worklist: {why}"))
+    STOP_ASKING = Reason("asked not to be asked to verify again",
+                         pgettext_lazy("history reason", "asked not to be asked to verify again"))
+    CORRECTION_BY_LINK = Reason("sent a correction by its verification link",
+                                pgettext_lazy("history reason", "sent a correction by its verification link"))
+    STOP_BY_LINK = Reason("reported by its verification link that it stopped",
+                          pgettext_lazy("history reason", "reported by its verification link that it stopped"))
     RESTORED_BY_UNDO = Reason("restored: the merge into #{id} was undone",
                               pgettext_lazy("history reason", "restored: the merge into #{id} was undone"))
 
@@ -104,7 +117,7 @@ class Reasons:
 
 # Codes inside a reason, shown by their labels.
 _CODE_LABELS: dict[str, type[models.TextChoices]] = {
-    "reason": StopReason, "method": VerificationMethod}
+    "reason": StopReason, "method": VerificationMethod, "why": WorklistReason}
 _STATE_REASONS = {PublicationState.PUBLISHED: Reasons.PUBLISHED, PublicationState.ARCHIVED: Reasons.ARCHIVED,
                   PublicationState.DRAFT: Reasons.BACK_TO_DRAFT}
 

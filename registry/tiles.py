@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from geo.tilematrixsets import TileMatrixSet
 from geo.tiles import GRID, MVT_EXTENT, Tile, cells_sql, mvt_sql, search_box
 from registry.models import Initiative, InitiativeDocument, Kind, Service, Status
-from registry.querysets import InitiativeQuerySet
+from registry.querysets import InitiativeQuerySet, stale_cutoff
 
 DOCUMENTS = InitiativeDocument._meta.db_table
 INITIATIVES = Initiative._meta.db_table
@@ -61,7 +61,11 @@ def geojson_tile(queryset: InitiativeQuerySet, tile: Tile) -> str:
             'cluster', true, 'count', c.count, 'active', c.active, 'paused', c.paused, 'stopped', c.stopped,
             'bbox', jsonb_build_array(round(c.west::numeric, 5), round(c.south::numeric, 5),
                                       round(c.east::numeric, 5), round(c.north::numeric, 5))))::text"""
-    single = "jsonb_set(d.marker::jsonb, '{properties,status}', to_jsonb(i.status))::text"
+    # A record not confirmed within STALE_AFTER_MONTHS says so and since when: the map fades it.
+    marker = "jsonb_set(d.marker::jsonb, '{properties,status}', to_jsonb(i.status))"
+    single = (f"(CASE WHEN i.status <> 'gestopt' AND (i.last_verified_on IS NULL OR i.last_verified_on < %s) "
+              f"THEN jsonb_set(jsonb_set({marker}, '{{properties,stale}}', 'true'), '{{properties,lastVerifiedOn}}', "
+              f"coalesce(to_jsonb(i.last_verified_on), 'null'::jsonb)) ELSE {marker} END)::text")
     statement = f"""
         SELECT '{{"type":"FeatureCollection","features":['
                || coalesce(string_agg(CASE WHEN c.count = 1 THEN {single} ELSE {cluster} END, ','
@@ -70,7 +74,7 @@ def geojson_tile(queryset: InitiativeQuerySet, tile: Tile) -> str:
           LEFT JOIN {INITIATIVES} i ON c.count = 1 AND i.id = c.first_id
           LEFT JOIN {DOCUMENTS} d ON c.count = 1 AND d.initiative_id = c.first_id"""
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(statement, [stale_cutoff(), *params])
         return str(cursor.fetchone()[0])
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Production mode (`make serve`): DEBUG off, static files collected with content hashes (cached for
-# a year), `check --deploy`, then gunicorn with config/gunicorn.conf.py. Made to run behind a
+# a year), `check --deploy`, then gunicorn with config/gunicorn.conf.py and a background-job worker. Made to run behind a
 # proxy or load balancer that ends TLS and sets X-Forwarded-Proto; see README, "Production".
 #
 # Secrets come from the environment (SECRET_KEY) or a file (SECRET_KEY_FILE); without either, a
@@ -24,5 +24,6 @@ fi
 "$PY" manage.py collectstatic --noinput -v 0
 # Prints any warning (a trial without TLS switches some protections off on purpose); errors stop here.
 "$PY" manage.py check --deploy --fail-level ERROR
-echo "Serving in production mode on ${BIND:-127.0.0.1:8000} with ${WEB_CONCURRENCY:-the default number of} workers"
-exec "$PY" -m gunicorn config.wsgi:application --config config/gunicorn.conf.py
+echo "Serving in production mode on ${BIND:-127.0.0.1:8000} with ${WEB_CONCURRENCY:-the default number of} workers and a background-job worker"
+# The job worker runs beside gunicorn and stops with it (config/setup/with-worker.sh; docs/jobs.md).
+exec bash config/setup/with-worker.sh "$PY" -m gunicorn config.wsgi:application --config config/gunicorn.conf.py

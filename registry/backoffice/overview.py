@@ -18,6 +18,7 @@ from django.db.models import Model
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.translation import ngettext
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from registry import duplicates
 from registry.backoffice.lists import changelist
@@ -26,8 +27,10 @@ from registry.models import (
     DuplicateDecision,
     ImportRun,
     Initiative,
+    RoundState,
     Suggestion,
     SuggestionState,
+    VerificationRound,
 )
 from registry.roles import access_for
 
@@ -69,7 +72,11 @@ WORK: tuple[WorkKind, ...] = (
                             "imports checked and waiting to be committed", n)),
     WorkKind("imports-failed", ImportRun, {"state": "failed"},
          lambda n: ngettext("import with errors, not imported", "imports with errors, not imported", n)),
-    # Background jobs (queued, running or failed) join here when the register runs them.
+    WorkKind("worklist", VerificationRound, {"state__exact": RoundState.WORKLIST},
+         lambda n: ngettext("record not confirmed by its initiative, to verify by hand",
+                            "records not confirmed by their initiatives, to verify by hand", n), for_writers=True),
+    WorkKind("failed-jobs", ProcrastinateJob, {"status": "failed"},
+         lambda n: ngettext("background job failed", "background jobs failed", n)),
 )
 
 

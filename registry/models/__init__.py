@@ -15,11 +15,22 @@ from registry.models.initiatives import (
     slug_base,
 )
 from registry.models.partners import Partner, Partnership
+from registry.models.verification import (
+    MAX_REQUESTS,
+    OPEN_STATES,
+    DigestSent,
+    JobError,
+    RoundState,
+    VerificationOptOut,
+    VerificationRound,
+    WorklistReason,
+)
 from registry.models.vocabularies import FundingSource, Kind, PartnerKind, PartnershipRole, Service, Vocabulary
 from registry.models.workflow import (
     DuplicateCandidate,
     DuplicateDecision,
     ImportRun,
+    ImportWork,
     Maintainer,
     Merge,
     Role,
@@ -31,13 +42,18 @@ from registry.models.workflow import (
 )
 
 __all__ = [
+    "MAX_REQUESTS",
+    "OPEN_STATES",
+    "DigestSent",
     "DuplicateCandidate",
     "DuplicateDecision",
     "FundingSource",
     "ImportRun",
+    "ImportWork",
     "Initiative",
     "InitiativeDocument",
     "InitiativeSearch",
+    "JobError",
     "Kind",
     "LegalForm",
     "LocationPrecision",
@@ -50,6 +66,7 @@ __all__ = [
     "PublicationState",
     "Role",
     "SearchWord",
+    "RoundState",
     "Service",
     "SlugAlias",
     "Status",
@@ -59,7 +76,10 @@ __all__ = [
     "SuggestionOrigin",
     "SuggestionState",
     "VerificationMethod",
+    "VerificationOptOut",
+    "VerificationRound",
     "Vocabulary",
+    "WorklistReason",
     "first_free_slug",
     "merged_into",
     "slug_base",

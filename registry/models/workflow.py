@@ -190,6 +190,11 @@ class Suggestion(models.Model):
         return f"{self.get_kind_display()}: {name}"
 
 
+class ImportWork(models.TextChoices):
+    CHECKING = "controleren", _("being checked")
+    COMMITTING = "opslaan", _("being saved")
+
+
 class ImportRun(models.Model):
     """An uploaded list, kept with its report so that the commit reads exactly what the dry run checked."""
 
@@ -204,6 +209,10 @@ class ImportRun(models.Model):
                                    related_name="+", verbose_name=_("uploaded by"))
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    # Checking and committing run as background jobs (registry/backoffice/tasks.py): what is under way,
+    # and how far it got ({"phase", "done", "total"}), shown in the admin while it runs.
+    working = models.CharField(_("under way"), max_length=20, choices=ImportWork.choices, blank=True)
+    progress = models.JSONField(_("progress"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

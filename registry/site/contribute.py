@@ -24,7 +24,16 @@ from django.utils import timezone
 
 from config.clients import client_address
 from registry import actions, verification
-from registry.models import Initiative, PublicationState, SlugAlias, Status, SuggestionOrigin, VerificationMethod
+from registry.models import (
+    Initiative,
+    PublicationState,
+    RoundState,
+    SlugAlias,
+    Status,
+    SuggestionOrigin,
+    VerificationMethod,
+    VerificationOptOut,
+)
 from registry.site.forms import InitiativeForm, PublicForm, StopForm
 
 HOUR = 3600
@@ -145,6 +154,17 @@ def _linked(request: HttpRequest, token: str) -> Initiative | HttpResponse:
                       status=404)
 
 
+def _used(request: HttpRequest, token: str) -> HttpResponse | None:
+    """The page that says a link of the yearly loop has done its work (its round was answered, or an
+    editor verified the record, or it stopped): such a link changes nothing any more (410)."""
+    round_ = verification.round_for(token)
+    if round_ is None or round_.is_open:
+        return None
+    return render(request, "registry/verify_used.html", {
+        "round": round_, "answered": round_.state == RoundState.ANSWERED,
+        "by_editor": round_.state == RoundState.VERIFIED, "contact_email": settings.CONTACT_EMAIL}, status=410)
+
+
 def _verification_headers(response: HttpResponse) -> HttpResponse:
     """The address holds a secret: never cached, never sent on to other sites."""
     response["Cache-Control"] = "no-store"
@@ -159,14 +179,21 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     initiative = _linked(request, token)
     if isinstance(initiative, HttpResponse):
         return _verification_headers(initiative)
+    if (used := _used(request, token)) is not None:
+        return _verification_headers(used)
     if request.method == "POST" and "confirm" in request.POST:
         today = timezone.localdate()
         if not (initiative.last_verified_on == today and initiative.verification_method == VerificationMethod.SELF):
             actions.mark_verified(initiative, VerificationMethod.SELF, on=today, acting_user=None)
         return redirect("registry:verify-confirmed", token=token)
+    if request.method == "POST" and "stop_asking" in request.POST:
+        actions.stop_asking(initiative, acting_user=None)
+        return _verification_headers(render(request, "registry/thanks.html", {
+            "what": "stop-asking", "initiative": initiative, "token": token}))
     return _verification_headers(render(request, "registry/verify.html", {
         "initiative": initiative, "token": token, "is_published": initiative.publication_state
-        == PublicationState.PUBLISHED, "is_stopped": initiative.status == Status.STOPPED}))
+        == PublicationState.PUBLISHED, "is_stopped": initiative.status == Status.STOPPED,
+        "asks_not": VerificationOptOut.objects.filter(initiative=initiative).exists()}))
 
 
 def verify_confirmed(request: HttpRequest, token: str) -> HttpResponse:
@@ -193,6 +220,8 @@ def _verification_form(request: HttpRequest, token: str, form_class: type[Public
     initiative = _linked(request, token)
     if isinstance(initiative, HttpResponse):
         return _verification_headers(initiative)
+    if (used := _used(request, token)) is not None:
+        return _verification_headers(used)
     if unless is not None and initiative.status == unless:
         return redirect("registry:verify", token=token)
     form = form_class(request.POST if request.method == "POST" else None, initiative=initiative)
@@ -200,6 +229,8 @@ def _verification_form(request: HttpRequest, token: str, form_class: type[Public
         if wait := seconds_to_wait(request):
             return too_many(request, wait)
         if _submit(request, form, origin=SuggestionOrigin.VERIFICATION):
+            if verification.round_for(token) is not None and not form.is_spam():
+                actions.record_link_answer(initiative, stopped=unless == Status.STOPPED, acting_user=None)
             return redirect("registry:verify-received", token=token)
     return _verification_headers(_form_page(request, template, form, initiative=initiative, token=token))
 

@@ -54,6 +54,8 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False, in_page: 
             "failed": _("The initiatives could not be loaded: %(reason)s"),
             "details": _("More about %(name)s"),
             "services": _("Services"),
+            "notConfirmedSince": _("Not confirmed since %(date)s"),
+            "neverConfirmed": _("Never confirmed"),
             "youAreHere": _("You are here"),
             "locating": _("Finding your location…"),
             "noGeolocation": _("Your browser cannot tell your location."),

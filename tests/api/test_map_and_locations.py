@@ -23,7 +23,9 @@ def test_the_map_data_is_every_matching_published_initiative_as_compact_geojson(
                         "services": ["ontmoetingsplek", "wijkrestaurant"], "place": "Leiden"}},
         {"type": "Feature", "id": utrecht.pk, "geometry": {"type": "Point", "coordinates": [5.1214, 52.0907]},
          "properties": {"slug": utrecht.slug, "name": utrecht.name, "kind": utrecht.kind.code,
-                        "services": ["energie"], "place": utrecht.place}},
+                        "services": ["energie"], "place": utrecht.place,
+                        # Never verified: stale, so the map fades it and says since when (never).
+                        "stale": True, "lastVerifiedOn": None}},
     ]}
 
 

@@ -39,7 +39,7 @@ SEEDED = 400
 # Tables that hold register data (not the vocabularies or the reference areas).
 REGISTER_TABLES = ["registry_initiativedocument", "registry_initiativesearch", "registry_searchword",
                    "registry_suggestion", "registry_duplicatecandidate",
-                   "registry_merge",
+                   "registry_merge", "registry_verificationround", "registry_verificationoptout",
                    "registry_slugalias", "registry_partnership", "registry_historicalpartnership",
                    "registry_partner", "registry_historicalpartner", "registry_initiative_services",
                    "registry_initiative_funding_sources", "registry_historicalinitiative_services",

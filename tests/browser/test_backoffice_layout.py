@@ -5,6 +5,7 @@ switches to English and back; an editor who opens a record of another region is 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,15 @@ import pytest
 
 from registry import importing
 from registry.importing import ImportOptions
-from registry.models import DuplicateCandidate, ImportRun, Initiative
+from registry.models import (
+    DuplicateCandidate,
+    ImportRun,
+    ImportWork,
+    Initiative,
+    RoundState,
+    VerificationRound,
+    WorklistReason,
+)
 from tests.browser.backoffice import assert_accessible, committed, log_in, maintainers
 from tests.browser.conftest import Site
 from tests.conftest import LEIDEN, UTRECHT
@@ -38,9 +47,20 @@ def records(site: Site, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
             run = ImportRun.objects.create(file_name=options.file_name, content=content, source=options.source,
                                            options=options.stored(), report=report.to_dict(),
                                            created_by=users["admin"])
-        yield {"users": users, "record": record.pk, "pair": candidate.pk, "far": far.pk, "run": run.pk}
+            # An import under way (the page that follows the job), and a record on the editors' worklist.
+            working = ImportRun.objects.create(file_name=options.file_name, content=content, source=options.source,
+                                               options=options.stored(), created_by=users["admin"],
+                                               working=ImportWork.CHECKING,
+                                               progress={"phase": "checking", "done": 500, "total": 2000})
+            VerificationRound.objects.create(initiative=far, opened_on=datetime.date(2027, 3, 1),
+                                             state=RoundState.WORKLIST, worklist_reason=WorklistReason.NO_EMAIL,
+                                             worklist_on=datetime.date(2027, 3, 1), province=far.province,
+                                             municipality=far.municipality)
+        yield {"users": users, "record": record.pk, "pair": candidate.pk, "far": far.pk, "run": run.pk,
+               "working": working.pk}
         with django_db_blocker.unblock():
-            ImportRun.objects.filter(pk=run.pk).delete()
+            ImportRun.objects.filter(pk__in=[run.pk, working.pk]).delete()
+            VerificationRound.objects.filter(initiative=far).delete()
 
 
 def right_edges(page: Any, selector: str) -> list[float]:
@@ -67,7 +87,9 @@ def test_the_key_columns_and_partnership_fields_fit_at_1280_pixels(page: Any, si
 @pytest.mark.parametrize("path", [
     "/admin/", "/admin/registry/initiative/", "/admin/registry/initiative/{record}/change/",
     "/admin/registry/duplicatecandidate/{pair}/change/", "/admin/registry/initiative/{record}/history/",
-    "/admin/registry/importrun/{run}/change/", "/admin/registry/importrun/add/"])
+    "/admin/registry/importrun/{run}/change/", "/admin/registry/importrun/add/",
+    "/admin/registry/importrun/{working}/change/", "/admin/registry/verificationround/?state__exact=werklijst",
+    "/admin/procrastinate/procrastinatejob/"])
 def test_the_pages_fit_a_phone(browser: Any, page: Any, site: Site, records: dict[str, Any], path: str):
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, site, records["users"]["admin"].username)

@@ -203,3 +203,19 @@ def test_the_map_page_has_no_serious_accessibility_violations(page: Any, site: S
     wait_for_count(page, site.running)
 
     assert axe_violations(page) == []
+
+
+def test_an_unconfirmed_initiative_is_faded_on_the_map_and_says_since_when(page: Any, site: Site):
+    from registry.models import Initiative
+
+    published = Initiative.objects.published()
+    stale = next(record for record in published.stale().order_by("pk")
+                 if published.filter(name__icontains=record.name).count() == 1)
+    page.goto(site("/?q=" + stale.name.replace(" ", "+")))
+    wait_for_count(page, 1)
+    marker = page.locator(".leaflet-marker-icon:not(.marker-cluster)")
+    assert marker.evaluate("icon => icon.style.opacity") == "0.45"
+    marker.focus()
+    page.keyboard.press("Enter")
+    note = page.locator(".leaflet-popup-content .stale-mark").inner_text()
+    assert note == "Nooit bevestigd" if stale.last_verified_on is None else note.startswith("Niet bevestigd sinds")

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registry import importing
 from registry.models import ImportRun, Initiative, Role
+from tests.jobs.inline import run_deferred
 from tests.registry.import_helpers import GOOD_ROWS, administrator, csv_bytes, editor, make_user, register_state
 
 # The import speaks Dutch by default; these tests read its messages in their English source text.
@@ -17,9 +18,19 @@ ADD = "/admin/registry/importrun/add/"
 
 
 def upload(client, content: bytes, name: str = "lijst.csv", **fields: str):
+    """Upload a file, and let the check that the upload deferred run (here, in this process)."""
     data = {"file": SimpleUploadedFile(name, content, content_type="text/csv"), "source": "",
             "publication_state": "concept", "encoding": "auto", "mapping": "", **fields}
-    return client.post(ADD, data)
+    response = client.post(ADD, data)
+    run_deferred("check_import")
+    return response
+
+
+def commit(client, run_id: int, **options):
+    """Press "Commit the import", and let the commit that it deferred run."""
+    response = client.post(f"/admin/registry/importrun/{run_id}/commit/", **options)
+    run_deferred("commit_import")
+    return response
 
 
 def logged_in(client, user):
@@ -58,7 +69,7 @@ def test_an_administrator_commits_and_the_run_keeps_the_final_report(client):
     page = client.get(f"/admin/registry/importrun/{run.pk}/change/")
     assert "Commit the import" in page.content.decode()
 
-    response = client.post(f"/admin/registry/importrun/{run.pk}/commit/")
+    response = commit(client, run.pk)
 
     assert response.status_code == 302
     run.refresh_from_db()
@@ -68,7 +79,7 @@ def test_an_administrator_commits_and_the_run_keeps_the_final_report(client):
     assert {i.history.get().history_user for i in Initiative.objects.all()} == {user}
     # Once only.
     before = register_state()
-    client.post(f"/admin/registry/importrun/{run.pk}/commit/")
+    commit(client, run.pk)
     assert register_state() == before
 
     listing = client.get("/admin/registry/importrun/").content.decode()
@@ -80,7 +91,7 @@ def test_an_editor_commits_rows_in_the_region(client):
     upload(client, csv_bytes(GOOD_ROWS[:1]))
     run = ImportRun.objects.get()
 
-    client.post(f"/admin/registry/importrun/{run.pk}/commit/")
+    commit(client, run.pk)
 
     assert Initiative.objects.get().municipality.code == "GM0546"
 
@@ -93,7 +104,7 @@ def test_a_commit_is_refused_while_the_report_has_errors(client):
     run = ImportRun.objects.get()
     before = register_state()
 
-    response = client.post(f"/admin/registry/importrun/{run.pk}/commit/", follow=True)
+    response = commit(client, run.pk, follow=True)
 
     assert register_state() == before
     assert ImportRun.objects.get().committed_at is None
@@ -136,7 +147,7 @@ def test_a_reviewer_reads_imports_but_cannot_upload_or_commit(client):
     assert "Commit the import" not in client.get(f"/admin/registry/importrun/{run.pk}/change/").content.decode()
     assert client.get(ADD).status_code == 403
     assert upload(client, csv_bytes(GOOD_ROWS)).status_code == 403
-    assert client.post(f"/admin/registry/importrun/{run.pk}/commit/").status_code == 403
+    assert commit(client, run.pk).status_code == 403
     assert Initiative.objects.count() == 0
 
 
@@ -149,7 +160,7 @@ def test_an_editor_sees_only_their_own_imports(client):
 
     assert list(client.get("/admin/registry/importrun/").context["cl"].queryset) == []
     assert client.get(f"/admin/registry/importrun/{theirs.pk}/change/").status_code == 404
-    assert client.post(f"/admin/registry/importrun/{theirs.pk}/commit/").status_code == 404
+    assert commit(client, theirs.pk).status_code == 404
     assert Initiative.objects.count() == 0
 
 

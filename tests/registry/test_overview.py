@@ -81,16 +81,19 @@ def test_the_counts_are_those_of_the_users_region(work):
     _client, reading = overview(work["reviewer"])
 
     assert {key: count for key, (count, _url) in national.items()} == {
-        "suggestions": 3, "duplicates": 4, "stale": 3, "assigned": 0, "imports-waiting": 1, "imports-failed": 2}
+        "suggestions": 3, "duplicates": 4, "stale": 3, "assigned": 0, "imports-waiting": 1, "imports-failed": 2,
+        "worklist": 0, "failed-jobs": 0}
     # An editor sees their own imports; records assigned to them.
     assert {key: count for key, (count, _url) in regional.items()} == {
-        "suggestions": 2, "duplicates": 1, "stale": 1, "assigned": 1, "imports-waiting": 1, "imports-failed": 1}
+        "suggestions": 2, "duplicates": 1, "stale": 1, "assigned": 1, "imports-waiting": 1, "imports-failed": 1,
+        "worklist": 0}
     # A reviewer of Utrecht reads the work there, and has none assigned.
     assert {key: count for key, (count, _url) in reading.items()} == {
         "suggestions": 1, "duplicates": 3, "stale": 2, "imports-waiting": 0, "imports-failed": 0}
     assert {key: urlsplit(url).query for key, (_count, url) in regional.items()} == {
         "suggestions": "state__exact=open", "duplicates": "decision__exact=open", "stale": "freshness=stale",
-        "assigned": "assigned=mine", "imports-waiting": "state=waiting", "imports-failed": "state=failed"}
+        "assigned": "assigned=mine", "imports-waiting": "state=waiting", "imports-failed": "state=failed",
+        "worklist": "state__exact=werklijst"}
 
 
 def test_the_overview_shows_the_best_pairs_and_the_latest_changes_of_the_region(work, leiden):

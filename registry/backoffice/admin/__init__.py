@@ -1,6 +1,16 @@
 """The maintainers' side in the Django admin, one module per part of the work. Permissions come
 from registry.roles (registry.backoffice.admin.base), changes go through registry.actions."""
 
-from registry.backoffice.admin import accounts, bulk, history, imports, initiatives, merging, suggestions
+from registry.backoffice.admin import (
+    accounts,
+    bulk,
+    history,
+    imports,
+    initiatives,
+    jobs,
+    merging,
+    suggestions,
+    verification,
+)
 
-__all__ = ["accounts", "bulk", "history", "imports", "initiatives", "merging", "suggestions"]
+__all__ = ["accounts", "bulk", "history", "imports", "initiatives", "jobs", "merging", "suggestions", "verification"]

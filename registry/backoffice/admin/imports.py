@@ -1,4 +1,7 @@
 """Imports in the admin: upload a list, read the report of the dry run, commit it (all or nothing).
+Checking and committing run as background jobs (registry/backoffice/tasks.py): the page shows how far
+they got and refreshes itself until the report is there, so the size of a list is no longer bounded
+by the web request's time limit.
 
 Administrators and editors upload; an editor sees only their own imports, a reviewer reads them
 all. The uploaded file is kept on its ImportRun, so the commit checks and saves exactly the file
@@ -16,17 +19,18 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KT
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry import importing
+from registry.backoffice.admin import jobs as jobs_admin
 from registry.backoffice.admin.base import RoleAdmin
+from registry.backoffice.tasks import check_import, commit_import
 from registry.importing import ImportOptions, MappingError, Report
-from registry.models import ImportRun, PublicationState
+from registry.models import ImportRun, ImportWork, PublicationState
 from registry.roles import NotAllowed, signed_in
 
 if TYPE_CHECKING:
@@ -132,6 +136,8 @@ class ImportRunAdmin(RoleAdmin):
 
     @admin.display(description=_("outcome"))
     def outcome(self, run: WithAnnotations[ImportRun, ReportCounts]) -> str:
+        if run.working:
+            return str(run.get_working_display())
         if run.file_errors not in (None, "[]"):
             return gettext("not imported: see the report")
         counts = {"created": int(run.created or 0), "updated": int(run.updated or 0),
@@ -151,6 +157,7 @@ class ImportRunAdmin(RoleAdmin):
             path("template.csv", view(self.template_view), name="registry_importrun_template"),
             path("<int:object_id>/commit/", view(self.commit_view), name="registry_importrun_commit"),
             path("<int:object_id>/report.csv", view(self.report_csv_view), name="registry_importrun_report"),
+            path("<int:object_id>/progress.json", view(self.progress_view), name="registry_importrun_progress"),
             *super().get_urls(),
         ]
 
@@ -169,11 +176,14 @@ class ImportRunAdmin(RoleAdmin):
             content = upload.read()
             try:
                 user = signed_in(request.user)
-                report = importing.check(content, options, acting_user=user)
+                self.access(request).require_write()
             except NotAllowed as error:
                 raise PermissionDenied(str(error)) from None
-            run = ImportRun.objects.create(file_name=options.file_name, content=content, source=options.source,
-                                           options=options.stored(), report=report.to_dict(), created_by=user)
+            with transaction.atomic():  # the run and its job, or neither
+                run = ImportRun.objects.create(file_name=options.file_name, content=content, source=options.source,
+                                               options=options.stored(), report={}, created_by=user,
+                                               working=ImportWork.CHECKING)
+                check_import.defer(run_id=run.pk)
             return HttpResponseRedirect(reverse("admin:registry_importrun_change", args=[run.pk]))
         return TemplateResponse(request, "admin/registry/importrun/upload.html", {
             **self.admin_site.each_context(request), "opts": self.opts, "form": form,
@@ -187,6 +197,12 @@ class ImportRunAdmin(RoleAdmin):
         run = self.get_object(request, object_id)
         if run is None:
             raise Http404
+        if run.working:
+            return TemplateResponse(request, "admin/registry/importrun/working.html", {
+                **self.admin_site.each_context(request), "opts": self.opts, "original": run, "run": run,
+                "title": _("Import of %(file)s") % {"file": run.file_name}, **self.progress_of(run),
+                "failure": jobs_admin.failure_of(("check_import", "commit_import"), run_id=run.pk),
+            })
         report = Report.from_dict(run.report)
         page = Paginator(report.errors_first(), ROWS_PER_PAGE).get_page(request.GET.get("page"))
         return TemplateResponse(request, "admin/registry/importrun/report.html", {
@@ -196,8 +212,8 @@ class ImportRunAdmin(RoleAdmin):
         })
 
     def can_commit(self, request: HttpRequest, run: ImportRun, report: Report) -> bool:
-        return (self.access(request).can_write and run.committed_at is None and not report.has_errors
-                and bool(report.rows))
+        return (self.access(request).can_write and run.committed_at is None and not run.working
+                and not report.has_errors and bool(report.rows))
 
     def commit_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Check the stored file again and save it, all or nothing, as the user who presses the button."""
@@ -211,24 +227,36 @@ class ImportRunAdmin(RoleAdmin):
         with transaction.atomic():
             run = ImportRun.objects.select_for_update().get(pk=object_id)  # one commit at a time
             if not self.can_commit(request, run, Report.from_dict(run.report)):
-                self.message_user(request, _("This import cannot be committed: it was committed already, or its "
-                                             "report has errors. Correct the file and upload it again."),
-                                  level=messages.ERROR)
+                self.message_user(request, _("This import cannot be committed: it was committed already, is "
+                                             "being saved, or its report has errors. Correct the file and upload "
+                                             "it again."), level=messages.ERROR)
                 return back
-            options = ImportOptions.from_stored(run.source, run.file_name, run.options)
-            try:
-                report = importing.commit(bytes(run.content), options, acting_user=signed_in(request.user))
-            except NotAllowed as error:
-                raise PermissionDenied(str(error)) from None
-            run.report = report.to_dict()
-            if report.committed:
-                run.committed_at = timezone.now()
-            run.save(update_fields=["report", "committed_at"])
-        if report.committed:
-            self.message_user(request, report.summary(), level=messages.SUCCESS)
-        else:
-            self.message_user(request, report.summary(), level=messages.ERROR)
+            run.working, run.progress = ImportWork.COMMITTING, {}
+            run.save(update_fields=["working", "progress"])
+            commit_import.defer(run_id=run.pk, user_id=signed_in(request.user).pk)
+        self.message_user(request, _("The import is being saved in the background; this page shows how far it "
+                                     "got."), level=messages.INFO)
         return back
+
+    def progress_of(self, run: ImportRun) -> dict[str, Any]:
+        """How far the run's job got, as the working page shows it and its script updates it."""
+        progress = run.progress or {}
+        done, total = int(progress.get("done") or 0), int(progress.get("total") or 0)
+        phase = {"reading": gettext("reading"), "saving": gettext("saving")}.get(progress.get("phase", ""),
+                                                                                gettext("checking"))
+        text = str(run.get_working_display()).capitalize() if run.working else ""
+        if total:
+            text += ": " + gettext("%(done)s of %(total)s") % {"done": done, "total": total} + f" ({phase})"
+        return {"working": bool(run.working), "text": text, "percent": int(100 * done / total) if total else 0}
+
+    def progress_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The working page's script asks this every few seconds (no page refresh: WCAG 2.2.1)."""
+        run = self.get_queryset(request).filter(pk=object_id).first()
+        if run is None:
+            raise Http404
+        response = JsonResponse(self.progress_of(run))
+        response["Cache-Control"] = "no-store"
+        return response
 
     def template_view(self, request: HttpRequest) -> HttpResponse:
         response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")

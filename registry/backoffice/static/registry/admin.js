@@ -48,4 +48,27 @@
   } else {
     start();
   }
+
+  // An import's page while its background job runs (templates/admin/registry/importrun/working.html):
+  // the progress follows the job without reloading the page (a timed reload is a WCAG 2.2.1 failure);
+  // when the job is done, the page is loaded again to show the report.
+  var status = document.querySelector("[data-progress-url]");
+  if (status) {
+    var bar = document.getElementById("import-progress");
+    var timer = window.setInterval(function () {
+      fetch(status.dataset.progressUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (progress) {
+          if (!progress) { return; }
+          if (!progress.working) {
+            window.clearInterval(timer);
+            window.location.reload();
+            return;
+          }
+          status.querySelector("strong").textContent = progress.text;
+          if (bar) { bar.value = progress.percent; bar.textContent = progress.percent + "%"; }
+        })
+        .catch(function () { /* the next tick tries again */ });
+    }, 2000);
+  }
 })();

@@ -159,6 +159,9 @@
         element("p", {}, [statusBadge(p)]),
         element("p", {}, [describe(p)]),
         services.length ? element("p", {}, [text.services + ": " + services.join(", ")]) : "",
+        p.stale ? element("p", {"class": "stale-mark"}, [p.lastVerifiedOn
+          ? format(text.notConfirmedSince, {date: new Date(p.lastVerifiedOn).toLocaleDateString(language)})
+          : text.neverConfirmed]) : "",
         element("p", {}, [detailLink(p, format(text.details, {name: p.name}))]),
       ]);
     }
@@ -231,8 +234,9 @@
       var title = p.status === "actief" ? p.name : p.name + " (" + statusText(p.status) + ")";
       // No panning when a marker gets the focus: every marker is in view, and a pan would redraw them
       // and send the Tab key round the same markers again.
+      // A record its initiative has not confirmed for a while is faded, never left out.
       var marker = L.marker([c[1], c[0]], {
-        title: title, autoPanOnFocus: false,
+        title: title, autoPanOnFocus: false, opacity: p.stale ? 0.45 : 1,
         icon: L.divIcon({html: "<span></span>", className: "marker-point marker-" + p.status,
                          iconSize: [44, 44]}),
       }).bindPopup(function () { return popup(p); });
