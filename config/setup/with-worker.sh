@@ -7,19 +7,22 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 
+web= worker=
+stop() {
+  trap - INT TERM
+  # shellcheck disable=SC2086  # an empty pid (not started yet) must vanish, not be an argument
+  kill -TERM $web $worker 2>/dev/null
+  wait $web 2>/dev/null
+  wait $worker 2>/dev/null
+}
+# The traps come first: a stop that arrives while the two are starting still stops both.
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+
 "$PY" manage.py procrastinate worker --shutdown-graceful-timeout "${JOBS_SHUTDOWN_SECONDS:-30}" &
 worker=$!
 "$@" &
 web=$!
-
-stop() {
-  trap - INT TERM
-  kill -TERM "$web" "$worker" 2>/dev/null
-  wait "$web" 2>/dev/null
-  wait "$worker" 2>/dev/null
-}
-trap 'stop; exit 130' INT
-trap 'stop; exit 143' TERM
 
 wait -n "$web" "$worker"
 status=$?

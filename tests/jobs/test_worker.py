@@ -80,6 +80,9 @@ def test_the_web_server_and_the_worker_stop_together(committed_db, tmp_path):
     pair = subprocess.Popen(["bash", "config/setup/with-worker.sh", sys.executable, "-c",
                              "import time; time.sleep(600)"], cwd=PROJECT_DIR, env=environment,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # Both started (the script, its worker and its web server) and the worker working: then stop them.
+    wait_for(lambda: len(subprocess.run(["pgrep", "-g", str(pair.pid)], capture_output=True).stdout.split()) >= 3,
+             timeout=60, what="the pair's processes")
     wait_for(lambda: ProcrastinateJob.objects.filter(task_name="recover_stalled_jobs").exists(), timeout=60,
              what="the worker's first periodic job")
     os.kill(pair.pid, signal.SIGTERM)
