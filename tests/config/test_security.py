@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from config.middleware import NOT_A_PAGE_POLICY, ContentSecurityPolicyMiddleware
 from registry.models import ImportRun
+from tests.jobs.inline import run_deferred
 from tests.maintainers import administrator
 
 TILES = "https://tiles.example.org"
@@ -123,6 +124,8 @@ def test_the_admin_screens_have_no_inline_style_blocks(client: Client, db):
     response = client.post(reverse("admin:registry_importrun_add"), {
         "file": SimpleUploadedFile("lijst.csv", b"naam\nDe Linde\n"), "source": "test", "encoding": "auto",
         "publication_state": "concept", "mapping": ""}, secure=True, follow=True)
+    run_deferred()  # the import's check is a background job since issue 16
+    response = client.get(response.redirect_chain[-1][0], secure=True)
 
     assert b"import-counts" in response.content
     assert b"<style" not in response.content

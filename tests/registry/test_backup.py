@@ -3,6 +3,7 @@ table by table: every table of the public schema, listed from the catalogue."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import re
@@ -30,9 +31,11 @@ from registry import actions, duplicates, importing
 from registry.backoffice.models import SavedFilter
 from registry.importing import ImportOptions
 from registry.models import (
+    DigestSent,
     DuplicateCandidate,
     ImportRun,
     Initiative,
+    JobError,
     Kind,
     Merge,
     Partner,
@@ -41,8 +44,10 @@ from registry.models import (
     SlugAlias,
     Suggestion,
     SuggestionKind,
+    VerificationOptOut,
+    VerificationRound,
 )
-from registry.operations import backups
+from registry.operations import backups, tasks
 from registry.operations.demo import seed_demo
 from tests.committed import (
     fingerprint,
@@ -91,6 +96,18 @@ def populate() -> None:
     cache.set("backup-test", "kept", 3600)
     caches["responses"].set("backup-test", "kept", 3600)
     assert Client().get("/api/v1/kinds").status_code == 200  # the anonymous rate's count
+    # The verification loop's and the background work's tables (registry.campaigns, registry.jobs).
+    today = datetime.date.today()
+    VerificationRound.objects.create(initiative=linde, opened_on=today, requests_sent=1, first_sent_on=today,
+                                     province=linde.province, municipality=linde.municipality)
+    VerificationOptOut.objects.create(initiative=Initiative.objects.exclude(pk=linde.pk).order_by("pk").first())
+    DigestSent.objects.create(user=admin, day=today, rounds=1)
+    job_id = tasks.find_duplicates.defer(timestamp=0)  # a job and its "deferred" event
+    JobError.objects.create(job_id=job_id, task_name="find_duplicates", attempt=1, error="Kapot")
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO procrastinate_periodic_defers (task_name, defer_timestamp, job_id) "
+                       "VALUES ('find_duplicates', 0, %s)", [job_id])
+        cursor.execute("INSERT INTO procrastinate_workers DEFAULT VALUES")
 
 
 def damage() -> None:

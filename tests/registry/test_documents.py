@@ -165,7 +165,7 @@ def test_the_map_shows_every_published_record_with_its_services(client: Client, 
     hostile = next(feature for feature in collection["features"] if feature["id"] == register[0])
     assert hostile["properties"] == {"slug": records[register[0]].slug, "name": HOSTILE + " naam",
                                      "kind": "dorpscooperatie", "services": ["winkel", "energie"],
-                                     "place": ""}
+                                     "place": "", "lastVerifiedOn": None, "stale": True}
 
 
 # -- kept current ------------------------------------------------------------------------------------
