@@ -112,11 +112,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# PostgreSQL's JIT compiler spends more time compiling than it saves on the register's queries
-# (measured: 640 ms of the 1.6 s that the country-wide map data took): off, unless asked for.
-if envbool("DATABASE_JIT", False) is False:
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
+# Settings of every connection's session. PostgreSQL's JIT compiler spends more time compiling
+# than it saves on the register's queries (measured: 640 ms of the 1.6 s that the country-wide map
+# data took): off, unless asked for. Parallel query: a web request's statement takes milliseconds,
+# and starting a parallel worker for it (a new process) cost 12 ms of the 23 ms that a 1,000-feature
+# box took on 2 cores, while the other requests wait for the same cores: none, unless asked for.
+_SESSION_OPTIONS = ("" if envbool("DATABASE_JIT", False) else " -c jit=off") + (
+    f" -c max_parallel_workers_per_gather={envint('DATABASE_PARALLEL_WORKERS', 0)}")
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = (_options.get("options", "") + _SESSION_OPTIONS).strip()
 # Shared by every server process; REDIS_URL replaces them with Redis (below). `default` holds what
 # counts per client (throttles, failed logins, suggestion limits) and sessions' helpers;
 # `responses` the answers kept until the register changes (registry.caching), in a table of their
@@ -144,11 +148,10 @@ DATABASE_REPLICAS: list[str] = []
 for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
     _replica = dj_database_url.parse(_url, engine=DATABASES["default"]["ENGINE"],
                                      conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True)
-    # The primary's options unless the replica's URL names its own; JIT as on the primary.
+    # The primary's options unless the replica's URL names its own; session settings as on the primary.
     _own_options = _replica.get("OPTIONS", {})
     _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_own_options}
-    if envbool("DATABASE_JIT", False) is False:
-        _replica["OPTIONS"]["options"] = (_own_options.get("options", "") + " -c jit=off").strip()
+    _replica["OPTIONS"]["options"] = (_own_options.get("options", "") + _SESSION_OPTIONS).strip()
     # A replica that cannot be reached is given up after this many seconds (libpq waits for ever by
     # default), unless its URL says otherwise (?connect_timeout=…; libpq's least is 2).
     _replica["OPTIONS"].setdefault("connect_timeout", 2)

@@ -31,6 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -64,7 +65,10 @@ def kept_count(queryset: Any, version: Any) -> int:
     version is part of the key): counting 90,000 matching rows costs more than fetching a page of
     them. The REST API's pages and the OGC API's numberMatched share it."""
     sql, params = queryset.query.sql_with_params()
-    key = "count:" + hashlib.sha256(repr((sql, params, str(version))).encode()).hexdigest()
+    # The statement as PostgreSQL receives it, with its values quoted: the parameters' repr would not
+    # do, as a geometry's adapter shows its memory address (each box would be counted again).
+    statement = connections[queryset.db].ops.compose_sql(sql, params)
+    key = "count:" + hashlib.sha256(repr((statement, str(version))).encode()).hexdigest()
     found = caches["default"].get(key)
     if found is None:
         found = queryset.count()

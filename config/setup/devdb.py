@@ -120,6 +120,12 @@ def wait_until_ready(timeout: float = 30.0) -> None:
     sys.exit(f"PostgreSQL did not accept connections on {socket_dir()} port {port()} within {timeout:.0f} s.")
 
 
+# PostgreSQL's default of 128 MB of shared buffers holds less than the prepared documents of 100,000
+# records (about 520 MB): reads then go through the kernel page by page. A server of its own would
+# give a quarter of its memory; this one shares the machine with the site and its tests.
+SERVER_SETTINGS = {"shared_buffers": os.environ.get("REGISTRY_PG_SHARED_BUFFERS", "1GB")}
+
+
 def ensure_root_cluster() -> None:
     version = pg_version()
     config_dir = Path(f"/etc/postgresql/{version}/{CLUSTER_NAME}")
@@ -128,6 +134,8 @@ def ensure_root_cluster() -> None:
         run("pg_createcluster", version, CLUSTER_NAME, "--port", port(), "--", "--encoding=UTF8",
             "--locale=C.UTF-8")
         run("pg_conftool", version, CLUSTER_NAME, "set", "listen_addresses", "")
+        for name, value in SERVER_SETTINGS.items():
+            run("pg_conftool", version, CLUSTER_NAME, "set", name, value)
     status = run("pg_ctlcluster", version, CLUSTER_NAME, "status", check=False)
     if status.returncode != 0:
         result = run("pg_ctlcluster", version, CLUSTER_NAME, "start", check=False)
@@ -152,7 +160,8 @@ def ensure_user_cluster() -> None:
             "--encoding=UTF8", "--locale=C.UTF-8")
     if run(str(bindir / "pg_ctl"), "-D", str(data_dir), "status", check=False).returncode != 0:
         # pg_ctl hands the options to a shell: quote the directory (the checkout may have spaces).
-        options = f"-k {shlex.quote(socket_dir())} -p {port()} -c listen_addresses=''"
+        options = f"-k {shlex.quote(socket_dir())} -p {port()} -c listen_addresses=''" + "".join(
+            f" -c {name}={value}" for name, value in SERVER_SETTINGS.items())
         result = run(str(bindir / "pg_ctl"), "-D", str(data_dir), "-l", str(log_file), "-o", options,
                      "-w", "start", check=False)
         if result.returncode != 0:

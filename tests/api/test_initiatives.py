@@ -143,3 +143,20 @@ def test_a_page_costs_the_same_number_of_queries_for_1_or_30_records(client, que
 
     assert len(measured[30]) == len(measured[1])
     assert not [sql for sql in measured[30] if "DISTINCT" in sql]
+
+
+@pytest.mark.parametrize("query", ["bbox=4.0,51.0,6.0,53.0", "near=5.12,52.09&radius=50000", "q=bewoners"])
+def test_a_count_is_kept_for_the_next_request_with_the_same_filter(client, leiden, utrecht, query):
+    """The count of a filter is made once per register version, also for a geometry in the filter
+    (whose parameter once showed its memory address in the cache key, so that every box was
+    counted again and left one more entry in the cache)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(f"/api/v1/initiatives?pageSize=1&{query}").json()
+        counts.append(len([q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*) AS")]))
+    assert body["count"] >= 1
+    assert counts == [1, 0]
