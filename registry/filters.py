@@ -6,6 +6,7 @@ before it reaches the database, and a bad one is reported by name (400, problem+
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -14,6 +15,7 @@ from django import forms
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from geo.expressions import DistanceMetres, as_geography
@@ -96,6 +98,12 @@ class LonLatFilter(filters.Filter):
     field_class = LonLatField
 
 
+def no_codes(value: Any) -> bool:
+    """Whether a code filter was given no code. The form then gives an empty queryset, and asking it
+    whether it is empty (`not value`) would compile it: six times per request."""
+    return value is None or (isinstance(value, QuerySet) and value.query.is_empty()) or not value
+
+
 class CodeChoiceFilter(filters.ModelMultipleChoiceFilter):
     """A repeatable vocabulary or area code (`?service=winkel&service=energie`): any of them.
 
@@ -111,7 +119,7 @@ class CodeChoiceFilter(filters.ModelMultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet[Initiative], value: Any) -> QuerySet[Initiative]:
-        if not value:
+        if no_codes(value):
             return qs
         if not self.to_many:  # a column of the initiative itself: the planner can use its index
             return qs.filter(**{f"{self.field_name}__in": value})
@@ -175,11 +183,37 @@ class InitiativeFilterSet(filters.FilterSet):
         model = Initiative
         fields: list[str] = []
 
+    # django-filter makes, for every request, deep copies of all twenty filters and a new form class
+    # from fields made anew: a third of the time of a page of prepared documents. The filters keep no
+    # state of a request but their model and parent, so a shallow copy each will do; the form class
+    # follows from the filters alone and is made once per language (its labels are translated).
+    _form_classes: dict[str, type[forms.Form]] = {}
+
+    def __init__(self, data: Any = None, queryset: Any = None, *, request: Any = None,
+                 prefix: str | None = None) -> None:
+        base_filters, self.base_filters = self.base_filters, {}
+        try:
+            super().__init__(data, queryset, request=request, prefix=prefix)
+        finally:
+            self.base_filters = base_filters
+        self.filters = {name: copy.copy(filter_) for name, filter_ in base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = self.queryset.model
+            filter_.parent = self
+            if filter_.method is not None:  # bound to the filter it was set on: bind it to the copy
+                filter_.method = filter_.method
+
+    def get_form_class(self) -> type[forms.Form]:
+        key = f"{type(self).__qualname__}:{get_language()}"
+        if key not in self._form_classes:
+            self._form_classes[key] = super().get_form_class()
+        return self._form_classes[key]
+
     def filter_nothing(self, qs: InitiativeQuerySet, name: str, value: Any) -> InitiativeQuerySet:
         return qs  # read together with another parameter in filter_queryset
 
     def filter_services(self, qs: InitiativeQuerySet, name: str, value: list[Service]) -> InitiativeQuerySet:
-        if not value:
+        if no_codes(value):
             return qs
         if self.form.cleaned_data.get("serviceMatch") == "all":
             for service in value:
