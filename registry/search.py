@@ -238,6 +238,14 @@ def _closest(words: Sequence[str], closeness: Sequence[float]) -> tuple[str, ...
     return tuple(word for word, near in zip(words, closeness, strict=True) if near >= best - CLOSE_MARGIN)
 
 
+def _singular_known(plain: str, using: str) -> bool:
+    """Whether a plural the stemmer leaves alone is known by a singular form ("dorpshuizen": dorpshuis
+    is part of a known word): it finds records, so it is not a typo to correct."""
+    forms = _singular_forms(plain)
+    return bool(forms) and SearchWord.objects.using(using).filter(
+        reduce(or_, (Q(word__contains=form) for form in forms))).exists()
+
+
 def understand(text: str, *, prefix: bool = False, using: str = "default") -> Search:
     """The query's terms with what the database knows of them (one round trip)."""
     found = words(text)
@@ -246,7 +254,8 @@ def understand(text: str, *, prefix: bool = False, using: str = "default") -> Se
     with connections[using].cursor() as cursor:
         cursor.execute(_ANALYSE, [found])
         rows = cursor.fetchall()
-    terms = [Term(word, plain, tuple(lexemes), tuple(stems), bool(known), _closest(close, closeness), tuple(split))
+    terms = [Term(word, plain, tuple(lexemes), tuple(stems), bool(known) or _singular_known(plain, using),
+                  _closest(close, closeness), tuple(split))
              for word, plain, lexemes, stems, known, close, closeness, split in rows]
     # A stop word ("de", "het", "van", "voor") says nothing, unless it is all there is.
     meaningful = [t for t in terms if t.lexemes]

@@ -12,7 +12,9 @@ are never cached), as a national administrator and as the editor of Zuid-Holland
 
 a. the list of initiatives (first page of 100, the default order by name, with its counts);
 b. the same list filtered on records to verify (a list filter that is not a column);
-c. the work overview (every count of it is a list's count, plus the best pairs and recent changes).
+c. the work overview (every count of it is a list's count, plus the best pairs and recent changes);
+d.–f. the list searched (registry.search): a name with a typo, a postcode area (PC4), a place by
+   its common name ("Den Bosch").
 
 Beside each page: its SQL alone, that is every statement the page sent (captured from one request,
 run back to back on the same connection), which is the floor for that page; the rest is Python
@@ -51,6 +53,10 @@ PAGES = [
     ("a. list of initiatives", "/admin/registry/initiative/"),
     ("b. list, records to verify", "/admin/registry/initiative/?freshness=stale"),
     ("c. work overview", "/admin/"),
+    # The admin's search (registry.search, issue 19): a name with a typo, a postcode area, a place.
+    ("d. search, name with a typo", "/admin/registry/initiative/?q=Dorpswinkl+De+Falom"),
+    ("e. search, postcode area", "/admin/registry/initiative/?q=5701"),
+    ("f. search, place by its common name", "/admin/registry/initiative/?q=Den+Bosch"),
 ]
 USERS = ("bench-beheerder", "bench-redacteur")
 
@@ -164,7 +170,7 @@ def main() -> None:
 
     version = execute("SELECT version()")[0][0]
     lines = [
-        "# Benchmark: the back office (admin list and work overview)",
+        "# Benchmark: the back office (admin list, search and work overview)",
         "",
         f"- Date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}",
         f"- N = {count:,} initiatives (demo data, seed {SEED}); {repeat} timed requests per page, in process "

@@ -178,3 +178,11 @@ def test_words_past_the_limit_are_left_out():
     assert search.words("a b c d e f g h i j") == ["a", "b", "c", "d", "e", "f", "g", "h"]
     assert search.words("x" * 100) == ["x" * search.MAX_TERM_LENGTH]
     assert search.words("win\x00kel café-bar") == ["win", "kel", "café", "bar"]
+
+
+@pytest.mark.parametrize("text", ["dorpshuizen", "dorpshuizen den haag", "dorpshuis"])
+def test_a_plural_is_understood_not_corrected(register, text):
+    """A Dutch plural the search makes singular (huizen → huis) finds its records; it is no typo,
+    so the list must not ask "did you mean dorpshuis?" above what it found."""
+    assert found(text) == ["Dorpshuis De Kern"]
+    assert search.understand(text).corrected is None
