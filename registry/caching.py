@@ -67,7 +67,8 @@ def kept_count(queryset: Any, version: Any) -> int:
     sql, params = queryset.query.sql_with_params()
     # The statement as PostgreSQL receives it, with its values quoted: the parameters' repr would not
     # do, as a geometry's adapter shows its memory address (each box would be counted again).
-    statement = connections[queryset.db].ops.compose_sql(sql, params)
+    operations: Any = connections[queryset.db].ops  # PostgreSQL's, which can compose
+    statement = operations.compose_sql(sql, params)
     key = "count:" + hashlib.sha256(repr((statement, str(version))).encode()).hexdigest()
     found = caches["default"].get(key)
     if found is None:

@@ -191,12 +191,12 @@ class InitiativeFilterSet(filters.FilterSet):
 
     def __init__(self, data: Any = None, queryset: Any = None, *, request: Any = None,
                  prefix: str | None = None) -> None:
-        base_filters, self.base_filters = self.base_filters, {}
+        self.__dict__["base_filters"] = {}  # what super() deep-copies: nothing
         try:
             super().__init__(data, queryset, request=request, prefix=prefix)
         finally:
-            self.base_filters = base_filters
-        self.filters = {name: copy.copy(filter_) for name, filter_ in base_filters.items()}
+            del self.__dict__["base_filters"]
+        self.filters = {name: copy.copy(filter_) for name, filter_ in self.base_filters.items()}
         for filter_ in self.filters.values():
             filter_.model = self.queryset.model
             filter_.parent = self

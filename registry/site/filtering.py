@@ -3,11 +3,14 @@ short vocabularies, a drop-down for the long lists, labels in the visitor's lang
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.utils import flatatt
 from django.http import QueryDict
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -31,17 +34,29 @@ class OneOfSelect(forms.SelectMultiple):
     def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
         return [value for value in super().value_from_datadict(data, files, name) if value]
 
+    def option_attrs(self, value: Any) -> str:
+        return ""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        """The markup of Django's select template, written here: Django renders each <option> through
+        a template of its own, and its model choices one by one, which for the 1,050 municipalities
+        and partners took most of a list or map page computed."""
+        chosen = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v is not None}
+        options = "".join(
+            f'<option value="{escape(str(choice))}"{self.option_attrs(choice)}'
+            f'{" selected" if str(choice) in chosen else ""}>{escape(str(label))}</option>'
+            for choice, label in self.choices)
+        return mark_safe(f'<select name="{escape(name)}"{flatatt(self.build_attrs(self.attrs, attrs))}>'
+                         f"{options}</select>")  # every value and label escaped above
+
 
 class MunicipalitySelect(OneOfSelect):
     """Each municipality carries its province, so that the map's script can offer only the
     municipalities of the chosen province."""
 
-    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(name, value, *args, **kwargs)
+    def option_attrs(self, value: Any) -> str:
         instance = getattr(value, "instance", None)
-        if instance is not None:
-            option["attrs"]["data-province"] = instance.province.code
-        return option
+        return "" if instance is None else f' data-province="{escape(instance.province.code)}"'
 
 
 # The names the site shows for the filters (messages about a bad value name the filter by these).

@@ -18,7 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from geo.models import Municipality, Province
 from registry import search
-from registry.caching import cached_page
+from registry.caching import cached_page, kept_count, register_version
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Kind, Partner, Partnership, PartnershipRole, PublicationState, SlugAlias, Status
 from registry.schema_org import organisation
@@ -39,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
     valid = filters.is_valid()  # a bad value is shown beside the form; the map says it too
     return render(request, "registry/map.html", {
         "filters": filters,
-        "count": filters.qs.count() if valid else None,
+        "count": kept_count(filters.qs, register_version(request)) if valid else None,
         "map": initiatives_map(),
         "list_query": filter_query(filters),
         "did_you_mean": did_you_mean(request, filters) if valid else None,
@@ -58,7 +58,7 @@ def embed(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/embed.html", {
         "filters": filters,
         "valid": valid,
-        "count": filters.qs.count() if valid else None,
+        "count": kept_count(filters.qs, register_version(request)) if valid else None,
         "map": initiatives_map(locked_query=locked, embedded=True) if valid else None,
         "site_url": request.build_absolute_uri(reverse("registry:home") + (f"?{locked}" if locked else "")),
     }, status=200 if valid else 400)
@@ -78,7 +78,7 @@ def embed_builder(request: HttpRequest) -> HttpResponse:
     embed_url = request.build_absolute_uri(reverse("registry:embed") + (f"?{locked}" if locked else ""))
     return render(request, "registry/embed_builder.html", {
         "filters": filters, "heights": EMBED_HEIGHTS, "height": height, "embed_url": embed_url,
-        "count": filters.qs.count() if valid else None,
+        "count": kept_count(filters.qs, register_version(request)) if valid else None,
     }, status=200 if valid else 400)
 
 
@@ -122,7 +122,10 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
         # A hand-edited address with a bad value: say which, instead of failing.
         return render(request, "registry/initiative_list.html",
                       {"filters": filters, "page": None, "sorts": sorts}, status=400)
-    page = Paginator(nulls_last(filters.qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(nulls_last(filters.qs), PAGE_SIZE)
+    # Counted once per register version and filter, as the API's pages are (90,000 rows: 15 ms).
+    paginator.count = kept_count(filters.qs, register_version(request))
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     # The sort form sends the filters along; the filter form the order and the point.
