@@ -82,13 +82,16 @@ def keepable(request: HttpRequest, known: Collection[str]) -> bool:
     return all(name in known for name in request.GET)
 
 
-def response_key(request: HttpRequest, *parts: str) -> str:
+def response_key(request: HttpRequest, *parts: str, version: Any = None) -> str:
+    """The key of an answer: the register's version (or the `version` of what the answer shows, when
+    that is known to be narrower), the day, and everything of the request that can change it."""
     # The scheme and host too: answers hold absolute links (embed code, JSON-LD, API hyperlinks),
     # and a load balancer may admit the site under more than one name. The parameters sorted, so
     # that their order makes no second entry.
     query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
     return "response:" + hashlib.sha256("|".join([
-        str(register_version(request)), str(timezone.localdate()), request.scheme or "", request.get_host(),
+        str(register_version(request) if version is None else version), str(timezone.localdate()),
+        request.scheme or "", request.get_host(),
         request.path, repr(query), get_language() or "", *parts,
     ]).encode()).hexdigest()
 
@@ -141,9 +144,12 @@ def kept_response(request: HttpRequest, parts: tuple[str, ...], produce: Callabl
     return response
 
 
-def cached_page(parameters: Iterable[str] = ()) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def cached_page(parameters: Iterable[str] = (), *, version: Callable[..., Any] | None = None,
+                ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """A public page, for anonymous visitors answered from the cache while the register is unchanged,
-    when its query holds only the given `parameters`.
+    when its query holds only the given `parameters`. With `version` (called with the view's
+    arguments), while what that returns is unchanged instead: a page of one record is then kept
+    across the edits of every other record. None from it: the register's version.
 
     Only for pages without a form that posts (a CSRF token is personal) and with nothing of the
     visitor's own on them. Signed-in maintainers see drafts and their own menu: never cached.
@@ -165,7 +171,8 @@ def cached_page(parameters: Iterable[str] = ()) -> Callable[[Callable[..., HttpR
                     return None
                 return (response["Content-Type"], response.content, trusted_hashes())
 
-            kept = single_flight(response_key(request, "page"), make)
+            narrower = version(request, *args, **kwargs) if version is not None else None
+            kept = single_flight(response_key(request, "page", version=narrower), make)
             if kept is None:
                 return made[0]
             content_type, content, inline = kept

@@ -179,7 +179,13 @@ class SuggestionsForm(forms.Form):
     q = forms.CharField(max_length=200, required=False, strip=False)
 
 
-@cached_page()
+def record_version(request: HttpRequest, slug: str) -> tuple[Any, Any] | None:
+    """What a published record's page shows changes with the record itself (updated_at) or with what
+    its prepared document shows of elsewhere (a label, a partner's name, an area: prepared_at)."""
+    return Initiative.objects.published().filter(slug=slug).values_list("updated_at", "document__prepared_at").first()
+
+
+@cached_page(version=record_version)
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = Initiative.objects.published().with_related().filter(slug=slug).first()
     if initiative is None:

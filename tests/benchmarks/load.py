@@ -13,7 +13,8 @@ X-Forwarded-For from 1,000 client addresses, NUM_PROXIES=1), so the per-address 
 active as in production and meets a realistic spread of clients.
 
 The mix (connections of 50):
-  map data   8  /api/v1/initiatives/map, the whole country and per province or service
+  map data   8  the map page's tiles and view summaries (/kaart/tegels, /kaart/overzicht): the country,
+                each province's capital and a town in it
   list       8  /initiatieven?page=N, pages 1..200
   filters    8  the list page and the API filtered by province, service and status
   detail    10  /initiatieven/<slug>, 500 published initiatives
@@ -43,6 +44,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import secrets
 import shutil
@@ -120,6 +122,41 @@ def export_snapshot(root: Path) -> tuple[str, float]:
     return day.isoformat(), time.perf_counter() - started
 
 
+# Where visitors look: the country, then a province's capital, then a town in it (lon, lat).
+CAPITALS = [(6.57, 53.22), (5.80, 53.20), (6.56, 52.99), (6.09, 52.52), (5.22, 52.51), (5.12, 52.09),
+            (4.64, 52.38), (4.30, 52.07), (3.61, 51.50), (5.30, 51.69), (5.69, 50.85), (5.91, 51.98)]
+NETHERLANDS = (3.3, 50.7, 7.3, 53.6)
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The Web Mercator tile (x, y) at zoom z that holds a point."""
+    n = 2 ** z
+    y = (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * n
+    return int((lon + 180) / 360 * n), int(y)
+
+
+def map_views() -> list[str]:
+    """What the public map asks for as visitors look around (registry/site/static/registry/map.js):
+    the tiles of a view, with the map's default filter (running initiatives), and the view's summary.
+    The country at zooms 7 and 8, then 3 by 3 tiles around each province's capital at zooms 10 and 13."""
+    query = "status=actief"
+    west, south, east, north = NETHERLANDS
+    views = []
+    for z in (7, 8):
+        (x0, y0), (x1, y1) = tile_of(west, north, z), tile_of(east, south, z)
+        views.append(([(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)], NETHERLANDS))
+    for lon, lat in CAPITALS:
+        for z, reach in ((10, 0.5), (13, 0.06)):
+            x, y = tile_of(lon, lat, z)
+            views.append(([(z, x + dx, y + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)],
+                          (lon - reach, lat - reach / 2, lon + reach, lat + reach / 2)))
+    paths = []
+    for tiles, box in views:
+        paths += [f"/kaart/tegels/{z}/{x}/{y}.geojson?{query}" for z, x, y in tiles]
+        paths.append(f"/kaart/overzicht?{query}&bbox={','.join(f'{v:.4f}' for v in box)}")
+    return paths
+
+
 def build_mix(day: str) -> dict[str, list[str]]:
     from geo.models import Municipality, Province
     from registry.models import Initiative, Service
@@ -135,9 +172,7 @@ def build_mix(day: str) -> dict[str, list[str]]:
     pages = min(200, total // 20)
 
     mix = {
-        "map data": ["/api/v1/initiatives/map"] * 4
-        + [f"/api/v1/initiatives/map?province={code}" for code in provinces]
-        + [f"/api/v1/initiatives/map?service={code}" for code in services],
+        "map data": map_views(),
         "list": [f"/initiatieven?page={page}" for page in range(1, pages + 1)],
         "filters": [f"/initiatieven?province={province}&service={service}"
                     for province in provinces for service in services[:6]]

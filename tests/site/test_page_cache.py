@@ -73,3 +73,35 @@ def test_the_language_switch_needs_no_token_so_every_visitor_can_use_a_kept_page
     assert "csrfmiddlewaretoken" not in page.content.decode()
     assert switched.status_code == 302
     assert switched.cookies["django_language"].value == "en"
+
+
+def test_a_records_page_is_kept_across_other_records_edits_but_follows_its_own(client: Client, leiden, utrecht):
+    """A record's page is keyed by the record's own version (its last save, and its prepared
+    document's, which follows labels, partners and areas): an edit elsewhere leaves it kept, an edit
+    of what it shows makes it anew."""
+    from registry.models import Partner, Service
+
+    url = reverse("registry:initiative", args=[leiden.slug])
+    client.get(url)
+    maintainer = administrator()
+
+    utrecht.short_description = "Elders veranderd."
+    actions.save_edit(utrecht, type(utrecht).objects.get(pk=utrecht.pk), acting_user=maintainer)
+    with CaptureQueriesContext(connection) as after_other_edit:
+        client.get(url)
+    assert len(after_other_edit) == 2  # the record's version and the cache entry: kept
+
+    partner = Partner.objects.get(partnerships__initiative=leiden)
+    before = Partner.objects.get(pk=partner.pk)
+    partner.name = "Fonds Hernoemd"
+    actions.save_partner(partner, before, acting_user=maintainer)
+    assert "Fonds Hernoemd" in client.get(url).content.decode()
+
+    service = Service.objects.filter(initiatives=leiden).first()
+    if service is None:
+        service = Service.objects.get(code="ontmoeting")
+        leiden.services.add(service)
+        actions.save_edit(leiden, type(leiden).objects.get(pk=leiden.pk), acting_user=maintainer)
+    service.label_nl = "Anders genoemde dienst"
+    actions.save_term(service, acting_user=maintainer)
+    assert "Anders genoemde dienst" in client.get(url).content.decode()
