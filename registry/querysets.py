@@ -51,6 +51,11 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         admin)."""
         from registry import search  # not at the top: it reads the models, which import this module
 
+        area = search.postcode_area(text) if identifiers else None
+        if area is not None:
+            # "1021" is a postcode area to a maintainer, not a number to look for in the texts (nor a
+            # KvK number that holds it).
+            return self.filter(area).annotate(search_rank=models.Value(0.0, output_field=models.FloatField()))
         understood = search.understand(text, prefix=prefix, using=self.db)
         nothing = models.Value(0.0, output_field=models.FloatField())
         # WHERE false rather than none(): an SQL text to count or assemble from, as for any other search.

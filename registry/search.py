@@ -262,12 +262,30 @@ def understand(text: str, *, prefix: bool = False, using: str = "default") -> Se
     return Search(text, tuple(meaningful or terms), prefix)
 
 
+# A postcode as people type it: "1021", "1021AB", "1021 ab".
+POSTCODE_TYPED = re.compile(r"([1-9][0-9]{3}) ?([A-Za-z]{2})?")
+
+
+def postcode_area(text: str) -> Q | None:
+    """For maintainers: the records of a postcode ("1021 AB") or of its area ("1021", every postcode
+    that begins so), when that is what the text is; None otherwise."""
+    typed = POSTCODE_TYPED.fullmatch(" ".join(text.split()))
+    if typed is None:
+        return None
+    area, letters = typed.groups()
+    if letters:
+        return Q(postcode=f"{area} {letters.upper()}")
+    return Q(postcode=area) | Q(postcode__startswith=f"{area} ")
+
+
 def identifier_matches(text: str) -> Q:
-    """For maintainers: a record by its slug, KvK number, postcode or external id, typed whole."""
+    """For maintainers: a record by its slug, KvK number, postcode (or postcode area) or external id,
+    typed whole."""
     text = " ".join(text.split())
     if not text or len(text) > 220:
         return Q(NOTHING)
-    return (Q(slug=text.lower()) | Q(kvk_number=text) | Q(postcode=text.upper()) | Q(external_id=text))
+    return (Q(slug=text.lower()) | Q(kvk_number=text) | (postcode_area(text) or Q(postcode=text.upper()))
+            | Q(external_id=text))
 
 
 # -- suggestions as you type ------------------------------------------------------------------------

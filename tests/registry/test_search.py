@@ -154,6 +154,21 @@ def test_maintainers_find_a_record_by_an_identifier_typed_whole(register):
     assert not Initiative.objects.search("87654321").exists()  # the public search knows no identifiers
 
 
+def test_maintainers_find_the_records_of_a_postcode_area(register):
+    """"1021" is a postcode area to a maintainer (issue 18): its records, not a KvK number holding it."""
+    shop, care = register["shop"], register["care"]
+    Initiative.objects.filter(pk=shop.pk).update(postcode="2311 CS", kvk_number="12311000")
+    Initiative.objects.filter(pk=care.pk).update(postcode="2311 AB")
+    Initiative.objects.filter(pk=register["hall"].pk).update(postcode="2312 CS", kvk_number="23110000")
+
+    def pks(text):
+        return sorted(Initiative.objects.search(text, identifiers=True).values_list("pk", flat=True))
+
+    assert pks("2311") == sorted([shop.pk, care.pk])
+    assert pks("2311cs") == pks("2311 CS") == [shop.pk]
+    assert pks("9999") == []
+
+
 @pytest.mark.parametrize("text", [
     "", "   ", "!!!", "&|!:*()", "''\"\"", "-- ;", "\x01\x02\x1f", "🙂🙂",
 ])
