@@ -252,7 +252,8 @@ class InitiativeAdmin(RoleAdmin, BulkActions, InitiativeHistoryAdmin, GISModelAd
     search_fields = ["name"]
     search_help_text = _("Every word counts: name, place, municipality, province, kind, services, partners, "
                          "descriptions, also as part of a word or with a typo. A slug, KvK number, postcode or "
-                         "external id finds its record when typed whole.")
+                         "external id finds its record when typed whole; the four digits of a postcode find "
+                         "the records of that area.")
     list_select_related = ["kind", "municipality", "assigned_to"]
     # A few terms each: boxes to tick, without the two-list widget's script.
     formfield_overrides = {ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
