@@ -340,6 +340,29 @@ class Scenario:
     loads: list[LoadResult] = field(default_factory=list)
 
 
+# The read model's targets (issue 13), every answer computed: throughput at BENCH_CONNECTIONS for a box
+# of about 1,000 features and a 50-item page, and a lone client's p50 against the document SQL.
+THROUGHPUT_TARGETS = {"bbox": 90.0, "page-1": 190.0}
+LONE_CLIENT_RATIO = 2.0
+
+
+def read_model_targets(scenarios: Sequence[Scenario], connections: int) -> list[str]:
+    lines = ["## Targets of the read model (every answer computed)", ""]
+    for scenario in scenarios:
+        loads = {load.connections: load for load in scenario.loads}
+        target = THROUGHPUT_TARGETS.get(scenario.key)
+        if target is not None and connections in loads:
+            rate = loads[connections].per_second
+            lines.append(f"- {scenario.title}: {rate:,.1f} req/s at {connections} connections, target ≥ {target:.0f}: "
+                         f"**{'met' if rate >= target else 'NOT met'}**")
+        if 1 in loads and scenario.document_sql.seconds:
+            ratio = loads[1].ms("p50") / (scenario.document_sql.median * 1000)
+            lines.append(f"- {scenario.title}: a lone client's p50 {fmt_ms(loads[1].ms('p50'))} ms is {ratio:.1f}× "
+                         f"the document SQL, target ≤ {LONE_CLIENT_RATIO:.0f}×: "
+                         f"**{'met' if ratio <= LONE_CLIENT_RATIO else 'NOT met'}**")
+    return lines
+
+
 def published_state() -> str:
     from registry.models import PublicationState
 
@@ -861,6 +884,8 @@ def report(database: str, count: int, published: int, seeding: float | None, mai
         f"{fmt_ms(worst[1].ms('p95'))} ms. Each 50-item page at 1 / {connections} connections: "
         + "; ".join(f"{s.title} {fmt_ms(load.ms('p95'))} ms ({'met' if load.ms('p95') < TARGET_P95_MS else 'not met'})"
                     for s, load in page_results) + ".",
+        "",
+        *read_model_targets(scenarios, connections),
         "",
         f"Reading the numbers: wrk runs a closed loop, so latency ≈ connections ÷ throughput (Little's law). "
         f"A p95 under {TARGET_P95_MS:.0f} ms at {connections} connections needs well over "
