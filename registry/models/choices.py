@@ -45,3 +45,13 @@ class VerificationMethod(models.TextChoices):
 class LocationPrecision(models.TextChoices):
     EXACT = "exact", _("exact (placed on the map or from coordinates)")
     POSTCODE = "postcode", _("approximate (centre of the postcode area)")
+
+
+class FundingModel(models.TextChoices):
+    """How an initiative pays its way, as far as the register knows (registry.survival): not a field,
+    a grouping of the funding sources recorded on it."""
+
+    SUBSIDY_ONLY = "alleen-subsidie", _("subsidy only")
+    MIXED = "gemengd", _("subsidy and other sources")
+    WITHOUT_SUBSIDY = "zonder-subsidie", _("without subsidy")
+    UNKNOWN = "onbekend", _("no sources recorded")
