@@ -12,6 +12,7 @@ from api.views.areas import MunicipalityViewSet, ProvinceViewSet
 from api.views.changes import ChangesView
 from api.views.docs import DocumentationView
 from api.views.initiatives import InitiativeMapView, InitiativeViewSet, PartnershipViewSet
+from api.views.monitor import MonitorView
 from api.views.partners import PartnerViewSet
 from api.views.places import LocationSearchView
 from api.views.stats import StatsView
@@ -43,6 +44,7 @@ urlpatterns = [
     path("initiatives/map", gzip_page(InitiativeMapView.as_view()), name="initiative-map"),
     path("locations", LocationSearchView.as_view(), name="locations"),
     path("stats", StatsView.as_view(), name="stats"),
+    path("monitor", MonitorView.as_view(), name="monitor"),
     path("changes", ChangesView.as_view(), name="changes"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs", DocumentationView.as_view(url_name="api:schema"), name="docs"),

@@ -299,8 +299,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    # procrastinate lists every task it registers, in every process that starts Django.
-    "loggers": {name: {"level": "WARNING"} for name in ("procrastinate.blueprints", "procrastinate.periodic")},
+    # procrastinate lists every task it registers, in every process that starts Django; WeasyPrint logs
+    # each step of every PDF (the monitor's) and every CSS property its SVG reads from attributes instead.
+    "loggers": {name: {"level": "WARNING"} for name in ("procrastinate.blueprints", "procrastinate.periodic",
+                                                         "weasyprint.progress")}
+    | {"weasyprint": {"level": "ERROR"}},
 }
 
 # --- Maintainers' workflow ----------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 from pathlib import Path
 from typing import TypeVar
@@ -28,10 +30,11 @@ from opendata import formats
 from opendata.catalog import catalog_graph
 from opendata.package import data_package
 from opendata.snapshots import BY_FILE, DISTRIBUTIONS, SNAPSHOT_NAME, snapshots
-from registry.caching import cached_page, keepable, kept_response
+from registry.caching import cached_page, keepable, kept_response, register_version
 from registry.columns import INITIATIVE_COLUMNS, PARTNERSHIP_COLUMNS
 from registry.filters import KEPT_FILTER_PARAMETERS, InitiativeFilterSet
 from registry.models import Initiative
+from registry.monitor import TABLE_COLUMNS, UnknownArea, UnknownYear, monitor_for, monitor_years, tables
 
 
 @cached_page()
@@ -42,6 +45,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "tables": [("initiatives.csv", INITIATIVE_COLUMNS), ("partnerships.csv", PARTNERSHIP_COLUMNS)],
         "licence_url": settings.OPENDATA_LICENSE_URL,
         "licence_title": settings.OPENDATA_LICENSE_TITLE,
+        "monitor_year": monitor_years()[-1],
+        "monitor_tables": list(TABLE_COLUMNS.items()),
     })
 
 
@@ -143,3 +148,21 @@ def catalog(request: HttpRequest, extension: str) -> HttpResponse:
         return HttpResponse(graph.serialize(format="turtle"), content_type="text/turtle; charset=utf-8")
     return HttpResponse(graph.serialize(format="json-ld", auto_compact=True),
                         content_type="application/ld+json")
+
+
+def monitor_table(request: HttpRequest, year: int, table: str, area: str | None = None) -> HttpResponse:
+    """One table of the annual monitor as CSV (RFC 4180, UTF-8): the rows /api/v1/monitor gives, from
+    the same monitor, computed once per version of the register (registry.monitor)."""
+    if table not in TABLE_COLUMNS:
+        raise Http404(table)
+    try:
+        monitor = monitor_for(year, area, register_version(request))
+    except (UnknownYear, UnknownArea):
+        raise Http404(_("There is no monitor for this year or area.")) from None
+    found = tables(monitor)[table]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(found.columns)
+    writer.writerows(["" if value is None else value for value in row] for row in found.rows)
+    response = HttpResponse(buffer.getvalue().encode(), content_type="text/csv; charset=utf-8")
+    return attachment(response, f"monitor-{monitor.year}-{(monitor.area.code or 'NL').lower()}-{table}.csv")

@@ -64,6 +64,12 @@ command -v make >/dev/null || missing+=(make)
 command -v wrk >/dev/null || missing+=(wrk)                        # HTTP load for make bench
 command -v chromium >/dev/null || missing+=(chromium)              # browser tests (Playwright drives it)
 command -v redis-server >/dev/null || missing+=(redis-server)      # tests of the shared cache (REDIS_URL)
+# The annual monitor's PDF (WeasyPrint): Pango lays out its text, with a font fontconfig finds;
+# pdftotext reads the PDF back in the tests.
+has_library 'libpango-1.0.so' || missing+=(libpango-1.0-0)
+has_library 'libpangoft2-1.0.so' || missing+=(libpangoft2-1.0-0)
+{ command -v fc-list >/dev/null && [ -n "$(fc-list 2>/dev/null | head -n1)" ]; } || missing+=(fontconfig fonts-dejavu-core)
+command -v pdftotext >/dev/null || missing+=(poppler-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

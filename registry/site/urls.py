@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry.site import contribute, mapdata, statistics, views
+from registry.site import contribute, mapdata, monitor, statistics, views
 
 app_name = "registry"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("kaart/tegels/<int:z>/<int:x>/<int:y>.geojson", mapdata.tile, name="map-tile"),
     path("kaart/overzicht", mapdata.overview, name="map-overview"),
     path("statistieken", statistics.statistics, name="statistics"),
+    # The annual monitor (registry/site/monitor.py): the country, or a province or municipality by its code.
+    path("monitor", monitor.latest, name="monitor-latest"),
+    path("monitor/<int:year>", monitor.monitor_page, name="monitor"),
+    path("monitor/<int:year>.pdf", monitor.monitor_pdf, name="monitor-pdf"),
+    path("monitor/<int:year>/<slug:area>.pdf", monitor.monitor_pdf, name="monitor-pdf-area"),
+    path("monitor/<int:year>/<slug:area>", monitor.monitor_page, name="monitor-area"),
     path("insluiten", views.embed_builder, name="embed-builder"),
     path("initiatieven", views.initiative_list, name="initiatives"),
     path("zoeken/suggesties", views.suggestions, name="search-suggestions"),

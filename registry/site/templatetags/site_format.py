@@ -25,3 +25,20 @@ def km(metres: Any) -> str:
     if metres is None:
         return ""
     return number_format(float(metres) / 1000, decimal_pos=1, force_grouping=True)
+
+
+@register.filter
+def share(value: Any) -> str:
+    """A share between 0 and 1 as a whole percentage ("82%"); empty for None."""
+    if value is None:
+        return ""
+    return f"{round(float(value) * 100)}%"
+
+
+@register.filter
+def signed(value: Any) -> str:
+    """A change with its sign: +3, −2 (a minus sign, not a hyphen), 0."""
+    if not isinstance(value, int):
+        return ""
+    text = number_format(abs(value), force_grouping=True)
+    return f"+{text}" if value > 0 else f"−{text}" if value < 0 else "0"
