@@ -102,7 +102,7 @@ def resolve(url: str) -> tuple[str, int, str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise AddressRefused(_("The host %(host)s cannot be found.") % {"host": host}) from None
-    addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    addresses = list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
     for address in addresses:
         if not _allowed(address):
             raise AddressRefused(_("The host %(host)s resolves to %(address)s, which is not a public internet "
@@ -186,7 +186,7 @@ def _matching_versions(filter_: dict[str, list[str]], history_ids: list[int]) ->
         "history_id", "id", "kind__code", "municipality__code", "province__code", "status"))
     through = history._meta.get_field("historicalinitiative_services").related_model  # the versions' services
     versions: dict[int, dict[int, set[str]]] = {}  # record id -> version -> its services
-    for history_id, record_id, code in through.objects.filter(  # type: ignore[union-attr]
+    for history_id, record_id, code in through.objects.filter(
             initiative_id__in=[row[1] for row in rows],
             history_id__lte=max(history_ids)).values_list("history_id", "initiative_id", "service__code"):
         versions.setdefault(record_id, {}).setdefault(history_id, set()).add(code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -67,7 +68,7 @@ class ChangesView(LastModifiedMixin, APIView):
         since = decode_cursor(since_text) if since_text else 0
         limit = self.limit(request)
         events, more = feed.after(since, limit)
-        changes = [{
+        changes: list[dict[str, Any]] = [{
             "cursor": encode_cursor(event.history_id),
             "action": event.action,
             "id": event.id,

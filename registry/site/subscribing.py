@@ -85,10 +85,11 @@ class SubscriptionForm(forms.Form):
         return municipality or province  # type: ignore[return-value]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         try:
             started = float(signing.loads(self.data.get("started", ""), salt=STARTED_SALT, max_age=FORM_VALID_SECONDS))
         except (signing.BadSignature, TypeError, ValueError):
+            assert isinstance(self.data, dict), "a form's data is a QueryDict (or a dict)"
             self.data = self.data.copy()
             self.data["started"] = started_token()
             raise ValidationError(_("Something went wrong with this form; please check it and send it again."),

@@ -21,8 +21,7 @@ from registry.roles import access_for, signed_in
 
 class AttemptInline(admin.TabularInline):
     model = WebhookAttempt
-    fields = ["at", "delivery", "status_code", "error", "seconds"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "delivery", "status_code", "error", "seconds")
     extra = 0
     max_num = 0
     can_delete = False
@@ -50,9 +49,8 @@ class WebhookAdmin(RoleAdmin):
     list_display = ["pk", "url", "owner", "active", "failures", "disabled_at", "created_at"]
     list_filter = ["active"]
     search_fields = ["url", "owner__username"]
-    fields = ["owner", "url", "filter", "active", "failures", "disabled_at", "disabled_reason", "cursor",
-              "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("owner", "url", "filter", "active", "failures", "disabled_at", "disabled_reason",
+                                "cursor", "created_at")
     inlines = [AttemptInline]
     actions = ["enable"]
 
@@ -80,9 +78,8 @@ class SubscriptionAdmin(AdministratorsOnly):
     list_display = ["pk", "email", "municipality", "province", "frequency", "confirmed_at", "created_at"]
     list_filter = ["frequency", ("confirmed_at", admin.EmptyFieldListFilter)]
     search_fields = ["email"]
-    fields = ["email", "municipality", "province", "kinds", "services", "frequency", "language", "created_at",
-              "confirmed_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("email", "municipality", "province", "kinds", "services", "frequency", "language",
+                                "created_at", "confirmed_at")
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
