@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('geo', '0001_initial'),
-        ('registry', '0016_verification_loop_and_jobs'),
+        ('registry', '0017_documents_stored_inline'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
