@@ -111,9 +111,10 @@ class SubscriptionForm(forms.Form):
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Pages of a link: never cached, never sent on to other sites, not indexed."""
+    """Pages of a link: never cached, not indexed. The site's Referrer-Policy (same-origin) already
+    keeps the address from other sites; "no-referrer" would make the browser send `Origin: null`
+    with the page's own form, which Django's CSRF check refuses."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex"
     return response
 
