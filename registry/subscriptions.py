@@ -24,6 +24,7 @@ import datetime
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -207,13 +208,24 @@ def filter_params(subscription: Subscription) -> QueryDict:
     return params
 
 
-def build_digest(subscription: Subscription, period: Period, events: Iterable[feed.Change]) -> Digest:
+def build_digest(subscription: Subscription, period: Period, events: Iterable[feed.Change],
+                 shared: dict[Any, dict[str, list[Initiative]]] | None = None) -> Digest:
     """What a subscription's digest for a period says: each published initiative of its area (kinds,
     services) that was new in the period, stopped in it, or otherwise changed in it, once, under the
-    weightiest of these; only what happened after the subscription was confirmed."""
+    weightiest of these; only what happened after the subscription was confirmed. `shared` keeps the
+    lists of a run: subscriptions with the same choices, confirmed before the period, share theirs."""
+    digest = Digest(subscription, period)
+    if subscription.confirmed_at is None:
+        return digest
+    params = filter_params(subscription)
+    since = max(subscription.confirmed_at, period.bounds()[0])
+    key = (params.urlencode(), since)
+    if shared is not None and key in shared:
+        digest.sections = shared[key]
+        return digest
     what: dict[int, str] = {}
     for event in events:
-        if subscription.confirmed_at is None or event.at < subscription.confirmed_at:
+        if event.at < since:
             continue
         if event.action in ("created", "published"):
             kind = NEW
@@ -225,19 +237,18 @@ def build_digest(subscription: Subscription, period: Period, events: Iterable[fe
             continue
         if _RANK[kind] > _RANK.get(what.get(event.id, ""), 0):
             what[event.id] = kind
-    digest = Digest(subscription, period)
-    if not what:
-        return digest
-    filterset = InitiativeFilterSet(filter_params(subscription),
-                                    queryset=Initiative.objects.published().filter(pk__in=list(what)))
-    if not filterset.is_valid():  # a kind, service or area removed since: the rest still counts
-        return digest
-    for initiative in filterset.qs.select_related("kind", "municipality").order_by("name", "pk"):
-        kind = what[initiative.pk]
-        if kind == STOPPED and initiative.status != Status.STOPPED:
-            kind = CHANGED  # stopped and started again within the period
-        digest.sections.setdefault(kind, []).append(initiative)
-    digest.sections = {kind: digest.sections[kind] for kind in ORDER if kind in digest.sections}
+    sections: dict[str, list[Initiative]] = {}
+    filterset = InitiativeFilterSet(params, queryset=Initiative.objects.published().filter(pk__in=list(what)))
+    # (An invalid filter: a kind, service or area removed since; nothing to say.)
+    if what and filterset.is_valid():
+        for initiative in filterset.qs.select_related("kind", "municipality").order_by("name", "pk"):
+            kind = what[initiative.pk]
+            if kind == STOPPED and initiative.status != Status.STOPPED:
+                kind = CHANGED  # stopped and started again within the period
+            sections.setdefault(kind, []).append(initiative)
+    digest.sections = {kind: sections[kind] for kind in ORDER if kind in sections}
+    if shared is not None:
+        shared[key] = digest.sections
     return digest
 
 
@@ -267,7 +278,7 @@ def digest_message(digest: Digest, connection: BaseEmailBackend | None = None) -
 
 
 def send_digest(subscription_id: int, period: Period, events: list[feed.Change],
-                mail: BaseEmailBackend | None = None) -> bool:
+                mail: BaseEmailBackend | None = None, shared: dict[Any, Any] | None = None) -> bool:
     """One subscription's digest for a period, once: its SubscriptionDigest row and the message in one
     transaction (a retry, or a second worker, finds the row and sends nothing). No message when
     nothing happened, or when the subscription went meanwhile."""
@@ -278,7 +289,7 @@ def send_digest(subscription_id: int, period: Period, events: list[feed.Change],
         if subscription is None or SubscriptionDigest.objects.filter(subscription=subscription,
                                                                      period_start=period.start).exists():
             return False
-        digest = build_digest(subscription, period, events)
+        digest = build_digest(subscription, period, events, shared)
         if not digest.count:
             return False
         SubscriptionDigest.objects.create(subscription=subscription, period_start=period.start,
@@ -309,9 +320,10 @@ def run_digests(day: datetime.date) -> tuple[int, list[str]]:
         events = feed.between(start, end)
         if not events:
             continue
+        shared: dict[Any, Any] = {}
         for pk in subscriptions:
             try:
-                if send_digest(pk, period, events, mail):
+                if send_digest(pk, period, events, mail, shared):
                     sent += 1
                     if settings.SUBSCRIPTION_SEND_PAUSE:
                         time.sleep(settings.SUBSCRIPTION_SEND_PAUSE)
