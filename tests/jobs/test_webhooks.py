@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from registry import actions
 from registry.models import DeliveryState, Initiative, Webhook, WebhookAttempt, WebhookDelivery
@@ -25,6 +26,8 @@ from tests.jobs.receiver import receiving
 from tests.jobs.worker import start_worker, wait_for
 from tests.maintainers import administrator
 
+# Verified today: the worker's own schedules (the verification loop) write no versions of them meanwhile.
+TODAY = timezone.localdate()
 WORKER = {"WEBHOOK_ALLOW_LOOPBACK": "true", "WEBHOOKS_CRON": "* * * * * *", "WEBHOOK_RETRY_SECONDS": "0",
           "WEBHOOK_TIMEOUT": "2", "WEBHOOK_DISABLE_AFTER": "3", "JOBS_SCHEDULES": "true"}
 
@@ -45,8 +48,8 @@ def test_a_receiver_answering_500_then_200_gets_the_event_once_and_its_signature
     with receiving([500, 200]) as receiver:
         webhook = actions.register_webhook(url=receiver.url, filter={"municipality": ["GM0546"]},
                                            acting_user=developer)
-        leiden = make("Repair Café Leiden", LEIDEN)
-        make("Energiecoöperatie Utrecht", UTRECHT)  # not in the filter's municipality
+        leiden = make("Repair Café Leiden", LEIDEN, last_verified_on=TODAY)
+        make("Energiecoöperatie Utrecht", UTRECHT, last_verified_on=TODAY)  # not in the filter's municipality
         worker = start_worker(tmp_path / "worker.log", tmp_path / "mail", **WORKER)
         try:
             wait_for(lambda: WebhookDelivery.objects.filter(state=DeliveryState.DELIVERED).exists(), timeout=90,
@@ -92,7 +95,7 @@ def closed_port() -> int:
 def test_a_dead_receiver_is_disabled_after_its_failures_with_every_attempt_logged(developer, tmp_path: Path):
     webhook = actions.register_webhook(url=f"http://127.0.0.1:{closed_port()}/hook", filter={},
                                        acting_user=developer)
-    make("Repair Café Leiden", LEIDEN)
+    make("Repair Café Leiden", LEIDEN, last_verified_on=TODAY)
     worker = start_worker(tmp_path / "worker.log", tmp_path / "mail", **WORKER)
     try:
         wait_for(lambda: not Webhook.objects.get(pk=webhook.pk).active, timeout=90,
@@ -128,7 +131,7 @@ def test_a_slow_receiver_is_timed_out_without_holding_up_another_webhook(develop
     with receiving([200], delay=30) as slow, receiving([200]) as fast:
         slow_hook = actions.register_webhook(url=slow.url, filter={}, acting_user=developer)
         fast_hook = actions.register_webhook(url=fast.url, filter={}, acting_user=developer)
-        make("Repair Café Leiden", LEIDEN)
+        make("Repair Café Leiden", LEIDEN, last_verified_on=TODAY)
         worker = start_worker(tmp_path / "worker.log", tmp_path / "mail", **WORKER)
         try:
             wait_for(lambda: attempts_of(slow_hook) and attempts_of(fast_hook), timeout=90,
