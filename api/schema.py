@@ -33,7 +33,7 @@ API_VERSION_HEADER = {
 
 ERRORS = {
     "400": "Invalid parameters or body (see invalidParams).",
-    "401": "The token is missing or not valid (writes only).",
+    "401": "The token is missing or not valid (writes, and your webhooks).",
     "403": "Not allowed for this user.",
     "404": "No such resource.",
     "405": "Method not allowed.",
@@ -45,17 +45,21 @@ ERRORS = {
 }
 
 
+# Reading these needs a token too (a developer's own webhooks).
+PRIVATE_PATHS = ("/api/v1/webhooks",)
+
+
 def add_problem_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """Complete what drf-spectacular cannot know: problem responses, GeoJSON shapes, open reads,
     and the bounds of parameters checked by hand."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     reference = {"$ref": "#/components/schemas/Problem"}
-    for operations in result.get("paths", {}).values():
+    for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in {"get", "post", "put", "patch", "delete", "head", "options"}:
                 continue
-            if method == "get":
+            if method == "get" and not path.startswith(PRIVATE_PATHS):
                 operation["security"] = [*operation.get("security", []), {}]  # reading needs no token
                 describe_geojson(operation, schemas)
             for parameter in operation.get("parameters", []):

@@ -23,6 +23,7 @@ from api.views.vocabularies import (
     PartnershipRoleViewSet,
     ServiceViewSet,
 )
+from api.views.webhooks import WebhookViewSet
 
 app_name = "api"
 
@@ -37,6 +38,7 @@ router.register("services", ServiceViewSet, basename="service")
 router.register("partnerKinds", PartnerKindViewSet, basename="partnerkind")
 router.register("partnershipRoles", PartnershipRoleViewSet, basename="partnershiprole")
 router.register("fundingSources", FundingSourceViewSet, basename="fundingsource")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     # Compressed because it is large (about 270 bytes a record) and the map loads it whole; the

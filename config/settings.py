@@ -326,6 +326,27 @@ VERIFICATION_WORKLIST_DAYS = envint("VERIFICATION_WORKLIST_DAYS", 30)
 VERIFICATION_DAILY_CAP = envint("VERIFICATION_DAILY_CAP", 50)
 VERIFICATION_SEND_PAUSE = envfloat("VERIFICATION_SEND_PAUSE", 0.0)
 
+# --- Subscriptions and webhooks (registry/subscriptions.py, registry/webhooks.py; docs/webhooks.md) -----
+# A subscription's confirmation link works this many days; an unconfirmed subscription goes after it.
+SUBSCRIPTION_CONFIRM_DAYS = envint("SUBSCRIPTION_CONFIRM_DAYS", 7)
+# Seconds between two digests (to spare the mail server).
+SUBSCRIPTION_SEND_PAUSE = envfloat("SUBSCRIPTION_SEND_PAUSE", 0.0)
+# When the worker delivers webhooks (cron, a sixth column for seconds).
+WEBHOOKS_CRON = envstr("WEBHOOKS_CRON", "* * * * *")
+# Seconds a receiver may take to answer (connecting and each read) before the attempt counts as failed.
+WEBHOOK_TIMEOUT = envfloat("WEBHOOK_TIMEOUT", 5.0)
+# A failed delivery is tried again after WEBHOOK_RETRY_SECONDS * 2 ** (attempts - 1), at most
+# WEBHOOK_MAX_ATTEMPTS times; a webhook whose attempts failed WEBHOOK_DISABLE_AFTER times in a row is disabled.
+WEBHOOK_RETRY_SECONDS = envfloat("WEBHOOK_RETRY_SECONDS", 60.0)
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_DISABLE_AFTER = envint("WEBHOOK_DISABLE_AFTER", 10)
+# Webhooks delivered at the same time (each in its own thread: a slow receiver holds up only its own).
+WEBHOOK_CONCURRENCY = envint("WEBHOOK_CONCURRENCY", 8)
+# Webhooks one account may register.
+WEBHOOKS_PER_USER = envint("WEBHOOKS_PER_USER", 20)
+# http:// to a loopback address (127.0.0.1, ::1) is allowed for a webhook only here: in development.
+WEBHOOK_ALLOW_LOOPBACK = envbool("WEBHOOK_ALLOW_LOOPBACK", DEBUG)
+
 # --- Background jobs (procrastinate, on this database; registry/jobs.py, docs/jobs.md) -------------
 # A worker that sent no heartbeat for JOBS_STALLED_SECONDS is taken for dead (killed, its machine
 # gone): its running jobs are retried by the next recovery (every minute, and when a worker starts).

@@ -27,6 +27,9 @@ from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
 from registry import campaigns, documents, merging, suggestions, verification
+from registry import changes as change_feed
+from registry import subscriptions as subscribing
+from registry import webhooks as webhook_rules
 from registry.history import (
     Links,
     Reasons,
@@ -40,8 +43,10 @@ from registry.models import (
     OPEN_STATES,
     DuplicateCandidate,
     DuplicateDecision,
+    Frequency,
     FundingSource,
     Initiative,
+    Kind,
     Merge,
     Partner,
     Partnership,
@@ -51,6 +56,7 @@ from registry.models import (
     SlugAlias,
     Status,
     StopReason,
+    Subscription,
     Suggestion,
     SuggestionKind,
     SuggestionState,
@@ -58,6 +64,7 @@ from registry.models import (
     VerificationOptOut,
     VerificationRound,
     Vocabulary,
+    Webhook,
     WorklistReason,
 )
 from registry.roles import NotAllowed, access_for, check_assignee
@@ -864,3 +871,85 @@ def reject_suggestion(suggestion: Suggestion, *, acting_user: User | None, note:
     """Keep the suggestion, rejected, with the editor's note; no record changes."""
     suggestion = _pending_for_decision(suggestion, acting_user)
     _decide(suggestion, SuggestionState.REJECTED, acting_user, note)
+
+
+# -- subscriptions and webhooks (registry/subscriptions.py, registry/webhooks.py) ---------------------
+
+
+def subscribe(*, email: str, area: Any, kinds: Iterable[Kind] = (), services: Iterable[Service] = (),
+              frequency: str = Frequency.WEEKLY, language: str = "nl", acting_user: User | None = None
+              ) -> Subscription:
+    """Store a wish to subscribe (unconfirmed) and send its confirmation link, in one transaction: a
+    message that cannot be sent stores nothing. Nothing else goes to the address until it is confirmed."""
+    from geo.models import Municipality
+
+    with transaction.atomic():
+        subscription = Subscription(email=email, frequency=frequency, language=language,
+                                    municipality=area if isinstance(area, Municipality) else None,
+                                    province=None if isinstance(area, Municipality) else area)
+        subscription.full_clean()
+        subscription.save()
+        subscription.kinds.set(list(kinds))
+        subscription.services.set(list(services))
+        subscribing.confirmation_message(subscription).send()
+    return subscription
+
+
+@transaction.atomic
+def confirm_subscription(subscription: Subscription, *, acting_user: User | None = None) -> Subscription:
+    """The address confirmed: digests start. An earlier subscription of the same address to the same
+    area is replaced by this one (subscribing again is how choices are changed)."""
+    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    if subscription.confirmed_at is not None:
+        return subscription
+    subscription.confirmed_at = timezone.now()
+    subscription.save(update_fields=["confirmed_at"])
+    Subscription.objects.filter(email__iexact=subscription.email, province=subscription.province,
+                                municipality=subscription.municipality,
+                                confirmed_at__isnull=False).exclude(pk=subscription.pk).delete()
+    return subscription
+
+
+@transaction.atomic
+def unsubscribe(subscription: Subscription, *, acting_user: User | None = None) -> None:
+    """The subscription goes, with its address and the record of its digests."""
+    Subscription.objects.filter(pk=subscription.pk).delete()
+
+
+def _require_webhook_owner(webhook: Webhook, acting_user: User) -> None:
+    if webhook.owner_id != acting_user.pk and not access_for(acting_user).is_administrator:
+        raise NotAllowed(_("Only its owner or an administrator changes a webhook."))
+
+
+@transaction.atomic
+def register_webhook(*, url: str, filter: Any, acting_user: User) -> Webhook:
+    """A new webhook of the acting user, with a new secret, for the events from now on. Its address
+    and filter are checked (Webhook.clean: https, public addresses only, known filter values)."""
+    from django.conf import settings
+
+    if Webhook.objects.filter(owner=acting_user).count() >= settings.WEBHOOKS_PER_USER:
+        raise ValidationError(_("An account may register at most %(count)d webhooks.")
+                              % {"count": settings.WEBHOOKS_PER_USER})
+    webhook = Webhook(owner=acting_user, url=url, filter=filter, secret=webhook_rules.new_secret(),
+                      cursor=change_feed.latest_id())
+    webhook.full_clean()
+    webhook.save()
+    return webhook
+
+
+@transaction.atomic
+def remove_webhook(webhook: Webhook, *, acting_user: User) -> None:
+    _require_webhook_owner(webhook, acting_user)
+    webhook.delete()
+
+
+@transaction.atomic
+def enable_webhook(webhook: Webhook, *, acting_user: User) -> Webhook:
+    """A disabled webhook on again: its failures forgotten, its waiting deliveries due at once (the
+    events that came meanwhile follow, from where it stopped)."""
+    _require_webhook_owner(webhook, acting_user)
+    webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+    webhook.active, webhook.failures, webhook.disabled_at, webhook.disabled_reason = True, 0, None, ""
+    webhook.save(update_fields=["active", "failures", "disabled_at", "disabled_reason"])
+    webhook.deliveries.filter(state="wacht").update(next_attempt_at=None)
+    return webhook

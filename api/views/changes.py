@@ -1,13 +1,12 @@
-"""The change feed for sync clients: every public create, update, unpublish and delete, in order."""
+"""The change feed for sync clients: every public create, update, unpublish and delete, in order
+(registry/changes.py reads it from the history)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -18,16 +17,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.views.common import LastModifiedMixin
-from registry.models import Initiative, Merge, PublicationState
+from registry import changes as feed
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-PUBLISHED = PublicationState.PUBLISHED
 
 CHANGES_SCHEMA = inline_serializer("Changes", {
     "changes": inline_serializer("Change", {
     "cursor": serializers.CharField(help_text="Pass as `since` to get the changes after this one."),
-    "action": serializers.ChoiceField(choices=["created", "published", "updated", "unpublished", "deleted",
-                                               "merged"]),
+    "action": serializers.ChoiceField(choices=feed.ACTIONS),
     "id": serializers.IntegerField(help_text="The initiative's id."),
     "slug": serializers.CharField(),
     "at": serializers.DateTimeField(),
@@ -41,8 +38,7 @@ CHANGES_SCHEMA = inline_serializer("Changes", {
 })
 
 
-def encode_cursor(history_id: int) -> str:
-    return base64.urlsafe_b64encode(f"h{history_id}".encode()).decode().rstrip("=")
+encode_cursor = feed.encode_cursor
 
 
 def decode_cursor(cursor: str) -> int:
@@ -53,16 +49,6 @@ def decode_cursor(cursor: str) -> int:
         return int(text[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationError({"since": [_("Not a cursor from this feed; start without `since`.")]}) from None
-
-
-def action_of(row: Any, merges: Mapping[int, int | None]) -> str:
-    if row.history_type == "-":
-        return "merged" if row.id in merges else "deleted"
-    if row.publication_state != PUBLISHED:
-        return "unpublished"
-    if row.previous_state is None or row.previous_type == "-":  # new, or restored after a deletion
-        return "created"
-    return "published" if row.previous_state != PUBLISHED else "updated"
 
 
 class ChangesView(LastModifiedMixin, APIView):
@@ -81,32 +67,17 @@ class ChangesView(LastModifiedMixin, APIView):
         since_text = request.query_params.get("since")
         since = decode_cursor(since_text) if since_text else 0
         limit = self.limit(request)
-        history = Initiative.history.model.objects
-        previous = history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id")).order_by("-history_id")
-        rows = list(
-            history.filter(history_id__gt=since)
-            .annotate(previous_state=Subquery(previous.values("publication_state")[:1]),
-                      previous_type=Subquery(previous.values("history_type")[:1]))
-            .filter(Q(publication_state=PUBLISHED) | Q(previous_state=PUBLISHED))
-            .order_by("history_id")
-            .only("history_id", "history_type", "history_date", "id", "slug", "publication_state")[:limit + 1]
-        )
-        more, rows = len(rows) > limit, rows[:limit]
-        live = set(Initiative.objects.published().filter(pk__in=[r.id for r in rows]).values_list("pk", flat=True))
-        removed = [row.id for row in rows if row.history_type == "-"]
-        # Merged into a published record; into a draft, the feed says only that this one went.
-        merges = dict(Merge.objects.filter(removed_id__in=removed, kept__publication_state=PUBLISHED)
-                      .values_list("removed_id", "kept_id"))
-        changes = [{
-            "cursor": encode_cursor(row.history_id),
-            "action": action_of(row, merges),
-            "id": row.id,
-            "slug": row.slug,
-            "at": row.history_date,
-            "url": request.build_absolute_uri(reverse("api:initiative-detail", kwargs={"pk": row.id}))
-            if row.id in live else None,
-            "mergedInto": merges.get(row.id) if row.history_type == "-" else None,
-        } for row in rows]
+        events, more = feed.after(since, limit)
+        changes: list[dict[str, Any]] = [{
+            "cursor": encode_cursor(event.history_id),
+            "action": event.action,
+            "id": event.id,
+            "slug": event.slug,
+            "at": event.at,
+            "url": request.build_absolute_uri(reverse("api:initiative-detail", kwargs={"pk": event.id}))
+            if event.live else None,
+            "mergedInto": event.merged_into,
+        } for event in events]
         cursor = changes[-1]["cursor"] if changes else since_text
         next_url = None
         if more:  # a full page: the cursor is that of its last change

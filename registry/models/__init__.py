@@ -15,6 +15,15 @@ from registry.models.initiatives import (
     slug_base,
 )
 from registry.models.partners import Partner, Partnership
+from registry.models.subscriptions import (
+    DeliveryState,
+    Frequency,
+    Subscription,
+    SubscriptionDigest,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from registry.models.verification import (
     MAX_REQUESTS,
     OPEN_STATES,
@@ -44,9 +53,11 @@ from registry.models.workflow import (
 __all__ = [
     "MAX_REQUESTS",
     "OPEN_STATES",
+    "DeliveryState",
     "DigestSent",
     "DuplicateCandidate",
     "DuplicateDecision",
+    "Frequency",
     "FundingSource",
     "ImportRun",
     "ImportWork",
@@ -71,6 +82,8 @@ __all__ = [
     "SlugAlias",
     "Status",
     "StopReason",
+    "Subscription",
+    "SubscriptionDigest",
     "Suggestion",
     "SuggestionKind",
     "SuggestionOrigin",
@@ -79,6 +92,9 @@ __all__ = [
     "VerificationOptOut",
     "VerificationRound",
     "Vocabulary",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "WorklistReason",
     "first_free_slug",
     "merged_into",

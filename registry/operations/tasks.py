@@ -21,7 +21,7 @@ from procrastinate import JobContext, exceptions
 from procrastinate.contrib.django import app
 from procrastinate.jobs import Status
 
-from registry import actions, campaigns, duplicates, jobs
+from registry import actions, campaigns, duplicates, jobs, subscriptions, webhooks
 from registry.models import DuplicateCandidate, DuplicateDecision
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,32 @@ def run_digests(day: datetime.date) -> str:
           retry=jobs.RETRIES)
 def worklist_digests(timestamp: int) -> str:
     return run_digests(jobs.day_of(timestamp))
+
+
+def run_subscription_digests(day: datetime.date) -> str:
+    """The subscribers' digests due on `day` (registry.subscriptions): yesterday's for daily ones,
+    last week's for weekly ones, each once; then unconfirmed subscriptions past their link's life go."""
+    sent, failed = subscriptions.run_digests(day)
+    removed = subscriptions.remove_unconfirmed()
+    summary = f"{day}: {sent} subscription digests sent, {removed} unconfirmed subscriptions removed"
+    if failed:
+        raise RuntimeError(f"{summary}; {len(failed)} could not be sent: " + "; ".join(failed[:20]))
+    return summary
+
+
+@jobs.periodic("50 * * * *")
+@app.task(name="subscription_digests", queueing_lock="subscription_digests", lock="subscription_digests",
+          retry=jobs.RETRIES)
+def subscription_digests(timestamp: int) -> str:
+    return run_subscription_digests(jobs.day_of(timestamp))
+
+
+@jobs.periodic(settings.WEBHOOKS_CRON)
+@app.task(name="deliver_webhooks", queueing_lock="deliver_webhooks", lock="deliver_webhooks")
+def deliver_webhooks(timestamp: int) -> str:
+    """The change feed's new events to every active webhook (registry.webhooks): a failed delivery is
+    retried by a later run after its back-off, so this job itself is not retried."""
+    return webhooks.deliver_all()
 
 
 @jobs.periodic("30 2 * * *")

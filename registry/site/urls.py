@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry.site import contribute, mapdata, monitor, statistics, views
+from registry.site import contribute, mapdata, monitor, statistics, subscribing, views
 
 app_name = "registry"
 
@@ -40,4 +40,9 @@ urlpatterns = [
     path("controle/<str:token>/wijziging", contribute.verify_change, name="verify-change"),
     path("controle/<str:token>/gestopt", contribute.verify_stop, name="verify-stop"),
     path("controle/<str:token>/ontvangen", contribute.verify_received, name="verify-received"),
+    # E-mail subscriptions (registry/site/subscribing.py), linked from the footer and the area pages.
+    path("volgen", subscribing.subscribe, name="subscribe"),
+    path("volgen/verstuurd", subscribing.subscribe_sent, name="subscribe-sent"),
+    path("volgen/bevestigen/<str:token>", subscribing.confirm, name="subscription-confirm"),
+    path("volgen/opzeggen/<str:token>", subscribing.unsubscribe, name="unsubscribe"),
 ]

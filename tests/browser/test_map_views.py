@@ -177,7 +177,7 @@ def test_the_list_shows_results_first_and_sorts_on_a_phone(phone: Any, site: Sit
 def public_pages(site: Site) -> list[str]:
     province = max(site.by_province.items(), key=lambda item: item[1])[0]
     return ["/", "/initiatieven", f"/initiatieven/{site.sample.slug}", "/statistieken", f"/gebieden/{province}",
-            "/opendata", "/insluiten", "/aanmelden", "/over", "/contact", "/privacy", "/toegankelijkheid",
+            "/opendata", "/insluiten", "/aanmelden", "/volgen", "/over", "/contact", "/privacy", "/toegankelijkheid",
             "/licentie"]
 
 

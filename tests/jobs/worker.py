@@ -83,7 +83,8 @@ def finished(task_name: str) -> bool:
 def idle() -> bool:
     """No job waiting or running (periodic upkeep aside)."""
     return not ProcrastinateJob.objects.filter(status__in=["todo", "doing"]).exclude(
-        task_name__in=["recover_stalled_jobs", "remove_old_jobs", "daily_snapshot", "find_duplicates"]).exists()
+        task_name__in=["recover_stalled_jobs", "remove_old_jobs", "daily_snapshot", "find_duplicates",
+                       "deliver_webhooks", "subscription_digests"]).exists()
 
 
 @dataclass(frozen=True)

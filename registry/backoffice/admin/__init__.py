@@ -11,6 +11,8 @@ from registry.backoffice.admin import (
     merging,
     suggestions,
     verification,
+    webhooks,
 )
 
-__all__ = ["accounts", "bulk", "history", "imports", "initiatives", "jobs", "merging", "suggestions", "verification"]
+__all__ = ["accounts", "bulk", "history", "imports", "initiatives", "jobs", "merging", "suggestions", "verification",
+           "webhooks"]
