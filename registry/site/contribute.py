@@ -166,9 +166,10 @@ def _used(request: HttpRequest, token: str) -> HttpResponse | None:
 
 
 def _verification_headers(response: HttpResponse) -> HttpResponse:
-    """The address holds a secret: never cached, never sent on to other sites."""
+    """The address holds a secret: never cached, never sent on to other sites (the site's
+    Referrer-Policy, same-origin, sees to that). Not "no-referrer": with it the browser sends
+    `Origin: null` with the page's own form, and the CSRF check refuses every answer."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex"
     return response
 
