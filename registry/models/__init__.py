@@ -2,6 +2,15 @@
 and the maintainers' workflow. Imported from here (`from registry.models import Initiative`)."""
 
 from registry.models.documents import InitiativeDocument, InitiativeSearch, SearchWord
+from registry.models.figures import (
+    AMOUNT_FIELDS,
+    INCOME_FIELDS,
+    ConsentOrigin,
+    EvidenceMethod,
+    Premises,
+    SocialValueEvidence,
+    YearlyFigures,
+)
 from registry.models.initiatives import (
     Initiative,
     LegalForm,
@@ -42,11 +51,15 @@ from registry.models.workflow import (
 )
 
 __all__ = [
+    "AMOUNT_FIELDS",
+    "INCOME_FIELDS",
     "MAX_REQUESTS",
     "OPEN_STATES",
+    "ConsentOrigin",
     "DigestSent",
     "DuplicateCandidate",
     "DuplicateDecision",
+    "EvidenceMethod",
     "FundingSource",
     "ImportRun",
     "ImportWork",
@@ -63,12 +76,14 @@ __all__ = [
     "PartnerKind",
     "Partnership",
     "PartnershipRole",
+    "Premises",
     "PublicationState",
     "Role",
     "RoundState",
     "SearchWord",
     "Service",
     "SlugAlias",
+    "SocialValueEvidence",
     "Status",
     "StopReason",
     "Suggestion",
@@ -80,6 +95,7 @@ __all__ = [
     "VerificationRound",
     "Vocabulary",
     "WorklistReason",
+    "YearlyFigures",
     "first_free_slug",
     "merged_into",
     "slug_base",

@@ -10,16 +10,26 @@ limit per client address (registry.site.contribute).
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from registry import suggestions
-from registry.models import Initiative, Kind, Service, StopReason, SuggestionKind
+from registry.models import (
+    INCOME_FIELDS,
+    Initiative,
+    Kind,
+    Service,
+    StopReason,
+    SuggestionKind,
+    YearlyFigures,
+)
 
 HONEYPOT = "homepage"
 STARTED_SALT = "registry.site.forms.started"
@@ -207,3 +217,59 @@ class StopForm(PublicForm):
     def __init__(self, *args: Any, initiative: Initiative, **kwargs: Any) -> None:
         self.initiative = initiative
         super().__init__(*args, **kwargs)
+
+
+class FiguresForm(PublicForm):
+    """The initiative sends its figures for a year (from its verification link): checked by the
+    model's rules (YearlyFigures.full_clean), then waiting for an editor as a suggestion."""
+
+    suggestion_kind = SuggestionKind.FIGURES
+    groups = [
+        (_("Year"), ["year"]),
+        (_("Income in euros, by source"), list(INCOME_FIELDS)),
+        (_("Expenses"), ["expenses"]),
+        (_("People and places"), ["volunteers", "paid_staff_fte", "people_reached", "work_places", "members",
+                                  "household_share", "premises"]),
+        (_("Publication"), ["public"]),
+    ]
+
+    def __init__(self, *args: Any, initiative: Initiative, **kwargs: Any) -> None:
+        self.initiative = initiative
+        super().__init__(*args, **kwargs)
+        this_year = timezone.localdate().year
+        first = max(initiative.founded_year or this_year - 5, this_year - 5)
+        self.fields["year"] = forms.TypedChoiceField(
+            label=capfirst(YearlyFigures._meta.get_field("year").verbose_name), coerce=int,
+            choices=[(year, str(year)) for year in range(this_year, first - 1, -1)], initial=this_year)
+        numeric = {"class": "short", "inputmode": "numeric"}
+        model_fields = forms.fields_for_model(
+            YearlyFigures, fields=[name for name in suggestions.FIGURE_FIELDS if name != "year"],
+            widgets={**{name: forms.TextInput(attrs=numeric) for name in suggestions.FIGURE_FIELDS
+                        if name not in ("premises", "public", "paid_staff_fte", "household_share")},
+                     "paid_staff_fte": forms.TextInput(attrs={"class": "short", "inputmode": "decimal"}),
+                     "household_share": forms.TextInput(attrs={"class": "short", "inputmode": "decimal"})})
+        for name, field in model_fields.items():
+            field.label = capfirst(field.label)
+            if isinstance(field, forms.IntegerField):
+                field.min_value = None  # the model says what is wrong with a negative number
+                field.validators = []
+            self.fields[name] = field
+        self.fields["public"].label = _("You may publish our amounts for this year on the register's site and "
+                                        "in its open data")
+        self.fields["public"].help_text = _("Without this, your amounts are seen only by the register's editors "
+                                            "and count in no published total.")
+
+    def _post_clean(self) -> None:
+        proposal: dict[str, Any] = {}
+        for name in suggestions.FIGURE_FIELDS:
+            if name in self.cleaned_data and name not in self.errors:
+                value = self.cleaned_data[name]
+                proposal[name] = str(value) if isinstance(value, Decimal) else value
+        assert self.initiative is not None
+        try:
+            record = suggestions.build_figures(proposal, self.initiative)
+            record.full_clean(exclude=[name for name in self.errors])
+        except ValidationError as error:
+            self.add_model_errors(error)
+            return
+        self.proposal = proposal

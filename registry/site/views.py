@@ -22,6 +22,7 @@ from registry.caching import cached_page, kept_count, register_version
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Kind, Partner, Partnership, PartnershipRole, PublicationState, SlugAlias, Status
 from registry.schema_org import organisation
+from registry.site.figures import income_mix
 from registry.site.filtering import KEPT_PAGE_PARAMETERS, filter_query, site_filters, with_map_default
 from registry.site.maps import initiative_location_map, initiatives_map
 
@@ -198,6 +199,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "api_url": reverse("api:initiative-detail", args=[initiative.pk]),
         "map": initiative_location_map(initiative),
         "json_ld": json_for_script(schema_org(request, initiative)),
+        "income_mix": income_mix(initiative),
     })
 
 

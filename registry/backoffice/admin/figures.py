@@ -1,0 +1,95 @@
+"""Yearly figures and evidence of social value in the admin: scoped by the region of their initiative
+as partnerships are (registry.roles), saved through registry.actions (history, the consent's who and
+when), each with its history page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from registry import actions
+from registry.backoffice.admin.base import RoleAdmin
+from registry.backoffice.admin.history import HistoryAdmin
+from registry.models import ConsentOrigin, Initiative, SocialValueEvidence, YearlyFigures
+from registry.roles import signed_in
+
+
+class InitiativeRegion(RoleAdmin, HistoryAdmin):
+    """A record that belongs to an initiative: seen in the initiative's region, changed by whoever may
+    change the initiative."""
+
+    autocomplete_fields = ["initiative"]
+    list_select_related = ["initiative"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).filter(self.access(request).region("initiative__"))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        access = self.access(request)
+        if obj is None or not access.is_maintainer:
+            return access.is_maintainer
+        initiative = (Initiative.objects.filter(pk=obj.initiative_id).first()
+                      or Initiative.history.filter(id=obj.initiative_id).order_by("-history_id").first())
+        return initiative is not None and access.covers(initiative.municipality_id, initiative.province_id)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        access = self.access(request)
+        return access.can_change(obj.initiative) if obj is not None else access.can_write
+
+    has_delete_permission = has_change_permission
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "initiative":  # only initiatives the user may change
+            kwargs["queryset"] = self.access(request).initiatives()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(YearlyFigures)
+class YearlyFiguresAdmin(InitiativeRegion):
+    list_display = ["initiative", "year", "income_subsidy", "income_commissions", "income_own", "expenses",
+                    "volunteers", "public"]
+    list_filter = ["year", "public", "consent_origin"]
+    search_fields = ["initiative__name", "initiative__external_id"]
+    autocomplete_fields = ["initiative", "commissioning_partner"]
+    readonly_fields = ["consent_recorded_at", "consent_recorded_by", "consent_origin"]
+    fieldsets = [
+        (None, {"fields": ["initiative", "year", "source"]}),
+        (_("Income and expenses (€)"), {"fields": [
+            "income_subsidy", "income_commissions", "commissioning_partner", "income_funds", "income_crowdfunding",
+            "income_loans", "income_own", "income_membership", "income_donations", "income_partnerships",
+            "expenses"]}),
+        (_("People and places"), {"fields": ["volunteers", "paid_staff_fte", "people_reached", "work_places", "members",
+                           "household_share", "premises"]}),
+        (_("Publication"), {"fields": ["public", "consent_recorded_at", "consent_recorded_by", "consent_origin"]}),
+    ]
+
+    def save_model(self, request: HttpRequest, obj: YearlyFigures, form: Any, change: bool) -> None:
+        actions.save_figures(obj, acting_user=signed_in(request.user), origin=ConsentOrigin.MAINTAINER)
+
+    def delete_model(self, request: HttpRequest, obj: YearlyFigures) -> None:
+        actions.delete_figures(obj, acting_user=signed_in(request.user))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[YearlyFigures]) -> None:
+        for record in queryset:
+            actions.delete_figures(record, acting_user=signed_in(request.user))
+
+
+@admin.register(SocialValueEvidence)
+class SocialValueEvidenceAdmin(InitiativeRegion):
+    list_display = ["initiative", "method", "year", "figure", "assessed_by"]
+    list_filter = ["method", "year"]
+    search_fields = ["initiative__name", "assessed_by"]
+
+    def save_model(self, request: HttpRequest, obj: SocialValueEvidence, form: Any, change: bool) -> None:
+        actions.save_evidence(obj, acting_user=signed_in(request.user))
+
+    def delete_model(self, request: HttpRequest, obj: SocialValueEvidence) -> None:
+        actions.delete_evidence(obj, acting_user=signed_in(request.user))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SocialValueEvidence]) -> None:
+        for record in queryset:
+            actions.delete_evidence(record, acting_user=signed_in(request.user))
