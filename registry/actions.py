@@ -906,8 +906,7 @@ def save_figures_many(records: Sequence[YearlyFigures], *, acting_user: User | N
         outside = Initiative.objects.filter(pk__in=ids).exclude(access.region()).order_by("name").first()
         if outside is not None:
             access.require_change(outside)  # raises, naming the record and the region
-    return figures.store(records, acting_user=acting_user, origin=origin,
-                         reason=reason or Reasons.EDITED.text())
+    return figures.store(records, acting_user=acting_user, origin=origin, reason=reason)
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from registry.history import Reasons
 from registry.models import (
     AMOUNT_FIELDS,
     INCOME_FIELDS,
@@ -50,7 +51,7 @@ class Stored:
     unchanged: list[YearlyFigures] = field(default_factory=list)
 
 
-def store(records: Sequence[YearlyFigures], *, acting_user: User | None, reason: str, origin: str,
+def store(records: Sequence[YearlyFigures], *, acting_user: User | None, reason: str = "", origin: str,
           when: datetime.datetime | None = None) -> Stored:
     """Write validated figures (new or changed), set-based: a bulk insert and a bulk update, one
     history entry each with the user and the reason. Where the consent flag is set for the first time
@@ -76,10 +77,11 @@ def store(records: Sequence[YearlyFigures], *, acting_user: User | None, reason:
         YearlyFigures.objects.bulk_update(
             result.updated, [*EDITABLE, "consent_recorded_at", "consent_recorded_by", "consent_origin", "updated_at"])
         history = YearlyFigures.history  # type: ignore[attr-defined]  # simple-history's manager
-        for records_, update in ((result.created, False), (result.updated, True)):
+        for records_, update, default in ((result.created, False, Reasons.CREATED),
+                                          (result.updated, True, Reasons.EDITED)):
             if records_:
                 history.bulk_history_create(records_, update=update, default_user=acting_user,
-                                            default_change_reason=reason, default_date=when)
+                                            default_change_reason=reason or default.text(), default_date=when)
     return result
 
 
