@@ -183,7 +183,8 @@ class Aggregate:
     """Figures of a group of published initiatives for one year. `initiatives` counts the group and
     `reporting` those with figures for the year (counts are not sensitive); `contributing` those whose
     figures are public, the only ones summed. A measure is None when fewer than MIN_GROUP initiatives
-    contribute to it; `published` is False (and every measure None) when fewer contribute at all."""
+    contribute to it; `published` is False (and every measure None) when fewer contribute at all.
+    `income_total` is the total of the income sources shown (a withheld source is not in it)."""
 
     year: int
     initiatives: int

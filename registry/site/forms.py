@@ -21,7 +21,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from registry import suggestions
+from registry.importing.figures import euros
+from registry.importing.values import CellError
 from registry.models import (
+    AMOUNT_FIELDS,
     INCOME_FIELDS,
     Initiative,
     Kind,
@@ -219,6 +222,19 @@ class StopForm(PublicForm):
         super().__init__(*args, **kwargs)
 
 
+class AmountField(forms.CharField):
+    """Whole euros as people write them: 4500, 4.500, € 4.500,00 (registry.importing.figures.euros)."""
+
+    def to_python(self, value: Any) -> int | None:
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return euros(text)
+        except CellError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+
 class FiguresForm(PublicForm):
     """The initiative sends its figures for a year (from its verification link): checked by the
     model's rules (YearlyFigures.full_clean), then waiting for an editor as a suggestion."""
@@ -249,8 +265,13 @@ class FiguresForm(PublicForm):
                      "paid_staff_fte": forms.TextInput(attrs={"class": "short", "inputmode": "decimal"}),
                      "household_share": forms.TextInput(attrs={"class": "short", "inputmode": "decimal"})})
         for name, field in model_fields.items():
+            if name in AMOUNT_FIELDS:  # € 4.500 as people write it
+                field = AmountField(required=False, label=field.label, help_text=field.help_text,
+                                    widget=forms.TextInput(attrs=numeric))
+            elif isinstance(field, forms.DecimalField):
+                field.localize = True  # 1,6 in Dutch, 1.6 in English
             field.label = capfirst(field.label)
-            if isinstance(field, forms.IntegerField):
+            if isinstance(field, forms.IntegerField | forms.DecimalField):
                 field.min_value = None  # the model says what is wrong with a negative number
                 field.validators = []
             self.fields[name] = field

@@ -42,7 +42,7 @@ def test_an_initiative_sends_its_figures_and_an_editor_approves_them(page: Any, 
     assert_accessible(page)
 
     page.locator("#id_income_subsidy").fill("-12000")
-    page.locator("#id_income_own").fill("4.500")
+    page.locator("#id_income_own").fill("€ 4.500")
     page.locator("#id_volunteers").fill("14")
     page.locator("#id_public").check()
     page.locator("form.public-form button[type=submit]").click()
@@ -60,7 +60,6 @@ def test_an_initiative_sends_its_figures_and_an_editor_approves_them(page: Any, 
     assert page.evaluate("() => document.activeElement.id") == "id_income_subsidy"
     page.keyboard.press("Control+A")
     page.keyboard.type("12000")
-    page.locator("#id_income_own").fill("4500")
     page.locator("form.public-form button[type=submit]").click()
     page.wait_for_url(site(f"/controle/{token}/ontvangen"))
     assert_accessible(page)
