@@ -81,3 +81,26 @@ def test_the_demo_register_has_several_years_of_figures_mostly_consented(db):
     count = rows.count()
     seed_demo(120, seed=4)
     assert YearlyFigures.objects.count() == count  # again: nothing added
+
+
+def test_a_figures_file_is_checked_and_saved_in_the_admin(leiden):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    Initiative.objects.filter(pk=leiden.pk).update(external_id="L-1")
+    client = Client()
+    client.force_login(editor())
+    content = b"extern_id;jaar;subsidie;toestemming\r\nL-1;2024;12.000;ja\r\nL-2;2024;5;nee\r\n"
+
+    checked = client.post("/admin/registry/yearlyfigures/import/",
+                          {"file": SimpleUploadedFile("cijfers.csv", content)})
+    html = checked.content.decode()
+    assert checked.status_code == 200
+    assert "Geen initiatief in het register heeft extern id “L-2”." in html
+    assert YearlyFigures.objects.count() == 0
+
+    good = client.post("/admin/registry/yearlyfigures/import/",
+                       {"file": SimpleUploadedFile("cijfers.csv", content.rsplit(b"L-2", 1)[0]), "commit": "on"})
+    assert good.context["report"].committed
+    assert list(YearlyFigures.objects.values_list("year", "income_subsidy", "public")) == [(2024, 12000, True)]
+    listing = client.get("/admin/registry/yearlyfigures/").content.decode()
+    assert 'href="/admin/registry/yearlyfigures/import/"' in listing

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from registry import actions
 from registry.backoffice.admin.base import RoleAdmin
 from registry.backoffice.admin.history import HistoryAdmin
+from registry.importing.figures import check_figures, commit_figures
 from registry.models import ConsentOrigin, Initiative, SocialValueEvidence, YearlyFigures
 from registry.roles import signed_in
 
@@ -48,8 +53,15 @@ class InitiativeRegion(RoleAdmin, HistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class FiguresFileForm(forms.Form):
+    file = forms.FileField(label=_("Figures file (CSV or XLSX)"))
+    commit = forms.BooleanField(label=_("Save the figures when no row has an error"), required=False,
+                                help_text=_("Without this, the file is only checked: nothing is written."))
+
+
 @admin.register(YearlyFigures)
 class YearlyFiguresAdmin(InitiativeRegion):
+    change_list_template = "admin/registry/yearlyfigures/change_list.html"
     list_display = ["initiative", "year", "income_subsidy", "income_commissions", "income_own", "expenses",
                     "volunteers", "public"]
     list_filter = ["year", "public", "consent_origin"]
@@ -66,6 +78,25 @@ class YearlyFiguresAdmin(InitiativeRegion):
                            "household_share", "premises"]}),
         (_("Publication"), {"fields": ["public", "consent_recorded_at", "consent_recorded_by", "consent_origin"]}),
     ]
+
+    def get_urls(self) -> list[Any]:
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="registry_yearlyfigures_import"),
+                *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Check (and, when asked and without errors, save) a figures file: registry.importing.figures,
+        all rows or none, the user's role and region applying to every row."""
+        if not self.access(request).can_write:
+            raise PermissionDenied
+        form = FiguresFileForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            run = commit_figures if form.cleaned_data["commit"] else check_figures
+            report = run(upload.read(), upload.name[:255], acting_user=signed_in(request.user))
+        return TemplateResponse(request, "admin/registry/yearlyfigures/import.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "report": report,
+            "title": _("Import yearly figures"), "rows": report.errors_first() if report is not None else []})
 
     def save_model(self, request: HttpRequest, obj: YearlyFigures, form: Any, change: bool) -> None:
         actions.save_figures(obj, acting_user=signed_in(request.user), origin=ConsentOrigin.MAINTAINER)
