@@ -37,7 +37,7 @@ MIN_GROUP = 5
 # The measures `aggregate` sums besides the income per source.
 SUMMED = ["expenses", "volunteers", "paid_staff_fte", "people_reached", "work_places"]
 # What a maintainer or a file may set (the consent's who, when and how are set by `store`).
-EDITABLE = [*INCOME_FIELDS, "commissioning_partner_id", "expenses", "volunteers", "paid_staff_fte",
+EDITABLE = ["year", *INCOME_FIELDS, "commissioning_partner_id", "expenses", "volunteers", "paid_staff_fte",
             "people_reached", "work_places", "members", "household_share", "premises", "public", "source"]
 
 

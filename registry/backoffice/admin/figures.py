@@ -47,6 +47,11 @@ class InitiativeRegion(RoleAdmin, HistoryAdmin):
 
     has_delete_permission = has_change_permission
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A record stays with its initiative: moving it would need both initiatives' regions.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "initiative"] if obj is not None else fields
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "initiative":  # only initiatives the user may change
             kwargs["queryset"] = self.access(request).initiatives()
