@@ -233,3 +233,13 @@ def test_a_draft_shows_no_figures_even_where_consented(register):
     assert figures.public_figures(initiative) == []
     assert figures.public_document(initiative.pk) == []
     assert MIN_GROUP == 5
+
+
+@pytest.mark.parametrize("area", ["province", "municipality"])
+def test_aggregates_by_area_are_the_one_aggregation_per_area(register, area):
+    for year in (2024, 2025):
+        grouped = figures.aggregate_by_area(Initiative.objects.all(), year, area)
+
+        expected = {code: aggregate(Initiative.objects.filter(**{f"{area}__code": code}), year) for code in grouped}
+        assert grouped == expected
+        assert set(grouped) == ({"PV28", "PV26"} if area == "province" else {"GM0546", "GM0518", "GM0344"})
