@@ -255,4 +255,5 @@ def aggregate_by_area(initiatives: QuerySet[Initiative], year: int, area: str) -
 
 
 __all__ = ["AMOUNT_FIELDS", "EDITABLE", "MIN_GROUP", "SUMMED", "Aggregate", "Indicators", "Stored", "aggregate",
-           "aggregate_by_area", "indicators", "public_document", "public_figures", "same_value", "splice_into_record", "store"]
+           "aggregate_by_area", "indicators", "public_document", "public_figures", "same_value", "splice_into_record",
+           "store"]
