@@ -76,7 +76,7 @@ def store(records: Sequence[YearlyFigures], *, acting_user: User | None, reason:
         YearlyFigures.objects.bulk_create(result.created)
         YearlyFigures.objects.bulk_update(
             result.updated, [*EDITABLE, "consent_recorded_at", "consent_recorded_by", "consent_origin", "updated_at"])
-        history = YearlyFigures.history  # type: ignore[attr-defined]  # simple-history's manager
+        history = YearlyFigures.history
         for records_, update, default in ((result.created, False, Reasons.CREATED),
                                           (result.updated, True, Reasons.EDITED)):
             if records_:

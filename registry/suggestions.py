@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -67,7 +66,7 @@ def fields_for(kind: str) -> list[str]:
 def build_figures(proposed: dict[str, Any], initiative: Initiative) -> YearlyFigures:
     """The figures approving the proposal would store: that year's record of the initiative with the
     proposed values (or a new one). Not saved and not yet validated."""
-    values = {name: YearlyFigures._meta.get_field(name).to_python(value) for name, value in proposed.items()
+    values = {name: _figure_field(name).to_python(value) for name, value in proposed.items()
               if name in FIGURE_FIELDS}
     record = (YearlyFigures.objects.filter(initiative_id=initiative.pk, year=values.get("year")).first()
               or YearlyFigures(initiative_id=initiative.pk))
@@ -77,13 +76,10 @@ def build_figures(proposed: dict[str, Any], initiative: Initiative) -> YearlyFig
     return record
 
 
-def write_figures(record: YearlyFigures | None) -> dict[str, Any]:
-    """A record's figures as a proposal holds them (JSON)."""
-    values: dict[str, Any] = {}
-    for name in FIGURE_FIELDS:
-        value = getattr(record, name) if record is not None else None
-        values[name] = str(value) if isinstance(value, Decimal) else value
-    return values
+def _figure_field(name: str) -> Field[Any, Any]:
+    field = YearlyFigures._meta.get_field(name)
+    assert isinstance(field, Field), "the figures a proposal holds are the record's own fields"
+    return field
 
 
 def figure_rows(suggestion: Suggestion) -> list[dict[str, Any]]:
@@ -97,7 +93,7 @@ def figure_rows(suggestion: Suggestion) -> list[dict[str, Any]]:
         proposed = None
     result = []
     for name in FIGURE_FIELDS:
-        field = YearlyFigures._meta.get_field(name)
+        field = _figure_field(name)
         shown = _figure_text(proposed, name) if proposed is not None else str(suggestion.proposed.get(name, "—"))
         current = _figure_text(stored, name)
         result.append({"name": name, "label": str(field.verbose_name), "current": current, "proposed": shown,

@@ -361,6 +361,6 @@ def demo_figures(initiatives: list[Initiative], seed: int) -> int:
                 premises=rng.choice(Premises.values), public=rng.random() < CONSENT_SHARE,
                 consent_origin=ConsentOrigin.DEMO, consent_recorded_at=timezone.now(), source=DEMO_SOURCE))
     YearlyFigures.objects.bulk_create(records, batch_size=5000)
-    YearlyFigures.history.bulk_history_create(  # type: ignore[attr-defined]  # simple-history's manager
+    YearlyFigures.history.bulk_history_create(
         records, batch_size=5000, default_change_reason=Reasons.DEMO.text())
     return len(records)
