@@ -201,7 +201,11 @@ class _FiguresImport:
         if column.kind == "premises":
             return premises.get(text)
         if column.kind == "partner":
-            return partners.get(text)
+            try:
+                return partners.get(text)
+            except CellError:  # not every partner of the register named in the message
+                raise CellError(_("“%(value)s” is not a partner in the register: give its slug or its name.")
+                                % {"value": text}) from None
         if column.attribute == "postcode":
             try:
                 return normalise_postcode(text, allow_pc4=True)

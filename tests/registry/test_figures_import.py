@@ -132,12 +132,11 @@ def test_every_error_names_its_row_and_column_and_nothing_is_half_saved(linde, m
         (7, "jaar", "2014 ligt vóór de oprichting van het initiatief (2015)."),
         (8, "jaar", "Buurtkamer De Linde heeft al cijfers over 2024 op regel 2."),
         (9, "subsidie", "“veel” is geen bedrag in euro’s (zoals 12000 of 12.000)."),
-        (9, "opdrachtgever", "“onbekend-fonds” is geen bekende waarde; gebruik een van de codes gemeente-leiden "
-                             "(of hun Nederlandse of Engelse namen)."),
-        (9, "aandeel_huishoudens", "Een aandeel ligt tussen 0 en 100 procent; 120 niet."),
+        (9, "opdrachtgever", "“onbekend-fonds” is geen partner in het register: geef zijn slug of zijn naam."),
         (9, "huisvesting", "“kasteel” is geen bekende waarde; gebruik een van de codes eigendom, huur, om-niet, geen "
-                           "(of hun Nederlandse of Engelse namen)."),
+                           "(of hun Nederlandse of Engelse naam)."),
         (9, "toestemming", "“misschien” is geen ja of nee."),
+        (9, "aandeel_huishoudens", "Een aandeel ligt tussen 0 en 100 procent; 120 niet."),  # the model's, after
         (10, "jaar", "Het jaar ontbreekt."),
     ]
     assert outcomes(report)[0] == (2, "created")
@@ -185,11 +184,11 @@ def test_the_command_is_a_dry_run_unless_commit(linde, tmp_path: Path):
     path = tmp_path / "cijfers.csv"
     path.write_bytes(csv_bytes([["L-1", "2024", "100"]], ["extern_id", "jaar", "subsidie"]))
 
-    assert "nothing written yet" in call_command("import_figures", str(path), "--as", "beheerder")
+    assert "nog niets opgeslagen" in call_command("import_figures", str(path), "--as", "beheerder")
     assert YearlyFigures.objects.count() == 0
     call_command("import_figures", str(path), "--as", "beheerder", "--commit")
     assert YearlyFigures.objects.count() == 1
 
     path.write_bytes(csv_bytes([["L-9", "2024", "100"]], ["extern_id", "jaar", "subsidie"]))
-    with pytest.raises(CommandError, match="1 of 1 rows have errors"):
+    with pytest.raises(CommandError, match="fouten in 1 van de 1 rijen"):
         call_command("import_figures", str(path), "--as", "beheerder", "--commit")
