@@ -166,9 +166,11 @@ def _used(request: HttpRequest, token: str) -> HttpResponse | None:
 
 
 def _verification_headers(response: HttpResponse) -> HttpResponse:
-    """The address holds a secret: never cached, never sent on to other sites."""
+    """The address holds a secret: never cached, never sent on to other sites. `same-origin`, not
+    `no-referrer`: under no-referrer a browser sends the forms of these pages with `Origin: null`, which
+    Django's CSRF check refuses (tests/browser/test_figures_link.py sends one in Chromium)."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

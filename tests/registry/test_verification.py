@@ -70,7 +70,8 @@ def test_a_valid_link_shows_the_record_and_still_correct_verifies_it_today(clien
     page = client.get(path)
     html = page.content.decode()
     assert page.status_code == 200
-    assert (page["Cache-Control"], page["Referrer-Policy"], page["X-Robots-Tag"]) == ("no-store", "no-referrer",
+    # same-origin: never sent to another site, and the page's forms keep their Origin (CSRF).
+    assert (page["Cache-Control"], page["Referrer-Policy"], page["X-Robots-Tag"]) == ("no-store", "same-origin",
                                                                                       "noindex")
     assert "<h1>Is this still correct?</h1>" in html and "Buurtkamer De Linde" in html
     assert "info@linde.example" in html and "2311 CS Leiden" in html
