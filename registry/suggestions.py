@@ -68,8 +68,10 @@ def build_figures(proposed: dict[str, Any], initiative: Initiative) -> YearlyFig
     proposed values (or a new one). Not saved and not yet validated."""
     values = {name: _figure_field(name).to_python(value) for name, value in proposed.items()
               if name in FIGURE_FIELDS}
-    record = (YearlyFigures.objects.filter(initiative_id=initiative.pk, year=values.get("year")).first()
-              or YearlyFigures(initiative_id=initiative.pk))
+    year = values.get("year")
+    stored = (YearlyFigures.objects.filter(initiative_id=initiative.pk, year=year).first()
+              if isinstance(year, int) else None)
+    record = stored or YearlyFigures(initiative_id=initiative.pk)
     for name, value in values.items():
         setattr(record, name, value)
     record.source = FIGURES_SOURCE

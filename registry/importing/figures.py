@@ -254,7 +254,7 @@ class _FiguresImport:
 
     def _build(self, result: RowResult, values: dict[str, Any], headers: dict[str, str]) -> None:
         initiative: Initiative = values["initiative"]
-        record = (YearlyFigures.objects.filter(initiative=initiative, year=values.get("year")).first()
+        record = (YearlyFigures.objects.filter(initiative=initiative, year=values["year"]).first()
                   or YearlyFigures(initiative=initiative, source=self.file_name))
         record.initiative = initiative
         before = {name: getattr(record, name) for name in _COMPARED} if record.pk else None

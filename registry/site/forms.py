@@ -222,11 +222,11 @@ class StopForm(PublicForm):
         super().__init__(*args, **kwargs)
 
 
-class AmountField(forms.CharField):
+class AmountField(forms.Field):
     """Whole euros as people write them: 4500, 4.500, € 4.500,00 (registry.importing.figures.euros)."""
 
     def to_python(self, value: Any) -> int | None:
-        text = super().to_python(value)
+        text = str(value).strip() if value is not None else ""
         if not text:
             return None
         try:

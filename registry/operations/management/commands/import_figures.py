@@ -40,8 +40,8 @@ class Command(BaseCommand):
             report = run(content, path.name, acting_user=user)
         except NotAllowed as error:
             raise CommandError(f"{user.get_username()}: {error}") from None
-        for error in report.file_errors:
-            self.stdout.write(self.style.ERROR(f"Error: {error}"))
+        for problem in report.file_errors:
+            self.stdout.write(self.style.ERROR(f"Error: {problem}"))
         for row in report.rows:
             if row.outcome == ERROR or options["verbosity"] >= 2:
                 self.stdout.write(f"{report.line_name} {row.line}: {row.outcome_label} {row.name}".rstrip())
