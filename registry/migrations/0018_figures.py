@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0016_verification_loop_and_jobs'),
+        ('registry', '0017_documents_stored_inline'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
