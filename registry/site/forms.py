@@ -251,8 +251,13 @@ class FiguresForm(PublicForm):
 
     def __init__(self, *args: Any, initiative: Initiative, **kwargs: Any) -> None:
         self.initiative = initiative
-        super().__init__(*args, **kwargs)
         this_year = timezone.localdate().year
+        # What the register holds for this year is shown to be corrected: the form states a year's figures
+        # as a whole (an emptied field is cleared on approval).
+        stored = YearlyFigures.objects.filter(initiative=initiative, year=this_year).first()
+        if stored is not None:
+            kwargs.setdefault("initial", {name: getattr(stored, name) for name in suggestions.FIGURE_FIELDS})
+        super().__init__(*args, **kwargs)
         first = max(initiative.founded_year or this_year - 5, this_year - 5)
         self.fields["year"] = forms.TypedChoiceField(
             label=capfirst(YearlyFigures._meta.get_field("year").verbose_name), coerce=int,

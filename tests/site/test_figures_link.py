@@ -4,6 +4,7 @@ registry.actions with the consent recorded as given by the initiative through it
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -119,3 +120,13 @@ def test_the_review_page_shows_the_figures_beside_the_stored_ones(client: Client
     assert "Jaarcijfers" in html
     assert "inkomsten uit subsidie (€)" in html.lower()
     assert "12000" in html
+
+
+def test_the_form_shows_what_the_register_holds_for_this_year(client: Client, leiden):
+    actions.save_figures(YearlyFigures(initiative=leiden, year=THIS_YEAR, income_donations=770, public=True),
+                         acting_user=None)
+
+    html = client.get(f"/controle/{verification.make_token(leiden)}/cijfers").content.decode()
+
+    assert 'name="income_donations" value="770"' in html
+    assert re.search(r'<input type="checkbox" name="public"[^>]*checked', html)
