@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from registry import campaigns, documents, merging, suggestions, verification
+from registry import campaigns, documents, figures, merging, suggestions, verification
 from registry import changes as change_feed
 from registry import subscriptions as subscribing
 from registry import webhooks as webhook_rules
@@ -41,6 +41,7 @@ from registry.history import (
 )
 from registry.models import (
     OPEN_STATES,
+    ConsentOrigin,
     DuplicateCandidate,
     DuplicateDecision,
     Frequency,
@@ -54,6 +55,7 @@ from registry.models import (
     RoundState,
     Service,
     SlugAlias,
+    SocialValueEvidence,
     Status,
     StopReason,
     Subscription,
@@ -66,6 +68,7 @@ from registry.models import (
     Vocabulary,
     Webhook,
     WorklistReason,
+    YearlyFigures,
 )
 from registry.roles import NotAllowed, access_for, check_assignee
 from registry.saving import Saved, after_saving, follow_suggestions
@@ -795,9 +798,14 @@ def submit_suggestion(kind: str, proposed: dict[str, Any], *, initiative: Initia
     by someone from outside, so there is no acting user."""
     if (kind == SuggestionKind.NEW) != (initiative is None):
         raise ValueError("A new initiative has no record yet; a correction or stop report has one.")
-    record = suggestions.build(kind, proposed, initiative)
-    suggestions.validate(record, kind)
-    area = record if initiative is None else Initiative.objects.get(pk=initiative.pk)
+    if kind == SuggestionKind.FIGURES:
+        assert initiative is not None
+        suggestions.build_figures(proposed, initiative).full_clean()
+        area = Initiative.objects.get(pk=initiative.pk)
+    else:
+        record = suggestions.build(kind, proposed, initiative)
+        suggestions.validate(record, kind)
+        area = record if initiative is None else Initiative.objects.get(pk=initiative.pk)
     suggestion = Suggestion(kind=kind, origin=origin, initiative=initiative, proposed=proposed, message=message,
                             submitter_name=submitter_name, submitter_email=submitter_email,
                             municipality_id=area.municipality_id, province_id=area.province_id)
@@ -848,6 +856,14 @@ def approve_suggestion(suggestion: Suggestion, *, acting_user: User | None, note
     model's ValidationError is raised and nothing changes. Returns the record."""
     suggestion = _pending_for_decision(suggestion, acting_user)
     kind, proposed = suggestion.kind, suggestion.proposed
+    if kind == SuggestionKind.FIGURES:
+        record = _record_of(suggestion)
+        built = suggestions.build_figures(proposed, record)
+        built.full_clean()
+        save_figures(built, acting_user=acting_user, origin=ConsentOrigin.LINK,
+                     reason=Reasons.FIGURES_FROM_SUGGESTION.text(id=suggestion.pk))
+        _decide(suggestion, SuggestionState.APPROVED, acting_user, note)
+        return record
     if kind == SuggestionKind.STOPPED:
         record = _record_of(suggestion)
         if record.status == Status.STOPPED:
@@ -953,3 +969,53 @@ def enable_webhook(webhook: Webhook, *, acting_user: User) -> Webhook:
     webhook.save(update_fields=["active", "failures", "disabled_at", "disabled_reason"])
     webhook.deliveries.filter(state="wacht").update(next_attempt_at=None)
     return webhook
+
+
+# -- yearly figures and evidence of social value (registry.figures) ------------------------------------
+
+
+@transaction.atomic
+def save_figures(record: YearlyFigures, *, acting_user: User | None, origin: str = ConsentOrigin.MAINTAINER,
+                 reason: str = "") -> YearlyFigures:
+    """Save one initiative's figures for a year (already validated by the caller's full_clean),
+    by whoever may change the initiative; the consent's who and when are recorded when it is set."""
+    save_figures_many([record], acting_user=acting_user, origin=origin, reason=reason)
+    return record
+
+
+@transaction.atomic
+def save_figures_many(records: Sequence[YearlyFigures], *, acting_user: User | None,
+                      origin: str = ConsentOrigin.MAINTAINER, reason: str = "") -> figures.Stored:
+    """Save many validated figures at once (a figures file), all or none: each initiative must be one the
+    user may change (checked set-based), then registry.figures.store writes them as for one record."""
+    if acting_user is not None:
+        access = access_for(acting_user)
+        access.require_write()
+        ids = {record.initiative_id for record in records}
+        outside = Initiative.objects.filter(pk__in=ids).exclude(access.region()).order_by("name").first()
+        if outside is not None:
+            access.require_change(outside)  # raises, naming the record and the region
+    return figures.store(records, acting_user=acting_user, origin=origin, reason=reason)
+
+
+@transaction.atomic
+def delete_figures(record: YearlyFigures, *, acting_user: User | None) -> None:
+    authorise(acting_user, Initiative.objects.get(pk=record.initiative_id), None)
+    attribute(record, acting_user, Reasons.DELETED.text())
+    record.delete()
+
+
+@transaction.atomic
+def save_evidence(evidence: SocialValueEvidence, *, acting_user: User | None) -> SocialValueEvidence:
+    """Save evidence of an initiative's social value (already validated), by whoever may change it."""
+    authorise(acting_user, Initiative.objects.get(pk=evidence.initiative_id), None)
+    attribute(evidence, acting_user, (Reasons.CREATED if evidence.pk is None else Reasons.EDITED).text())
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def delete_evidence(evidence: SocialValueEvidence, *, acting_user: User | None) -> None:
+    authorise(acting_user, Initiative.objects.get(pk=evidence.initiative_id), None)
+    attribute(evidence, acting_user, Reasons.DELETED.text())
+    evidence.delete()

@@ -36,9 +36,11 @@ from registry.models import (
     PartnershipRole,
     PublicationState,
     Service,
+    SocialValueEvidence,
     StopReason,
     VerificationMethod,
     WorklistReason,
+    YearlyFigures,
 )
 
 SEPARATOR = "; "
@@ -107,6 +109,9 @@ class Reasons:
                                 pgettext_lazy("history reason", "sent a correction by its verification link"))
     STOP_BY_LINK = Reason("reported by its verification link that it stopped",
                           pgettext_lazy("history reason", "reported by its verification link that it stopped"))
+    FIGURES_FROM_SUGGESTION = Reason("figures from suggestion #{id}",
+                                     pgettext_lazy("history reason", "figures from suggestion #{id}"))
+    FIGURES_IMPORTED = Reason("figures import ({file})", pgettext_lazy("history reason", "figures import ({file})"))
     RESTORED_BY_UNDO = Reason("restored: the merge into #{id} was undone",
                               pgettext_lazy("history reason", "restored: the merge into #{id} was undone"))
 
@@ -214,7 +219,8 @@ def write_entries(ids: Sequence[int], reasons: Sequence[str], kinds: Sequence[st
 def _last_change_sql() -> tuple[str, type[models.Model]]:
     # Built once: each `Model.history` access makes a new manager class (half a millisecond), and
     # the version is read on every anonymous request that the response caches answer.
-    histories = [model.history.model for model in (Initiative, Partner, Partnership)]
+    histories = [model.history.model for model in (Initiative, Partner, Partnership, YearlyFigures,
+                                                   SocialValueEvidence)]
     latest = [f"(SELECT max(history_date) FROM {history._meta.db_table})" for history in histories]
     # And the prepared documents: a change that leaves no history (a vocabulary's label, an area's
     # name) changes the documents that show it, and so the version.

@@ -17,13 +17,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from registry.models import (
+    INCOME_FIELDS,
     Initiative,
     Kind,
     LocationPrecision,
@@ -33,6 +34,7 @@ from registry.models import (
     Suggestion,
     SuggestionKind,
     SuggestionState,
+    YearlyFigures,
 )
 from registry.roles import access_for, maintainers_for
 
@@ -43,12 +45,73 @@ PUBLIC_FIELDS = ["name", "kind", "services", "short_description", "website", "em
                  "house_number", "postcode", "place", "founded_year"]
 # What a report that an initiative stopped holds.
 STOP_FIELDS = ["stopped_on", "stop_reason"]
+# What an initiative may send of its yearly figures through its verification link.
+FIGURE_FIELDS = ["year", *INCOME_FIELDS, "expenses", "volunteers", "paid_staff_fte", "people_reached",
+                 "work_places", "members", "household_share", "premises", "public"]
 # The source of a record made from an approved suggestion.
 SOURCE = "Aanmelding via de website"
+# The source of figures sent by the initiative itself.
+FIGURES_SOURCE = "Het initiatief zelf (controlelink)"
 
 
 def fields_for(kind: str) -> list[str]:
+    if kind == SuggestionKind.FIGURES:
+        return FIGURE_FIELDS
     return STOP_FIELDS if kind == SuggestionKind.STOPPED else PUBLIC_FIELDS
+
+
+# -- yearly figures from the initiative -------------------------------------------------------------
+
+
+def build_figures(proposed: dict[str, Any], initiative: Initiative) -> YearlyFigures:
+    """The figures approving the proposal would store: that year's record of the initiative with the
+    proposed values (or a new one). Not saved and not yet validated."""
+    values = {name: _figure_field(name).to_python(value) for name, value in proposed.items()
+              if name in FIGURE_FIELDS}
+    year = values.get("year")
+    stored = (YearlyFigures.objects.filter(initiative_id=initiative.pk, year=year).first()
+              if isinstance(year, int) else None)
+    record = stored or YearlyFigures(initiative_id=initiative.pk)
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.source = FIGURES_SOURCE
+    return record
+
+
+def _figure_field(name: str) -> Field[Any, Any]:
+    field = YearlyFigures._meta.get_field(name)
+    assert isinstance(field, Field), "the figures a proposal holds are the record's own fields"
+    return field
+
+
+def figure_rows(suggestion: Suggestion) -> list[dict[str, Any]]:
+    """The proposed figures beside that year's stored ones, for the review page."""
+    assert suggestion.initiative is not None, "figures are sent for a record"
+    year = suggestion.proposed.get("year")
+    stored = YearlyFigures.objects.filter(initiative=suggestion.initiative, year=year).first()
+    try:
+        proposed: YearlyFigures | None = build_figures(suggestion.proposed, suggestion.initiative)
+    except ValidationError:
+        proposed = None
+    result = []
+    for name in FIGURE_FIELDS:
+        field = _figure_field(name)
+        shown = _figure_text(proposed, name) if proposed is not None else str(suggestion.proposed.get(name, "—"))
+        current = _figure_text(stored, name)
+        result.append({"name": name, "label": str(field.verbose_name), "current": current, "proposed": shown,
+                       "changed": current != shown})
+    return result
+
+
+def _figure_text(record: YearlyFigures | None, name: str) -> str:
+    if record is None:
+        return "—"
+    value = getattr(record, name)
+    if name == "premises":
+        return record.get_premises_display() or "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    return "—" if value in ("", None) else str(value)
 
 
 # -- proposals as JSON and back ------------------------------------------------------------------
@@ -164,6 +227,8 @@ def display(record: Initiative, name: str) -> str:
 def rows(suggestion: Suggestion) -> list[dict[str, Any]]:
     """The proposal beside the current values, field by field, for the review page: `label`,
     `current` (None for a new initiative), `proposed` and `changed`."""
+    if suggestion.kind == SuggestionKind.FIGURES:
+        return figure_rows(suggestion)
     names = fields_for(suggestion.kind)
     stored = suggestion.initiative if suggestion.kind != SuggestionKind.NEW else None
     try:

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from api.serializers.common import AreaRefField, ChoiceCodeField, ModelValidatedSerializer, VocabularyField
-from registry import actions
+from registry import actions, figures
 from registry.models import (
     FundingSource,
     Initiative,
@@ -186,3 +186,46 @@ class PartnershipSerializer(ModelValidatedSerializer[Partnership]):
     def save_validated(self, instance: Partnership, links: dict[str, Any]) -> None:
         before = Partnership.objects.get(pk=instance.pk) if instance.pk else None
         actions.save_partnership(instance, before, acting_user=self.acting_user)
+
+
+class FigureIndicatorsSerializer(serializers.Serializer):
+    subsidyShare = serializers.FloatField(allow_null=True, help_text="Share of the income from subsidy (0–1).")
+    commissionShare = serializers.FloatField(allow_null=True, help_text="Share of the income from commissions (0–1).")
+    incomeSources = serializers.IntegerField(help_text="Number of funding sources with income above 0.")
+    changeFromPreviousYear = serializers.FloatField(
+        allow_null=True, help_text="Relative change of the income against the year before (0.1 = 10% more), "
+                                   "when that year is public too.")
+
+
+class YearlyFiguresSerializer(serializers.Serializer):
+    """One public year of an initiative's figures (schema only: the document is made by
+    registry.figures.public_document)."""
+
+    year = serializers.IntegerField()
+    income = serializers.DictField(child=serializers.IntegerField(allow_null=True),
+                                   help_text="Euros by funding-source code (see /fundingSources); null when unknown.")
+    incomeTotal = serializers.IntegerField(allow_null=True)
+    commissioningPartner = inline_serializer("CommissioningPartner", {
+        "slug": serializers.CharField(), "name": serializers.CharField()}, allow_null=True)
+    expenses = serializers.IntegerField(allow_null=True)
+    volunteers = serializers.IntegerField(allow_null=True)
+    paidStaffFte = serializers.FloatField(allow_null=True)
+    peopleReached = serializers.IntegerField(allow_null=True)
+    workPlaces = serializers.IntegerField(allow_null=True)
+    members = serializers.IntegerField(allow_null=True)
+    householdShare = serializers.FloatField(allow_null=True, help_text="Per cent of local households (0–100).")
+    premises = serializers.CharField(help_text="eigendom, huur, om-niet, geen, or empty.")
+    indicators = FigureIndicatorsSerializer()
+
+
+class InitiativeDetailSerializer(InitiativeSerializer):
+    """The detail document: the record, with the years whose figures the initiative agreed to publish
+    (the read uses the prepared document and registry.figures; this serializer describes it in the
+    OpenAPI schema and is the oracle the tests compare it with)."""
+
+    yearlyFigures = serializers.SerializerMethodField(help_text=(
+        "The years whose figures the initiative agreed to publish, oldest first (empty when none)."))
+
+    @extend_schema_field(YearlyFiguresSerializer(many=True))
+    def get_yearlyFigures(self, initiative: Initiative) -> list[dict[str, Any]]:
+        return figures.public_document(initiative.pk)

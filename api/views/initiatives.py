@@ -17,9 +17,14 @@ from rest_framework.serializers import BaseSerializer
 from api.caching import cached_read
 from api.pagination import DocumentPagination
 from api.renderers import PrebuiltGeoJSONRenderer, PrebuiltJSONRenderer
-from api.serializers.initiatives import InitiativeFeatureSerializer, InitiativeSerializer, PartnershipSerializer
+from api.serializers.initiatives import (
+    InitiativeDetailSerializer,
+    InitiativeFeatureSerializer,
+    InitiativeSerializer,
+    PartnershipSerializer,
+)
 from api.views.common import LastModifiedMixin
-from registry import actions, documents
+from registry import actions, documents, figures
 from registry.caching import response_key
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Partnership, merged_into
@@ -40,7 +45,8 @@ CURSOR_PARAMETER = OpenApiParameter(
 
 
 @extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER, CURSOR_PARAMETER]),
-                    retrieve=extend_schema(parameters=[FORMAT_PARAMETER]))
+                    retrieve=extend_schema(parameters=[FORMAT_PARAMETER],
+                                           responses={200: InitiativeDetailSerializer}))
 class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
     """Residents' initiatives and resident enterprises. Anyone reads the published ones; administrators
     and regional editors (in their region) read drafts and write.
@@ -93,6 +99,9 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
                                       base=self.list_url())
             if not text:
                 raise Http404
+            if self.document_kind() == "record":
+                # The years whose figures the initiative agreed to publish (an additive member).
+                text = figures.splice_into_record(text, int(kwargs["pk"]))
             return Response(text)
 
         try:

@@ -2,6 +2,15 @@
 and the maintainers' workflow. Imported from here (`from registry.models import Initiative`)."""
 
 from registry.models.documents import InitiativeDocument, InitiativeSearch, SearchWord
+from registry.models.figures import (
+    AMOUNT_FIELDS,
+    INCOME_FIELDS,
+    ConsentOrigin,
+    EvidenceMethod,
+    Premises,
+    SocialValueEvidence,
+    YearlyFigures,
+)
 from registry.models.initiatives import (
     Initiative,
     LegalForm,
@@ -51,12 +60,16 @@ from registry.models.workflow import (
 )
 
 __all__ = [
+    "AMOUNT_FIELDS",
+    "INCOME_FIELDS",
     "MAX_REQUESTS",
     "OPEN_STATES",
+    "ConsentOrigin",
     "DeliveryState",
     "DigestSent",
     "DuplicateCandidate",
     "DuplicateDecision",
+    "EvidenceMethod",
     "Frequency",
     "FundingSource",
     "ImportRun",
@@ -74,12 +87,14 @@ __all__ = [
     "PartnerKind",
     "Partnership",
     "PartnershipRole",
+    "Premises",
     "PublicationState",
     "Role",
     "RoundState",
     "SearchWord",
     "Service",
     "SlugAlias",
+    "SocialValueEvidence",
     "Status",
     "StopReason",
     "Subscription",
@@ -96,6 +111,7 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WorklistReason",
+    "YearlyFigures",
     "first_free_slug",
     "merged_into",
     "slug_base",

@@ -137,6 +137,7 @@ class SuggestionKind(models.TextChoices):
     NEW = "aanmelding", _("new initiative")
     CORRECTION = "correctie", _("correction")
     STOPPED = "gestopt", _("reported as stopped")
+    FIGURES = "cijfers", _("yearly figures")
 
 
 class SuggestionOrigin(models.TextChoices):

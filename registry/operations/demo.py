@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import accumulate
 
 from django.contrib.gis.geos import Point
@@ -22,6 +23,7 @@ from geo.models import Municipality, Place, Province
 from registry import documents
 from registry.history import Reasons, write_entries
 from registry.models import (
+    ConsentOrigin,
     FundingSource,
     Initiative,
     Kind,
@@ -31,12 +33,14 @@ from registry.models import (
     PartnerKind,
     Partnership,
     PartnershipRole,
+    Premises,
     PublicationState,
     Service,
     SlugAlias,
     Status,
     StopReason,
     VerificationMethod,
+    YearlyFigures,
     first_free_slug,
 )
 
@@ -245,6 +249,7 @@ class SeedResult:
     created: int
     present: int
     skipped: int = 0
+    figures: int = 0  # yearly figures made for the new records
 
     def summary(self) -> str:
         text = f"Created {self.created} demo initiatives ({self.present} were already present)."
@@ -303,4 +308,59 @@ def seed_demo(count: int, seed: int = 1, *, force: bool = False) -> SeedResult:
     documents.prepare(ids)
     write_entries(ids, [demo] * len(ids), ["+"] * len(ids), user_id=None, when=timezone.now())
     Partnership.history.bulk_history_create(partnerships, batch_size=5000, default_change_reason=demo)
-    return SeedResult(created=len(created), present=len(present), skipped=len(taken))
+    figures = demo_figures([r.initiative for r in new], seed)
+    return SeedResult(created=len(created), present=len(present), skipped=len(taken), figures=figures)
+
+
+# -- yearly figures --------------------------------------------------------------------------------------
+
+FIGURES_SHARE = 0.45  # of the demo initiatives that report yearly figures
+FIGURES_FROM = 2021
+CONSENT_SHARE = 0.85  # of the years whose amounts may be published
+# How an initiative pays its way: weights of the income sources (registry.models.INCOME_FIELDS' fields).
+_PROFILES: dict[str, dict[str, float]] = {
+    "mostly-subsidy": {"income_subsidy": 0.7, "income_funds": 0.15, "income_donations": 0.1, "income_own": 0.05},
+    "mixed": {"income_subsidy": 0.3, "income_funds": 0.2, "income_own": 0.25, "income_crowdfunding": 0.05,
+              "income_donations": 0.1, "income_membership": 0.1},
+    "own-income": {"income_own": 0.65, "income_membership": 0.15, "income_subsidy": 0.1, "income_donations": 0.1},
+    "commissions": {"income_commissions": 0.55, "income_subsidy": 0.2, "income_own": 0.15,
+                    "income_partnerships": 0.1},
+    "loan-financed": {"income_loans": 0.35, "income_own": 0.35, "income_funds": 0.15, "income_crowdfunding": 0.15},
+}
+
+
+def demo_figures(initiatives: list[Initiative], seed: int) -> int:
+    """Plausible yearly figures (FIGURES_FROM to this year, within each initiative's lifetime) for a share
+    of these saved demo initiatives, with consent for most years: deterministic per record (its slug and
+    the seed), marked as demo data in their source, their consent and their history."""
+    this_year = timezone.localdate().year
+    kinds = dict(Kind.objects.values_list("pk", "code"))
+    records: list[YearlyFigures] = []
+    for initiative in initiatives:
+        rng = random.Random(f"{seed}:{initiative.slug}:figures")
+        if rng.random() >= FIGURES_SHARE:
+            continue
+        first = max(FIGURES_FROM, initiative.founded_year or FIGURES_FROM)
+        last = initiative.stopped_on.year if initiative.stopped_on else this_year
+        profile = _PROFILES[rng.choice(sorted(_PROFILES))]
+        income = rng.lognormvariate(10.5, 1.0)  # median about € 36,000
+        cooperative = "cooperatie" in kinds.get(initiative.kind_id, "")
+        volunteers = rng.randint(3, 60)
+        for year in range(first, last + 1):
+            income *= rng.uniform(0.85, 1.2)
+            amounts = {name: round(income * weight * rng.uniform(0.7, 1.3)) for name, weight in profile.items()}
+            members = rng.randint(50, 900) if cooperative else None
+            records.append(YearlyFigures(
+                initiative_id=initiative.pk, year=year, **amounts,
+                expenses=round(sum(amounts.values()) * rng.uniform(0.85, 1.1)),
+                volunteers=max(0, volunteers + rng.randint(-4, 5)),
+                paid_staff_fte=Decimal(str(round(rng.choice([0, 0, 0.4, 0.8, 1.6, 3.2]) * income / 40000, 1))),
+                people_reached=rng.randint(40, 4000),
+                work_places=rng.choice([0, 0, 0, 1, 2, 4, 8]),
+                members=members, household_share=(Decimal(str(round(rng.uniform(4, 55), 1))) if members else None),
+                premises=rng.choice(Premises.values), public=rng.random() < CONSENT_SHARE,
+                consent_origin=ConsentOrigin.DEMO, consent_recorded_at=timezone.now(), source=DEMO_SOURCE))
+    YearlyFigures.objects.bulk_create(records, batch_size=5000)
+    YearlyFigures.history.bulk_history_create(
+        records, batch_size=5000, default_change_reason=Reasons.DEMO.text())
+    return len(records)

@@ -34,7 +34,7 @@ from registry.models import (
     VerificationMethod,
     VerificationOptOut,
 )
-from registry.site.forms import InitiativeForm, PublicForm, StopForm
+from registry.site.forms import FiguresForm, InitiativeForm, PublicForm, StopForm
 
 HOUR = 3600
 
@@ -194,7 +194,8 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     return _verification_headers(render(request, "registry/verify.html", {
         "initiative": initiative, "token": token, "is_published": initiative.publication_state
         == PublicationState.PUBLISHED, "is_stopped": initiative.status == Status.STOPPED,
-        "asks_not": VerificationOptOut.objects.filter(initiative=initiative).exists()}))
+        "asks_not": VerificationOptOut.objects.filter(initiative=initiative).exists(),
+        "this_year": timezone.localdate().year}))
 
 
 def verify_confirmed(request: HttpRequest, token: str) -> HttpResponse:
@@ -215,7 +216,14 @@ def verify_stop(request: HttpRequest, token: str) -> HttpResponse:
     return _verification_form(request, token, StopForm, "registry/verify_stop.html", unless=Status.STOPPED)
 
 
+def verify_figures(request: HttpRequest, token: str) -> HttpResponse:
+    """"Update your figures": the figures of a year and whether the amounts may be published; they
+    enter the queue, and count nowhere until an editor approves them."""
+    return _verification_form(request, token, FiguresForm, "registry/verify_figures.html", answers=False)
+
+
 def _verification_form(request: HttpRequest, token: str, form_class: type[PublicForm], template: str, *,
+                       answers: bool = True,
                        unless: str | None = None) -> HttpResponse:
     """A form reached by a verification link; what is sent waits in the moderation queue."""
     initiative = _linked(request, token)
@@ -230,7 +238,7 @@ def _verification_form(request: HttpRequest, token: str, form_class: type[Public
         if wait := seconds_to_wait(request):
             return too_many(request, wait)
         if _submit(request, form, origin=SuggestionOrigin.VERIFICATION):
-            if verification.round_for(token) is not None and not form.is_spam():
+            if answers and verification.round_for(token) is not None and not form.is_spam():
                 actions.record_link_answer(initiative, stopped=unless == Status.STOPPED, acting_user=None)
             return redirect("registry:verify-received", token=token)
     return _verification_headers(_form_page(request, template, form, initiative=initiative, token=token))

@@ -10,16 +10,29 @@ limit per client address (registry.site.contribute).
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from registry import suggestions
-from registry.models import Initiative, Kind, Service, StopReason, SuggestionKind
+from registry.importing.figures import euros
+from registry.importing.values import CellError
+from registry.models import (
+    AMOUNT_FIELDS,
+    INCOME_FIELDS,
+    Initiative,
+    Kind,
+    Service,
+    StopReason,
+    SuggestionKind,
+    YearlyFigures,
+)
 
 HONEYPOT = "homepage"
 STARTED_SALT = "registry.site.forms.started"
@@ -207,3 +220,82 @@ class StopForm(PublicForm):
     def __init__(self, *args: Any, initiative: Initiative, **kwargs: Any) -> None:
         self.initiative = initiative
         super().__init__(*args, **kwargs)
+
+
+class AmountField(forms.Field):
+    """Whole euros as people write them: 4500, 4.500, € 4.500,00 (registry.importing.figures.euros)."""
+
+    def to_python(self, value: Any) -> int | None:
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return None
+        try:
+            return euros(text)
+        except CellError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+
+class FiguresForm(PublicForm):
+    """The initiative sends its figures for a year (from its verification link): checked by the
+    model's rules (YearlyFigures.full_clean), then waiting for an editor as a suggestion."""
+
+    suggestion_kind = SuggestionKind.FIGURES
+    groups = [
+        (_("Year"), ["year"]),
+        (_("Income in euros, by source"), list(INCOME_FIELDS)),
+        (_("Expenses"), ["expenses"]),
+        (_("People and places"), ["volunteers", "paid_staff_fte", "people_reached", "work_places", "members",
+                                  "household_share", "premises"]),
+        (_("Publication"), ["public"]),
+    ]
+
+    def __init__(self, *args: Any, initiative: Initiative, **kwargs: Any) -> None:
+        self.initiative = initiative
+        this_year = timezone.localdate().year
+        # What the register holds for this year is shown to be corrected: the form states a year's figures
+        # as a whole (an emptied field is cleared on approval).
+        stored = YearlyFigures.objects.filter(initiative=initiative, year=this_year).first()
+        if stored is not None:
+            kwargs.setdefault("initial", {name: getattr(stored, name) for name in suggestions.FIGURE_FIELDS})
+        super().__init__(*args, **kwargs)
+        first = max(initiative.founded_year or this_year - 5, this_year - 5)
+        self.fields["year"] = forms.TypedChoiceField(
+            label=capfirst(YearlyFigures._meta.get_field("year").verbose_name), coerce=int,
+            choices=[(year, str(year)) for year in range(this_year, first - 1, -1)], initial=this_year)
+        numeric = {"class": "short", "inputmode": "numeric"}
+        model_fields = forms.fields_for_model(
+            YearlyFigures, fields=[name for name in suggestions.FIGURE_FIELDS if name != "year"],
+            widgets={**{name: forms.TextInput(attrs=numeric) for name in suggestions.FIGURE_FIELDS
+                        if name not in ("premises", "public", "paid_staff_fte", "household_share")},
+                     "paid_staff_fte": forms.TextInput(attrs={"class": "short", "inputmode": "decimal"}),
+                     "household_share": forms.TextInput(attrs={"class": "short", "inputmode": "decimal"})})
+        for name, field in model_fields.items():
+            if name in AMOUNT_FIELDS:  # € 4.500 as people write it
+                field = AmountField(required=False, label=field.label, help_text=field.help_text,
+                                    widget=forms.TextInput(attrs=numeric))
+            elif isinstance(field, forms.DecimalField):
+                field.localize = True  # 1,6 in Dutch, 1.6 in English
+            field.label = capfirst(field.label)
+            if isinstance(field, forms.IntegerField | forms.DecimalField):
+                field.min_value = None  # the model says what is wrong with a negative number
+                field.validators = []
+            self.fields[name] = field
+        self.fields["public"].label = _("You may publish our amounts for this year on the register's site and "
+                                        "in its open data")
+        self.fields["public"].help_text = _("Without this, your amounts are seen only by the register's editors "
+                                            "and count in no published total.")
+
+    def _post_clean(self) -> None:
+        proposal: dict[str, Any] = {}
+        for name in suggestions.FIGURE_FIELDS:
+            if name in self.cleaned_data and name not in self.errors:
+                value = self.cleaned_data[name]
+                proposal[name] = str(value) if isinstance(value, Decimal) else value
+        assert self.initiative is not None
+        try:
+            record = suggestions.build_figures(proposal, self.initiative)
+            record.full_clean(exclude=[name for name in self.errors])
+        except ValidationError as error:
+            self.add_model_errors(error)
+            return
+        self.proposal = proposal

@@ -39,6 +39,7 @@ urlpatterns = [
     path("controle/<str:token>/bevestigd", contribute.verify_confirmed, name="verify-confirmed"),
     path("controle/<str:token>/wijziging", contribute.verify_change, name="verify-change"),
     path("controle/<str:token>/gestopt", contribute.verify_stop, name="verify-stop"),
+    path("controle/<str:token>/cijfers", contribute.verify_figures, name="verify-figures"),
     path("controle/<str:token>/ontvangen", contribute.verify_received, name="verify-received"),
     # E-mail subscriptions (registry/site/subscribing.py), linked from the footer and the area pages.
     path("volgen", subscribing.subscribe, name="subscribe"),

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Max, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from registry.caching import cached_page, kept_count, register_version
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Kind, Partner, Partnership, PartnershipRole, PublicationState, SlugAlias, Status
 from registry.schema_org import organisation
+from registry.site.figures import income_mix
 from registry.site.filtering import KEPT_PAGE_PARAMETERS, filter_query, site_filters, with_map_default
 from registry.site.maps import initiative_location_map, initiatives_map
 
@@ -179,10 +180,13 @@ class SuggestionsForm(forms.Form):
     q = forms.CharField(max_length=200, required=False, strip=False)
 
 
-def record_version(request: HttpRequest, slug: str) -> tuple[Any, Any] | None:
-    """What a published record's page shows changes with the record itself (updated_at) or with what
-    its prepared document shows of elsewhere (a label, a partner's name, an area: prepared_at)."""
-    return Initiative.objects.published().filter(slug=slug).values_list("updated_at", "document__prepared_at").first()
+def record_version(request: HttpRequest, slug: str) -> tuple[Any, ...] | None:
+    """What a published record's page shows changes with the record itself (updated_at), with what
+    its prepared document shows of elsewhere (a label, a partner's name, an area: prepared_at), and
+    with its yearly figures (their number and last change: a deleted year counts too)."""
+    return (Initiative.objects.published().filter(slug=slug)
+            .annotate(figures=Count("yearly_figures"), figures_changed=Max("yearly_figures__updated_at"))
+            .values_list("updated_at", "document__prepared_at", "figures", "figures_changed").first())
 
 
 @cached_page(version=record_version)
@@ -198,6 +202,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "api_url": reverse("api:initiative-detail", args=[initiative.pk]),
         "map": initiative_location_map(initiative),
         "json_ld": json_for_script(schema_org(request, initiative)),
+        "income_mix": income_mix(initiative),
     })
 
 

@@ -37,7 +37,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 AXE = Path(settings.NODE_MODULES) / "axe-core" / "axe.min.js"
 SEEDED = 400
 # Tables that hold register data (not the vocabularies or the reference areas).
-REGISTER_TABLES = ["registry_initiativedocument", "registry_initiativesearch", "registry_searchword",
+REGISTER_TABLES = ["registry_yearlyfigures", "registry_historicalyearlyfigures", "registry_socialvalueevidence",
+                   "registry_historicalsocialvalueevidence",
+                   "registry_initiativedocument", "registry_initiativesearch", "registry_searchword",
                    "registry_suggestion", "registry_duplicatecandidate",
                    "registry_merge", "registry_verificationround", "registry_verificationoptout",
                    "registry_slugalias", "registry_partnership", "registry_historicalpartnership",

@@ -23,7 +23,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from api.serializers.initiatives import InitiativeFeatureSerializer, InitiativeSerializer
+from api.serializers.initiatives import InitiativeDetailSerializer, InitiativeFeatureSerializer, InitiativeSerializer
 from geo.models import Municipality
 from geo.signals import areas_reloaded
 from registry import actions, documents
@@ -37,6 +37,7 @@ from registry.models import (
     Partnership,
     PublicationState,
     Service,
+    YearlyFigures,
 )
 from registry.operations.demo import seed_demo
 from tests.conftest import LEIDEN, make, partnership
@@ -49,10 +50,11 @@ HOSTILE = 'Quote " back\\slash \n new line \t tab \x01 ctl \u2028 ls \u2029 ps \
 # -- the oracle: how the serializers and the open-data writers made the documents before -----------
 
 
-def serialized(record: Initiative, *, feature: bool = False) -> bytes:
+def serialized(record: Initiative, *, feature: bool = False, detail: bool = False) -> bytes:
+    """`detail`: the record as /initiatives/{id} has it, with its public yearly figures."""
     request = Request(APIRequestFactory().get("/api/v1/initiatives"))
-    serializer = (InitiativeFeatureSerializer if feature else InitiativeSerializer)(record,
-                                                                                   context={"request": request})
+    kind = InitiativeFeatureSerializer if feature else InitiativeDetailSerializer if detail else InitiativeSerializer
+    serializer = kind(record, context={"request": request})
     return JSONRenderer().render(serializer.data)
 
 
@@ -128,10 +130,12 @@ def published() -> list[Initiative]:
 def test_every_record_and_feature_is_what_the_serializers_made(client: Client, register: list[int], language: str):
     records = published()
     assert len(records) > 100 and set(register) <= {record.pk for record in records}
+    # The demo's yearly figures: the detail's `yearlyFigures` is compared where it holds years too.
+    assert YearlyFigures.objects.filter(public=True, initiative__in=records).count() > 20
     with translation.override(language):
         for record in records:
             url = f"/api/v1/initiatives/{record.pk}"
-            assert client.get(url, HTTP_ACCEPT_LANGUAGE=language).content == serialized(record), record.pk
+            assert client.get(url, HTTP_ACCEPT_LANGUAGE=language).content == serialized(record, detail=True), record.pk
             assert client.get(url + "?format=geojson", HTTP_ACCEPT_LANGUAGE=language).content == serialized(
                 record, feature=True), record.pk
 

@@ -4,6 +4,7 @@ from registry.roles (registry.backoffice.admin.base), changes go through registr
 from registry.backoffice.admin import (
     accounts,
     bulk,
+    figures,
     history,
     imports,
     initiatives,
@@ -14,5 +15,5 @@ from registry.backoffice.admin import (
     webhooks,
 )
 
-__all__ = ["accounts", "bulk", "history", "imports", "initiatives", "jobs", "merging", "suggestions", "verification",
-           "webhooks"]
+__all__ = ["accounts", "bulk", "figures", "history", "imports", "initiatives", "jobs", "merging", "suggestions",
+           "verification", "webhooks"]

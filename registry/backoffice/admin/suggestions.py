@@ -96,6 +96,12 @@ class SuggestionAdmin(RoleAdmin):
         """Whether approving would succeed now (the model's messages if not) and, for a new
         initiative, the records it may duplicate."""
         stored = suggestion.initiative if suggestion.kind != SuggestionKind.NEW else None
+        if suggestion.kind == SuggestionKind.FIGURES and stored is not None:
+            try:
+                suggestions.build_figures(suggestion.proposed, stored).full_clean()
+            except ValidationError as error:
+                return error.messages, []
+            return [], []
         try:
             record = suggestions.build(suggestion.kind, suggestion.proposed, stored)
             record.full_clean()
