@@ -36,7 +36,9 @@ from django.utils.translation import gettext_lazy as _
 
 from geo.models import Municipality, Province
 from registry.caching import responses, single_flight
-from registry.models import Initiative, Kind, Service, StopReason
+from registry.figures import Aggregate, aggregate
+from registry.models import FundingSource, Initiative, Kind, Service, StopReason
+from registry.models.figures import INCOME_FIELDS
 from registry.models.choices import FundingModel
 from registry.querysets import InitiativeQuerySet
 from registry.survival import Lifetime, SurvivalCurve, funding_model_expression, kaplan_meier, lifetime
@@ -231,9 +233,8 @@ class Monitor:
     coverage_services: list[ServiceCoverage]
     coverage: list[Coverage]  # every municipality of the area
     volunteers: list[Volunteers]
-    # Income by source and yearly volunteers come with the yearly figures (issue 17, items 1–4): their
-    # privacy-safe aggregation fills this in; None until then, and the page shows its place empty.
-    finances: Any = None
+    # Income by source and the yearly measures, from registry.figures.aggregate (its privacy rules).
+    finances: Finances | None = None
     computed_at: datetime.datetime = field(default_factory=timezone.now)
 
     @property
@@ -251,6 +252,47 @@ class Monitor:
     def lacking(self) -> list[Coverage]:
         """The municipalities that lack at least one of the services at the end of the year."""
         return [row for row in self.coverage if any(row.lacks(service) for service in row.counts)]
+
+
+@dataclass(frozen=True)
+class MoneyRow:
+    name: Named
+    amount: int | float | None
+    share: float | None
+    previous_amount: int | float | None
+    previous_share: float | None
+
+
+@dataclass(frozen=True)
+class Finances:
+    """The yearly figures of the area's initiatives, this year and the year before, as
+    registry.figures.aggregate gives them: consented figures only, None where fewer than its
+    MIN_GROUP initiatives contribute."""
+
+    current: Aggregate
+    previous: Aggregate
+    sources: list[MoneyRow]
+    measures: list[MoneyRow]  # expenses, volunteers, paid staff, people reached, work places (no shares)
+
+    @property
+    def published(self) -> bool:
+        return self.current.published or self.previous.published
+
+
+MEASURE_NAMES = {"expenses": _("Expenses (€)"), "volunteers": _("Volunteers"), "paid_staff_fte": _("Paid staff (FTE)"),
+                 "people_reached": _("People reached in the year"), "work_places": _("Work-experience places")}
+
+
+def finances_in(initiatives: InitiativeQuerySet, year: int) -> Finances:
+    current, previous = aggregate(initiatives, year), aggregate(initiatives, year - 1)
+    sources = [MoneyRow(source, current.income.get(source.code), current.share(source.code),
+                        previous.income.get(source.code), previous.share(source.code))
+               for source in named_terms(FundingSource, INCOME_FIELDS.values())]
+    sources.append(MoneyRow(named("total", _("Total income")), current.income_total, 1.0 if current.income_total else None,
+                            previous.income_total, 1.0 if previous.income_total else None))
+    measures = [MoneyRow(named(code, label), current.measures.get(code), None, previous.measures.get(code), None)
+                for code, label in MEASURE_NAMES.items()]
+    return Finances(current, previous, sources, measures)
 
 
 def monitor_for(year: int, area_code: str | None, version: Any) -> Monitor:
@@ -332,6 +374,7 @@ def compute(year: int, area: Area, version: str) -> Monitor:
         survival=survival, stop_reasons=stop_reasons, stop_reason_names=reasons,
         coverage_services=coverage_services, coverage=coverage,
         volunteers=volunteers_in(initiatives, year, kinds),
+        finances=finances_in(initiatives, year),
     )
 
 
@@ -426,6 +469,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "coverage": ("year", "area", "municipality", "municipality_name", "service", "initiatives",
                  "previous_year_initiatives"),
     "volunteers": ("year", "area", "kind", "initiatives_reporting", "volunteers"),
+    "income": ("year", "area", "item", "amount", "share", "previous_year_amount", "previous_year_share",
+               "initiatives_contributing", "previous_year_initiatives_contributing"),
 }
 
 
@@ -448,8 +493,14 @@ def tables(monitor: Monitor) -> dict[str, Table]:
                for row in monitor.coverage
                for service, (now, before) in row.counts.items()]
     volunteers = [(year, area, row.group.code or "all", row.initiatives, row.total) for row in monitor.volunteers]
+    income: list[tuple[Any, ...]] = []
+    if monitor.finances is not None:
+        money = monitor.finances
+        income = [(year, area, row.name.code, row.amount, rounded(row.share), row.previous_amount,
+                   rounded(row.previous_share), money.current.contributing, money.previous.contributing)
+                  for row in [*money.sources, *money.measures]]
     made: dict[str, list[tuple[Any, ...]]] = {"figures": figures, "survival": survival, "stop-reasons": stops,
-                                              "coverage": covered, "volunteers": volunteers}
+                                              "coverage": covered, "volunteers": volunteers, "income": income}
     return {name: Table(name, TABLE_COLUMNS[name], rows) for name, rows in made.items()}
 
 

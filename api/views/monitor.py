@@ -55,6 +55,16 @@ COLUMN_FIELDS: dict[str, Any] = {
     "initiativesReporting": serializers.IntegerField(),
     "volunteers": serializers.IntegerField(allow_null=True, help_text=(
         "null when fewer than 5 initiatives recorded a number, or to protect such a group.")),
+    "item": serializers.CharField(help_text=(
+        "A funding source's code (income in euros), `total` (the income shown), or a measure: expenses, "
+        "volunteers, paid_staff_fte, people_reached, work_places.")),
+    "amount": serializers.FloatField(allow_null=True, help_text=(
+        "The sum of the figures the initiatives agreed to publish; null when fewer than 5 contribute.")),
+    "share": serializers.FloatField(allow_null=True, help_text="Share of the total income shown (income only)."),
+    "previousYearAmount": serializers.FloatField(allow_null=True),
+    "previousYearShare": serializers.FloatField(allow_null=True),
+    "initiativesContributing": serializers.IntegerField(help_text="Initiatives whose figures are published."),
+    "previousYearInitiativesContributing": serializers.IntegerField(),
 }
 
 

@@ -269,3 +269,27 @@ def test_its_tables_hold_every_figure(seeded, db):
     assert len(found["survival"].rows) == sum(len(g.curve.points) for s in monitor.survival for g in s.groups)
     assert {row[2] for row in found["survival"].rows} == {"all", "kind", "funding-model"}  # no provinces in one
     assert all(len(row) == len(table.columns) for table in found.values() for row in table.rows)
+
+
+@pytest.mark.parametrize("area", ["", PROVINCE, "GM0546"])
+def test_the_income_equals_direct_sums_of_published_figures_over_five_or_more(seeded, db, area):
+    """The monitor's finances are registry.figures.aggregate's: sums of the figures the initiatives
+    agreed to publish, each only where at least five contribute to it."""
+    from registry.models import YearlyFigures
+    from registry.models.figures import INCOME_FIELDS
+
+    year = THIS_YEAR - 1
+    monitor = compute(year, find_area(area), "v")
+    assert monitor.finances is not None
+    shown = {row.name.code: row for row in monitor.finances.sources}
+    consented = YearlyFigures.objects.filter(year=year, public=True, initiative__in=published(area))
+    if area == "":
+        assert consented.count() >= 5  # the demo register holds figures enough for the country
+    assert monitor.finances.current.contributing == consented.count()
+    for field, code in INCOME_FIELDS.items():
+        given = consented.exclude(**{f"{field}__isnull": True})
+        expected = given.aggregate(total=Sum(field))["total"] if given.count() >= 5 and consented.count() >= 5 else None
+        assert shown[code].amount == expected, code
+        assert shown[code].previous_amount == monitor.finances.previous.income[code]
+    income = tables(monitor)["income"]
+    assert {row[2] for row in income.rows} >= set(INCOME_FIELDS.values()) | {"total", "volunteers"}
