@@ -38,8 +38,8 @@ from geo.models import Municipality, Province
 from registry.caching import responses, single_flight
 from registry.figures import Aggregate, aggregate
 from registry.models import FundingSource, Initiative, Kind, Service, StopReason
-from registry.models.figures import INCOME_FIELDS
 from registry.models.choices import FundingModel
+from registry.models.figures import INCOME_FIELDS
 from registry.querysets import InitiativeQuerySet
 from registry.survival import Lifetime, SurvivalCurve, funding_model_expression, kaplan_meier, lifetime
 
@@ -288,8 +288,9 @@ def finances_in(initiatives: InitiativeQuerySet, year: int) -> Finances:
     sources = [MoneyRow(source, current.income.get(source.code), current.share(source.code),
                         previous.income.get(source.code), previous.share(source.code))
                for source in named_terms(FundingSource, INCOME_FIELDS.values())]
-    sources.append(MoneyRow(named("total", _("Total income")), current.income_total, 1.0 if current.income_total else None,
-                            previous.income_total, 1.0 if previous.income_total else None))
+    sources.append(MoneyRow(named("total", _("Total income")), current.income_total,
+                            1.0 if current.income_total else None, previous.income_total,
+                            1.0 if previous.income_total else None))
     measures = [MoneyRow(named(code, label), current.measures.get(code), None, previous.measures.get(code), None)
                 for code, label in MEASURE_NAMES.items()]
     return Finances(current, previous, sources, measures)
