@@ -61,7 +61,7 @@ def described(model: Any, field_name: str) -> str | Promise:
     return field.verbose_name
 
 
-def lazy_text(make: Callable[[], str]) -> Promise:
+def lazy_text(make: Callable[[], str]) -> str:  # a lazy proxy, typed as what it stands for
     return lazy(make, str)()
 
 
