@@ -377,7 +377,7 @@ def report(count: int, pages: list[Page], small_count: int, small: list[Page] | 
                 a, b = small_map.median(name), big_map.median(name)
                 digits = 3 if name == "cls" else (1 if name == "lcp_ms" else 0)
                 lines.append(f"| {label} | {a / scale:.{digits}f}{unit} | {b / scale:.{digits}f}{unit} | "
-                             f"{(b / a) if a else float('nan'):.2f} |")
+                             + (f"{b / a:.2f} |" if a else "– |"))
             bytes_ratio = big_map.median("bytes") / small_map.median("bytes")
             perf_ratio = big_map.median("performance") / max(1.0, small_map.median("performance"))
             same = abs(bytes_ratio - 1) <= SIZE_TOLERANCE and abs(perf_ratio - 1) <= SIZE_TOLERANCE

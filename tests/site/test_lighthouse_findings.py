@@ -36,3 +36,17 @@ def test_robots_txt_opens_the_public_pages_and_closes_the_private_ones(client: C
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode() == "User-agent: *\nDisallow: /admin/\nDisallow: /controle/\n"
+
+
+def test_a_kept_page_goes_gzipped_to_a_client_that_accepts_it(client: Client, leiden: Initiative):
+    import gzip
+
+    for path in ("/", "/initiatieven", f"/initiatieven/{leiden.slug}"):
+        plain = client.get(path)
+        zipped = client.get(path, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+        assert "Content-Encoding" not in plain, path
+        assert zipped["Content-Encoding"] == "gzip", path
+        assert gzip.decompress(zipped.content) == plain.content, path
+        assert len(zipped.content) < len(plain.content) / 2, path
+        assert "Accept-Encoding" in plain["Vary"] and "Accept-Encoding" in zipped["Vary"], path
