@@ -75,7 +75,7 @@ lint: venv
 	$(MANAGE) makemigrations --check --dry-run > /dev/null || \
 		{ echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
 
-bench: setup ## Benchmarks with their reports (.bench/report.md, api-report.md, api-report-cached.md, map-report.md, opendata-report.md, duplicates-report.md, import-report.md, backoffice-report.md, ogc-report.md, search-report.md, monitor-report.md)
+bench: setup ## Benchmarks with their reports (.bench/report.md, api-report.md, api-report-cached.md, map-report.md, opendata-report.md, duplicates-report.md, import-report.md, backoffice-report.md, ogc-report.md, search-report.md, monitor-report.md, lighthouse-report.md)
 	$(PY) -m tests.benchmarks.run
 	$(PY) -m tests.benchmarks.api
 	BENCH_RESPONSE_CACHE=on $(PY) -m tests.benchmarks.api
@@ -87,6 +87,7 @@ bench: setup ## Benchmarks with their reports (.bench/report.md, api-report.md, 
 	$(PY) -m tests.benchmarks.ogc
 	$(PY) -m tests.benchmarks.search
 	$(PY) -m tests.benchmarks.monitor
+	$(PY) -m tests.benchmarks.lighthouse
 
 loadtest: setup ## Production mode with 100,000 initiatives under 50 clients for 60 s (wrk), an edit every 5 s; report in .bench/load-report.md
 	env -u DEBUG $(PY) -m tests.benchmarks.load

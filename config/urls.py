@@ -8,6 +8,7 @@ from config import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
     path("admin/", admin.site.urls),
     # Without a CSRF token, so that the public pages (which all carry this form) can be cached for
     # everyone: forging a request can do no more than switch someone's language.

@@ -112,3 +112,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
     if status == "unavailable":
         return JsonResponse(document, status=503, headers={"Retry-After": str(OUTAGE_RETRY_AFTER)})
     return JsonResponse(document)
+
+
+# Search engines may read every public page; not the admin, nor the pages that a verification
+# link with its token opens (each is one initiative's private page, and marked noindex as well).
+ROBOTS_TXT = "User-agent: *\nDisallow: /admin/\nDisallow: /controle/\n"
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(ROBOTS_TXT, content_type="text/plain; charset=utf-8")

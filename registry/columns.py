@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.postgres.aggregates import StringAgg
 from django.db.models import F, FloatField, Func, OuterRef, QuerySet, Subquery, TextField
 from django.db.models.functions import Round
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import (
@@ -52,10 +52,17 @@ class Column:
 
 
 def described(model: Any, field_name: str) -> str | Promise:
+    """The field's name, with its help text when it has one, in the language of the moment it is
+    shown. Lazy: these lists are made once, when the module is imported (in the default language),
+    and a lazy string's `%` would translate there and then."""
     field = model._meta.get_field(field_name)
     if field.help_text:
-        return _("%(name)s: %(help)s") % {"name": field.verbose_name, "help": field.help_text}
+        return lazy_text(lambda: _("%(name)s: %(help)s") % {"name": field.verbose_name, "help": field.help_text})
     return field.verbose_name
+
+
+def lazy_text(make: Callable[[], str]) -> str:  # a lazy proxy, typed as what it stands for
+    return lazy(make, str)()
 
 
 def choices(options: Any) -> Callable[[], list[tuple[str, str]]]:

@@ -12,9 +12,12 @@ from config.csp import trust_inline_blocks
 
 
 class DocumentationView(SpectacularSwaggerView):
-    """drf-spectacular's page writes its start-up script and a style block inline. They hold the
-    schema's address and the UI's settings, nothing a visitor wrote, so the policy allows them
-    by hash (config.csp)."""
+    """drf-spectacular's page with a template of our own (templates/api/docs.html): the page's
+    language, a way back to the site, and a style sheet that keeps it within a phone's width.
+    Its start-up script is written inline: it holds the schema's address and the UI's settings,
+    nothing a visitor wrote, so the policy allows it by hash (config.csp)."""
+
+    template_name = "api/docs.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().dispatch(request, *args, **kwargs)

@@ -44,7 +44,7 @@ def test_the_openapi_document_has_contact_version_and_every_parameter(client, db
 def test_the_interactive_documentation_is_served_from_our_own_files(client, db):
     html = client.get("/api/v1/docs").content.decode()
 
-    scripts = re.findall(r'src="([^"]+)"', html) + re.findall(r'href="([^"]+)"', html)
+    scripts = re.findall(r'<script[^>]* src="([^"]+)"', html) + re.findall(r'<link[^>]* href="([^"]+)"', html)
     assert any("swagger-ui-bundle.js" in s for s in scripts)
     assert all(s.startswith("/static/") or s.startswith("/api/") for s in scripts), scripts
 
