@@ -16,46 +16,23 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from registry import actions
-from registry.backoffice.admin.base import RoleAdmin
-from registry.backoffice.admin.history import HistoryAdmin
+from registry.backoffice.admin.parts import InitiativePartAdmin
 from registry.importing.figures import check_figures, commit_figures
-from registry.models import ConsentOrigin, Initiative, SocialValueEvidence, YearlyFigures
+from registry.models import ConsentOrigin, SocialValueEvidence, YearlyFigures
 from registry.roles import signed_in
 
 
-class InitiativeRegion(RoleAdmin, HistoryAdmin):
+class InitiativeRegion(InitiativePartAdmin):
     """A record that belongs to an initiative: seen in the initiative's region, changed by whoever may
     change the initiative."""
 
     autocomplete_fields = ["initiative"]
     list_select_related = ["initiative"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).filter(self.access(request).region("initiative__"))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        access = self.access(request)
-        if obj is None or not access.is_maintainer:
-            return access.is_maintainer
-        initiative = (Initiative.objects.filter(pk=obj.initiative_id).first()
-                      or Initiative.history.filter(id=obj.initiative_id).order_by("-history_id").first())
-        return initiative is not None and access.covers(initiative.municipality_id, initiative.province_id)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        access = self.access(request)
-        return access.can_change(obj.initiative) if obj is not None else access.can_write
-
-    has_delete_permission = has_change_permission
-
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # A record stays with its initiative: moving it would need both initiatives' regions.
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "initiative"] if obj is not None else fields
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "initiative":  # only initiatives the user may change
-            kwargs["queryset"] = self.access(request).initiatives()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class FiguresFileForm(forms.Form):

@@ -26,6 +26,7 @@ from registry import actions, spreadsheets, verification
 from registry.backoffice.admin.base import RoleAdmin, reason_of
 from registry.backoffice.admin.bulk import BulkActions
 from registry.backoffice.admin.history import HistoryAdmin, InitiativeHistoryAdmin
+from registry.backoffice.admin.parts import InitiativePartAdmin
 from registry.history import POINT_TOLERANCE
 from registry.models import (
     FundingSource,
@@ -537,30 +538,12 @@ class PartnerAdmin(RoleAdmin, HistoryAdmin):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(RoleAdmin, HistoryAdmin):
+class PartnershipAdmin(InitiativePartAdmin):
     list_display = ["initiative", "partner", "role", "start", "end"]
     list_filter = ["role", "partner__kind"]
     search_fields = ["initiative__name", "partner__name"]
     autocomplete_fields = ["initiative", "partner"]
     list_select_related = ["initiative", "partner", "role"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Partnership]:
-        return super().get_queryset(request).filter(self.access(request).region("initiative__"))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        access = self.access(request)
-        if obj is None or not access.is_maintainer:
-            return access.is_maintainer
-        # Also asked for the history of a partnership whose initiative is gone: its last version.
-        initiative = (Initiative.objects.filter(pk=obj.initiative_id).first()
-                      or Initiative.history.filter(id=obj.initiative_id).order_by("-history_id").first())
-        return initiative is not None and access.covers(initiative.municipality_id, initiative.province_id)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        access = self.access(request)
-        return access.can_change(obj.initiative) if obj is not None else access.can_write
-
-    has_delete_permission = has_change_permission
 
     def save_model(self, request: HttpRequest, obj: Partnership, form: Any, change: bool) -> None:
         before = Partnership.objects.get(pk=obj.pk) if change else None
@@ -572,8 +555,3 @@ class PartnershipAdmin(RoleAdmin, HistoryAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Partnership]) -> None:
         for partnership in queryset:
             actions.delete_partnership(partnership, acting_user=signed_in(request.user))
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "initiative":  # only initiatives the user may change
-            kwargs["queryset"] = self.access(request).initiatives()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
