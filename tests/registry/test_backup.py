@@ -25,6 +25,7 @@ from django.core.cache import cache, caches
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from registry import actions, duplicates, importing
@@ -33,6 +34,7 @@ from registry.importing import ImportOptions
 from registry.models import (
     DigestSent,
     DuplicateCandidate,
+    EvidenceMethod,
     ImportRun,
     Initiative,
     JobError,
@@ -41,11 +43,19 @@ from registry.models import (
     Partner,
     Partnership,
     Role,
+    Service,
     SlugAlias,
+    SocialValueEvidence,
+    Subscription,
+    SubscriptionDigest,
     Suggestion,
     SuggestionKind,
     VerificationOptOut,
     VerificationRound,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    YearlyFigures,
 )
 from registry.operations import backups, tasks
 from registry.operations.demo import seed_demo
@@ -108,6 +118,19 @@ def populate() -> None:
         cursor.execute("INSERT INTO procrastinate_periodic_defers (task_name, defer_timestamp, job_id) "
                        "VALUES ('find_duplicates', 0, %s)", [job_id])
         cursor.execute("INSERT INTO procrastinate_workers DEFAULT VALUES")
+    # Subscriptions and webhooks (registry.subscriptions, registry.webhooks), yearly figures and evidence
+    # of social value (registry.figures; seed_demo made the figures).
+    assert YearlyFigures.objects.exists()
+    subscription = Subscription.objects.create(email="volger@example.org", province=linde.province,
+                                               confirmed_at=timezone.now())
+    subscription.kinds.set(Kind.objects.all()[:1])
+    subscription.services.set(Service.objects.all()[:1])
+    SubscriptionDigest.objects.create(subscription=subscription, period_start=today, changes=2)
+    webhook = Webhook.objects.create(owner=admin, url="https://ontvanger.example/haak", secret="geheim")
+    delivery = WebhookDelivery.objects.create(webhook=webhook, history_id=1, body="{}")
+    WebhookAttempt.objects.create(delivery=delivery, webhook=webhook, status_code=500, error="Kapot")
+    actions.save_evidence(SocialValueEvidence(initiative=linde, method=EvidenceMethod.OWN, year=today.year - 1,
+                                              result="Veertig buren vonden werk."), acting_user=None)
 
 
 def damage() -> None:
