@@ -60,7 +60,8 @@ def test_each_replica_url_becomes_an_alias_configured_like_the_primary_and_the_r
         assert replica["ENGINE"] == primary["ENGINE"] == "django.contrib.gis.db.backends.postgis"
         assert replica["CONN_MAX_AGE"] == primary["CONN_MAX_AGE"] == 120
         assert replica["CONN_HEALTH_CHECKS"] is True
-        assert replica["OPTIONS"]["options"] == "-c jit=off"
+        assert replica["OPTIONS"]["options"] == primary["OPTIONS"]["options"] == (
+            "-c jit=off -c max_parallel_workers_per_gather=0")
         assert replica["TEST"]["MIRROR"] == "default"  # tests read the test database through it
     assert second["OPTIONS"]["sslmode"] == "require"
     # A replica that does not answer is given up after 2 s, unless its URL says otherwise.
@@ -83,9 +84,11 @@ def test_a_retry_time_below_one_second_is_refused_by_name():
         assert "DATABASE_REPLICA_RETRY_SECONDS" in result.stderr.splitlines()[-1]
 
 
-def test_jit_follows_the_primarys_setting_on_the_replicas():
-    found = settings_with(DATABASE_REPLICA_URLS="postgis://replica-a.internal/registry", DATABASE_JIT="true")
-    assert "options" not in found["databases"]["replica1"].get("OPTIONS", {})
+def test_jit_and_parallel_query_follow_the_primarys_settings_on_the_replicas():
+    found = settings_with(DATABASE_REPLICA_URLS="postgis://replica-a.internal/registry", DATABASE_JIT="true",
+                          DATABASE_PARALLEL_WORKERS="2")
+    for alias in ("default", "replica1"):
+        assert found["databases"][alias]["OPTIONS"]["options"] == "-c max_parallel_workers_per_gather=2"
 
 
 def test_without_redis_url_the_cache_and_the_sessions_live_in_the_database():
