@@ -144,17 +144,7 @@ def kept_response(request: HttpRequest, parts: tuple[str, ...], produce: Callabl
     return response
 
 
-def compressed_page(request: HttpRequest, content: bytes, content_type: str) -> HttpResponse:
-    """A kept page, gzipped for a client that accepts it: a map page is 80 KB of HTML, which a phone
-    on a slow connection waits for before it shows anything (Lighthouse, issue 14). A kept page
-    holds nothing personal (no CSRF token, see cached_page), so compression reveals no secret
-    (BREACH). Compressed per answer, about a millisecond, so that the kept entries stay as they are."""
-    response = HttpResponse(content, content_type=content_type)
-    patch_vary_headers(response, ["Accept-Encoding"])
-    if "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "") and len(content) >= 200:
-        response.content = compress_string(content)
-        response["Content-Encoding"] = "gzip"
-    return response
+GZIP_FROM_BYTES = 200  # smaller pages gain nothing from compression
 
 
 def cached_page(parameters: Iterable[str] = (), *, version: Callable[..., Any] | None = None,
@@ -177,20 +167,31 @@ def cached_page(parameters: Iterable[str] = (), *, version: Callable[..., Any] |
                 return view(request, *args, **kwargs)
             made: list[HttpResponse] = []
 
-            def make() -> tuple[str, bytes, dict[str, set[str]]] | None:
+            def make() -> tuple[str, bytes, bytes | None, dict[str, set[str]]] | None:
                 response = view(request, *args, **kwargs)
                 made.append(response)
                 if response.status_code != 200 or response.streaming:
                     return None
-                return (response["Content-Type"], response.content, trusted_hashes())
+                # Compressed once, when made, and kept beside the page (not again for every visitor).
+                content = response.content
+                gzipped = compress_string(content) if len(content) >= GZIP_FROM_BYTES else None
+                return (response["Content-Type"], content, gzipped, trusted_hashes())
 
             narrower = version(request, *args, **kwargs) if version is not None else None
             kept = single_flight(response_key(request, "page", version=narrower), make)
             if kept is None:
                 return made[0]
-            content_type, content, inline = kept
+            content_type, content, gzipped, inline = kept
             trust_hashes(inline)  # the page's own inline scripts and styles, as when it was made
-            return compressed_page(request, content, content_type)
+            # Gzipped for a client that accepts it: a map page is 80 KB of HTML, which a phone on a slow
+            # connection waits for (Lighthouse, issue 14). A kept page holds nothing personal (no CSRF
+            # token), so compression reveals no secret (BREACH).
+            zipped = gzipped is not None and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+            response = HttpResponse(gzipped if zipped else content, content_type=content_type)
+            patch_vary_headers(response, ["Accept-Encoding"])
+            if zipped:
+                response["Content-Encoding"] = "gzip"
+            return response
 
         return page
 
