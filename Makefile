@@ -7,6 +7,7 @@ PORT ?= 8000
 BIND ?= 127.0.0.1:$(PORT)
 DEMO_COUNT ?= 2000
 VENV := .venv
+GPKG_VENV := .venv-gpkg
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
@@ -29,8 +30,8 @@ serve: setup ## Production mode: DEBUG off, hashed static files, check --deploy,
 worker: setup ## Only a background-job worker (docs/jobs.md), for a machine that runs no web server
 	$(MANAGE) procrastinate worker
 
-test: setup lint ## Set everything up and run the whole test suite
-	$(PY) -m pytest
+test: setup lint $(GPKG_VENV)/.installed ## Set everything up and run the whole test suite
+	GEOPACKAGE_VALIDATOR=$(CURDIR)/$(GPKG_VENV)/bin/geopackage-validator $(PY) -m pytest
 
 setup: system venv node_modules/.installed messages database migrate areas
 
@@ -43,6 +44,13 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+# PDOK's GeoPackage validator needs the system GDAL's Python bindings (python3-gdal), so it lives in
+# an environment of Debian's own Python, apart from the project's.
+$(GPKG_VENV)/.installed: config/setup/geopackage-validator.txt
+	@test -x $(GPKG_VENV)/bin/python || /usr/bin/python3 -m venv --system-site-packages $(GPKG_VENV)
+	$(GPKG_VENV)/bin/python -m pip install --quiet -r config/setup/geopackage-validator.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -122,5 +130,5 @@ replica-remove: ## Stop the replica and delete its files and its replication slo
 	$(PYTHON) -m config.setup.devdb replica-remove
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache .bench
+	rm -rf $(VENV) $(GPKG_VENV) node_modules staticfiles .pytest_cache .ruff_cache .bench
 	find . -name '*.mo' -path './locale/*' -delete

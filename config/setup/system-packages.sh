@@ -70,6 +70,10 @@ has_library 'libpango-1.0.so' || missing+=(libpango-1.0-0)
 has_library 'libpangoft2-1.0.so' || missing+=(libpangoft2-1.0-0)
 { command -v fc-list >/dev/null && [ -n "$(fc-list 2>/dev/null | head -n1)" ]; } || missing+=(fontconfig fonts-dejavu-core)
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
+# PDOK's GeoPackage validator (make test) reads the files through GDAL's Python bindings of the
+# system's GDAL, in a virtual environment of the system's Python that sees them.
+/usr/bin/python3 -c 'import osgeo.ogr' 2>/dev/null || missing+=(python3-gdal)
+/usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
