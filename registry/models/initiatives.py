@@ -126,6 +126,11 @@ class Initiative(models.Model):
                          name="published_by_name"),
             # For distances in metres (near); the plain GiST index on location serves boxes.
             GistIndex(as_geography(models.F("location")), name="initiative_location_geography"),
+            # The public boxes (API bbox, map tiles, OGC items): without it PostgreSQL ANDs the box's
+            # bitmap with the 90,000 published rows of the state index (1,000 in a box at 100,000:
+            # 7 → 2 ms for the ids).
+            GistIndex(fields=["location"], condition=Q(publication_state=PublicationState.PUBLISHED),
+                      name="published_location"),
         ]
         constraints = [
             # A safety net under clean(): these also hold for writes that bypass validation.
