@@ -3,6 +3,7 @@ short vocabularies, a drop-down for the long lists, labels in the visitor's lang
 
 from __future__ import annotations
 
+import time
 from html import escape
 from typing import Any
 
@@ -27,36 +28,58 @@ KEPT_PAGE_PARAMETERS = [*[name for name in SITE_FILTERS if name != "q"], "page",
 
 class OneOfSelect(forms.SelectMultiple):
     """One drop-down for a filter that accepts several values: a long list (342 municipalities)
-    is easier to use as a single choice, and an empty choice means 'all'."""
+    is easier to use as a single choice, and an empty choice means 'all'.
+
+    Its options are (value, label, attributes) as drop_down_options() keeps them, after an empty
+    choice labelled `empty_label`."""
 
     allow_multiple_selected = False
+
+    def __init__(self, options: list[tuple[str, str, str]], empty_label: str) -> None:
+        super().__init__()
+        self.options_kept = options
+        self.empty_label = empty_label
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
         return [value for value in super().value_from_datadict(data, files, name) if value]
 
-    def option_attrs(self, value: Any) -> str:
-        return ""
-
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         """The markup of Django's select template, written here: Django renders each <option> through
-        a template of its own, and its model choices one by one, which for the 1,050 municipalities
-        and partners took most of a list or map page computed."""
+        a template of its own, and its model choices one by one as model instances, which for the
+        1,050 municipalities and partners took most of a list or map page computed."""
         chosen = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v is not None}
         options = "".join(
-            f'<option value="{escape(str(choice))}"{self.option_attrs(choice)}'
-            f'{" selected" if str(choice) in chosen else ""}>{escape(str(label))}</option>'
-            for choice, label in self.choices)
+            f'<option value="{escape(choice)}"{extra}{" selected" if choice in chosen else ""}>{escape(label)}</option>'
+            for choice, label, extra in [("", str(self.empty_label), ""), *self.options_kept])
         return mark_safe(f'<select name="{escape(name)}"{flatatt(self.build_attrs(self.attrs, attrs))}>'
-                         f"{options}</select>")  # every value and label escaped above
+                         f"{options}</select>")  # every value, label and attribute escaped
 
 
-class MunicipalitySelect(OneOfSelect):
-    """Each municipality carries its province, so that the map's script can offer only the
-    municipalities of the chosen province."""
+# How long a process keeps the long drop-downs' options for one version of the register
+# (registry.caching.register_version): an area renamed by load_areas without changing any record's
+# document shows within this time.
+OPTIONS_SECONDS = 600
+_kept_options: dict[str, tuple[Any, float, list[tuple[str, str, str]]]] = {}
 
-    def option_attrs(self, value: Any) -> str:
-        instance = getattr(value, "instance", None)
-        return "" if instance is None else f' data-province="{escape(instance.province.code)}"'
+
+def drop_down_options(name: str, queryset: QuerySet[Any], value_field: str, version: Any
+                      ) -> list[tuple[str, str, str]]:
+    """The options of a long drop-down (province, municipality, partner): (value, name, extra
+    attributes), read as plain rows and kept in this process while the register keeps its version.
+    Each municipality carries its province (data-province), so that the map's script can offer only
+    the municipalities of the chosen province."""
+    kept = _kept_options.get(name)
+    now = time.monotonic()
+    if version is not None and kept is not None and kept[0] == version and now - kept[1] < OPTIONS_SECONDS:
+        return kept[2]
+    if name == "municipality":
+        options = [(str(value), label, f' data-province="{escape(province)}"')
+                   for value, label, province in queryset.values_list(value_field, "name", "province__code")]
+    else:
+        options = [(str(value), label, "") for value, label in queryset.values_list(value_field, "name")]
+    if version is not None:
+        _kept_options[name] = (version, now, options)
+    return options
 
 
 # The names the site shows for the filters (messages about a bad value name the filter by these).
@@ -64,7 +87,9 @@ SITE_LABELS = {"q": _("Search"), "kind": _("Kind"), "service": _("Services"), "s
                "province": _("Province"), "municipality": _("Municipality"), "partner": _("Partner")}
 
 
-def site_filters(data: QueryDict, queryset: QuerySet[Initiative]) -> InitiativeFilterSet:
+def site_filters(data: QueryDict, queryset: QuerySet[Initiative], *, version: Any = None) -> InitiativeFilterSet:
+    """The filter form of the site's pages; `version` (registry.caching.register_version) lets the
+    long drop-downs' options be kept while the register does not change."""
     filters = InitiativeFilterSet(data, queryset=queryset)
     fields = filters.form.fields
     for name, field in fields.items():  # the API's other parameters go by their own names
@@ -79,11 +104,9 @@ def site_filters(data: QueryDict, queryset: QuerySet[Initiative]) -> InitiativeF
     }
     for name, (choices, empty_label) in drop_downs.items():
         field = fields[name]
-        field.queryset = choices.only("pk", field.to_field_name or "pk", "name")
-        if name == "municipality":
-            field.queryset = field.queryset.select_related("province").only("pk", "code", "name", "province__code")
-        field.empty_label = empty_label  # the choice iterator then offers it first
-        field.widget = (MunicipalitySelect if name == "municipality" else OneOfSelect)(choices=field.choices)
+        field.queryset = choices
+        options = drop_down_options(name, choices, field.to_field_name or "pk", version)
+        field.widget = OneOfSelect(options, empty_label)
     return filters
 
 

@@ -36,7 +36,8 @@ EMBED_HEIGHTS = (300, 400, 500, 600, 800)
 def home(request: HttpRequest) -> HttpResponse:
     """The map with the filters beside it; the data comes per view (registry.site.mapdata), not with
     the page. Running initiatives unless the address names statuses."""
-    filters = site_filters(with_map_default(request.GET), Initiative.objects.published())
+    filters = site_filters(with_map_default(request.GET), Initiative.objects.published(),
+                           version=register_version(request))
     valid = filters.is_valid()  # a bad value is shown beside the form; the map says it too
     return render(request, "registry/map.html", {
         "filters": filters,
@@ -53,7 +54,8 @@ def embed(request: HttpRequest) -> HttpResponse:
     """The map for an iframe on another site, with the filters of its address locked.
 
     Only this page may be framed, by any site: the exemption also opens the CSP's frame-ancestors."""
-    filters = site_filters(with_map_default(request.GET), Initiative.objects.published())
+    filters = site_filters(with_map_default(request.GET), Initiative.objects.published(),
+                           version=register_version(request))
     valid = filters.is_valid()
     locked = filter_query(filters) if valid else ""
     return render(request, "registry/embed.html", {
@@ -68,7 +70,7 @@ def embed(request: HttpRequest) -> HttpResponse:
 @cached_page(KEPT_PAGE_PARAMETERS)
 def embed_builder(request: HttpRequest) -> HttpResponse:
     """Choose the locked filters and the height, and copy the iframe code (works without JavaScript)."""
-    filters = site_filters(request.GET, Initiative.objects.published())
+    filters = site_filters(request.GET, Initiative.objects.published(), version=register_version(request))
     valid = filters.is_valid()
     locked = filter_query(filters) if valid else ""
     try:
@@ -117,7 +119,8 @@ def nulls_last(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
 @cached_page(KEPT_PAGE_PARAMETERS)
 def initiative_list(request: HttpRequest) -> HttpResponse:
     """The results first, sortable, with the filters beside them (below them on a phone)."""
-    filters = site_filters(request.GET, Initiative.objects.published().with_related().order_by("name", "pk"))
+    filters = site_filters(request.GET, Initiative.objects.published().with_related().order_by("name", "pk"),
+                           version=register_version(request))
     sorts = sort_choices(request.GET)
     if not filters.is_valid():
         # A hand-edited address with a bad value: say which, instead of failing.

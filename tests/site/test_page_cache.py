@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import connection
@@ -105,3 +106,23 @@ def test_a_records_page_is_kept_across_other_records_edits_but_follows_its_own(c
     service.label_nl = "Anders genoemde dienst"
     actions.save_term(service, acting_user=maintainer)
     assert "Anders genoemde dienst" in client.get(url).content.decode()
+
+
+def test_the_long_drop_downs_are_kept_per_version_and_follow_a_renamed_partner(client: Client, leiden):
+    from registry.models import Partner
+
+    def partner_options(url: str) -> list[str]:
+        html = client.get(url).content.decode()
+        select = html[html.index('<select name="partner"'):]
+        return re.findall(r"<option [^>]*>([^<]*)</option>", select[:select.index("</select>")])
+
+    assert partner_options("/initiatieven") == ["Alle partners", "VSBfonds"]
+    with CaptureQueriesContext(connection) as second:
+        assert partner_options("/initiatieven?page=1&ordering=name") == ["Alle partners", "VSBfonds"]
+    assert not [q for q in second.captured_queries if 'FROM "registry_partner" ' in q["sql"]]
+
+    partner = Partner.objects.get(name="VSBfonds")
+    before = Partner.objects.get(pk=partner.pk)
+    partner.name = "Fonds Hernoemd"
+    actions.save_partner(partner, before, acting_user=administrator())
+    assert partner_options("/initiatieven?ordering=name") == ["Alle partners", "Fonds Hernoemd"]
