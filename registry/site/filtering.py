@@ -31,11 +31,11 @@ class OneOfSelect(forms.SelectMultiple):
     is easier to use as a single choice, and an empty choice means 'all'.
 
     Its options are (value, label, attributes) as drop_down_options() keeps them, after an empty
-    choice labelled `empty_label`."""
+    choice labelled `empty_label` (lazily translated)."""
 
     allow_multiple_selected = False
 
-    def __init__(self, options: list[tuple[str, str, str]], empty_label: str) -> None:
+    def __init__(self, options: list[tuple[str, str, str]], empty_label: Any) -> None:
         super().__init__()
         self.options_kept = options
         self.empty_label = empty_label
