@@ -4,6 +4,7 @@ short vocabularies, a drop-down for the long lists, labels in the visitor's lang
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from geo.models import Municipality, Province
@@ -68,18 +70,32 @@ def drop_down_options(name: str, queryset: QuerySet[Any], value_field: str, vers
     attributes), read as plain rows and kept in this process while the register keeps its version.
     Each municipality carries its province (data-province), so that the map's script can offer only
     the municipalities of the chosen province."""
-    kept = _kept_options.get(name)
+    def read() -> list[tuple[str, str, str]]:
+        if name == "municipality":
+            return [(str(value), label, f' data-province="{escape(province)}"')
+                    for value, label, province in queryset.values_list(value_field, "name", "province__code")]
+        return [(str(value), label, "") for value, label in queryset.values_list(value_field, "name")]
+
+    return _kept(name, version, read)
+
+
+def _kept(key: str, version: Any, read: Callable[[], list[Any]]) -> list[Any]:
+    kept = _kept_options.get(key)
     now = time.monotonic()
     if version is not None and kept is not None and kept[0] == version and now - kept[1] < OPTIONS_SECONDS:
         return kept[2]
-    if name == "municipality":
-        options = [(str(value), label, f' data-province="{escape(province)}"')
-                   for value, label, province in queryset.values_list(value_field, "name", "province__code")]
-    else:
-        options = [(str(value), label, "") for value, label in queryset.values_list(value_field, "name")]
+    found = read()
     if version is not None:
-        _kept_options[name] = (version, now, options)
-    return options
+        _kept_options[key] = (version, now, found)
+    return found
+
+
+def vocabulary_choices(name: str, field: Any, version: Any) -> list[tuple[str, str]]:
+    """(code, label in the visitor's language) of a vocabulary's check boxes (kind, service), kept
+    as the drop-downs' options are: Django's model choices read them through a server-side cursor
+    into model instances on every page."""
+    return _kept(f"{name}:{get_language()}", version,
+                 lambda: [(str(getattr(term, field.to_field_name or "pk")), str(term)) for term in field.queryset])
 
 
 # The names the site shows for the filters (messages about a bad value name the filter by these).
@@ -95,8 +111,9 @@ def site_filters(data: QueryDict, queryset: QuerySet[Initiative], *, version: An
     for name, field in fields.items():  # the API's other parameters go by their own names
         field.label = SITE_LABELS.get(name, name)
     fields["status"].choices = [(value, capfirst(label)) for value, label in fields["status"].choices]
-    for name in ("kind", "service", "status"):
-        fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
+    for name in ("kind", "service"):
+        fields[name].widget = forms.CheckboxSelectMultiple(choices=vocabulary_choices(name, fields[name], version))
+    fields["status"].widget = forms.CheckboxSelectMultiple(choices=fields["status"].choices)
     drop_downs = {
         "province": (Province.objects.order_by("name"), _("All provinces")),
         "municipality": (Municipality.objects.current().order_by("name"), _("All municipalities")),
