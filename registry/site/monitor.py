@@ -36,6 +36,7 @@ from registry.models import StopReason
 from registry.monitor import (
     STOP_REASON_YEARS,
     SURVIVAL_AGES,
+    TABLE_COLUMNS,
     VOLUNTEERS_MINIMUM,
     CurveGroup,
     Monitor,
@@ -244,7 +245,8 @@ def context(request: HttpRequest, monitor: Monitor, *, pdf: bool = False) -> dic
         "pdf": pdf,
         "pdf_url": reverse(f"registry:monitor-pdf{suffix}", args=args),
         "api_url": reverse("api:monitor") + f"?year={monitor.year}" + (f"&area={code}" if code else ""),
-        "csv_tables": [(name, reverse(csv_name, args=[*table_args, name])) for name in CSV_TABLE_NAMES],
+        # Every table the monitor has (registry.monitor.TABLE_COLUMNS, which opendata.views serves).
+        "csv_tables": [(name, reverse(csv_name, args=[*table_args, name])) for name in TABLE_COLUMNS],
         "previous_url": (reverse(f"registry:monitor{suffix}", args=[monitor.year - 1, *args[1:]])
                          if monitor.year - 1 in years else None),
         "next_url": (reverse(f"registry:monitor{suffix}", args=[monitor.year + 1, *args[1:]])
@@ -261,10 +263,6 @@ def context(request: HttpRequest, monitor: Monitor, *, pdf: bool = False) -> dic
         "volunteers_minimum": VOLUNTEERS_MINIMUM,
         "area_page": reverse("registry:area", args=[code]) if code else None,
     }
-
-
-# The open-data tables (opendata.views serves them; registry.monitor.tables makes them).
-CSV_TABLE_NAMES = ("figures", "survival", "stop-reasons", "coverage", "volunteers")
 
 
 def latest(request: HttpRequest) -> HttpResponse:

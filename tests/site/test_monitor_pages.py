@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 
 from registry.models import Status, StopReason
+from registry.monitor import TABLE_COLUMNS
 from tests.conftest import LEIDEN, UTRECHT, make
 from tests.site.test_statistics import tables
 
@@ -188,6 +189,23 @@ def test_the_open_data_holds_the_tables_as_csv(client: Client, register):
     assert len(stops) == 1 + 10 * 4
     national = read_csv(client, f"/opendata/monitor/{Y}/coverage.csv")
     assert len(national) == 1 + 342 * 3 and national[1][1] == "NL"
+
+
+@pytest.mark.parametrize("path", [f"/monitor/{Y}", f"/monitor/{Y}/{LEIDEN_CODE}", f"/monitor/{Y}/PV28"])
+def test_the_page_links_every_table_and_each_link_answers_with_its_header(client: Client, register, path):
+    page = client.get(path).content.decode()
+    actions = re.search(r'<nav class="monitor-actions.*?</nav>', page, re.DOTALL)
+    assert actions is not None
+    links = re.findall(r'<a href="(/opendata/monitor/[^"]+)">([^<]+)</a>', actions.group(0))
+
+    # Every table the monitor has (registry.monitor.TABLE_COLUMNS), the income too, each once.
+    assert [label for _url, label in links] == [
+        "figures.csv", "survival.csv", "stop-reasons.csv", "coverage.csv", "volunteers.csv", "income.csv"]
+    assert [label.removesuffix(".csv") for _url, label in links] == list(TABLE_COLUMNS)
+    area = path.removeprefix(f"/monitor/{Y}")
+    for url, label in links:
+        assert url == f"/opendata/monitor/{Y}{area}/{label}"
+        assert read_csv(client, url)[0] == list(TABLE_COLUMNS[label.removesuffix(".csv")]), url
 
 
 def test_the_api_gives_the_same_rows(client: Client, register):
