@@ -12,8 +12,10 @@ from django.conf import settings
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
+from opendata.formats import monitor_file
 from opendata.snapshots import BY_FILE, DISTRIBUTIONS
 from registry.models import Initiative
+from registry.monitor import TABLE_DESCRIPTIONS
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -33,8 +35,15 @@ DESCRIPTIONS = {
                             "All initiatives as an RFC 7946 FeatureCollection (WGS84)."),
     "initiatives.gpkg": ("GeoPackage met één puntlaag (EPSG:4326).", "GeoPackage with one point layer (EPSG:4326)."),
     "initiatives.jsonld": ("schema.org Organizations als JSON-LD.", "schema.org Organizations as JSON-LD."),
-    "datapackage.json": ("Frictionless Data Package: Table Schemas van de twee CSV-bestanden.",
-                         "Frictionless Data Package: Table Schemas of the two CSV files."),
+    "datapackage.json": ("Frictionless Data Package: Table Schemas van de CSV-bestanden.",
+                         "Frictionless Data Package: Table Schemas of the CSV files."),
+    # The national annual monitor: aggregates, one row per figure, every year with yearly figures.
+    **{monitor_file(table): (f"Jaarmonitor van Nederland, elk jaar met jaarcijfers (kolom year): {nl} Alleen "
+                             "totalen; bedragen alleen over ingestemde cijfers van 5 of meer initiatieven.",
+                             f"The annual monitor of the Netherlands, every year with yearly figures (column "
+                             f"year): {en} Aggregates only; amounts only over consented figures of 5 or more "
+                             "initiatives.")
+       for table, (en, nl) in TABLE_DESCRIPTIONS.items()},
 }
 
 
@@ -80,9 +89,11 @@ def catalog_graph(site: str, snapshot: dict[str, Any] | None) -> Graph:
           "Residents' initiatives and resident enterprises in the Netherlands")
     texts(dataset, DCTERMS.description,
           "Alle gepubliceerde initiatieven met soort, voorzieningen, financiering, partners, status en locatie "
-          "(gemeente, provincie, coördinaten). Dagelijks ververst; eerdere versies blijven beschikbaar.",
+          "(gemeente, provincie, coördinaten), en de tabellen van de landelijke jaarmonitor (totalen). Dagelijks "
+          "ververst; eerdere versies blijven beschikbaar.",
           "Every published initiative with its kind, services, funding, partners, status and location "
-          "(municipality, province, coordinates). Refreshed daily; earlier versions stay available.")
+          "(municipality, province, coordinates), and the tables of the national annual monitor (aggregates). "
+          "Refreshed daily; earlier versions stay available.")
     add((dataset, DCTERMS.creator, publisher))
     add((dataset, DCAT.contactPoint, contact))
     add((dataset, DCTERMS.accessRights, URIRef(EU + "access-right/PUBLIC")))

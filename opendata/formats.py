@@ -20,6 +20,7 @@ from django.utils.translation import override
 from registry import documents
 from registry.columns import INITIATIVE_COLUMNS, LIST_SEPARATOR, PARTNERSHIP_COLUMNS, Column
 from registry.models import Initiative, Service
+from registry.monitor import TABLE_COLUMNS, Monitor, Table, national_tables
 from registry.schema_org import organisation
 
 ROWS_PER_CHUNK = 500
@@ -137,3 +138,35 @@ def write_geopackage(initiatives: QuerySet[Initiative], target: Path, srid: int 
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise ExportError(f"ogr2ogr could not write {target.name}: {result.stderr.strip()}")
+
+
+# -- the annual monitor's tables ------------------------------------------------------------------------
+
+
+def monitor_file(table: str) -> str:
+    """The file of a monitor table in a snapshot and on /opendata: the country's, every year with figures."""
+    return f"monitor-{table}.csv"
+
+
+def table_csv(table: Table) -> str:
+    """A monitor table as RFC 4180 CSV (UTF-8, CRLF), a withheld or unknown figure as an empty field."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(table.columns)
+    writer.writerows(["" if value is None else value for value in row] for row in table.rows)
+    return buffer.getvalue()
+
+
+def monitor_streams(monitors: Callable[[], Sequence[Monitor]]) -> dict[str, Callable[[], Iterator[str]]]:
+    """The national monitor's tables, one file each, the years one after the other. `monitors` is
+    called once, when the first file is written (computing a monitor costs a few queries)."""
+    made: dict[str, Table] = {}
+
+    def writer(name: str) -> Callable[[], Iterator[str]]:
+        def stream() -> Iterator[str]:
+            if not made:
+                made.update(national_tables(monitors()))
+            yield table_csv(made[name])
+        return stream
+
+    return {monitor_file(name): writer(name) for name in TABLE_COLUMNS}

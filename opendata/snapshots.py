@@ -29,6 +29,7 @@ from django.db.models import QuerySet
 from opendata import formats
 from opendata.package import data_package
 from registry.models import Initiative
+from registry.monitor import NETHERLANDS, TABLE_COLUMNS, Monitor, compute, years_with_figures
 
 SNAPSHOT_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A snapshot moved aside while its replacement (of the same day) is renamed into place.
@@ -48,6 +49,12 @@ class Distribution:
     dcat_format: str  # EU file-type authority code
 
 
+MONITOR_TITLES = {"figures": ("kerncijfers", "key figures"), "survival": ("overleving", "survival"),
+                  "stop-reasons": ("stopredenen", "stop reasons"),
+                  "coverage": ("voorzieningen per gemeente", "services per municipality"),
+                  "volunteers": ("vrijwilligers", "volunteers"), "income": ("inkomsten", "income")}
+assert list(MONITOR_TITLES) == list(TABLE_COLUMNS), "a title for every table of the monitor"
+
 DISTRIBUTIONS = [
     Distribution("initiatives.csv", "text/csv", "Initiatieven (CSV)", "Initiatives (CSV)", "CSV"),
     Distribution("partnerships.csv", "text/csv", "Partnerschappen (CSV)", "Partnerships (CSV)", "CSV"),
@@ -57,6 +64,9 @@ DISTRIBUTIONS = [
                  "Initiatives (GeoPackage)", "GPKG"),
     Distribution("initiatives.jsonld", "application/ld+json", "Initiatieven (JSON-LD, schema.org)",
                  "Initiatives (JSON-LD, schema.org)", "JSON_LD"),
+    # The national annual monitor's tables, every year with yearly figures (registry.monitor).
+    *[Distribution(formats.monitor_file(table), "text/csv", f"Jaarmonitor: {nl} (CSV)", f"Annual monitor: {en} (CSV)",
+                   "CSV") for table, (nl, en) in MONITOR_TITLES.items()],
     Distribution("datapackage.json", "application/json", "Data Package (Frictionless)",
                  "Data Package (Frictionless)", "JSON"),
 ]
@@ -86,18 +96,31 @@ def sha256(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
+def text_writer(stream: Callable[[], Iterable[str]]) -> Callable[[Path], object]:
+    return lambda path: write_text(path, stream())
+
+
+def national_monitors(version: str) -> list[Monitor]:
+    """The country's monitor of every year with yearly figures, computed from the snapshot's view of
+    the register (not the kept ones: those follow the site's version, this the snapshot's transaction)."""
+    return [compute(year, NETHERLANDS, version) for year in years_with_figures()]
+
+
 def writers(initiatives: QuerySet[Initiative], created: str) -> dict[str, Callable[[Path], object]]:
     site = settings.SITE_URL
     streams = formats.text_streams(initiatives, site)
+    monitor = formats.monitor_streams(lambda: national_monitors(created))
+    monitor_paths = {table: formats.monitor_file(table) for table in TABLE_COLUMNS}
     return {
         "initiatives.csv": lambda path: write_text(path, streams["initiatives.csv"]()),
         "partnerships.csv": lambda path: write_text(path, streams["partnerships.csv"]()),
         "initiatives.geojson": lambda path: write_text(path, streams["initiatives.geojson"]()),
         "initiatives.gpkg": lambda path: formats.write_geopackage(initiatives, path),
         "initiatives.jsonld": lambda path: write_text(path, streams["initiatives.jsonld"]()),
+        **{name: text_writer(stream) for name, stream in monitor.items()},
         "datapackage.json": lambda path: path.write_text(json.dumps(data_package(
-            {"initiatives": "initiatives.csv", "partnerships": "partnerships.csv"}, site, created),
-            ensure_ascii=False, indent=2), encoding="utf-8"),
+            {"initiatives": "initiatives.csv", "partnerships": "partnerships.csv"}, site, created,
+            monitor=monitor_paths), ensure_ascii=False, indent=2), encoding="utf-8"),
     }
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 from typing import TypeVar
@@ -34,7 +32,15 @@ from registry.caching import cached_page, keepable, kept_response, register_vers
 from registry.columns import INITIATIVE_COLUMNS, PARTNERSHIP_COLUMNS
 from registry.filters import KEPT_FILTER_PARAMETERS, InitiativeFilterSet
 from registry.models import Initiative
-from registry.monitor import TABLE_COLUMNS, UnknownArea, UnknownYear, monitor_for, monitor_years, tables
+from registry.monitor import (
+    TABLE_COLUMNS,
+    UnknownArea,
+    UnknownYear,
+    monitor_for,
+    monitor_years,
+    tables,
+    years_with_figures,
+)
 
 
 @cached_page()
@@ -78,6 +84,8 @@ def attachment(response: R, name: str) -> R:
 def download(request: HttpRequest, name: str) -> HttpResponseBase:
     if name not in BY_FILE:
         raise Http404(name)
+    if name in MONITOR_FILES:
+        return national_monitor_table(request, name)
     initiatives = filtered(request)
     if isinstance(initiatives, HttpResponse):
         return initiatives
@@ -100,9 +108,13 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
     if name == "datapackage.json":
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         created = timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        # The monitor's tables are the whole country's: described only beside the whole register.
+        monitor = None if request.GET else {
+            table: request.build_absolute_uri(reverse("opendata:download", args=[formats.monitor_file(table)]))
+            for table in TABLE_COLUMNS}
         document = data_package({"initiatives": request.build_absolute_uri(reverse("opendata:download", args=[
             "initiatives.csv"])) + query, "partnerships": request.build_absolute_uri(reverse(
-                "opendata:download", args=["partnerships.csv"])) + query}, site, created)
+                "opendata:download", args=["partnerships.csv"])) + query}, site, created, monitor=monitor)
         return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
     stream = formats.text_streams(initiatives, site)[name]
     content_type = f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
@@ -112,6 +124,23 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
         assert kept is not None  # the stream always makes a body
         return attachment(kept, name)
     return attachment(StreamingHttpResponse((chunk.encode() for chunk in stream()), content_type=content_type), name)
+
+
+MONITOR_FILES = {formats.monitor_file(table) for table in TABLE_COLUMNS}
+
+
+def national_monitor_table(request: HttpRequest, name: str) -> HttpResponse:
+    """A table of the national monitor, every year with yearly figures, as the snapshot holds it; from
+    the kept monitors of the register's version (registry.monitor.monitor_for)."""
+    if request.GET:
+        return HttpResponseBadRequest(
+            _("%(names)s: the monitor's tables are the whole country's and take no filters; a province's or "
+              "municipality's are at /opendata/monitor/<year>/<code>/<table>.csv.") % {"names": ", ".join(request.GET)}
+            + "\n", content_type="text/plain; charset=utf-8")
+    version = register_version(request)
+    monitors = [monitor_for(year, None, version) for year in years_with_figures()]
+    body = "".join(formats.monitor_streams(lambda: monitors)[name]())
+    return attachment(HttpResponse(body.encode(), content_type="text/csv; charset=utf-8"), name)
 
 
 def snapshot_file(request: HttpRequest, day: str, name: str) -> FileResponse:
@@ -159,10 +188,5 @@ def monitor_table(request: HttpRequest, year: int, table: str, area: str | None 
         monitor = monitor_for(year, area, register_version(request))
     except (UnknownYear, UnknownArea):
         raise Http404(_("There is no monitor for this year or area.")) from None
-    found = tables(monitor)[table]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(found.columns)
-    writer.writerows(["" if value is None else value for value in row] for row in found.rows)
-    response = HttpResponse(buffer.getvalue().encode(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(formats.table_csv(tables(monitor)[table]).encode(), content_type="text/csv; charset=utf-8")
     return attachment(response, f"monitor-{monitor.year}-{(monitor.area.code or 'NL').lower()}-{table}.csv")

@@ -39,7 +39,7 @@ from registry.caching import responses, single_flight
 from registry.figures import Aggregate, aggregate
 from registry.models import FundingSource, Initiative, Kind, Service, StopReason
 from registry.models.choices import FundingModel
-from registry.models.figures import INCOME_FIELDS
+from registry.models.figures import INCOME_FIELDS, YearlyFigures
 from registry.querysets import InitiativeQuerySet
 from registry.survival import Lifetime, SurvivalCurve, funding_model_expression, kaplan_meier, lifetime
 
@@ -462,6 +462,63 @@ class Table:
     rows: list[tuple[Any, ...]]
 
 
+@dataclass(frozen=True)
+class TableColumn:
+    """A column of the monitor's tables, as the open data's Table Schema (opendata.package) and the API's
+    OpenAPI document (api/views/monitor.py) describe it: the one description of both."""
+
+    type: str  # a Table Schema type: "integer", "number" or "string"
+    description: str
+    nullable: bool = False  # may be empty (CSV) or null (JSON): a withheld or unknown figure
+    blank: bool = False  # a string that may be empty, meaning "all" (kind, stop reason)
+    codes: tuple[str, ...] = ()  # the only values a string takes
+
+    @property
+    def required(self) -> bool:
+        return not (self.nullable or self.blank)
+
+
+COLUMNS: dict[str, TableColumn] = {
+    "year": TableColumn("integer", "The monitor's year."),
+    "area": TableColumn("string", "NL, or the CBS code of the province or municipality."),
+    "measure": TableColumn("string", "running: at the end of the year; founded or stopped: in the year.",
+                           codes=("running", "founded", "stopped")),
+    "kind": TableColumn("string", "A kind's code, empty for all kinds (`all` in volunteers).", blank=True),
+    "stop_reason": TableColumn("string", "A stop reason's code, empty for every reason.", blank=True),
+    "value": TableColumn("integer", "The number of initiatives in the monitor's year."),
+    "previous_year_value": TableColumn("integer", "The same number in the year before."),
+    "grouping": TableColumn("string", "What the survival curves are grouped by.",
+                            codes=("all", "kind", "funding-model", "province")),
+    "group": TableColumn("string", "The group's code within its grouping (`all` for all initiatives)."),
+    "years": TableColumn("integer", "Whole years since the founding year."),
+    "at_risk": TableColumn("integer", "Initiatives known to have run at least this many years."),
+    "stopped": TableColumn("integer", "Initiatives that stopped at this age."),
+    "censored": TableColumn("integer", "Still running (when seen) at this age."),
+    "survival": TableColumn("number", "Kaplan–Meier estimate of the share still running."),
+    "lower_95": TableColumn("number", "95% confidence interval (log-log), lower bound.", nullable=True),
+    "upper_95": TableColumn("number", "95% confidence interval (log-log), upper bound.", nullable=True),
+    "stop_year": TableColumn("integer", "The year the initiatives stopped."),
+    "initiatives": TableColumn("integer", "Initiatives: that stopped in the year for the reason (stop reasons), "
+                                          "or running ones that offer the service (coverage)."),
+    "municipality": TableColumn("string", "The municipality's CBS code."),
+    "municipality_name": TableColumn("string", "The municipality's name."),
+    "service": TableColumn("string", "ontmoetingsplek, winkel or sociaal-loket.", codes=COVERAGE_SERVICES),
+    "previous_year_initiatives": TableColumn("integer", "The same number in the year before."),
+    "initiatives_reporting": TableColumn("integer", "Initiatives running at the end of the year that recorded "
+                                                    "a number of volunteers."),
+    "volunteers": TableColumn("integer", "null when fewer than 5 initiatives recorded a number, or to protect "
+                                         "such a group.", nullable=True),
+    "item": TableColumn("string", "A funding source's code (income in euros), `total` (the income shown), or a "
+                                  "measure: expenses, volunteers, paid_staff_fte, people_reached, work_places."),
+    "amount": TableColumn("number", "The sum of the figures the initiatives agreed to publish; null when fewer "
+                                    "than 5 contribute.", nullable=True),
+    "share": TableColumn("number", "Share of the total income shown (income only).", nullable=True),
+    "previous_year_amount": TableColumn("number", "The same sum in the year before.", nullable=True),
+    "previous_year_share": TableColumn("number", "The same share in the year before.", nullable=True),
+    "initiatives_contributing": TableColumn("integer", "Initiatives whose figures are published."),
+    "previous_year_initiatives_contributing": TableColumn("integer", "The same in the year before."),
+}
+
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "figures": ("year", "area", "measure", "kind", "stop_reason", "value", "previous_year_value"),
     "survival": ("year", "area", "grouping", "group", "years", "at_risk", "stopped", "censored", "survival",
@@ -509,5 +566,53 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-__all__ = ["COVERAGE_SERVICES", "VOLUNTEERS_MINIMUM", "Area", "Monitor", "UnknownArea", "UnknownYear", "find_area",
-           "monitor_for", "monitor_years", "running_at_end_of"]
+# What each table holds, for the open data's catalogue and Data Package (English, Dutch).
+TABLE_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "figures": ("Running, founded and stopped initiatives per year, by kind and by stop reason, beside the year "
+                "before.",
+                "Actieve, opgerichte en gestopte initiatieven per jaar, per soort en per stopreden, naast het jaar "
+                "ervoor."),
+    "survival": ("Survival curves (Kaplan–Meier with 95% intervals and the number at risk) of all initiatives, "
+                 "per kind, per funding model and per province.",
+                 "Overlevingscurves (Kaplan–Meier met 95%-intervallen en het aantal at risk) van alle initiatieven, "
+                 "per soort, per financieringsmodel en per provincie."),
+    "stop-reasons": ("Initiatives that stopped in each of the ten years up to the monitor's year, per reason.",
+                     "Gestopte initiatieven in elk van de tien jaren tot het jaar van de monitor, per reden."),
+    "coverage": ("Per municipality, the running initiatives that offer a meeting point, a shop or a social "
+                 "counter, beside the year before.",
+                 "Per gemeente de actieve initiatieven met een ontmoetingsplek, winkel of sociaal loket, naast het "
+                 "jaar ervoor."),
+    "volunteers": ("Volunteers of the running initiatives, in total and per kind (only over 5 or more "
+                   "initiatives).",
+                   "Vrijwilligers van de actieve initiatieven, in totaal en per soort (alleen over 5 of meer "
+                   "initiatieven)."),
+    "income": ("Income by funding source and the yearly measures, summed over the figures the initiatives agreed "
+               "to publish (only over 5 or more initiatives), beside the year before.",
+               "Inkomsten per financieringsbron en de jaarcijfers, opgeteld over de cijfers die de initiatieven "
+               "lieten publiceren (alleen over 5 of meer initiatieven), naast het jaar ervoor."),
+}
+
+
+def years_with_figures() -> list[int]:
+    """The monitor's years for which published initiatives recorded yearly figures (consented or not:
+    that a year has figures is a count, not an amount), oldest first."""
+    years = monitor_years()
+    recorded = (YearlyFigures.objects.filter(initiative__in=Initiative.objects.published(),
+                                             year__gte=years.start, year__lt=years.stop)
+                .order_by("year").values_list("year", flat=True).distinct())
+    return list(recorded)
+
+
+def national_tables(monitors: Iterable[Monitor]) -> dict[str, Table]:
+    """The tables of several monitors (the country's, one per year) as one table each, year after year:
+    the open data's monitor files."""
+    rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in TABLE_COLUMNS}
+    for monitor in monitors:
+        for name, table in tables(monitor).items():
+            rows[name] += table.rows
+    return {name: Table(name, TABLE_COLUMNS[name], found) for name, found in rows.items()}
+
+
+__all__ = ["COLUMNS", "COVERAGE_SERVICES", "NETHERLANDS", "TABLE_COLUMNS", "TABLE_DESCRIPTIONS", "VOLUNTEERS_MINIMUM",
+           "Area", "Monitor", "Table", "TableColumn", "UnknownArea", "UnknownYear", "compute", "find_area",
+           "monitor_for", "monitor_years", "national_tables", "running_at_end_of", "tables", "years_with_figures"]

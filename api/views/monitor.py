@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from api.caching import register_version
 from api.views.common import LastModifiedMixin
-from registry.monitor import TABLE_COLUMNS, UnknownArea, UnknownYear, monitor_for, tables
+from registry.monitor import COLUMNS, TABLE_COLUMNS, TableColumn, UnknownArea, UnknownYear, monitor_for, tables
 
 
 def camel(name: str) -> str:
@@ -27,45 +27,18 @@ class MonitorQuerySerializer(serializers.Serializer):
                                   error_messages={"invalid": "A province (PV27) or municipality (GM0363) code."})
 
 
-COLUMN_FIELDS: dict[str, Any] = {
-    "year": serializers.IntegerField(help_text="The monitor's year."),
-    "area": serializers.CharField(help_text="NL, or the CBS code of the province or municipality."),
-    "measure": serializers.ChoiceField(["running", "founded", "stopped"], help_text=(
-        "running: at the end of the year; founded or stopped: in the year.")),
-    "kind": serializers.CharField(allow_blank=True, help_text=(
-        "A kind's code, empty for all kinds (`all` in volunteers).")),
-    "stopReason": serializers.CharField(allow_blank=True, help_text="A stop reason's code, empty for every reason."),
-    "value": serializers.IntegerField(),
-    "previousYearValue": serializers.IntegerField(),
-    "grouping": serializers.ChoiceField(["all", "kind", "funding-model", "province"]),
-    "group": serializers.CharField(help_text="The group's code within its grouping (`all` for all initiatives)."),
-    "years": serializers.IntegerField(help_text="Whole years since the founding year."),
-    "atRisk": serializers.IntegerField(help_text="Initiatives known to have run at least this many years."),
-    "stopped": serializers.IntegerField(),
-    "censored": serializers.IntegerField(help_text="Still running (when seen) at this age."),
-    "survival": serializers.FloatField(help_text="Kaplan–Meier estimate of the share still running."),
-    "lower95": serializers.FloatField(allow_null=True, help_text="95% confidence interval (log-log), lower bound."),
-    "upper95": serializers.FloatField(allow_null=True, help_text="95% confidence interval (log-log), upper bound."),
-    "stopYear": serializers.IntegerField(),
-    "initiatives": serializers.IntegerField(),
-    "municipality": serializers.CharField(),
-    "municipalityName": serializers.CharField(),
-    "service": serializers.CharField(help_text="ontmoetingsplek, winkel or sociaal-loket."),
-    "previousYearInitiatives": serializers.IntegerField(),
-    "initiativesReporting": serializers.IntegerField(),
-    "volunteers": serializers.IntegerField(allow_null=True, help_text=(
-        "null when fewer than 5 initiatives recorded a number, or to protect such a group.")),
-    "item": serializers.CharField(help_text=(
-        "A funding source's code (income in euros), `total` (the income shown), or a measure: expenses, "
-        "volunteers, paid_staff_fte, people_reached, work_places.")),
-    "amount": serializers.FloatField(allow_null=True, help_text=(
-        "The sum of the figures the initiatives agreed to publish; null when fewer than 5 contribute.")),
-    "share": serializers.FloatField(allow_null=True, help_text="Share of the total income shown (income only)."),
-    "previousYearAmount": serializers.FloatField(allow_null=True),
-    "previousYearShare": serializers.FloatField(allow_null=True),
-    "initiativesContributing": serializers.IntegerField(help_text="Initiatives whose figures are published."),
-    "previousYearInitiativesContributing": serializers.IntegerField(),
-}
+def column_field(column: TableColumn) -> serializers.Field:
+    """The API's field of a monitor column, from its one description (registry.monitor.COLUMNS)."""
+    if column.type == "integer":
+        return serializers.IntegerField(allow_null=column.nullable, help_text=column.description)
+    if column.type == "number":
+        return serializers.FloatField(allow_null=column.nullable, help_text=column.description)
+    if column.codes:
+        return serializers.ChoiceField(list(column.codes), help_text=column.description)
+    return serializers.CharField(allow_blank=column.blank, allow_null=column.nullable, help_text=column.description)
+
+
+COLUMN_FIELDS: dict[str, Any] = {camel(name): column_field(column) for name, column in COLUMNS.items()}
 
 
 def row_schema(table: str) -> Any:
