@@ -29,6 +29,7 @@ from registry.models import (
     INCOME_FIELDS,
     Initiative,
     PublicationState,
+    SocialValueEvidence,
     YearlyFigures,
 )
 
@@ -167,12 +168,46 @@ def _rounded(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
 
 
+# -- evidence of social value: public with its published initiative --------------------------------------
+#
+# Evidence is shown without a consent of its own (docs/figures.md): it is not an amount of the
+# initiative's own money but a finding about what it brings, mostly from a report that is public
+# already, recorded so that funders and municipalities can see it. The model has no consent flag; a
+# record that may not be shown is not entered. Shown only while the initiative is published.
+
+# What the public sees of a piece of evidence (a change to any of these is a change of the public record).
+EVIDENCE_SHOWN = ["initiative_id", "method", "year", "result", "figure", "assessed_by", "report_url"]
+
+
+def public_evidence(initiative: Initiative | int) -> list[SocialValueEvidence]:
+    """The evidence of a published initiative's social value, newest first (none for a record that is
+    not published)."""
+    pk = initiative.pk if isinstance(initiative, Initiative) else initiative
+    return list(SocialValueEvidence.objects.filter(
+        initiative_id=pk, initiative__publication_state=PublicationState.PUBLISHED).order_by("-year", "pk"))
+
+
+def evidence_document(initiative_id: int) -> list[dict[str, Any]]:
+    """The evidence as the API's detail document shows it (`socialValueEvidence`)."""
+    return [{"year": row.year, "method": row.method, "result": row.result, "figure": _number(row.figure),
+             "assessedBy": row.assessed_by, "reportUrl": row.report_url}
+            for row in public_evidence(initiative_id)]
+
+
+def _member(value: Any) -> str:
+    # As DRF's JSONRenderer writes it (compact, UTF-8, the two line separators JavaScript cannot take
+    # escaped), so the spliced document is byte for byte what the detail serializer makes.
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def splice_into_record(document: str, initiative_id: int) -> str:
-    """An API record (a JSON object as text) with `yearlyFigures` added as its last member: additive,
-    so the published contract grows without changing."""
+    """An API record (a JSON object as text) with `yearlyFigures` and `socialValueEvidence` added as its
+    last members: additive, so the published contract grows without changing."""
     assert document.endswith("}"), "an API record is a JSON object"
-    figures = json.dumps(public_document(initiative_id), ensure_ascii=False, separators=(",", ":"))
-    return f'{document[:-1]},"yearlyFigures":{figures}}}'
+    figures = _member(public_document(initiative_id))
+    evidence = _member(evidence_document(initiative_id))
+    return f'{document[:-1]},"yearlyFigures":{figures},"socialValueEvidence":{evidence}}}'
 
 
 # -- many initiatives: the one aggregation -----------------------------------------------------------------
@@ -254,6 +289,6 @@ def aggregate_by_area(initiatives: QuerySet[Initiative], year: int, area: str) -
     return {code: _aggregate(year, count, grouped.get(code, empty)) for code, count in sorted(counts.items())}
 
 
-__all__ = ["AMOUNT_FIELDS", "EDITABLE", "MIN_GROUP", "SUMMED", "Aggregate", "Indicators", "Stored", "aggregate",
-           "aggregate_by_area", "indicators", "public_document", "public_figures", "same_value", "splice_into_record",
-           "store"]
+__all__ = ["AMOUNT_FIELDS", "EDITABLE", "EVIDENCE_SHOWN", "MIN_GROUP", "SUMMED", "Aggregate", "Indicators", "Stored",
+           "aggregate", "aggregate_by_area", "evidence_document", "indicators", "public_document", "public_evidence",
+           "public_figures", "same_value", "splice_into_record", "store"]

@@ -13,6 +13,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from api.serializers.common import AreaRefField, ChoiceCodeField, ModelValidatedSerializer, VocabularyField
 from registry import actions, figures
 from registry.models import (
+    EvidenceMethod,
     FundingSource,
     Initiative,
     Kind,
@@ -218,6 +219,22 @@ class YearlyFiguresSerializer(serializers.Serializer):
     indicators = FigureIndicatorsSerializer()
 
 
+class SocialValueEvidenceSerializer(serializers.Serializer):
+    """One piece of evidence of an initiative's social value (schema only: the document is made by
+    registry.figures.evidence_document). Public with its initiative: not an amount of its own money."""
+
+    year = serializers.IntegerField(help_text="The year the assessment is about.")
+    method = serializers.ChoiceField([method.value for method in EvidenceMethod], help_text=(
+        "sroi (social return on investment), mkba (social cost-benefit analysis), eigen-meting (own "
+        "measurement) or overig (other)."))
+    result = serializers.CharField(help_text="What the assessment found, in words.")
+    figure = serializers.FloatField(allow_null=True, help_text=(
+        "A figure where there is one: for an SROI the euros of social value per euro invested, for an MKBA "
+        "the net social value in euros."))
+    assessedBy = serializers.CharField(help_text="Who assessed it; empty when not recorded.")
+    reportUrl = serializers.CharField(help_text="A link to the report; empty when there is none.")
+
+
 class InitiativeDetailSerializer(InitiativeSerializer):
     """The detail document: the record, with the years whose figures the initiative agreed to publish
     (the read uses the prepared document and registry.figures; this serializer describes it in the
@@ -226,6 +243,14 @@ class InitiativeDetailSerializer(InitiativeSerializer):
     yearlyFigures = serializers.SerializerMethodField(help_text=(
         "The years whose figures the initiative agreed to publish, oldest first (empty when none)."))
 
+    socialValueEvidence = serializers.SerializerMethodField(help_text=(
+        "Evidence of the initiative's social value (SROI, social cost-benefit analysis, own measurement), "
+        "newest first (empty when none)."))
+
     @extend_schema_field(YearlyFiguresSerializer(many=True))
     def get_yearlyFigures(self, initiative: Initiative) -> list[dict[str, Any]]:
         return figures.public_document(initiative.pk)
+
+    @extend_schema_field(SocialValueEvidenceSerializer(many=True))
+    def get_socialValueEvidence(self, initiative: Initiative) -> list[dict[str, Any]]:
+        return figures.evidence_document(initiative.pk)

@@ -22,7 +22,7 @@ from registry.caching import cached_page, kept_count, register_version
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Kind, Partner, Partnership, PartnershipRole, PublicationState, SlugAlias, Status
 from registry.schema_org import organisation
-from registry.site.figures import income_mix
+from registry.site.figures import evidence_items, income_mix
 from registry.site.filtering import KEPT_PAGE_PARAMETERS, filter_query, site_filters, with_map_default
 from registry.site.maps import initiative_location_map, initiatives_map
 
@@ -206,6 +206,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "map": initiative_location_map(initiative),
         "json_ld": json_for_script(schema_org(request, initiative)),
         "income_mix": income_mix(initiative),
+        "evidence": evidence_items(initiative),
     })
 
 

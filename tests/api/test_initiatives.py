@@ -75,8 +75,9 @@ def test_the_detail_is_the_whole_public_document(client, leiden):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    # The detail adds the years whose figures the initiative agreed to publish (tests/registry/test_figures_privacy.py).
-    assert response.json() == {**expected_document(leiden), "yearlyFigures": []}
+    # The detail adds the years whose figures the initiative agreed to publish (tests/registry/test_figures_privacy.py)
+    # and the evidence of its social value (tests/registry/test_figures_evidence.py).
+    assert response.json() == {**expected_document(leiden), "yearlyFigures": [], "socialValueEvidence": []}
 
 
 def test_the_list_pages_with_count_and_links(client, leiden, utrecht):
@@ -89,7 +90,7 @@ def test_the_list_pages_with_count_and_links(client, leiden, utrecht):
     assert [first["results"][0]["name"], second["results"][0]["name"]] == [
         "Buurtkamer De Linde", "Energiecoöperatie Utrecht"]
     detail = client.get(f"/api/v1/initiatives/{utrecht.pk}").json()
-    assert detail.pop("yearlyFigures") == []
+    assert detail.pop("yearlyFigures") == [] and detail.pop("socialValueEvidence") == []
     assert second["results"][0] == detail
     assert second["next"] is None
 

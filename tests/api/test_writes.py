@@ -27,8 +27,9 @@ def test_staff_create_an_initiative_and_get_the_public_document_back(staff_clien
     assert [s["code"] for s in body["services"]] == ["wijkrestaurant"]
     stored = Initiative.objects.get(pk=body["id"])
     assert stored.history.latest().history_change_reason == "created"
-    # The detail adds the public yearly figures (none yet) to the write answer.
-    assert APIClient().get(f"/api/v1/initiatives/{stored.pk}").json() == {**body, "yearlyFigures": []}
+    # The detail adds the public yearly figures and evidence (none yet) to the write answer.
+    assert APIClient().get(f"/api/v1/initiatives/{stored.pk}").json() == {
+        **body, "yearlyFigures": [], "socialValueEvidence": []}
 
 
 def test_the_model_rules_come_back_as_invalid_params_under_the_api_names(staff_client):
