@@ -591,8 +591,18 @@ def delete_partnership(partnership: Partnership, *, acting_user: User | None) ->
 
 def _record_partnership_change(initiative_ids: Sequence[int], acting_user: User | None,
                                when: datetime.datetime) -> None:
+    _record_shown_change(initiative_ids, Reasons.PARTNERSHIPS_CHANGED.text(), acting_user, when)
+
+
+def _record_shown_change(initiative_ids: Sequence[int], reason: str, acting_user: User | None,
+                         when: datetime.datetime) -> None:
+    """Something the initiatives' public record shows, kept elsewhere (partnerships, public yearly figures,
+    evidence of social value), changed: each gets a new version, so the change feed (registry.changes), the
+    webhooks and the subscribers' digests list it, and its updatedAt moves."""
+    if not initiative_ids:
+        return
     Initiative.objects.filter(pk__in=initiative_ids).update(updated_at=when)
-    after_saving([Saved(pk, Reasons.PARTNERSHIPS_CHANGED.text(), renamed_or_moved=False) for pk in initiative_ids],
+    after_saving([Saved(pk, reason, renamed_or_moved=False) for pk in initiative_ids],
                  acting_user=acting_user, when=when)
 
 
@@ -995,22 +1005,40 @@ def save_figures_many(records: Sequence[YearlyFigures], *, acting_user: User | N
         outside = Initiative.objects.filter(pk__in=ids).exclude(access.region()).order_by("name").first()
         if outside is not None:
             access.require_change(outside)  # raises, naming the record and the region
-    return figures.store(records, acting_user=acting_user, origin=origin, reason=reason)
+    when = timezone.now()
+    stored = figures.store(records, acting_user=acting_user, origin=origin, reason=reason, when=when)
+    # Only a change of what the public sees (consented years) is a change of the public record.
+    _record_shown_change(sorted(stored.shown_changed), Reasons.PUBLIC_FIGURES_CHANGED.text(), acting_user, when)
+    return stored
 
 
 @transaction.atomic
 def delete_figures(record: YearlyFigures, *, acting_user: User | None) -> None:
     authorise(acting_user, Initiative.objects.get(pk=record.initiative_id), None)
+    shown = YearlyFigures.objects.filter(pk=record.pk, public=True).exists()  # as stored, not as edited
     attribute(record, acting_user, Reasons.DELETED.text())
     record.delete()
+    if shown:
+        _record_shown_change([record.initiative_id], Reasons.PUBLIC_FIGURES_CHANGED.text(), acting_user,
+                             timezone.now())
 
 
 @transaction.atomic
 def save_evidence(evidence: SocialValueEvidence, *, acting_user: User | None) -> SocialValueEvidence:
-    """Save evidence of an initiative's social value (already validated), by whoever may change it."""
-    authorise(acting_user, Initiative.objects.get(pk=evidence.initiative_id), None)
-    attribute(evidence, acting_user, (Reasons.CREATED if evidence.pk is None else Reasons.EDITED).text())
+    """Save evidence of an initiative's social value (already validated), by whoever may change it. The
+    evidence is public (docs/figures.md), so its initiative's public record changes with it."""
+    initiative = Initiative.objects.get(pk=evidence.initiative_id)
+    authorise(acting_user, initiative, None)
+    before = SocialValueEvidence.objects.filter(pk=evidence.pk).first() if evidence.pk is not None else None
+    moved_from = [before.initiative_id] if before is not None and before.initiative_id != initiative.pk else []
+    for other in Initiative.objects.filter(pk__in=moved_from):
+        authorise(acting_user, other, None)
+    attribute(evidence, acting_user, (Reasons.CREATED if before is None else Reasons.EDITED).text())
     evidence.save()
+    if before is None or not all(figures.same_value(getattr(before, name), getattr(evidence, name))
+                                 for name in figures.EVIDENCE_SHOWN):
+        _record_shown_change(sorted({initiative.pk, *moved_from}), Reasons.EVIDENCE_CHANGED.text(), acting_user,
+                             timezone.now())
     return evidence
 
 
@@ -1019,3 +1047,4 @@ def delete_evidence(evidence: SocialValueEvidence, *, acting_user: User | None) 
     authorise(acting_user, Initiative.objects.get(pk=evidence.initiative_id), None)
     attribute(evidence, acting_user, Reasons.DELETED.text())
     evidence.delete()
+    _record_shown_change([evidence.initiative_id], Reasons.EVIDENCE_CHANGED.text(), acting_user, timezone.now())

@@ -45,11 +45,29 @@ EDITABLE = ["year", *INCOME_FIELDS, "commissioning_partner_id", "expenses", "vol
 # -- saving: one path for one record and for many -----------------------------------------------------
 
 
+# What the public sees of a consented year (public_document): every editable field but the source note.
+SHOWN = [name for name in EDITABLE if name != "source"]
+
+
 @dataclass
 class Stored:
     created: list[YearlyFigures] = field(default_factory=list)
     updated: list[YearlyFigures] = field(default_factory=list)
     unchanged: list[YearlyFigures] = field(default_factory=list)
+    # The initiatives whose public figures changed: a consented year added, changed, or its consent given
+    # or withdrawn. Only these are a change of the public record (registry.actions tells the change feed).
+    shown_changed: set[int] = field(default_factory=set)
+
+
+def changes_what_is_shown(before: YearlyFigures | None, after: YearlyFigures) -> bool:
+    """Whether saving `after` over `before` changes what the public sees: never for a year that is not
+    consented before nor after (its amounts are shown nowhere, so no one learns it changed)."""
+    if before is None:
+        return after.public
+    if not (before.public or after.public):
+        return False
+    return before.public != after.public or not all(same_value(getattr(before, name), getattr(after, name))
+                                                    for name in SHOWN)
 
 
 def store(records: Sequence[YearlyFigures], *, acting_user: User | None, reason: str = "", origin: str,
@@ -69,6 +87,8 @@ def store(records: Sequence[YearlyFigures], *, acting_user: User | None, reason:
         if before is None or before.public != record.public:
             record.consent_recorded_at, record.consent_recorded_by = when, acting_user
             record.consent_origin = origin
+        if changes_what_is_shown(before, record):
+            result.shown_changed.add(record.initiative_id)
         record.updated_at = when
         (result.created if before is None else result.updated).append(record)
     with transaction.atomic():

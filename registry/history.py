@@ -91,6 +91,11 @@ class Reasons:
     AREAS_DERIVED = Reason("areas derived again from the point",
                            pgettext_lazy("history reason", "areas derived again from the point"))
     PARTNERSHIPS_CHANGED = Reason("partnerships changed", pgettext_lazy("history reason", "partnerships changed"))
+    # The figures and evidence the public sees (registry.figures): so the change feed lists the initiative.
+    PUBLIC_FIGURES_CHANGED = Reason("published yearly figures changed",
+                                    pgettext_lazy("history reason", "published yearly figures changed"))
+    EVIDENCE_CHANGED = Reason("evidence of social value changed",
+                              pgettext_lazy("history reason", "evidence of social value changed"))
     IMPORTED = Reason("import ({source}): {change}", pgettext_lazy("history reason", "import ({source}): {change}"))
     DEMO = Reason("demo data", pgettext_lazy("history reason", "demo data"))
     ASSIGNED = Reason("assigned to {user}", pgettext_lazy("history reason", "assigned to {user}"))

@@ -111,6 +111,15 @@ def test_the_page_shows_the_evidence_in_english(assessed):
     assert "€ 3.40 of social value per euro invested" in lines
 
 
+def test_the_page_follows_a_new_piece_of_evidence_at_once(client: Client, leiden):
+    assert 'class="evidence"' not in client.get(f"/initiatieven/{leiden.slug}").content.decode()  # kept now
+
+    evidence(leiden, method="overig", year=2024, result="Een buurtenquête.", figure=Decimal("7.5"))
+
+    lines = text_of(section(client.get(f"/initiatieven/{leiden.slug}").content.decode()))
+    assert lines[2:] == ["Overig, 2024", "Een buurtenquête.", "Cijfer", "7,50"]
+
+
 def test_a_draft_shows_its_evidence_nowhere(client: Client, assessed):
     Initiative.objects.filter(pk=assessed.pk).update(publication_state=PublicationState.DRAFT)
 
