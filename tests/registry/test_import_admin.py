@@ -199,3 +199,22 @@ def test_a_long_report_is_paged_with_errors_first(client, monkeypatch):
 
     assert [row.line for row in first.context["page"]] == [4, 2]
     assert [row.line for row in second.context["page"]] == [3]
+
+
+@pytest.mark.parametrize(("path", "button", "list_link"), [
+    (ADD, "Check the list", "/admin/registry/importrun/"),
+    ("/admin/registry/yearlyfigures/import/", "Check the file", "/admin/registry/yearlyfigures/")])
+def test_both_imports_upload_through_the_one_form(client, path, button, list_link):
+    logged_in(client, administrator())
+
+    response = client.get(path)
+    refused = client.post(path, {"source": ""})  # no file: the error on its field, on the page
+
+    html = response.content.decode()
+    assert "admin/registry/upload.html" in [template.name for template in response.templates]
+    assert '<form method="post" enctype="multipart/form-data" novalidate>' in html
+    assert f'<input type="submit" class="default" value="{button}">' in html
+    assert f'&rsaquo; <a href="{list_link}">' in html
+    assert refused.status_code == 200
+    assert '<div class="form-row errors">' in refused.content.decode()
+    assert "This field is required." in refused.content.decode()
