@@ -16,6 +16,7 @@ phone (Moto G Power emulation, 412 × 823) with simulated throttling (150 ms rou
   list        /initiatieven                  on every page: accessibility 100,
   detail      /initiatieven/<a published>    best practices ≥ 95, SEO ≥ 95
   statistics  /statistieken
+  monitor     /monitor/<this year>           (the national annual monitor, issue 17)
 
 Then the map page again on a register of LIGHTHOUSE_SMALL_COUNT (10,000) initiatives, in a second
 benchmark database (LIGHTHOUSE_SMALL_DB, `map10k_bench`: the one `REGISTRY_DB_NAME=map10k
@@ -93,7 +94,8 @@ PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.0.0.7"}
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 SMALL_DB = "map10k_bench"
 
-PAGES = {"map": "/", "list": "/initiatieven", "detail": None, "statistics": "/statistieken"}
+# None: the path depends on the register or the date (page_path).
+PAGES = {"map": "/", "list": "/initiatieven", "detail": None, "statistics": "/statistieken", "monitor": None}
 
 # The targets of issue 14.
 MAP_PERFORMANCE = 90
@@ -251,6 +253,17 @@ def detail_path() -> str:
     return f"/initiatieven/{running.values_list('slug', flat=True)[total // 2]}"
 
 
+def monitor_path() -> str:
+    """The national annual monitor of this year (the one the footer's /monitor leads to)."""
+    from django.utils import timezone
+
+    return f"/monitor/{timezone.localdate().year}"
+
+
+def page_path(key: str) -> str:
+    return PAGES[key] or {"detail": detail_path, "monitor": monitor_path}[key]()
+
+
 def measure(count: int, database_url: str, keys: list[str], runs: int) -> list[Page]:
     """Serve the register in production mode and run Lighthouse `runs` times on each page."""
     from django.core.cache import cache
@@ -259,7 +272,7 @@ def measure(count: int, database_url: str, keys: list[str], runs: int) -> list[P
     call_command("createcachetable")
     ensure_register(count)
     cache.clear()  # kept pages and throttles of an earlier run
-    pages = [Page(key, PAGES[key] or detail_path()) for key in keys]
+    pages = [Page(key, page_path(key)) for key in keys]
     RUNS_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as work:
         environment = production_environment(database_url, Path(work) / "static", Path(work) / "opendata")
@@ -356,7 +369,7 @@ def report(count: int, pages: list[Page], small_count: int, small: list[Page] | 
             f"{page.median('accessibility'):.0f} | {page.median('best_practices'):.0f} | {page.median('seo'):.0f} | "
             f"{page.median('others_cpu'):.0%} ({max(run.others_cpu for run in page.runs):.0%}) | "
             f"{page.median('benchmark_index'):.0f} |")
-    lines += ["", "## Targets (issue 14)", "", "| page | target | median | |", "|---|---|---:|---|"]
+    lines += ["", "## Targets (issues 14 and 17)", "", "| page | target | median | |", "|---|---|---:|---|"]
     all_met = True
     for page in pages:
         for target, found, met in page_targets(page):
