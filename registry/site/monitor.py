@@ -11,7 +11,6 @@ only our own static files, never the network.
 
 from __future__ import annotations
 
-import math
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from registry.monitor import (
     monitor_for,
     monitor_years,
 )
-from registry.site.statistics import Tick, nice_step
+from registry.site.charts import Frame, Tick, nice_step
 
 # -- survival curves: small multiples with a shared scale --------------------------------------------
 
@@ -55,12 +54,7 @@ from registry.site.statistics import Tick, nice_step
 class SurvivalChart:
     id: str
     summary: str
-    width: int
-    height: int
-    left: int
-    right: int
-    top: int
-    bottom: int
+    frame: Frame
     line: str  # the step line of the estimate (SVG path)
     band: str  # the 95% confidence band (SVG path, closed)
     x_ticks: list[Tick]
@@ -76,16 +70,15 @@ def percent(value: float | None) -> str:
 def survival_chart(chart_id: str, group: CurveGroup, oldest: int) -> SurvivalChart:
     """The group's curve on a scale of 0 to `oldest` years (the same for every group of a grouping,
     so that the small multiples compare), with its band and the number at risk below the axis."""
-    width, height = 340, 232
-    left, right, top, bottom = 44, width - 12, 12, 168
+    frame = Frame.sized(340, 232, left=44, right=12, top=12, bottom=64)
     oldest = max(oldest, 1)
     curve = group.curve
 
     def x(age: float) -> float:
-        return round(left + min(age, oldest) * (right - left) / oldest, 1)
+        return frame.x(min(age, oldest), oldest)
 
     def y(share: float) -> float:
-        return round(bottom - share * (bottom - top), 1)
+        return frame.share_y(share)
 
     # Kaplan–Meier is a step function: constant from one age to the next, dropping at each age.
     line, upper, lower = [f"M{x(0)},{y(1)}"], [(x(0), y(1))], [(x(0), y(1))]
@@ -106,9 +99,8 @@ def survival_chart(chart_id: str, group: CurveGroup, oldest: int) -> SurvivalCha
     for tick in x_ticks:
         seen = curve.at(tick.value)
         at_risk.append(Tick(tick.value, tick.position, str(seen.at_risk if seen else 0)))
-    return SurvivalChart(id=chart_id, summary=survival_summary(group), width=width, height=height, left=left,
-                         right=right, top=top, bottom=bottom, line="".join(line), band=band, x_ticks=x_ticks,
-                         y_ticks=y_ticks, at_risk=at_risk, at_risk_y=height - 10)
+    return SurvivalChart(id=chart_id, summary=survival_summary(group), frame=frame, line="".join(line), band=band,
+                         x_ticks=x_ticks, y_ticks=y_ticks, at_risk=at_risk, at_risk_y=frame.height - 10)
 
 
 def survival_summary(group: CurveGroup) -> str:
@@ -163,12 +155,7 @@ class Series:
 @dataclass(frozen=True)
 class StopChart:
     summary: str
-    width: int
-    height: int
-    left: int
-    right: int
-    top: int
-    bottom: int
+    frame: Frame
     series: list[Series]
     x_ticks: list[Tick]
     y_ticks: list[Tick]
@@ -179,18 +166,15 @@ STOP_SERIES = ((StopReason.FUNDING, "funding"), (StopReason.PEOPLE, "people"))
 
 
 def stop_chart(years: Sequence[StopYear]) -> StopChart:
-    width, height = 640, 260
-    left, right, top, bottom = 44, width - 16, 36, height - 32
+    frame = Frame.sized(640, 260, left=44, right=16, top=36, bottom=32)
     peak = max((row.counts.get(reason, 0) for row in years for reason, _css in STOP_SERIES), default=0)
-    step = nice_step(peak)
-    axis_max = max(step, math.ceil(peak / step) * step)
-    slot = (right - left) / max(len(years), 1)
+    axis_max, y_ticks = frame.count_axis(peak)
 
     def x(index: int) -> float:
-        return round(left + (index + 0.5) * slot, 1)
+        return round(frame.centre(index, len(years)), 1)
 
     def y(value: int) -> float:
-        return round(bottom - value * (bottom - top) / axis_max, 1)
+        return frame.y(value, axis_max)
 
     series = []
     for reason, css in STOP_SERIES:
@@ -206,9 +190,7 @@ def stop_chart(years: Sequence[StopYear]) -> StopChart:
         "first": years[0].year if years else "", "last": years[-1].year if years else "",
         "funding": funding, "people": people}
     x_ticks = [Tick(row.year, x(index), str(row.year)) for index, row in enumerate(years)]
-    return StopChart(summary=summary, width=width, height=height, left=left, right=right, top=top, bottom=bottom,
-                     series=series, x_ticks=x_ticks,
-                     y_ticks=[Tick(value, y(value), str(value)) for value in range(0, axis_max + 1, step)])
+    return StopChart(summary=summary, frame=frame, series=series, x_ticks=x_ticks, y_ticks=y_ticks)
 
 
 # -- the views ----------------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ from geo.models import Municipality, Province
 from registry.caching import cached_page
 from registry.models import Initiative, Kind, Service, Status, StopReason
 from registry.querysets import InitiativeQuerySet
+from registry.site.charts import Frame, Tick
+from registry.site.charts import nice_step as nice_step  # where tests/site/test_statistics.py finds it
 from registry.site.maps import rendered
 
 # Viridis in five steps (light to dark): sequential, readable with every common colour-vision
@@ -181,21 +183,9 @@ class Marker:
 
 
 @dataclass(frozen=True)
-class Tick:
-    value: int
-    position: float
-    label: str
-
-
-@dataclass(frozen=True)
 class YearChart:
     summary: str
-    width: int
-    height: int
-    left: int
-    right: int
-    top: int
-    bottom: int
+    frame: Frame
     column_width: float
     columns: list[Column]
     line: str  # polyline points of the stopped initiatives
@@ -207,51 +197,30 @@ class YearChart:
     stopped_label: str
 
 
-def nice_step(maximum: int, most_ticks: int = 5) -> int:
-    """1, 2 or 5 times a power of ten, so that 0..maximum needs at most `most_ticks` steps."""
-    if maximum <= 0:
-        return 1
-    magnitude = 10 ** math.floor(math.log10(maximum))
-    for factor in (0.1, 0.2, 0.5, 1, 2, 5, 10):
-        step = max(1, round(factor * magnitude))
-        if math.ceil(maximum / step) <= most_ticks:
-            return step
-    return 10 * magnitude
-
-
 def year_chart(years: Sequence[YearCount]) -> YearChart | None:
     """Columns for the initiatives founded per year, a line with square markers for the stopped ones:
     the two differ in shape, not only in colour."""
     if not years:
         return None
-    width, height = 720, 320
-    left, right, top, bottom = 48, width - 12, 40, height - 32
-    peak = max(max(row.founded, row.stopped) for row in years)
-    step = nice_step(peak)
-    axis_max = max(step, math.ceil(peak / step) * step)
-    slot = (right - left) / len(years)
+    frame = Frame.sized(720, 320, left=48, right=12, top=40, bottom=32)
+    axis_max, y_ticks = frame.count_axis(max(max(row.founded, row.stopped) for row in years))
+    slot = frame.slot(len(years))
     column_width = round(max(1.0, min(slot * 0.7, 40.0)), 1)
-
-    def y_of(value: int) -> float:
-        return round(bottom - value * (bottom - top) / axis_max, 1)
 
     columns, markers, points = [], [], []
     marker_size = 6 if slot >= 7 else 4
     for index, row in enumerate(years):
-        centre = left + (index + 0.5) * slot
-        columns.append(Column(row.year, round(centre - column_width / 2, 1), y_of(row.founded),
-                              round(bottom - y_of(row.founded), 1)))
-        points.append(f"{round(centre, 1)},{y_of(row.stopped)}")
-        markers.append(Marker(row.year, round(centre - marker_size / 2, 1),
-                              round(y_of(row.stopped) - marker_size / 2, 1)))
+        centre = frame.centre(index, len(years))
+        founded, stopped = frame.y(row.founded, axis_max), frame.y(row.stopped, axis_max)
+        columns.append(Column(row.year, round(centre - column_width / 2, 1), founded, round(frame.bottom - founded, 1)))
+        points.append(f"{round(centre, 1)},{stopped}")
+        markers.append(Marker(row.year, round(centre - marker_size / 2, 1), round(stopped - marker_size / 2, 1)))
     label_every = next(every for every in (1, 2, 5, 10, 20, 50) if len(years) / every <= 12)
-    x_ticks = [Tick(row.year, round(left + (index + 0.5) * slot, 1), str(row.year))
+    x_ticks = [Tick(row.year, round(frame.centre(index, len(years)), 1), str(row.year))
                for index, row in enumerate(years) if row.year % label_every == 0]
-    y_ticks = [Tick(value, y_of(value), str(value)) for value in range(0, axis_max + 1, step)]
-    return YearChart(summary=year_summary(years), width=width, height=height, left=left, right=right, top=top,
-                     bottom=bottom, column_width=column_width, columns=columns, line=" ".join(points),
-                     markers=markers, marker_size=marker_size, y_ticks=y_ticks, x_ticks=x_ticks,
-                     founded_label=_("Founded"), stopped_label=_("Stopped"))
+    return YearChart(summary=year_summary(years), frame=frame, column_width=column_width, columns=columns,
+                     line=" ".join(points), markers=markers, marker_size=marker_size, y_ticks=y_ticks,
+                     x_ticks=x_ticks, founded_label=_("Founded"), stopped_label=_("Stopped"))
 
 
 def year_summary(years: Sequence[YearCount]) -> str:
