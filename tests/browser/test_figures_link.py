@@ -7,13 +7,21 @@ every page, in Dutch and in English."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from registry import verification
-from registry.models import Initiative, Suggestion, SuggestionKind, SuggestionState, YearlyFigures
+from registry import actions, verification
+from registry.models import (
+    Initiative,
+    SocialValueEvidence,
+    Suggestion,
+    SuggestionKind,
+    SuggestionState,
+    YearlyFigures,
+)
 from registry.site import forms
 from tests.browser.backoffice import assert_accessible, committed, log_in, maintainers
 from tests.browser.conftest import Site, axe_violations
@@ -27,6 +35,11 @@ def records(site: Site, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     with maintainers("cijfers", django_db_blocker) as users:
         with django_db_blocker.unblock():
             record = committed("Buurtkamer Cijfers", LEIDEN, kind="bewonersinitiatief", founded_year=2018)
+            evidence = SocialValueEvidence(initiative=record, method="sroi", year=2024, figure=Decimal("3.40"),
+                                           result="Elke euro levert € 3,40 aan maatschappelijke waarde op.",
+                                           assessed_by="Hogeschool Leiden", report_url="https://cijfers.example/sroi")
+            evidence.full_clean()
+            actions.save_evidence(evidence, acting_user=None)
         yield {"users": users, "record": record}
 
 
@@ -87,3 +100,19 @@ def test_an_initiative_sends_its_figures_and_an_editor_approves_them(page: Any, 
         assert section.locator("tbody th[scope=row]").all_inner_texts() == [str(THIS_YEAR)]
         assert axe_violations(page) == [], language
     assert "16,500" in page.locator("section.income-mix table").inner_text()  # English: comma thousands
+
+
+def test_the_evidence_of_social_value_reads_well_and_passes_axe(page: Any, site: Site, records: dict[str, Any]):
+    record: Initiative = records["record"]
+    for language, heading, figure in (
+            ("nl", "Maatschappelijk rendement (SROI), 2024", "€ 3,40 maatschappelijke waarde per geïnvesteerde euro"),
+            ("en", "Social return on investment (SROI), 2024", "€ 3.40 of social value per euro invested")):
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": site("/")}])
+        page.goto(site(f"/initiatieven/{record.slug}"))
+        section = page.locator("section.evidence")
+        assert section.locator("h3").all_inner_texts() == [heading], language
+        assert section.locator("dd").all_inner_texts()[:2] == [figure, "Hogeschool Leiden"], language
+        assert section.locator("a").get_attribute("href") == "https://cijfers.example/sroi"
+        assert axe_violations(page, "section.evidence", impacts=("minor", "moderate", "serious", "critical")) == [], (
+            language)
+        assert axe_violations(page) == [], language
