@@ -92,6 +92,9 @@ PARAMETER_BOUNDS: dict[str, dict[str, int]] = {
 
 # What a record's JSON has that its GeoJSON Feature carries outside `properties`.
 FEATURE_MEMBERS = {"id", "code", "location", "geometry"}
+# What only the JSON detail document has (registry.figures.splice_into_record adds them to the record,
+# not to the Feature): a Feature's properties do not promise them.
+RECORD_ONLY_MEMBERS = {"yearlyFigures", "socialValueEvidence"}
 
 
 def properties_component(name: str, schemas: dict[str, Any]) -> dict[str, str]:
@@ -99,7 +102,7 @@ def properties_component(name: str, schemas: dict[str, Any]) -> dict[str, str]:
     target = f"{name}FeatureProperties"
     if target not in schemas:
         component = copy.deepcopy(schemas[name])
-        for member in FEATURE_MEMBERS - ({"code"} if name.startswith("Initiative") else set()):
+        for member in (FEATURE_MEMBERS | RECORD_ONLY_MEMBERS) - ({"code"} if name.startswith("Initiative") else set()):
             component.get("properties", {}).pop(member, None)
             if member in component.get("required", []):
                 component["required"].remove(member)
