@@ -44,6 +44,7 @@ from registry.models import (
     InitiativeDocument,
     InitiativeSearch,
     Kind,
+    NameWord,
     Partner,
     PartnerKind,
     Partnership,
@@ -58,7 +59,7 @@ DOCUMENTS = InitiativeDocument._meta.db_table
 INITIATIVES = Initiative._meta.db_table
 PARTS = ("geometry", "body", "tail", "marker", "csv_row", "partnership_rows", "export_feature")
 SEARCHED = InitiativeSearch._meta.db_table
-SEARCH_PARTS = ("vector", "name", "names")
+SEARCH_PARTS = ("vector", "name", "names", "sort_name")
 
 
 def _table(model: Any) -> str:
@@ -292,7 +293,7 @@ _SEARCH_NAMES = _searched("i.name", *_PLACES, "k.label_nl", "k.search_words", "s
 def _build_search(source: str) -> str:
     """The statement that prepares what the search reads (registry.models.InitiativeSearch) for the
     initiatives whose ids `source` selects, as _build does their documents."""
-    parts = {"vector": _SEARCH_VECTOR, "name": _SEARCH_NAME, "names": _SEARCH_NAMES}
+    parts = {"vector": _SEARCH_VECTOR, "name": _SEARCH_NAME, "names": _SEARCH_NAMES, "sort_name": "i.name"}
     assert tuple(parts) == SEARCH_PARTS
     names = ", ".join(SEARCH_PARTS)
     return f"""
@@ -309,6 +310,16 @@ SELECT i.id, {", ".join(parts.values())}
    SET {", ".join(f"{part} = EXCLUDED.{part}" for part in SEARCH_PARTS)}
  WHERE ({", ".join(f"{SEARCHED}.{part}" for part in SEARCH_PARTS)})
        IS DISTINCT FROM ({", ".join(f"EXCLUDED.{part}" for part in SEARCH_PARTS)})"""
+
+
+def _remember_record_words(source: str) -> str:
+    """The statement that adds the words of these records' short fields (drafts too) to the words
+    a part of a word is looked up in (registry.models.NameWord)."""
+    return f"""
+INSERT INTO {_table(NameWord)} (word)
+SELECT DISTINCT w.word FROM {SEARCHED} d, unnest(registry_words(d.names)) AS w(word)
+ WHERE d.initiative_id IN ({source}) AND length(w.word) >= 3
+    ON CONFLICT (word) DO NOTHING"""
 
 
 def _remember_words(source: str) -> str:
@@ -381,6 +392,7 @@ def prepare(ids: Iterable[int] | None = None) -> int:
             written = int(cursor.rowcount)
             cursor.execute(_build_search(source), params)
             cursor.execute(_remember_words(source), params)
+            cursor.execute(_remember_record_words(source), params)
             return written
         finally:
             if many:

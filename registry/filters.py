@@ -245,7 +245,7 @@ class InitiativeFilterSet(filters.FilterSet):
             if not data.get("ordering"):
                 queryset = queryset.order_by("distance_m", "pk")
         elif data.get("q") and data.get("q", "").strip() and not data.get("ordering"):
-            queryset = queryset.order_by("-search_rank", "name", "pk")
+            queryset = queryset.best_first()
         elif data.get("ordering"):
             # The id breaks ties, so that a page holds the same records however often it is asked for.
             queryset = queryset.order_by(*queryset.query.order_by, "pk")

@@ -64,6 +64,12 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
             condition |= search.identifier_matches(text)
         return self.filter(condition).annotate(search_rank=nothing if understood.empty else understood.rank())
 
+    def best_first(self) -> InitiativeQuerySet:
+        """The records a search() found, best match first; records that rank the same by name, then
+        by id (the name as the search's table keeps it, so that PostgreSQL sorts the matches there
+        and joins only the first page's rows to their records)."""
+        return self.order_by("-search_rank", "searched__sort_name", "pk")
+
     def in_area(self, code: str) -> InitiativeQuerySet:
         """In a province (PV..) or municipality (GM..), by CBS code."""
         if code.upper().startswith("PV"):

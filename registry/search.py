@@ -31,6 +31,20 @@ queries in tests/registry/search_queries.py (tests/benchmarks/search.py at 100,0
 Ranking (ts_rank with weights, name first), with a bonus for a name that holds every word (also
 inside a compound) and for the words written together or next to each other ("zorg cooperatie" →
 "zorgcooperatie").
+
+Speed (issue 19; measured with tests/benchmarks/search.py at 100,000 records, docs/search.md has
+the figures). Parts of words were a substring scan (`names LIKE '%winkel%'`) of every record; they
+are now looked up among the few thousand known words (NameWord, trigram index: "winkel" →
+dorpswinkel, buurtwinkel, winkels …) and the records found by their words (`&&` on an index of the
+words of their short fields: exact, no recheck), in the same query as the vector's index. The
+result is the same records (the labelled queries give the same figures). What was measured and
+left out: an index on the words kept in a stored column (the rows 50 % wider: a word that matches a
+third of the register reads every page that holds a match, so slower than the scan); PostgreSQL's
+planner reading every row anyway where it expects many matches (hence the costly, strict function
+registry_words behind the index); the RUM index (ranked top-k from the index: it orders by its own
+rank only, not by ours with its bonuses and parts of words, and its extension needs a superuser to
+create). Records that rank the same are ordered by the name kept in the search's table
+(InitiativeQuerySet.best_first), so that the order needs nothing of the initiatives' table.
 """
 
 from __future__ import annotations
@@ -38,7 +52,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from operator import and_, or_
 from typing import Any
@@ -50,7 +64,7 @@ from django.db.models.expressions import CombinedExpression, Expression
 
 from geo.search import ALIASES, Location, find_locations
 from registry.documents import SEARCH_CONFIG
-from registry.models import InitiativeSearch, SearchWord, Service
+from registry.models import InitiativeSearch, NameWord, SearchWord, Service
 
 MAX_TERMS = 8  # words past these are left out: a query, not a text
 MAX_TERM_LENGTH = 40  # longer "words" are cut (a word of 40 letters is not a typo to correct)
@@ -103,13 +117,31 @@ class Term:
         return {self.plain, *(s for s in self.stems if len(s) >= MIN_PART), *_singular_forms(self.plain)}
 
 
-def _part_matches(part: str, column: str = "names") -> Q:
-    lookup = f"searched__{column}__contains"
+def _pattern(part: str, *, beginning: bool = False) -> str | None:
+    """The LIKE pattern of the known words (NameWord) that a part of a word matches: a word that holds
+    it (four letters or more), a word that begins with it (three letters, or `beginning`: the
+    unfinished last word as someone types); None for a shorter part, which matches a whole word only."""
+    escaped = part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if beginning or len(part) == MIN_PART - 1:
+        return escaped + "%"
     if len(part) >= MIN_PART:
-        return Q(**{lookup: part})
+        return "%" + escaped + "%"
+    return None
+
+
+def _has_any(words: list[str]) -> Q:
+    """One of these words is a word of the record's short fields (indexed: InitiativeSearch)."""
+    return Q(searched__names__words__overlap=words)
+
+
+def _in_name(part: str) -> Q:
+    """The part is part of a word of the name (a short text: LIKE on the row costs less than
+    splitting it into words), by the rules of _pattern."""
+    if len(part) >= MIN_PART:
+        return Q(searched__name__contains=part)
     if len(part) == MIN_PART - 1:
-        return Q(**{lookup: f" {part}"})  # the beginning of a word
-    return Q(**{lookup: f" {part} "})  # the whole word
+        return Q(searched__name__contains=f" {part}")  # the beginning of a word
+    return Q(searched__name__contains=f" {part} ")  # the whole word
 
 
 @dataclass(frozen=True)
@@ -119,6 +151,8 @@ class Search:
     text: str
     terms: tuple[Term, ...] = field(default=())
     prefix: bool = False  # the last word may be unfinished (suggestions as you type)
+    # The known words (NameWord) each pattern of a part matches (see _pattern), looked up by understand().
+    known: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -128,16 +162,40 @@ class Search:
         # The word has letters and digits only (words()), so it is safe as a raw tsquery.
         return term.word + (":*" if last and self.prefix else "")
 
+    def patterns(self) -> set[str]:
+        """The patterns of every part of a word the terms may match (the known words are looked up
+        for them at once)."""
+        found = set()
+        last = len(self.terms) - 1
+        for i, term in enumerate(self.terms):
+            found |= {_pattern(part) for part in term.parts()}
+            if i == last and self.prefix and len(term.plain) >= 2:
+                found.add(_pattern(term.plain, beginning=True))
+            if term.split and not term.known:
+                found |= {_pattern(part) for part in term.split}
+        return {pattern for pattern in found if pattern is not None}
+
+    def _words(self, part: str, *, beginning: bool = False) -> list[str]:
+        """The words a part of a word matches: itself (a word in its own right, or a short part that
+        matches only a whole word) and the known words that hold it (or begin with it)."""
+        pattern = _pattern(part, beginning=beginning)
+        return [part, *self.known.get(pattern, ())] if pattern is not None else [part]
+
+    def _term_words(self, term: Term) -> list[str]:
+        """The words a record's short fields (or name) may have for the term to match there: those
+        that hold one of its parts, and its corrections."""
+        return sorted({word for part in term.parts() for word in self._words(part)} | set(term.corrections))
+
     def _term_matches(self, term: Term, *, last: bool) -> Q:
-        matches = [_part_matches(part) for part in term.parts()]
+        wanted = set(self._term_words(term))
         if last and self.prefix and len(term.plain) >= 2:
-            matches.append(Q(searched__names__contains=f" {term.plain}"))
+            wanted |= set(self._words(term.plain, beginning=True))
+        matches = [_has_any(sorted(wanted))]
         if term.lexemes:
             query = SearchQuery(self._query(term, last=last), config=SEARCH_CONFIG, search_type="raw")
             matches.append(Q(searched__vector=query))
-        matches += [Q(searched__names__contains=f" {word} ") for word in term.corrections]
         if term.split and not term.known:
-            matches.append(reduce(and_, (_part_matches(part) for part in term.split)))
+            matches.append(reduce(and_, (_has_any(self._words(part)) for part in term.split)))
         return reduce(or_, matches)
 
     def condition(self) -> Q:
@@ -154,7 +212,7 @@ class Search:
         if lexical:
             query = SearchQuery(" | ".join(lexical), config=SEARCH_CONFIG, search_type="raw")
             rank = SearchRank(F("searched__vector"), query, weights=WEIGHTS)
-        in_name = reduce(and_, (reduce(or_, [_part_matches(part, "name") for part in t.parts()]
+        in_name = reduce(and_, (reduce(or_, [_in_name(part) for part in t.parts()]
                                        + [Q(searched__name__contains=f" {w} ") for w in t.corrections])
                                 for t in self.terms))
         rank = CombinedExpression(rank, "+", Case(When(in_name, then=Value(1.0)), default=Value(0.0),
@@ -259,7 +317,20 @@ def understand(text: str, *, prefix: bool = False, using: str = "default") -> Se
              for word, plain, lexemes, stems, known, close, closeness, split in rows]
     # A stop word ("de", "het", "van", "voor") says nothing, unless it is all there is.
     meaningful = [t for t in terms if t.lexemes]
-    return Search(text, tuple(meaningful or terms), prefix)
+    understood = Search(text, tuple(meaningful or terms), prefix)
+    patterns = sorted(understood.patterns())
+    if not patterns:
+        return understood
+    with connections[using].cursor() as cursor:
+        cursor.execute(_KNOWN_WORDS, [patterns])
+        known = {pattern: tuple(found) for pattern, found in cursor.fetchall()}
+    return replace(understood, known=known)
+
+
+# The known words each pattern matches (pg_trgm's index on NameWord serves LIKE '%…%' and '…%').
+_KNOWN_WORDS = f"""
+SELECT p.pattern, ARRAY(SELECT w.word FROM {NameWord._meta.db_table} w WHERE w.word LIKE p.pattern ORDER BY w.word)
+  FROM unnest(%s::text[]) AS p(pattern)"""
 
 
 # A postcode as people type it: "1021", "1021AB", "1021 ab".
@@ -313,7 +384,7 @@ def suggest(text: str, initiatives: Any, *, limit: int = 5) -> Suggestions:
     services = [service for service in Service.objects.order_by("order", "code")
                 if all(_offers(service, word) for word in plain)][:limit]
     found = list(initiatives.filter(understood.condition()).annotate(search_rank=understood.rank())
-                 .order_by("-search_rank", "name", "pk").select_related("kind")[:limit])
+                 .best_first().select_related("kind")[:limit])
     corrected = understood.corrected
     return Suggestions(places, services, found, corrected if corrected and corrected != " ".join(plain) else None)
 

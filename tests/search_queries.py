@@ -205,7 +205,7 @@ def ndcg(ranked: Sequence[bool], relevant: int, k: int = 10) -> float:
 
 
 def the_search(base: Any, text: str) -> Any:
-    return base.search(text).order_by("-search_rank", "name", "pk")
+    return base.search(text).best_first()
 
 
 def plain_full_text(base: Any, text: str) -> Any:

@@ -113,11 +113,11 @@ def main() -> None:
 
     # 2. latency
     def page(text: str) -> list[int]:
-        return list(published.search(text).order_by("-search_rank", "name", "pk").values_list("pk", flat=True)[:20])
+        return list(published.search(text).best_first().values_list("pk", flat=True)[:20])
 
     def page_and_count(text: str) -> tuple[list[int], int]:
         found = published.search(text)
-        return (list(found.order_by("-search_rank", "name", "pk").values_list("pk", flat=True)[:20]),
+        return (list(found.best_first().values_list("pk", flat=True)[:20]),
                 found.count())
 
     def bare(text: str) -> tuple[list[tuple[Any, ...]], int]:

@@ -40,7 +40,7 @@ SEEDED = 400
 REGISTER_TABLES = ["registry_yearlyfigures", "registry_historicalyearlyfigures", "registry_socialvalueevidence",
                    "registry_historicalsocialvalueevidence",
                    "registry_initiativedocument", "registry_initiativesearch", "registry_searchword",
-                   "registry_suggestion", "registry_duplicatecandidate",
+                   "registry_nameword", "registry_suggestion", "registry_duplicatecandidate",
                    "registry_merge", "registry_verificationround", "registry_verificationoptout",
                    "registry_slugalias", "registry_partnership", "registry_historicalpartnership",
                    "registry_partner", "registry_historicalpartner", "registry_initiative_services",

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from registry import actions, search
-from registry.models import Initiative, Kind, Partner, PartnerKind, PublicationState, SearchWord, Service
+from registry.models import Initiative, Kind, NameWord, Partner, PartnerKind, PublicationState, SearchWord, Service
 from tests.conftest import LEIDEN, UTRECHT, make, partnership
 
 HAGUE = Point(4.3007, 52.0705, srid=4326)  # Binnenhof
@@ -144,6 +144,39 @@ def test_drafts_stay_out_of_the_public_search_and_in_the_maintainers(register):
     assert found("dorpswinkel") == ["Dorpswinkel Oud-Leiden"]
     every = Initiative.objects.search("dorpswinkel").values_list("name", flat=True)
     assert sorted(every) == ["Dorpswinkel Concept", "Dorpswinkel Oud-Leiden"]
+
+
+def test_a_part_of_a_drafts_word_finds_it_for_its_maintainers_only(register):
+    """Parts of words are looked up among the words of every record (NameWord), drafts too; the
+    words offered as corrections (SearchWord) stay those of published records."""
+    draft = make("Geheimzinnigproject Leiden", LEIDEN, kind="bewonersinitiatief", place="Leiden",
+                 publication_state=PublicationState.DRAFT)
+    assert NameWord.objects.filter(word="geheimzinnigproject").exists()
+    assert not SearchWord.objects.filter(word="geheimzinnigproject").exists()
+    assert list(Initiative.objects.search("zinnig").values_list("pk", flat=True)) == [draft.pk]
+    assert found("zinnig") == []
+
+
+def test_a_renamed_record_is_found_by_the_parts_of_its_new_name_at_once(register):
+    shop = register["shop"]
+    before = Initiative.objects.get(pk=shop.pk)
+    shop.name = "Buurtsuperette Oud-Leiden"
+    actions.save_edit(shop, before, acting_user=None)
+    assert found("superette") == ["Buurtsuperette Oud-Leiden"]
+    assert found("superet") == ["Buurtsuperette Oud-Leiden"]  # any part of four letters or more
+
+
+def test_records_that_rank_the_same_come_by_name_then_id(register):
+    for name in ("Buurtwinkel Zuid", "Buurtwinkel Oost", "Buurtwinkel Noord"):
+        make(name, LEIDEN, kind="bewonersbedrijf", place="Leiden", services=["winkel"])
+    ranked = Initiative.objects.published().search("buurtwinkel").best_first()
+    assert list(ranked.values_list("pk", flat=True)) == list(
+        Initiative.objects.published().search("buurtwinkel").order_by("-search_rank", "name", "pk")
+        .values_list("pk", flat=True))
+    # The three rank the same (the word in the name, the same labels); the shop whose services know
+    # the word ranks below them.
+    assert list(ranked.values_list("name", flat=True)) == [
+        "Buurtwinkel Noord", "Buurtwinkel Oost", "Buurtwinkel Zuid", "Dorpswinkel Oud-Leiden"]
 
 
 def test_maintainers_find_a_record_by_an_identifier_typed_whole(register):
