@@ -49,7 +49,7 @@ class InitiativeDocument(models.Model):
 
 class Words(Transform):
     """`names__words`: the words of a text as the search stores it (single spaces between words and at
-    both ends), as an array, by the function registry_words (migration 0020: strict, so that a
+    both ends), as an array, by the function registry_words (migration search_words: strict, so that a
     condition on it lets PostgreSQL join the search's table as an inner join, and costly to the
     planner, so that it reads the index rather than splitting every record's text)."""
 
@@ -69,7 +69,7 @@ class InitiativeSearch(models.Model):
     the short fields: name, places, Dutch labels, partners): unaccented, lower case, each word
     between single spaces, for parts of compound words and beginnings of words.
 
-    The words of `names` (the function registry_words, migration 0020) are under a GIN index: a part
+    The words of `names` (the function registry_words, migration search_words) are under a GIN index: a part
     of a word is looked up among the words of every record (NameWord, a few thousand), and the
     records are those whose words overlap the words found (`names__words__overlap`), an exact index
     lookup instead of a substring scan of every record's `names`. An index on the expression rather

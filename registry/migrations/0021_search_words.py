@@ -34,7 +34,7 @@ SELECT DISTINCT w.word FROM registry_initiativesearch d, unnest(registry_words(d
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0019_figures'),
+        ('registry', '0020_published_location_index'),
     ]
 
     operations = [
