@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import copy
 import datetime
+import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import transaction
 from django.utils import translation
 
 from geo.loading import load_reference_data
@@ -27,6 +30,7 @@ from registry.models import (
 from tests import standby
 from tests.committed import fresh_copy, saved_database
 
+T = TypeVar("T")
 LEIDEN = Point(4.4970, 52.1601, srid=4326)  # Pieterskerk
 UTRECHT = Point(5.1214, 52.0907, srid=4326)  # Dom
 NORTH_SEA = Point(3.5, 52.6, srid=4326)
@@ -66,6 +70,28 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 def saved_test_database(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     with django_db_blocker.unblock(), saved_database() as saved:
         yield saved
+
+
+@contextmanager
+def made_once(django_db_blocker: Any, make: Callable[[], T]) -> Iterator[T]:
+    """Data that several tests share and that takes seconds to make (a seeded register), made once
+    by a module- or class-scoped fixture in a transaction that is rolled back when they are done.
+    Each test's own transaction (the `db` fixture) is a savepoint inside it, so what a test changes
+    is undone after it and every test finds the data exactly as made."""
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            value = make()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield value
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

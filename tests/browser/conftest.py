@@ -1,15 +1,16 @@
 """Browser tests: Playwright drives Debian's Chromium against a live server on the test database.
 
-The server runs in a thread of this process with the test settings. Its data is seeded once per
-module and committed (the server reads it over its own connection), then removed again, so the
-other tests keep their empty register.
+The server runs in a thread of this process with the test settings. Its data is committed (the
+server reads it over its own connection): seeded once per run and kept as a database of its own,
+which each module's test database is a copy of; after the module the test database as it was
+before is put back, so the other tests keep their empty register.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import threading
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,14 +22,14 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.cache import cache
-from django.db import connection
-from django.db.backends.signals import connection_created
+from django.db import connection, connections
 from django.test.testcases import LiveServerThread
 from django.test.utils import override_settings
 
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Status
 from registry.operations.demo import seed_demo
+from tests.committed import copy_database, drop_database, fresh_copy, own_database_name, saved_database
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Quiet, deterministic Chromium: no GPU, no background traffic to Google, no first-run dialogs.
@@ -72,17 +73,6 @@ class Site:
         return self.url + path
 
 
-SERVER_CONNECTIONS = "registry-browser-test-server"
-
-
-def name_server_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
-    """Mark the live server's connections (opened in its request threads) so that they, and only
-    they, can be closed from outside when the module ends."""
-    if threading.current_thread() is not threading.main_thread():
-        with connection.cursor() as cursor:
-            cursor.execute("SET application_name = %s", [SERVER_CONNECTIONS])
-
-
 def empty_register() -> None:
     # Never the development database: pytest-django only makes the test database for tests marked
     # as using one, which is why every browser test carries the django_db mark.
@@ -92,51 +82,94 @@ def empty_register() -> None:
     cache.clear()
 
 
+@dataclass
+class SeededRegister:
+    """The demo register of the browser tests, seeded once per run (it takes seconds) and kept as a
+    database of its own, `template`, which each module's test database is made a copy of."""
+
+    template: str | None = None
+    figures: dict[str, Any] | None = None
+
+
+def seed_register() -> dict[str, Any]:
+    """Seed the demo register into the (emptied) test database; what the tests expect of it."""
+    empty_register()
+    seed_demo(SEEDED, seed=11)
+    published = Initiative.objects.published()
+    by_province = {row["province__code"]: row["count"] for row in published.counts_by("province__code")}
+    by_municipality = {row["municipality__code"]: row["count"] for row in published.counts_by("municipality__code")}
+    # An initiative that a search for its name finds alone, for the popup test.
+    sample = next(candidate for candidate in published.filter(status=Status.ACTIVE, services__isnull=False,
+                                                              place__gt="").select_related("kind")
+                  .order_by("pk").distinct()
+                  if InitiativeFilterSet({"q": candidate.name}, queryset=published).qs.count() == 1)
+    running = published.filter(status=Status.ACTIVE)
+    return {"published": published.count(), "by_province": by_province, "by_municipality": by_municipality,
+            "sample": sample, "running": running.count(),
+            "running_by_province": {row["province__code"]: row["count"]
+                                    for row in running.counts_by("province__code")},
+            "running_by_municipality": {row["municipality__code"]: row["count"]
+                                        for row in running.counts_by("municipality__code")}}
+
+
+@pytest.fixture(scope="session")
+def seeded_register(django_db_setup: None, django_db_blocker: Any) -> Iterator[SeededRegister]:
+    """Made by the first module that asks for it (inside its saved test database, see `site`),
+    dropped at the end of the run."""
+    seeded = SeededRegister()
+    yield seeded
+    if seeded.template is not None:
+        with django_db_blocker.unblock():
+            drop_database(seeded.template)
+
+
+def with_seeded_register(seeded: SeededRegister) -> dict[str, Any]:
+    """The test database becomes the seeded register: seeded the first time (and kept as the
+    template), a copy of the template after that."""
+    if seeded.template is None:
+        seeded.figures = seed_register()
+        template = f"{own_database_name()}_browser"
+        copy_database(own_database_name(), template)
+        seeded.template = template
+    else:
+        fresh_copy(seeded.template)
+    assert seeded.figures is not None
+    return seeded.figures
+
+
 @pytest.fixture(scope="module")
-def site(django_db_setup: None, django_db_blocker: Any) -> Iterator[Site]:
+def site(seeded_register: SeededRegister, django_db_blocker: Any) -> Iterator[Site]:
+    """The live server on the seeded register, for one module. The test database is saved before
+    and put back after the module (tests/committed.py), so nothing the module's tests and
+    fixtures commit (records, users, sessions, subscriptions, jobs) is left for later tests."""
+    keeper = saved_database()
     with django_db_blocker.unblock():
-        empty_register()
-        seed_demo(SEEDED, seed=11)
-        published = Initiative.objects.published()
-        by_province = {row["province__code"]: row["count"] for row in published.counts_by("province__code")}
-        by_municipality = {row["municipality__code"]: row["count"]
-                           for row in published.counts_by("municipality__code")}
-        # An initiative that a search for its name finds alone, for the popup test.
-        sample = next(candidate for candidate in published.filter(status=Status.ACTIVE, services__isnull=False,
-                                                                  place__gt="").select_related("kind")
-                      .order_by("pk").distinct()
-                      if InitiativeFilterSet({"q": candidate.name}, queryset=published).qs.count() == 1)
-        total = published.count()
-        running = published.filter(status=Status.ACTIVE)
-        running_total = running.count()
-        running_by_province = {row["province__code"]: row["count"] for row in running.counts_by("province__code")}
-        running_by_municipality = {row["municipality__code"]: row["count"]
-                                   for row in running.counts_by("municipality__code")}
-    connection_created.connect(name_server_connection)
+        keeper.__enter__()
+        try:
+            figures = with_seeded_register(seeded_register)
+        except BaseException:
+            keeper.__exit__(*sys.exc_info())
+            raise
     server = LiveServerThread("localhost", StaticFilesHandler, port=0)
     server.daemon = True
-    # pytest-django's database blocker is process-wide: the server thread needs it lifted.
-    with django_db_blocker.unblock(), override_settings(ROOT_URLCONF="tests.browser.urls",
-                                                        ALLOWED_HOSTS=["localhost"], DEBUG=False):
-        server.start()
-        server.is_ready.wait()
-        if server.error:
-            raise server.error
-        url = f"http://localhost:{server.port}"
-        with override_settings(MAP_TILE_URL=url + "/test-tiles/{z}/{x}/{y}.png"):
-            yield Site(url=url, host=urlsplit(url).netloc, published=total, by_province=by_province,
-                       by_municipality=by_municipality, sample=sample, running=running_total,
-                       running_by_province=running_by_province, running_by_municipality=running_by_municipality)
-        server.terminate()
-    connection_created.disconnect(name_server_connection)
-    with django_db_blocker.unblock():
-        # The server's request threads keep their connections open; the test database must be
-        # free of them when pytest-django drops it at the end of the run. Only theirs: a test's
-        # own connection may be another one than this fixture's (while Playwright's loop runs).
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND application_name = %s", [SERVER_CONNECTIONS])
-        empty_register()
+    try:
+        # pytest-django's database blocker is process-wide: the server thread needs it lifted.
+        with django_db_blocker.unblock(), override_settings(ROOT_URLCONF="tests.browser.urls",
+                                                            ALLOWED_HOSTS=["localhost"], DEBUG=False):
+            server.start()
+            server.is_ready.wait()
+            if server.error:
+                raise server.error
+            url = f"http://localhost:{server.port}"
+            with override_settings(MAP_TILE_URL=url + "/test-tiles/{z}/{x}/{y}.png"):
+                yield Site(url=url, host=urlsplit(url).netloc, **figures)
+            server.terminate()
+    finally:
+        with django_db_blocker.unblock():
+            # The server's request threads keep their connections open; putting the saved test
+            # database back ends them (DROP DATABASE … WITH (FORCE)).
+            keeper.__exit__(None, None, None)
+            cache.clear()
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +185,10 @@ def browser(site: Site) -> Iterator[Any]:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            # While the loop runs, Django's connections here are another context's than the `site`
+            # fixture's: a connection of a module before this one is left there, to a test
+            # database that has since been put back (ended by DROP DATABASE … WITH (FORCE)).
+            connections.close_all()
             yield browser
             browser.close()
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -20,13 +21,25 @@ from django.test import Client
 from registry.filters import InitiativeFilterSet
 from registry.models import FundingSource, Initiative, Kind, Service, Status
 from registry.operations.demo import seed_demo
+from tests.conftest import made_once
 
 ITEMS = "/ogc/v1/collections/initiatives/items"
 VALID, BROKEN = 150, 250
 
 
+@pytest.fixture(scope="module")
+def demo_register(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, list[str]]]:
+    """Seeded once for the module (it takes seconds) and rolled back after it."""
+    with made_once(django_db_blocker, codes_of_a_demo_register) as codes:
+        yield codes
+
+
 @pytest.fixture
-def demo(db: None) -> dict[str, list[str]]:
+def demo(demo_register: dict[str, list[str]], db: None) -> dict[str, list[str]]:
+    return demo_register
+
+
+def codes_of_a_demo_register() -> dict[str, list[str]]:
     seed_demo(120, seed=7)
     published = Initiative.objects.published()
     return {

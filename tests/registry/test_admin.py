@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.gis.geos import GEOSGeometry
@@ -10,13 +12,9 @@ from django.contrib.staticfiles import finders
 
 from registry.models import Initiative, Kind, Partner, PartnerKind, PartnershipRole, Service
 from registry.operations.demo import seed_demo
+from tests.conftest import made_once
 
 CDN_HOSTS = re.compile(r"cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|openstreetmap\.org")
-
-
-@pytest.fixture
-def demo(db):
-    seed_demo(60, seed=4)
 
 
 def test_the_add_page_shows_a_map_served_from_our_own_static_files(admin_client):
@@ -29,32 +27,59 @@ def test_the_add_page_shows_a_map_served_from_our_own_static_files(admin_client)
     assert finders.find("vendor/ol/dist/ol.js") and finders.find("vendor/ol/ol.css")
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("", Initiative.objects.all),
-    ("?kind__id__exact={kind}", lambda: Initiative.objects.filter(kind__code="dorpscooperatie")),
-    ("?services__id__exact={service}", lambda: Initiative.objects.filter(services__code="winkel")),
-    ("?province__id__exact={province}", lambda: Initiative.objects.filter(province__code="PV28")),
-    ("?status__exact=gestopt", lambda: Initiative.objects.filter(status="gestopt")),
-    ("?publication_state__exact=concept", lambda: Initiative.objects.filter(publication_state="concept")),
-    # The register's one search (registry.search): also a kind whose label holds the word.
-    ("?q=coöperatie", lambda: Initiative.objects.filter(name__icontains="coöperatie")
-     | Initiative.objects.filter(kind__code__in=["dorpscooperatie", "zorgcooperatie", "buurtcooperatie"])),
-])
-def test_the_list_filters_and_search_narrow_the_list(admin_client, demo, query, expected):
-    from geo.models import Province
-
-    ids = {"kind": Kind.objects.get(code="dorpscooperatie").pk, "service": Service.objects.get(code="winkel").pk,
-           "province": Province.objects.get(code="PV28").pk}
-    response = admin_client.get(f"/admin/registry/initiative/{query.format(**ids)}")
-
-    shown = {i.pk for i in response.context["cl"].queryset}
-    assert shown == set(expected().values_list("pk", flat=True))
-    assert 0 < len(shown) <= 60 and (query == "" or len(shown) < 60)
+@pytest.fixture(scope="class")
+def demo_register(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    with made_once(django_db_blocker, lambda: seed_demo(60, seed=4)):
+        yield
 
 
-def test_the_list_shows_derived_areas(admin_client, demo):
-    html = admin_client.get("/admin/registry/initiative/?q=Leiden").content.decode()
-    assert "Zuid-Holland" in html
+class TestOnADemoRegister:
+    """The list and its search on 60 demo initiatives, seeded once for these tests (seeding takes
+    seconds) and rolled back after them; what a test changes is undone after it."""
+
+    @pytest.fixture
+    def demo(self, demo_register: None, db: None) -> None:
+        pass
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ("", Initiative.objects.all),
+        ("?kind__id__exact={kind}", lambda: Initiative.objects.filter(kind__code="dorpscooperatie")),
+        ("?services__id__exact={service}", lambda: Initiative.objects.filter(services__code="winkel")),
+        ("?province__id__exact={province}", lambda: Initiative.objects.filter(province__code="PV28")),
+        ("?status__exact=gestopt", lambda: Initiative.objects.filter(status="gestopt")),
+        ("?publication_state__exact=concept", lambda: Initiative.objects.filter(publication_state="concept")),
+        # The register's one search (registry.search): also a kind whose label holds the word.
+        ("?q=coöperatie", lambda: Initiative.objects.filter(name__icontains="coöperatie")
+         | Initiative.objects.filter(kind__code__in=["dorpscooperatie", "zorgcooperatie", "buurtcooperatie"])),
+    ])
+    def test_the_list_filters_and_search_narrow_the_list(self, admin_client, demo, query, expected):
+        from geo.models import Province
+
+        ids = {"kind": Kind.objects.get(code="dorpscooperatie").pk, "service": Service.objects.get(code="winkel").pk,
+               "province": Province.objects.get(code="PV28").pk}
+        response = admin_client.get(f"/admin/registry/initiative/{query.format(**ids)}")
+
+        shown = {i.pk for i in response.context["cl"].queryset}
+        assert shown == set(expected().values_list("pk", flat=True))
+        assert 0 < len(shown) <= 60 and (query == "" or len(shown) < 60)
+
+    def test_the_list_shows_derived_areas(self, admin_client, demo):
+        html = admin_client.get("/admin/registry/initiative/?q=Leiden").content.decode()
+        assert "Zuid-Holland" in html
+
+    def test_the_search_puts_the_best_match_first_unless_a_column_is_chosen(self, admin_client, demo):
+        target = Initiative.objects.filter(kind__code="zorgcooperatie").order_by("pk").first()
+        assert target is not None
+        first = admin_client.get(f"/admin/registry/initiative/?q={target.name}").context["cl"].result_list[0]
+        assert first == target
+        by_name = admin_client.get(f"/admin/registry/initiative/?q={target.name}&o=1").context["cl"].result_list
+        assert list(by_name) == sorted(by_name, key=lambda i: i.name)
+
+    def test_the_search_finds_a_record_by_its_kvk_number_typed_whole(self, admin_client, demo):
+        record = Initiative.objects.exclude(kvk_number="").order_by("pk").first()
+        assert record is not None
+        shown = admin_client.get(f"/admin/registry/initiative/?q={record.kvk_number}").context["cl"].result_list
+        assert [i.pk for i in shown] == [record.pk]
 
 
 def add_form(**overrides: str) -> dict[str, str]:
@@ -184,19 +209,3 @@ def test_a_new_postcode_under_a_placed_point_is_a_question_first(admin_client, p
     moved = Initiative.objects.get()
     assert (moved.postcode, moved.is_location_approximate) == ("2314 AB", True)
     assert moved.location.coords == (4.5159, 52.1515)  # the centre of PC4 2314
-
-
-def test_the_search_puts_the_best_match_first_unless_a_column_is_chosen(admin_client, demo):
-    target = Initiative.objects.filter(kind__code="zorgcooperatie").order_by("pk").first()
-    assert target is not None
-    first = admin_client.get(f"/admin/registry/initiative/?q={target.name}").context["cl"].result_list[0]
-    assert first == target
-    by_name = admin_client.get(f"/admin/registry/initiative/?q={target.name}&o=1").context["cl"].result_list
-    assert list(by_name) == sorted(by_name, key=lambda i: i.name)
-
-
-def test_the_search_finds_a_record_by_its_kvk_number_typed_whole(admin_client, demo):
-    record = Initiative.objects.exclude(kvk_number="").order_by("pk").first()
-    assert record is not None
-    shown = admin_client.get(f"/admin/registry/initiative/?q={record.kvk_number}").context["cl"].result_list
-    assert [i.pk for i in shown] == [record.pk]

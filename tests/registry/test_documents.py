@@ -40,7 +40,7 @@ from registry.models import (
     YearlyFigures,
 )
 from registry.operations.demo import seed_demo
-from tests.conftest import LEIDEN, make, partnership
+from tests.conftest import LEIDEN, made_once, make, partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -103,8 +103,19 @@ def old_geojson() -> str:
 # -- a register with what the demo lacks -------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def made_register(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[int]]:
+    """Made once for the module (seeding takes seconds); each test's changes are rolled back."""
+    with made_once(django_db_blocker, make_register) as made:
+        yield made
+
+
 @pytest.fixture
-def register(db: None) -> list[int]:
+def register(made_register: list[int], db: None) -> list[int]:
+    return made_register
+
+
+def make_register() -> list[int]:
     seed_demo(120, seed=5)
     hostile = make(HOSTILE + " naam", LEIDEN, description=HOSTILE * 2, street='Straat "x"', founded_year=None,
                    services=["winkel", "energie"], funding_sources=["subsidie"])
