@@ -197,7 +197,8 @@ def test_the_page_links_every_table_and_each_link_answers_with_its_header(client
     page = client.get(path).content.decode()
     actions = re.search(r'<nav class="monitor-actions.*?</nav>', page, re.DOTALL)
     assert actions is not None
-    links = re.findall(r'<a href="(/opendata/monitor/[^"]+)">([^<]+)</a>', actions.group(0))
+    links = re.findall(r'<a class="utrecht-link utrecht-link--html-a" href="(/opendata/monitor/[^"]+)">([^<]+)</a>',
+                       actions.group(0))
 
     # Every table the monitor has (registry.monitor.TABLE_COLUMNS), the income too, each once.
     assert [label for _url, label in links] == [
