@@ -229,6 +229,21 @@ NPM_STATIC_FILES = {
     "vendor/ol": ("ol", ["dist/ol.js", "dist/ol.js.map", "ol.css"]),
     "vendor/leaflet": ("leaflet/dist", ["leaflet.js", "leaflet.js.map", "leaflet.css", "images/*.png"]),
 }
+# The NL Design System (docs/design.md): the Utrecht component library's CSS for the elements the
+# public pages use, one file each, and the design tokens of its example theme ("voorbeeld") that
+# they read, served as one style sheet; registry/site.css sets our own palette on those tokens.
+NLDS_COMPONENTS = ["root", "page-header", "page-footer", "skip-link", "heading-1", "heading-2", "heading-3",
+                   "paragraph", "link", "button", "button-link", "form-fieldset", "form-field", "form-label",
+                   "form-field-description", "form-field-error-message", "textbox", "textarea", "select",
+                   "checkbox", "radio-button", "table", "alert"]
+NPM_STATIC_BUNDLES = {
+    "vendor/nlds/nlds.css": {
+        "tokens": ["@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css"],
+        "keep": ["--basis-"],  # the shared tier, which our own style sheets use too
+        "files": [f"@utrecht/{name}-css/dist/index.css" for name in NLDS_COMPONENTS],
+    },
+}
+NPM_BUNDLE_ROOT = Path(envstr("NPM_BUNDLE_ROOT", str(BASE_DIR / "var" / "npm-bundles")))
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from geo.models import Municipality, Province
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Partner, Status
+from registry.site.design import DesignedBoundField
 
 # The filters the site offers, in the order of the form; the API has more.
 SITE_FILTERS = ["q", "kind", "service", "status", "province", "municipality", "partner"]
@@ -107,6 +108,7 @@ def site_filters(data: QueryDict, queryset: QuerySet[Initiative], *, version: An
     """The filter form of the site's pages; `version` (registry.caching.register_version) lets the
     long drop-downs' options be kept while the register does not change."""
     filters = InitiativeFilterSet(data, queryset=queryset)
+    filters.form.bound_field_class = DesignedBoundField  # the design system's class names on the controls
     fields = filters.form.fields
     for name, field in fields.items():  # the API's other parameters go by their own names
         field.label = SITE_LABELS.get(name, name)

@@ -33,6 +33,7 @@ from registry.models import (
     SuggestionKind,
     YearlyFigures,
 )
+from registry.site.design import DesignedBoundField
 
 HONEYPOT = "homepage"
 STARTED_SALT = "registry.site.forms.started"
@@ -50,6 +51,7 @@ class PublicForm(forms.Form):
     """The parts every public form shares: the honeypot, the time stamp, the message and the
     submitter's private contact details."""
 
+    bound_field_class = DesignedBoundField  # the design system's class names on the controls
     homepage = forms.CharField(required=False, label=_("Leave this field empty"),
                                widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
     started = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -29,10 +29,12 @@ from registry import actions, subscriptions
 from registry.models import Frequency, Kind, Service
 from registry.site import forms as public_forms
 from registry.site.contribute import count_submission, seconds_to_wait, too_many
+from registry.site.design import DesignedBoundField
 from registry.site.forms import FORM_VALID_SECONDS, HONEYPOT, STARTED_SALT, started_token
 
 
 class SubscriptionForm(forms.Form):
+    bound_field_class = DesignedBoundField  # the design system's class names on the controls
     email = forms.EmailField(label=_("Your e-mail address"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}),
                              help_text=_("Only for the digest: never published nor passed on."))

@@ -118,3 +118,8 @@ def test_the_served_site_sends_http_to_https_and_serves_hashed_static_files_for_
     assert static[0] == 200
     assert static[1]["Cache-Control"] == "max-age=315360000, public, immutable"
     assert static[1]["Content-Encoding"] == "gzip"
+    # The design system's bundle (config/staticfinders.py) is collected and hashed like our own files.
+    bundle = re.search(r'href="(/static/vendor/nlds/nlds\.[0-9a-f]{12}\.css)"', page[2].decode())
+    assert bundle is not None, "the page names the hashed bundle"
+    served_bundle = get(served + bundle.group(1), **{"X-Forwarded-Proto": "https"})
+    assert served_bundle[0] == 200 and b".utrecht-button {" in served_bundle[2]

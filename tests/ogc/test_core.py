@@ -336,11 +336,11 @@ def test_html_pages_use_the_site_design_and_escape_names(client: Client, registe
     leiden.name = "<script>alert(1)</script> & Co"
     actions.save_edit(leiden, None, acting_user=None)
     page = client.get("/ogc/v1/collections/initiatives/items?f=html").content.decode()
-    assert 'class="site-header"' in page
+    assert 'class="utrecht-page-header site-header"' in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page and "<script>alert" not in page
     assert f'href="/ogc/v1/collections/initiatives/items/{leiden.pk}?f=html"' in page
     single = client.get(f"/ogc/v1/collections/initiatives/items/{leiden.pk}?f=html").content.decode()
-    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</h1>" in single
+    assert '<h1 class="utrecht-heading-1">&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</h1>' in single
     for path in ("/ogc/v1", "/ogc/v1/conformance", "/ogc/v1/api", "/ogc/v1/collections",
                  "/ogc/v1/collections/municipalities", "/ogc/v1/collections/municipalities/items/GM0546"):
         response = client.get(path + "?f=html")

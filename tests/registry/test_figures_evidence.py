@@ -97,7 +97,8 @@ def test_the_page_shows_the_evidence_newest_first(client: Client, assessed):
         "Cijfer", "€ 3,40 maatschappelijke waarde per geïnvesteerde euro",
         "Beoordeeld door", "Hogeschool Leiden",
         "Verslag", "Het verslag: maatschappelijk rendement (SROI), 2023"]
-    assert ('<a href="https://linde.example/sroi-2023.pdf" rel="nofollow noopener">'
+    assert ('<a class="utrecht-link utrecht-link--html-a" href="https://linde.example/sroi-2023.pdf" '
+            'rel="nofollow noopener">'
             "Het verslag: maatschappelijk rendement (SROI), 2023</a>") in html
 
 

@@ -73,7 +73,7 @@ def test_a_valid_link_shows_the_record_and_still_correct_verifies_it_today(clien
     # same-origin keeps the secret address from other sites and lets the page's own form send its Origin.
     assert (page["Cache-Control"], page["Referrer-Policy"], page["X-Robots-Tag"]) == ("no-store", "same-origin",
                                                                                       "noindex")
-    assert "<h1>Is this still correct?</h1>" in html and "Buurtkamer De Linde" in html
+    assert '<h1 class="utrecht-heading-1">Is this still correct?</h1>' in html and "Buurtkamer De Linde" in html
     assert "info@linde.example" in html and "2311 CS Leiden" in html
     assert 'name="confirm"' in html
     assert f'href="{path}/wijziging"' in html and f'href="{path}/gestopt"' in html
@@ -110,7 +110,7 @@ def test_an_expired_link_says_so_and_how_to_get_a_new_one(client: Client, leiden
     assert almost.status_code == 200
     assert (expired.status_code, confirm.status_code) == (410, 410)
     html = expired.content.decode()
-    assert "<h1>This link has expired</h1>" in html
+    assert '<h1 class="utrecht-heading-1">This link has expired</h1>' in html
     assert "A link to check your record works for 60 days" in html
     assert '<a href="mailto:register@example.org">register@example.org</a>' in html
     assert "Buurtkamer De Linde" not in html
@@ -133,7 +133,7 @@ def test_a_tampered_link_a_forged_one_and_one_of_a_deleted_record_reveal_nothing
     pages = {re.sub(r'name="(csrfmiddlewaretoken|next)" value="[^"]*"', "", r.content.decode()) for r in responses}
     assert len(pages) == 1
     html = responses[0].content.decode()
-    assert "<h1>This link does not work</h1>" in html
+    assert '<h1 class="utrecht-heading-1">This link does not work</h1>' in html
     assert "Buurtkamer De Linde" not in html and "Energiecoöperatie" not in html
     assert client.post(tampered, {"confirm": "1"}).status_code == 404
     assert client.post(f"{tampered}/gestopt", {"stopped_on": "2026-01-01", "stop_reason": "overig"}).status_code == 404
@@ -180,9 +180,9 @@ def test_we_stopped_enters_the_queue_with_a_date_and_a_reason(client: Client, le
 
     wrong = client.post(f"{path}/gestopt", {"stopped_on": future, "stop_reason": "", "homepage": "",
                                             "started": forms.started_token()}).content.decode()
-    assert re.search(r'<ul class="errorlist" id="id_stopped_on_error"><li>.*?The stop date lies in the future.</li>',
-                     wrong)
-    assert re.search(r'<ul class="errorlist" id="id_stop_reason_error"><li>.*?This field is required.</li>', wrong)
+    errors = r'<ul class="utrecht-form-field-error-message errorlist" id="id_{}_error"><li>.*?{}</li>'
+    assert re.search(errors.format("stopped_on", "The stop date lies in the future."), wrong)
+    assert re.search(errors.format("stop_reason", "This field is required."), wrong)
     response = client.post(f"{path}/gestopt", {"stopped_on": "2026-10-31", "stop_reason": "menskracht",
                                                "message": "Geen vrijwilligers meer.", "homepage": "",
                                                "started": forms.started_token()})

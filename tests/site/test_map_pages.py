@@ -96,7 +96,7 @@ def test_an_unknown_page_or_slug_is_a_404_page_of_the_site(client: Client, db):
         assert response.status_code == 404, path
         assert response["Content-Type"].startswith("text/html"), path
         html = response.content.decode()
-        assert '<html lang="nl">' in html and "<h1>Pagina niet gevonden</h1>" in html, path
+        assert '<html lang="nl">' in html and '<h1 class="utrecht-heading-1">Pagina niet gevonden</h1>' in html, path
         assert 'href="/initiatieven"' in html, path
 
 

@@ -85,8 +85,8 @@ def test_a_partner_page_lists_its_published_initiatives_by_role(client: Client, 
     make("Concept", UTRECHT, publication_state=PublicationState.DRAFT)
     html = client.get("/partners/vsbfonds").content.decode()
 
-    assert "<h1>VSBfonds</h1>" in html
-    assert "<h2>Financier (subsidie, bijdrage) (1)</h2>" in html
+    assert '<h1 class="utrecht-heading-1">VSBfonds</h1>' in html
+    assert '<h2 class="utrecht-heading-2">Financier (subsidie, bijdrage) (1)</h2>' in html
     assert 'href="/initiatieven/buurtkamer-de-linde"' in html
     assert client.get("/partners/onbekend").status_code == 404
 
@@ -95,9 +95,9 @@ def test_area_pages_count_and_list_the_initiatives_of_a_province_or_municipality
     province = client.get("/gebieden/PV28").content.decode()
     municipality = client.get("/gebieden/gm0546").content.decode()
 
-    assert "<h1>Zuid-Holland</h1>" in province and "1 initiatief<" in province
+    assert '<h1 class="utrecht-heading-1">Zuid-Holland</h1>' in province and "1 initiatief<" in province
     assert '<th scope="row">Bewonersinitiatief</th><td>1</td>' in province
     assert 'href="/gebieden/GM0546"' in province  # the province lists its municipalities
-    assert "<h1>Leiden</h1>" in municipality and "Buurtkamer De Linde" in municipality
+    assert '<h1 class="utrecht-heading-1">Leiden</h1>' in municipality and "Buurtkamer De Linde" in municipality
     assert "Energiecoöperatie Utrecht" not in municipality
     assert client.get("/gebieden/GM9999").status_code == 404

@@ -15,7 +15,8 @@ from tests.conftest import LEIDEN, UTRECHT, make
 
 
 def names(html: str) -> list[str]:
-    return re.findall(r'<h2><a href="/initiatieven/[^"]+">([^<]+)</a></h2>', html)
+    return re.findall(r'<h2 class="utrecht-heading-2"><a class="utrecht-link utrecht-link--html-a" '
+                      r'href="/initiatieven/[^"]+">([^<]+)</a></h2>', html)
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def three(db) -> None:
 def test_the_list_shows_its_results_before_its_filters(client: Client, three):
     html = client.get("/initiatieven").content.decode()
 
-    assert html.index('class="count"') < html.index("Appelhof") < html.index('id="filters-heading"')
+    assert html.index('class="utrecht-paragraph count"') < html.index("Appelhof") < html.index('id="filters-heading"')
 
 
 @pytest.mark.parametrize("ordering, expected", [
@@ -99,7 +100,8 @@ def test_an_area_page_has_a_map_of_every_status_and_a_complete_paged_list(client
 def test_an_initiative_names_its_municipality_and_province_as_such(client: Client, utrecht):
     html = client.get(f"/initiatieven/{utrecht.slug}").content.decode()
 
-    assert '>Gemeente Utrecht</a>, <a href="/gebieden/PV26">provincie Utrecht</a>' in html
+    assert ('>Gemeente Utrecht</a>, <a class="utrecht-link utrecht-link--html-a" href="/gebieden/PV26">'
+            'provincie Utrecht</a>') in html
 
 
 @pytest.mark.parametrize("path, heading", [("/over", "Over het register"), ("/contact", "Contact"),
@@ -109,11 +111,11 @@ def test_an_initiative_names_its_municipality_and_province_as_such(client: Clien
 def test_every_page_has_a_footer_with_the_pages_a_public_service_owes(client: Client, db, path, heading):
     html = client.get(path).content.decode()
 
-    assert f"<h1>{heading}</h1>" in html
-    footer = html[html.index('<footer class="site-footer">'):]
+    assert f'<h1 class="utrecht-heading-1">{heading}</h1>' in html
+    footer = html[html.index('<footer class="utrecht-page-footer site-footer">'):]
     for link in ("/over", "/contact", "/privacy", "/toegankelijkheid", "/licentie"):
         assert f'href="{link}"' in footer
-    assert '<footer class="site-footer">' in client.get("/initiatieven").content.decode()
+    assert '<footer class="utrecht-page-footer site-footer">' in client.get("/initiatieven").content.decode()
 
 
 def test_the_privacy_statement_says_what_the_forms_collect_and_whom_to_ask(client: Client, db, settings):

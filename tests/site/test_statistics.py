@@ -162,7 +162,7 @@ def test_the_page_in_english_uses_the_english_labels(client: Client, initiatives
     html = client.get("/statistieken").content.decode()
 
     assert '<html lang="en">' in html
-    assert "<h1>Statistics</h1>" in html and "3 published initiatives" in html
+    assert '<h1 class="utrecht-heading-1">Statistics</h1>' in html and "3 published initiatives" in html
     found = tables(html)
     assert counts(found["table-kind"])["Residents' initiative"] == 1
     assert counts(found["table-service"])["Village or neighbourhood shop"] == 1

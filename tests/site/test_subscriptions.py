@@ -41,7 +41,7 @@ def form(**overrides: Any) -> dict[str, Any]:
 
 
 def errors_of(page: str) -> list[str]:
-    items = re.findall(r'<ul class="errorlist"[^>]*>(.*?)</ul>', page, re.S)
+    items = re.findall(r'<ul class="utrecht-form-field-error-message errorlist"[^>]*>(.*?)</ul>', page, re.S)
     return [html.unescape(re.sub(r"<[^>]+>", "", item)).strip() for item in items]
 
 
@@ -62,12 +62,13 @@ def subscribe(client: Client, **overrides: Any) -> str:
 
 def test_the_form_is_linked_from_every_footer_and_from_the_area_pages(client: Client, db):
     page = client.get("/gebieden/GM0546", **EN).content.decode()
-    assert '<a href="/volgen?area=GM0546">Follow the changes in Leiden by e-mail</a>' in page
-    assert '<a href="/volgen">Follow the changes by e-mail</a>' in client.get("/over", **EN).content.decode()
+    link = '<a class="utrecht-link utrecht-link--html-a" href='
+    assert f'{link}"/volgen?area=GM0546">Follow the changes in Leiden by e-mail</a>' in page
+    assert f'{link}"/volgen">Follow the changes by e-mail</a>' in client.get("/over", **EN).content.decode()
     prefilled = client.get("/volgen?area=GM0546", **EN).content.decode()
     assert 'name="area" value="GM0546"' in prefilled
     dutch = client.get("/volgen", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
-    assert "<h1>Volg de wijzigingen per e-mail</h1>" in dutch
+    assert '<h1 class="utrecht-heading-1">Volg de wijzigingen per e-mail</h1>' in dutch
 
 
 def test_nothing_but_the_confirmation_is_sent_before_the_link_is_used(client: Client, db):

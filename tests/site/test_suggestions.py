@@ -32,6 +32,9 @@ from tests.maintainers import UTRECHT_PROVINCE, administrator, editor, reviewer
 # The new strings of these pages are English until locale/nl has them: the tests of their wording
 # ask for English pages (EN); Dutch pages are checked for the model's messages, already translated.
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+LABEL = '<label class="utrecht-form-label"'
+LINK = '<a class="utrecht-link utrecht-link--html-a" href='
+REQUIRED = '<span class="required-mark">(required)</span>'
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +74,8 @@ def correction_form(initiative: Initiative, **overrides: Any) -> dict[str, Any]:
 
 
 def errors_of(html: str, field: str) -> list[str]:
-    block = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.S)
+    block = re.search(rf'<ul class="utrecht-form-field-error-message errorlist" id="id_{field}_error">(.*?)</ul>',
+                      html, re.S)
     if block is None:
         return []
     return [re.sub(r"<[^>]+>", "", re.sub(r'<span class="visually-hidden">[^<]*</span>', "", item)).strip()
@@ -79,10 +83,12 @@ def errors_of(html: str, field: str) -> list[str]:
 
 
 def summary_of(html: str) -> list[tuple[str, str]]:
-    block = re.search(r'<div class="error-summary" id="error-summary" role="alert" tabindex="-1"(.*?)</div>',
+    block = re.search(r'<div class="utrecht-alert utrecht-alert--error error-summary" id="error-summary" role="alert" '
+                      r'tabindex="-1"(.*?)</div>',
                       html, re.S)
     assert block is not None, "no error summary"
-    return re.findall(r'<li><a href="#([^"]+)">(.*?)</a></li>', block.group(1))
+    return re.findall(r'<li><a class="utrecht-link utrecht-link--html-a" href="#([^"]+)">(.*?)</a></li>',
+                      block.group(1))
 
 
 # -- the form --------------------------------------------------------------------------------------
@@ -96,11 +102,12 @@ def test_the_form_has_labels_marks_required_fields_and_hides_the_honeypot(client
     # Every visible field has a label (or a legend for a group of options).
     for field in ["name", "short_description", "founded_year", "street", "house_number", "postcode", "place",
                   "website", "email", "phone", "message", "submitter_name", "submitter_email"]:
-        assert f'<label for="id_{field}">' in html, field
-    assert '<legend>Kind <span class="required-mark">(required)</span></legend>' in html
-    assert '<label for="id_name">Name <span class="required-mark">(required)</span></label>' in html
-    assert '<label for="id_postcode">Postcode <span class="required-mark">(required)</span></label>' in html
-    assert '<label for="id_street">Street</label>' in html  # optional: no mark
+        assert f'{LABEL} for="id_{field}">' in html, field
+    assert ('<legend class="utrecht-form-fieldset__legend utrecht-form-fieldset__legend--html-legend">'
+            f'Kind {REQUIRED}</legend>') in html
+    assert f'{LABEL} for="id_name">Name {REQUIRED}</label>' in html
+    assert f'{LABEL} for="id_postcode">Postcode {REQUIRED}</label>' in html
+    assert f'{LABEL} for="id_street">Street</label>' in html  # optional: no mark
     # Help text is tied to its field.
     assert re.search(r'<input type="text" name="postcode"[^>]*aria-describedby="id_postcode_helptext"', html)
     assert re.search(r'<input type="email" name="submitter_email"[^>]*aria-describedby="id_submitter_email_helptext"',
@@ -115,7 +122,7 @@ def test_the_form_has_labels_marks_required_fields_and_hides_the_honeypot(client
 
 def test_every_page_links_to_the_form(client: Client, leiden):
     for page in ["/", "/initiatieven", "/initiatieven/buurtkamer-de-linde"]:
-        assert '<a href="/aanmelden">' in client.get(page).content.decode(), page
+        assert f'{LINK}"/aanmelden">' in client.get(page).content.decode(), page
 
 
 ABSENT_PC4 = "8999"  # not in the shipped postcode table
@@ -153,10 +160,11 @@ def test_each_field_is_validated_with_a_dutch_message_tied_to_the_field(client: 
     assert errors_of(html, field) == [message]
     # Only this field is wrong: the summary names it alone, and links to it (a group: its first option).
     target = f"id_{field}_0" if field in ("kind", "services") else f"id_{field}"
-    before_errors = html.split(f'id="id_{field}_error"')[0].rsplit('class="field', 1)[1]
-    label = re.search(rf'<(?:label for="id_{field}"|legend)>([^<]+?)(?: <span|</)', before_errors).group(1)
+    before_errors = html.split(f'id="id_{field}_error"')[0].rsplit('utrecht-form-field field', 1)[1]
+    label = re.search(rf'<(?:label class="utrecht-form-label" for="id_{field}"|legend [^>]*)>([^<]+?)(?: <span|</)',
+                      before_errors).group(1)
     assert summary_of(html) == [(target, f"{label}: {message}")]
-    assert html.count('class="errorlist"') == 1
+    assert html.count('errorlist"') == 1
     title, fresh_title = (re.search(r"<title>(.*?)</title>", page).group(1)
                           for page in (html, client.get("/aanmelden").content.decode()))
     assert title != fresh_title and title.endswith(fresh_title)  # "Error: …" first
@@ -165,7 +173,9 @@ def test_each_field_is_validated_with_a_dutch_message_tied_to_the_field(client: 
         assert 'aria-invalid="true"' in widget
         assert re.search(rf'aria-describedby="[^"]*id_{field}_error"', widget)
     else:
-        fieldset = re.search(r'<fieldset class="field has-error" aria-describedby="([^"]*)">\s*<legend>', html)
+        fieldset = re.search(r'<fieldset class="utrecht-form-fieldset utrecht-form-fieldset--html-fieldset '
+                             r'utrecht-form-field field has-error" aria-describedby="([^"]*)">\s*'
+                             r'<legend class="utrecht-form-fieldset__legend[^"]*">', html)
         assert f"id_{field}_error" in fieldset.group(1).split()
     assert Suggestion.objects.count() == 0 and mail.outbox == []
 
@@ -291,7 +301,7 @@ def test_a_pending_new_initiative_is_nowhere_public(client: Client, leiden):
 
 def test_the_correction_form_shows_the_current_public_values(client: Client, leiden):
     detail = client.get("/initiatieven/buurtkamer-de-linde", **EN).content.decode()
-    assert '<a href="/initiatieven/buurtkamer-de-linde/correctie">Suggest a correction</a>' in detail
+    assert f'{LINK}"/initiatieven/buurtkamer-de-linde/correctie">Suggest a correction</a>' in detail
 
     html = client.get("/initiatieven/buurtkamer-de-linde/correctie").content.decode()
 
@@ -434,11 +444,15 @@ def test_stale_records_are_marked_on_the_detail_and_list_pages(client: Client, l
     ended = client.get(f"/initiatieven/{stopped.slug}").content.decode()
     listing = client.get("/initiatieven").content.decode()
 
-    assert re.search(r'<p class="stale-notice"><strong>Never verified:</strong>\s*this information may be out of '
-                     rf'date.\s*<a href="/initiatieven/{utrecht.slug}/correctie">', never)
-    assert '<p class="stale-notice"><strong>Not verified since 1 June 2025:</strong>' in since
+    notice = (r'<div class="utrecht-alert utrecht-alert--warning stale-notice"><div class="utrecht-alert__content">\s*'
+              r'<p class="utrecht-paragraph utrecht-alert__message"><strong>')
+    assert re.search(notice + r'Never verified:</strong>\s*this information may be out of date.\s*'
+                     rf'<a class="utrecht-link utrecht-link--html-a" href="/initiatieven/{utrecht.slug}/correctie">',
+                     never)
+    assert re.search(notice + "Not verified since 1 June 2025:</strong>", since)
     assert "stale-notice" not in fresh and "stale-notice" not in ended
-    marks = dict(re.findall(r'<h2><a href="/initiatieven/([^"]+)">.*?</h2>\s*<p>[^\n]*?'
+    marks = dict(re.findall(r'<h2 class="utrecht-heading-2"><a class="utrecht-link utrecht-link--html-a" '
+                            r'href="/initiatieven/([^"]+)">.*?</h2>\s*<p class="utrecht-paragraph">[^\n]*?'
                             r'(?:<span class="stale-mark">([^<]+)</span>)?</p>', listing, re.S))
     assert marks == {leiden.slug: "", utrecht.slug: "Never verified", old.slug: "Not verified since 1 June 2025",
                      stopped.slug: ""}
