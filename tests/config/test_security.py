@@ -188,8 +188,8 @@ def test_a_form_over_the_limit_gets_a_page_that_says_so(client: Client, db, sett
     assert response.status_code == 413
     assert response["Content-Type"] == "text/html; charset=utf-8"
     # The form's 200,000 characters and the multipart envelope around them.
-    assert re.search(r"<p>The request body is 195\.\d\xa0KB; at most 97\.7\xa0KB is accepted here\.</p>",
-                     response.content.decode())
+    assert re.search(r'<p class="utrecht-paragraph">The request body is 195\.\d\xa0KB; '
+                     r"at most 97\.7\xa0KB is accepted here\.</p>", response.content.decode())
 
 
 def test_a_body_of_unknown_length_is_refused(client: Client, db):
