@@ -16,8 +16,6 @@ from typing import Any, ClassVar
 
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.geos import Polygon
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import Min, Q, QuerySet
 from django.http import QueryDict
 from django.utils.functional import Promise
@@ -119,18 +117,9 @@ class Collection:
 
 def _assemble(queryset: QuerySet[Any], feature: str, joins: str, params: list[Any]) -> str:
     """The Features (SQL expression `feature` over the row `x` and `joins`) of the rows the queryset
-    selects, in its order, joined by commas, as one text made by PostgreSQL."""
-    try:
-        ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
-    except EmptyResultSet:
-        return ""
-    sql = f"""
-        SELECT coalesce(string_agg({feature}, ',' ORDER BY t.ord), '')
-          FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS t(id, ord)
-          JOIN {_table(queryset.model)} x ON x.id = t.id {joins}"""
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, [*params, *ids_params])
-        return str(cursor.fetchone()[0])
+    selects, in its order, joined by commas, as text made by PostgreSQL."""
+    return documents.joined_in_order(
+        queryset, feature, f"JOIN {_table(queryset.model)} x ON x.id = t.id {joins}", params)
 
 
 def _codes(model: Any) -> Any:
