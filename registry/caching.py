@@ -71,18 +71,45 @@ def kept_value(queryset: Any, version: Any, what: str, compute: Callable[[], Any
     """What `compute` says of the rows a query selects (its count, their extent), kept in `default`
     under the query's statement and `what` until the register changes (the version is part of the
     key)."""
-    sql, params = queryset.query.sql_with_params()
+    # The ids alone and unordered: the same rows in another order have the same count and extent,
+    # and compiling every column of an initiative cost more than the count's lookup (about 3 ms).
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
     # The statement as PostgreSQL receives it, with its values quoted: the parameters' repr would not
     # do, as a geometry's adapter shows its memory address (each box would be counted again).
     operations: Any = connections[queryset.db].ops  # PostgreSQL's, which can compose
     statement = operations.compose_sql(sql, params)
     key = f"{what}:" + hashlib.sha256(repr((statement, str(version))).encode()).hexdigest()
-    found = caches["default"].get(key)
-    if found is None:
+    found = caches["default"].get(key, _MISSING)
+    if found is _MISSING:
         found = compute()
-        # None (an empty extent) is kept as a list, so that it is not taken for a miss.
-        caches["default"].set(key, [] if found is None else found, COUNT_CACHE_SECONDS)
-    return None if found == [] else found
+        caches["default"].set(key, found, COUNT_CACHE_SECONDS)
+    return found
+
+
+# Tells a kept None (an empty extent) from a key that is not there.
+_MISSING = object()
+
+
+# How long a process keeps what `kept_in_process` read for one version of the register: something
+# that changes without a new version (an area renamed by load_areas, which prepares no document)
+# shows within this time.
+IN_PROCESS_SECONDS = 600
+_in_process: dict[str, tuple[Any, float, Any]] = {}
+
+
+def kept_in_process(key: str, version: Any, read: Callable[[], Any]) -> Any:
+    """What `read` returns, kept in this process's memory while the register keeps its `version`
+    (and at most IN_PROCESS_SECONDS): for what every page shows and is cheaper to keep as Python
+    objects than to fetch and unpickle from a shared cache (the filter panel's hundreds of options).
+    Without a version (a maintainer's view, which shows drafts) nothing is kept."""
+    kept = _in_process.get(key)
+    now = time.monotonic()
+    if version is not None and kept is not None and kept[0] == version and now - kept[1] < IN_PROCESS_SECONDS:
+        return kept[2]
+    found = read()
+    if version is not None:
+        _in_process[key] = (version, now, found)
+    return found
 
 
 def keepable(request: HttpRequest, known: Collection[str]) -> bool:

@@ -3,8 +3,7 @@ short vocabularies, a drop-down for the long lists, labels in the visitor's lang
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import hashlib
 from html import escape
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from geo.models import Municipality, Province
+from registry.caching import kept_in_process
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Partner, Status
 from registry.site.design import DesignedBoundField
@@ -58,17 +58,11 @@ class OneOfSelect(forms.SelectMultiple):
                          f"{options}</select>")  # every value, label and attribute escaped
 
 
-# How long a process keeps the long drop-downs' options for one version of the register
-# (registry.caching.register_version): an area renamed by load_areas without changing any record's
-# document shows within this time.
-OPTIONS_SECONDS = 600
-_kept_options: dict[str, tuple[Any, float, list[tuple[str, str, str]]]] = {}
-
-
 def drop_down_options(name: str, queryset: QuerySet[Any], value_field: str, version: Any
                       ) -> list[tuple[str, str, str]]:
     """The options of a long drop-down (province, municipality, partner): (value, name, extra
-    attributes), read as plain rows and kept in this process while the register keeps its version.
+    attributes), read as plain rows and kept in this process while the register keeps its version
+    (registry.caching.kept_in_process).
     Each municipality carries its province (data-province), so that the map's script can offer only
     the municipalities of the chosen province."""
     def read() -> list[tuple[str, str, str]]:
@@ -77,25 +71,14 @@ def drop_down_options(name: str, queryset: QuerySet[Any], value_field: str, vers
                     for value, label, province in queryset.values_list(value_field, "name", "province__code")]
         return [(str(value), label, "") for value, label in queryset.values_list(value_field, "name")]
 
-    return _kept(name, version, read)
-
-
-def _kept(key: str, version: Any, read: Callable[[], list[Any]]) -> list[Any]:
-    kept = _kept_options.get(key)
-    now = time.monotonic()
-    if version is not None and kept is not None and kept[0] == version and now - kept[1] < OPTIONS_SECONDS:
-        return kept[2]
-    found = read()
-    if version is not None:
-        _kept_options[key] = (version, now, found)
-    return found
+    return kept_in_process(f"options:{name}", version, read)
 
 
 def vocabulary_choices(name: str, field: Any, version: Any) -> list[tuple[str, str]]:
     """(code, label in the visitor's language) of a vocabulary's check boxes (kind, service), kept
     as the drop-downs' options are: Django's model choices read them through a server-side cursor
     into model instances on every page."""
-    return _kept(f"{name}:{get_language()}", version,
+    return kept_in_process(f"choices:{name}:{get_language()}", version,
                  lambda: [(str(getattr(term, field.to_field_name or "pk")), str(term)) for term in field.queryset])
 
 
@@ -127,6 +110,18 @@ def site_filters(data: QueryDict, queryset: QuerySet[Initiative], *, version: An
         options = drop_down_options(name, choices, field.to_field_name or "pk", version)
         field.widget = OneOfSelect(options, empty_label)
     return filters
+
+
+def panel_fingerprint(filters: InitiativeFilterSet, version: Any) -> str:
+    """A digest of every option the filter panel of `site_filters` offers, in the visitor's language:
+    part of the key of a page kept by what it shows (an area or a partner renamed, a label changed)."""
+    def digest() -> str:
+        fields = filters.form.fields
+        options = ([fields[name].widget.choices for name in ("kind", "service")]
+                   + [fields[name].widget.options_kept for name in ("province", "municipality", "partner")])
+        return hashlib.sha256(repr(options).encode()).hexdigest()
+
+    return str(kept_in_process(f"panel:{get_language()}", version, digest))
 
 
 # The map shows running initiatives unless its address names the statuses to show: a visitor should
