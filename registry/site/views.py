@@ -23,7 +23,13 @@ from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Kind, Partner, Partnership, PartnershipRole, PublicationState, SlugAlias, Status
 from registry.schema_org import organisation
 from registry.site.figures import evidence_items, income_mix
-from registry.site.filtering import KEPT_PAGE_PARAMETERS, filter_query, site_filters, with_map_default
+from registry.site.filtering import (
+    KEPT_PAGE_PARAMETERS,
+    filter_query,
+    panel_fingerprint,
+    site_filters,
+    with_map_default,
+)
 from registry.site.maps import initiative_location_map, initiatives_map
 
 PAGE_SIZE = 20
@@ -116,19 +122,44 @@ def nulls_last(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
     return queryset.order_by(*terms)
 
 
-@cached_page(KEPT_PAGE_PARAMETERS)
+def listed(request: HttpRequest) -> tuple[InitiativeFilterSet, Paginator | None]:
+    """The list's filters and its pages (None: a filter's value is invalid), made once per request."""
+    if not hasattr(request, "_listed"):
+        filters = site_filters(request.GET, Initiative.objects.published().with_related().order_by("name", "pk"),
+                               version=register_version(request))
+        paginator = None
+        if filters.is_valid():
+            paginator = Paginator(nulls_last(filters.qs), PAGE_SIZE)
+            # Counted once per register version and filter, as the API's pages are (90,000 rows: 15 ms).
+            paginator.count = kept_count(filters.qs, register_version(request))
+        request._listed = (filters, paginator)  # type: ignore[attr-defined]  # kept on the request
+    return request._listed  # type: ignore[attr-defined]  # set just above
+
+
+def list_version(request: HttpRequest) -> tuple[Any, ...] | None:
+    """What a page of the list shows changes with its records (which ones, in which order, and when
+    each one's document was last prepared: an edit of the record or of anything it shows), with the
+    number found and with the filter panel's options. So an edit makes anew only the pages that show
+    the edited record (and those whose records move), not every page of every filter. None (an
+    invalid filter): the register's version."""
+    filters, paginator = listed(request)
+    if paginator is None:
+        return None
+    page = paginator.get_page(request.GET.get("page"))
+    rows = nulls_last(filters.qs).prefetch_related(None).values_list("pk", "document__prepared_at")
+    shown = list(rows[page.start_index() - 1:page.end_index()]) if paginator.count else []
+    return paginator.count, shown, panel_fingerprint(filters, register_version(request))
+
+
+@cached_page(KEPT_PAGE_PARAMETERS, version=list_version)
 def initiative_list(request: HttpRequest) -> HttpResponse:
     """The results first, sortable, with the filters beside them (below them on a phone)."""
-    filters = site_filters(request.GET, Initiative.objects.published().with_related().order_by("name", "pk"),
-                           version=register_version(request))
+    filters, paginator = listed(request)
     sorts = sort_choices(request.GET)
-    if not filters.is_valid():
+    if paginator is None:
         # A hand-edited address with a bad value: say which, instead of failing.
         return render(request, "registry/initiative_list.html",
                       {"filters": filters, "page": None, "sorts": sorts}, status=400)
-    paginator = Paginator(nulls_last(filters.qs), PAGE_SIZE)
-    # Counted once per register version and filter, as the API's pages are (90,000 rows: 15 ms).
-    paginator.count = kept_count(filters.qs, register_version(request))
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -126,3 +126,33 @@ def test_the_long_drop_downs_are_kept_per_version_and_follow_a_renamed_partner(c
     partner.name = "Fonds Hernoemd"
     actions.save_partner(partner, before, acting_user=administrator())
     assert partner_options("/initiatieven?ordering=name") == ["Alle partners", "Fonds Hernoemd"]
+
+
+def test_a_list_page_is_kept_across_edits_of_records_it_does_not_show(client: Client, leiden, utrecht,
+                                                                        make_initiative):
+    """A page of the list is keyed by what it shows (its records and their prepared documents, the
+    number found, the filter panel's options), not by the register's version: an edit of a record
+    elsewhere leaves it kept; an edit of a record on it, or a record more, makes it anew."""
+    url = f"/initiatieven?province={leiden.province.code}"
+    assert "Huiskamer voor de buurt." in client.get(url).content.decode()
+    maintainer = administrator()
+
+    utrecht.short_description = "Elders veranderd."
+    actions.save_edit(utrecht, type(utrecht).objects.get(pk=utrecht.pk), acting_user=maintainer)
+    with CaptureQueriesContext(connection) as after_other_edit:
+        kept = client.get(url)
+    # Kept: the records of the page are looked up, but not read and rendered again.
+    assert not [q for q in after_other_edit.captured_queries if "registry_initiative_services" in q["sql"]]
+    assert "Huiskamer voor de buurt." in kept.content.decode()
+
+    leiden.short_description = "Nieuwe omschrijving."
+    actions.save_edit(leiden, type(leiden).objects.get(pk=leiden.pk), acting_user=maintainer)
+    changed = client.get(url).content.decode()
+    assert "Nieuwe omschrijving." in changed and "Huiskamer voor de buurt." not in changed
+
+    neighbour = make_initiative(name="Buurthuis Leiden-Noord", short_description="Een tweede in de provincie.")
+    actions.save_edit(neighbour, None, acting_user=maintainer)
+    actions.publish(neighbour, acting_user=maintainer)
+    grown = client.get(url).content.decode()
+    assert "Een tweede in de provincie." in grown
+    assert re.search(r">\s*2 initiatieven\s*<", grown)
