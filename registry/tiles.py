@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from geo.tilematrixsets import TileMatrixSet
 from geo.tiles import GRID, MVT_EXTENT, Tile, cells_sql, mvt_sql, search_box
@@ -40,6 +40,22 @@ def _cells(queryset: InitiativeQuerySet, tile: Tile) -> tuple[str, Any] | None:
     except EmptyResultSet:
         return None
     return cells_sql(source, tile, STATUS_COUNTS), params
+
+
+# From this zoom on a tile's box holds a region, not a province or more, and what it shows is cheaper
+# to fingerprint (tile_version) than to make: zoom 10 is about 40 km wide in the Netherlands.
+NARROW_FROM_ZOOM = 10
+
+
+def tile_version(queryset: InitiativeQuerySet, tile: Tile) -> tuple[int, Any] | None:
+    """What a tile shows changes only with the initiatives in its box (with the margin its clusters
+    look into): their number, and when their documents were last prepared (every edit of one of
+    them, or of anything its marker shows). So an edit makes anew the tiles around the record, not
+    every tile of the map. None below NARROW_FROM_ZOOM: the register's version."""
+    if tile.z < NARROW_FROM_ZOOM:
+        return None
+    found = queryset.in_bbox(*search_box(tile)).aggregate(count=Count("pk"), latest=Max("document__prepared_at"))
+    return found["count"], found["latest"]
 
 
 def geojson_tile(queryset: InitiativeQuerySet, tile: Tile) -> str:

@@ -10,6 +10,7 @@ bounds; registry.caching).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.db.models import Extent
@@ -41,10 +42,14 @@ def _refused(filters: InitiativeFilterSet) -> JsonResponse:
                          "errors": errors}, status=400)
 
 
-def _answer(request: HttpRequest, part: str, produce: Callable[[], str], content_type: str) -> HttpResponse:
+def _answer(request: HttpRequest, part: str, produce: Callable[[], str], content_type: str,
+            version: Callable[[], Any] | None = None) -> HttpResponse:
+    """The answer, kept while the register keeps its version, or while `version()` (what the answer
+    shows, when that is narrower and None is the register's) returns the same."""
     body: HttpResponse | None = None
     if settings.PAGE_CACHE and keepable(request, KEPT_FILTER_PARAMETERS):
-        body = kept_response(request, (part,), lambda: produce().encode(), content_type, compress=True)
+        body = kept_response(request, (part,), lambda: produce().encode(), content_type, compress=True,
+                             version=version() if version is not None else None)
     if body is None:
         body = HttpResponse(produce(), content_type=content_type)
     patch_cache_control(body, public=True, max_age=SHARED_SECONDS)
@@ -61,7 +66,8 @@ def tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     filters = _filters(request.GET)
     if not filters.is_valid():
         return _refused(filters)
-    return _answer(request, "tile", lambda: tiles.geojson_tile(filters.qs, address), "application/geo+json")
+    return _answer(request, "tile", lambda: tiles.geojson_tile(filters.qs, address), "application/geo+json",
+                   version=lambda: tiles.tile_version(filters.qs, address))
 
 
 @gzip_page

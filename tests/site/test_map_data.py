@@ -81,3 +81,34 @@ def test_the_summarys_count_and_extent_are_kept_across_boxes_until_the_register_
     after_edit = client.get("/kaart/overzicht?status=actief&bbox=4.0,52.0,4.9,52.3").json()
     assert after_edit["count"] == 1
     assert [round(value, 4) for value in after_edit["extent"]] == [4.497, 52.1601, 4.497, 52.1601]
+
+
+def test_a_tile_is_kept_across_edits_elsewhere_and_follows_its_own_initiatives(client: Client, leiden, utrecht):
+    """From zoom 10 a tile is keyed by what it shows (registry.tiles.tile_version): an edit in Utrecht
+    leaves Leiden's tile kept, an edit in Leiden makes it anew; at zoom 7 every edit does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry import actions
+    from tests.maintainers import administrator
+
+    def made(url: str) -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        return any("FeatureCollection" in query["sql"] for query in queries.captured_queries)
+
+    maintainer = administrator()
+    country = "/kaart/tegels/7/65/42.geojson"
+    assert made(LEIDEN_TILE) and made(country)
+    assert not made(LEIDEN_TILE) and not made(country)
+
+    utrecht.short_description = "Elders veranderd."
+    actions.save_edit(utrecht, type(utrecht).objects.get(pk=utrecht.pk), acting_user=maintainer)
+    assert not made(LEIDEN_TILE)
+    assert made(country)
+
+    leiden.status, leiden.stopped_on, leiden.stop_reason = "gestopt", "2025-05-01", "geld"
+    actions.save_edit(leiden, type(leiden).objects.get(pk=leiden.pk), acting_user=maintainer)
+    assert made(LEIDEN_TILE)
+    [feature] = client.get(LEIDEN_TILE).json()["features"]
+    assert feature["properties"]["status"] == "gestopt"
