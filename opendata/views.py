@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -118,11 +118,15 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
         return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
     stream = formats.text_streams(initiatives, site)[name]
     content_type = f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
-    if (settings.PAGE_CACHE and request.GET and keepable(request, KEPT_FILTER_PARAMETERS)
-            and initiatives.count() <= KEPT_DOWNLOAD_ROWS):
-        kept = kept_response(request, (site, name), lambda: "".join(stream()).encode(), content_type, compress=True)
-        assert kept is not None  # the stream always makes a body
-        return attachment(kept, name)
+    if settings.PAGE_CACHE and request.GET and keepable(request, KEPT_FILTER_PARAMETERS):
+        # The files are made of the initiatives' prepared documents, so they change only with their
+        # number and their documents' last preparation: kept across edits of other initiatives.
+        shown = initiatives.aggregate(count=Count("pk"), latest=Max("document__prepared_at"))
+        if shown["count"] <= KEPT_DOWNLOAD_ROWS:
+            kept = kept_response(request, (site, name), lambda: "".join(stream()).encode(), content_type,
+                                 compress=True, version=(shown["count"], shown["latest"]))
+            assert kept is not None  # the stream always makes a body
+            return attachment(kept, name)
     return attachment(StreamingHttpResponse((chunk.encode() for chunk in stream()), content_type=content_type), name)
 
 
