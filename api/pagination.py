@@ -106,19 +106,20 @@ class DocumentPage:
 
     count: int
     returned: int
-    documents: str
+    documents: bytes  # UTF-8, as PostgreSQL assembled them
     next: str | None
     previous: str | None
 
-    def as_json(self) -> str:
-        return (f'{{"count":{self.count},"next":{dumps(self.next)},"previous":{dumps(self.previous)},'
-                f'"results":[{self.documents}]}}')
+    def as_json(self) -> bytes:
+        return b"".join((f'{{"count":{self.count},"next":{dumps(self.next)},"previous":{dumps(self.previous)},'
+                         f'"results":['.encode(), self.documents, b"]}"))
 
-    def as_geojson(self) -> str:
+    def as_geojson(self) -> bytes:
         links = [{"rel": rel, "href": href, "type": "application/geo+json"}
                  for rel, href in (("next", self.next), ("previous", self.previous)) if href]
-        return (f'{{"type":"FeatureCollection","numberMatched":{self.count},"numberReturned":{self.returned},'
-                f'"links":{dumps(links)},"features":[{self.documents}]}}')
+        return b"".join((f'{{"type":"FeatureCollection","numberMatched":{self.count},'
+                         f'"numberReturned":{self.returned},"links":{dumps(links)},"features":['.encode(),
+                         self.documents, b"]}"))
 
 
 def dumps(value: Any) -> str:

@@ -5,11 +5,13 @@ from rest_framework.renderers import JSONRenderer
 
 
 class PrebuiltJSONRenderer(JSONRenderer):
-    """JSON text that the database already wrote (prepared documents, registry.documents) is passed
-    on as it is; anything else (a problem document, a write's answer) is rendered as JSON."""
+    """JSON that the database already wrote (prepared documents, registry.documents: UTF-8 bytes,
+    or text) is passed on as it is; anything else (a problem document, a write's answer) is rendered as JSON."""
 
     def render(self, data: Any, accepted_media_type: str | None = None,
                renderer_context: Mapping[str, Any] | None = None) -> bytes:
+        if isinstance(data, bytes):
+            return data
         if isinstance(data, str):
             return data.encode()
         return super().render(data, accepted_media_type, renderer_context)

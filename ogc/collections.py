@@ -119,7 +119,7 @@ def _assemble(queryset: QuerySet[Any], feature: str, joins: str, params: list[An
     """The Features (SQL expression `feature` over the row `x` and `joins`) of the rows the queryset
     selects, in its order, joined by commas, as text made by PostgreSQL."""
     return documents.joined_in_order(
-        queryset, feature, f"JOIN {_table(queryset.model)} x ON x.id = t.id {joins}", params)
+        queryset, feature, f"JOIN {_table(queryset.model)} x ON x.id = t.id {joins}", params).decode()
 
 
 def _codes(model: Any) -> Any:

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import QuerySet
+from psycopg.adapt import Loader
 
 from geo.crs import CRS, geojson_sql
 from geo.search import ALIASES
@@ -461,15 +462,23 @@ def _assembled(kind: str) -> str:
 RUN = 100
 
 
+class _Utf8(Loader):
+    """Text as PostgreSQL sends it, UTF-8 bytes: documents go on to the client as they came, not
+    decoded into Python text and encoded again (2–4 ms of 1,000 Features' 20, in an A/B in process)."""
+
+    def load(self, data: Any) -> bytes:
+        return bytes(data)
+
+
 def joined_in_order(queryset: QuerySet[Any], expression: str, joins: str = "",
-                    params: Sequence[Any] = ()) -> str:
+                    params: Sequence[Any] = ()) -> bytes:
     """The SQL text `expression` (over `t.id`, each selected row's id, and the tables of `joins`, which
     take no parameters; `params` are the expression's) for every row the queryset selects, in its order
-    (filtered, ordered and sliced by the caller), joined by commas: no Python per record."""
+    (filtered, ordered and sliced by the caller), joined by commas, as UTF-8: no Python per record."""
     try:
         ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing, such as pk__in=[]
-        return ""
+        return b""
     # ARRAY(subquery) keeps the subquery's order, and WITH ORDINALITY numbers it.
     sql = f"""
         SELECT string_agg(piece, ',' ORDER BY ord)
@@ -478,13 +487,14 @@ def joined_in_order(queryset: QuerySet[Any], expression: str, joins: str = "",
          GROUP BY (ord - 1) / {RUN}
          ORDER BY (ord - 1) / {RUN}"""
     with connections[queryset.db].cursor() as cursor:
+        cursor.cursor.adapters.register_loader("text", _Utf8)
         cursor.execute(sql, [*params, *ids_params])
-        return ",".join(run for (run,) in cursor.fetchall())
+        return b",".join(run for (run,) in cursor.fetchall())
 
 
-def assemble(queryset: QuerySet[Initiative], kind: str, *, base: str, today: datetime.date | None = None) -> str:
+def assemble(queryset: QuerySet[Initiative], kind: str, *, base: str, today: datetime.date | None = None) -> bytes:
     """The documents of the initiatives the queryset selects (filtered, ordered and sliced by the
-    caller), in its order, joined by commas, as text made by PostgreSQL.
+    caller), in its order, joined by commas, as UTF-8 made by PostgreSQL.
     `kind` is "record" (the API's JSON) or "feature" (GeoJSON); `base` the list's absolute URL."""
     return joined_in_order(queryset, _assembled(kind),
                            f"JOIN {INITIATIVES} i ON i.id = t.id JOIN {DOCUMENTS} d ON d.initiative_id = t.id",
@@ -500,7 +510,8 @@ def features(queryset: QuerySet[Initiative], crs: CRS) -> str:
     feature = ("""'{"type":"Feature","id":' || i.id || ',"geometry":' || """ + geojson_sql("i.location", crs)
                + """ || substr(d.export_feature, strpos(d.export_feature, ',"properties":'))""")
     return joined_in_order(
-        queryset, feature, f"JOIN {INITIATIVES} i ON i.id = t.id JOIN {DOCUMENTS} d ON d.initiative_id = t.id")
+        queryset, feature, f"JOIN {INITIATIVES} i ON i.id = t.id JOIN {DOCUMENTS} d ON d.initiative_id = t.id",
+    ).decode()
 
 
 def parts(queryset: QuerySet[Initiative], part: str, *, chunk: int = 2000) -> Iterator[str]:
@@ -540,4 +551,4 @@ def map_features_in_order(queryset: QuerySet[Initiative]) -> str:
     marker = "jsonb_set(d.marker::jsonb, '{properties,status}', to_jsonb(i.status))::text"
     joined = joined_in_order(
         queryset, marker, f"JOIN {INITIATIVES} i ON i.id = t.id JOIN {DOCUMENTS} d ON d.initiative_id = t.id")
-    return f"[{joined}]"
+    return f"[{joined.decode()}]"

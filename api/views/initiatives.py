@@ -63,8 +63,8 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
-        if (request.method in ("GET", "HEAD") and response.status_code == 200 and isinstance(response.data, str)
-                and not request.user.is_authenticated):
+        if (request.method in ("GET", "HEAD") and response.status_code == 200
+                and isinstance(response.data, (bytes, str)) and not request.user.is_authenticated):
             # The answer follows from the register's version, the day and the address, so its ETag
             # does too: ConditionalGetMiddleware would otherwise hash the whole body (megabytes for
             # a box) to make one. A maintainer's answer also shows drafts: hashed as before.
@@ -101,7 +101,7 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
                 raise Http404
             if self.document_kind() == "record":
                 # The years whose figures the initiative agreed to publish (an additive member).
-                text = figures.splice_into_record(text, int(kwargs["pk"]))
+                return Response(figures.splice_into_record(text.decode(), int(kwargs["pk"])))
             return Response(text)
 
         try:

@@ -265,7 +265,8 @@ class DocumentQuery:
     def statement_count(self) -> int:
         return 2 if self.with_count else 1
 
-    def run(self, cursor: Any, number: int, base: str) -> tuple[int | None, str]:
+    def run(self, cursor: Any, number: int, base: str) -> tuple[int | None, bytes]:
+        from registry.documents import _Utf8
         from registry.querysets import stale_cutoff
 
         params = self.param_sets[number % len(self.param_sets)]
@@ -273,8 +274,11 @@ class DocumentQuery:
         if self.with_count:
             cursor.execute(self.count_sql(), params[:self.count_params] if self.count_params else params)
             count = cursor.fetchone()[0]
-        cursor.execute(self.documents_sql(), [base, stale_cutoff(), *params])
-        return count, ",".join(run for (run,) in cursor.fetchall())
+        # As the app reads them: the runs as PostgreSQL sent them, UTF-8 bytes (registry.documents._Utf8).
+        with cursor.connection.cursor() as documents_cursor:
+            documents_cursor.adapters.register_loader("text", _Utf8)
+            documents_cursor.execute(self.documents_sql(), [base, stale_cutoff(), *params])
+            return count, b",".join(run for (run,) in documents_cursor.fetchall())
 
 
 # -- the scenarios -------------------------------------------------------------------------------
@@ -333,7 +337,7 @@ class Scenario:
     # Filled in while measuring:
     sql: Series = field(default_factory=lambda: Series("bare SQL"))
     document_sql: Series = field(default_factory=lambda: Series("document SQL"))
-    document_text: str = ""
+    document_text: bytes = b""
     sql_others_cpu: float = 0.0
     bare_result: BareResult | None = None
     api_count: int | None = None
@@ -661,9 +665,9 @@ def verify_response(scenario: Scenario, base_url: str) -> None:
         _count, text = scenario.documents.run(cursor, 0, base_url + "/api/v1/initiatives/")
     scenario.document_text = text
     if "results" in data or data.get("type") == "FeatureCollection":
-        check(text.encode() in body, f"{path}: the body does not hold the bytes the document SQL made")
+        check(text in body, f"{path}: the body does not hold the bytes the document SQL made")
     else:  # one record: the API adds its published figures as last members (registry.figures)
-        check(body.startswith(text[:-1].encode() + b',"yearlyFigures":'),
+        check(body.startswith(text[:-1] + b',"yearlyFigures":'),
               f"{path}: the body does not begin with the bytes the document SQL made")
 
 
@@ -958,7 +962,7 @@ def report(database: str, count: int, published: int, seeding: float | None, mai
         lines += [
             "",
             f"- Document SQL: {scenario.documents.statement_count()} statement(s), "
-            f"{len(scenario.document_text.encode()) / 1024:,.1f} KiB of documents; median {document_ms:,.2f} ms "
+            f"{len(scenario.document_text) / 1024:,.1f} KiB of documents; median {document_ms:,.2f} ms "
             f"(min {min(scenario.document_sql.seconds) * 1000:,.2f}, max "
             f"{max(scenario.document_sql.seconds) * 1000:,.2f}). API p50 / document SQL: "
             + ", ".join(f"{load.ms('p50') / document_ms:.1f}× at {load.connections} connection(s)"

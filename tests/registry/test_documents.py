@@ -190,7 +190,7 @@ def current(*ids: int) -> None:
     """The stored documents of these records equal what the serializers make now."""
     for record in Initiative.objects.filter(pk__in=ids).with_related():
         assert documents.assemble(Initiative.objects.filter(pk=record.pk), "record",
-                                  base="http://testserver/api/v1/initiatives").encode() == serialized(record)
+                                  base="http://testserver/api/v1/initiatives") == serialized(record)
     assert documents.stale_documents() == {"missing": [], "outdated": [], "orphaned": []}
 
 
