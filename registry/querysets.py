@@ -19,6 +19,13 @@ from registry.models.choices import PublicationState, Status
 if TYPE_CHECKING:
     from registry.models import Initiative  # noqa: F401  (named in the annotations)
     from registry.roles import Access
+    from registry.search import Search
+
+# The order of a search's results (InitiativeQuerySet.best_first): the rank, then the name as the
+# search's table keeps it, then the id.
+BEST_FIRST = ("-search_rank", "searched__sort_name", "pk")
+# How deep a slice of that order is read tier by tier (the API's largest page is 1,000 records).
+FIRST_PAGES = 1000
 
 
 # Below this many matches a page's order is made by sorting them (for_page). Measured on the load
@@ -48,6 +55,15 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
             Prefetch("partnerships", queryset=Partnership.objects.select_related("partner__kind", "role")
                      .order_by("partner__name", "role__order", "start")))
 
+    # The query a search() understood, kept on the queryset (and its clones) so that a slice of its
+    # best_first() order can be read tier by tier (__getitem__); None for any other queryset.
+    _search: Search | None = None
+
+    def _clone(self) -> Any:
+        clone = super()._clone()  # type: ignore[misc]  # django-stubs does not declare it
+        clone._search = self._search
+        return clone
+
     def search(self, text: str, *, prefix: bool = False, identifiers: bool = False) -> InitiativeQuerySet:
         """The initiatives a visitor or maintainer means by `text`, with their `search_rank` (higher
         is better; the caller orders by it). Every word must match: in any field by its Dutch stem,
@@ -64,18 +80,50 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
             # KvK number that holds it).
             return self.filter(area).annotate(search_rank=models.Value(0.0, output_field=models.FloatField()))
         understood = search.understand(text, prefix=prefix, using=self.db)
+        return self.searched(understood, identifiers=text if identifiers else None)
+
+    def searched(self, understood: Search, *, identifiers: str | None = None) -> InitiativeQuerySet:
+        """search() for a query already understood (registry.search.understand)."""
+        from registry import search
+
         nothing = models.Value(0.0, output_field=models.FloatField())
         # WHERE false rather than none(): an SQL text to count or assemble from, as for any other search.
         condition = understood.condition() if not understood.empty else Q(search.NOTHING)
-        if identifiers:
-            condition |= search.identifier_matches(text)
-        return self.filter(condition).annotate(search_rank=nothing if understood.empty else understood.rank())
+        if identifiers is not None:
+            condition |= search.identifier_matches(identifiers)
+        found = self.filter(condition).annotate(search_rank=nothing if understood.empty else understood.rank())
+        if not understood.empty and identifiers is None:
+            found._search = understood
+        return found
 
     def best_first(self) -> InitiativeQuerySet:
         """The records a search() found, best match first; records that rank the same by name, then
-        by id (the name as the search's table keeps it, so that PostgreSQL sorts the matches there
-        and joins only the first page's rows to their records)."""
-        return self.order_by("-search_rank", "searched__sort_name", "pk")
+        by id (the name as the search's table keeps it, so that PostgreSQL can read a tier of the
+        rank in that order from an index). A slice of it up to FIRST_PAGES deep is read tier by tier
+        (__getitem__)."""
+        return self.order_by(*BEST_FIRST)
+
+    def __getitem__(self, k: Any) -> Any:
+        """A slice of a search's best_first() order, up to FIRST_PAGES deep, in two steps: the
+        records of the highest rank the query can give (registry.search.Search.best: every word in
+        the name, …), read from the name's words' index in name order; and only when they do not
+        fill the slice, the others ranked. A word that matches a third of the register ranks only
+        the records with it in their name. The same records, in the same order, as ranking every
+        match at once."""
+        understood = self._search
+        if (understood is None or not isinstance(k, slice) or k.step is not None or k.stop is None
+                or not 0 < k.stop <= FIRST_PAGES or (k.start or 0) < 0 or self._result_cache is not None
+                or tuple(self.query.order_by) != BEST_FIRST or self.query.is_sliced or self.query.distinct
+                or self.query.combinator or self.query.group_by is not None):
+            return super().__getitem__(k)
+        ids = self._chain().prefetch_related(None).values_list("pk", flat=True)  # nothing to prefetch for ids
+        ids._search = None
+        found = list(ids.filter(understood.best(indexed=True)).order_by(*BEST_FIRST[1:])[:k.stop])
+        if len(found) < k.stop:
+            found += ids.exclude(understood.best())[:k.stop - len(found)]
+        page = self._chain()
+        page._search = None
+        return page.filter(pk__in=found)[k]
 
     def in_area(self, code: str) -> InitiativeQuerySet:
         """In a province (PV..) or municipality (GM..), by CBS code."""

@@ -28,23 +28,24 @@ search for (places, "Dorpswinkel", "Zorgcoöperatie") are rarely in a dictionary
 short fields is exact, indexed (gin_trgm_ops serves LIKE '%…%'), and measured on the labelled
 queries in tests/registry/search_queries.py (tests/benchmarks/search.py at 100,000 records).
 
-Ranking (ts_rank with weights, name first), with a bonus for a name that holds every word (also
-inside a compound) and for the words written together or next to each other ("zorg cooperatie" →
-"zorgcooperatie").
+Ranking, in tiers (Search.rank, Search.tiers): first the records in the municipality or province
+the query names by its everyday name ("den bosch"), then those with the words written together
+("zorg cooperatie" → "zorgcooperatie"), then by where the weakest word is found: in the name, in
+the places, in the other short fields (labels, partners), only in the descriptions. Records in the
+same tier come by name, then id. Each tier is a condition an index answers (the words of the name,
+of the short fields, the place and label parts of the vector), so a page is read tier by tier, each
+in name order (InitiativeQuerySet.__getitem__): a word that matches a third of the register reads
+its name tier from the name's B-tree until the page is full instead of ranking every match.
 
-Speed (issue 19; measured with tests/benchmarks/search.py at 100,000 records, docs/search.md has
-the figures). Parts of words were a substring scan (`names LIKE '%winkel%'`) of every record; they
-are now looked up among the few thousand known words (NameWord, trigram index: "winkel" →
-dorpswinkel, buurtwinkel, winkels …) and the records found by their words (`&&` on an index of the
-words of their short fields: exact, no recheck), in the same query as the vector's index. The
-result is the same records (the labelled queries give the same figures). What was measured and
-left out: an index on the words kept in a stored column (the rows 50 % wider: a word that matches a
-third of the register reads every page that holds a match, so slower than the scan); PostgreSQL's
-planner reading every row anyway where it expects many matches (hence the costly, strict function
-registry_words behind the index); the RUM index (ranked top-k from the index: it orders by its own
-rank only, not by ours with its bonuses and parts of words, and its extension needs a superuser to
-create). Records that rank the same are ordered by the name kept in the search's table
-(InitiativeQuerySet.best_first), so that the order needs nothing of the initiatives' table.
+Speed (issue 19; tests/benchmarks/search.py at 100,000 records, docs/search.md has the figures).
+Parts of words are looked up among the few thousand known words (NameWord, trigram index: "winkel"
+→ dorpswinkel, buurtwinkel, winkels …) and the records found by their words (`&&` on an index of
+the words of their short fields: exact, no recheck). The rank was a weighted ts_rank plus bonuses;
+it had to be computed for every match before the first 20 were known (36,000 for
+"ontmoetingsplek"), which no index can avoid. The tiers give the same records for the labelled
+queries (the same figures within 0.005) and let the first page read a few hundred rows. Left out,
+with what was measured: an index on the words kept in a stored column (rows 50 % wider, slower);
+the RUM index (ranked top-k from the index, by its own rank only; its extension needs a superuser).
 """
 
 from __future__ import annotations
@@ -57,22 +58,21 @@ from functools import reduce
 from operator import and_, or_
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery
 from django.db import connections
-from django.db.models import BooleanField, Case, F, FloatField, Q, Value, When
+from django.db.models import BooleanField, Case, FloatField, Q, Value, When
 from django.db.models.expressions import CombinedExpression, Expression
 
+from geo.models import Municipality, Province
 from geo.search import ALIASES, Location, find_locations
 from registry.documents import SEARCH_CONFIG
-from registry.models import InitiativeSearch, NameWord, SearchWord, Service
+from registry.models import Initiative, InitiativeSearch, Kind, NameWord, SearchWord, Service
 
 MAX_TERMS = 8  # words past these are left out: a query, not a text
 MAX_TERM_LENGTH = 40  # longer "words" are cut (a word of 40 letters is not a typo to correct)
 MIN_PART = 4  # shorter words match the beginning of a word, not any part of one
 TYPO_SIMILARITY = 0.45  # pg_trgm similarity from which a known word stands in for an unknown one
 CLOSE_MARGIN = 0.05  # how much less similar than the closest known word another may be and still stand in
-# Weights of D, C, B and A (descriptions, labels and partners, places, name) in ts_rank.
-WEIGHTS = [0.1, 0.3, 0.6, 1.0]
 
 _WORD = re.compile(r"[^\W_]+")
 NOTHING = Value(False, output_field=BooleanField())  # a condition no record meets
@@ -129,19 +129,20 @@ def _pattern(part: str, *, beginning: bool = False) -> str | None:
     return None
 
 
+def _like(text: str, part: str, *, beginning: bool = False) -> Q:
+    """The search table's `text` (name or names: words between single spaces) holds the part by the
+    rules of _pattern: in a word (four letters or more), at a word's beginning (three letters, or
+    `beginning`), or as a whole word."""
+    if beginning or len(part) == MIN_PART - 1:
+        return Q(**{f"searched__{text}__contains": f" {part}"})
+    if len(part) >= MIN_PART:
+        return Q(**{f"searched__{text}__contains": part})
+    return Q(**{f"searched__{text}__contains": f" {part} "})
+
+
 def _has_any(words: list[str]) -> Q:
     """One of these words is a word of the record's short fields (indexed: InitiativeSearch)."""
     return Q(searched__names__words__overlap=words)
-
-
-def _in_name(part: str) -> Q:
-    """The part is part of a word of the name (a short text: LIKE on the row costs less than
-    splitting it into words), by the rules of _pattern."""
-    if len(part) >= MIN_PART:
-        return Q(searched__name__contains=part)
-    if len(part) == MIN_PART - 1:
-        return Q(searched__name__contains=f" {part}")  # the beginning of a word
-    return Q(searched__name__contains=f" {part} ")  # the whole word
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,9 @@ class Search:
     prefix: bool = False  # the last word may be unfinished (suggestions as you type)
     # The known words (NameWord) each pattern of a part matches (see _pattern), looked up by understand().
     known: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    # The kinds and services whose labels (Dutch, English, other words) have the words side by side
+    # ("care cooperative"), looked up by understand() for a query of several words.
+    labelled_together: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
 
     @property
     def empty(self) -> bool:
@@ -173,6 +177,8 @@ class Search:
                 found.add(_pattern(term.plain, beginning=True))
             if term.split and not term.known:
                 found |= {_pattern(part) for part in term.split}
+        if len(self.terms) > 1:
+            found.add(_pattern("".join(t.plain for t in self.terms)))  # the words written together
         return {pattern for pattern in found if pattern is not None}
 
     def _words(self, part: str, *, beginning: bool = False) -> list[str]:
@@ -186,11 +192,16 @@ class Search:
         that hold one of its parts, and its corrections."""
         return sorted({word for part in term.parts() for word in self._words(part)} | set(term.corrections))
 
-    def _term_matches(self, term: Term, *, last: bool) -> Q:
+    def _wanted(self, term: Term, *, last: bool) -> list[str]:
+        """The words of the short fields (or of the name) the term matches: those that hold one of its
+        parts, its corrections, and for the unfinished last word as someone types the words it begins."""
         wanted = set(self._term_words(term))
         if last and self.prefix and len(term.plain) >= 2:
             wanted |= set(self._words(term.plain, beginning=True))
-        matches = [_has_any(sorted(wanted))]
+        return sorted(wanted)
+
+    def _term_matches(self, term: Term, *, last: bool) -> Q:
+        matches = [_has_any(self._wanted(term, last=last))]
         if term.lexemes:
             query = SearchQuery(self._query(term, last=last), config=SEARCH_CONFIG, search_type="raw")
             matches.append(Q(searched__vector=query))
@@ -203,33 +214,110 @@ class Search:
         last = len(self.terms) - 1
         return reduce(and_, (self._term_matches(term, last=i == last) for i, term in enumerate(self.terms)))
 
-    def rank(self) -> Expression:
-        """Higher is better: the weighted text rank, and bonuses for the name and for the words
-        together."""
-        lexical = [self._query(t, last=i == len(self.terms) - 1) for i, t in enumerate(self.terms) if t.lexemes]
-        lexical += [word for t in self.terms for word in t.corrections if _WORD.fullmatch(word)]
-        rank: Expression = Value(0.0, output_field=FloatField())
-        if lexical:
-            query = SearchQuery(" | ".join(lexical), config=SEARCH_CONFIG, search_type="raw")
-            rank = SearchRank(F("searched__vector"), query, weights=WEIGHTS)
-        in_name = reduce(and_, (reduce(or_, [_in_name(part) for part in t.parts()]
-                                       + [Q(searched__name__contains=f" {w} ") for w in t.corrections])
-                                for t in self.terms))
-        rank = CombinedExpression(rank, "+", Case(When(in_name, then=Value(1.0)), default=Value(0.0),
-                                                  output_field=FloatField()))
+    def _parts(self, term: Term, *, last: bool) -> list[tuple[str, bool]]:
+        """The parts of a word the short fields (or the name) may hold for the term, each with
+        whether it must begin a word (the unfinished last word as someone types)."""
+        parts = [(part, False) for part in term.parts()]
+        if last and self.prefix and len(term.plain) >= 2:
+            parts.append((term.plain, True))
+        return parts
+
+    def _holds(self, text: str, term: Term, *, last: bool) -> Q:
+        """The search table's `text` (name or names) holds the term: a part of a word by the rules
+        of _pattern, or a correction as a whole word. The same records as the words' index gives
+        (`_wanted`), as a LIKE on the row, which costs less where every match is looked at."""
+        found = [_like(text, part, beginning=beginning) for part, beginning in self._parts(term, last=last)]
+        found += [Q(**{f"searched__{text}__contains": f" {word} "}) for word in term.corrections]
+        if term.split and not term.known:
+            found.append(reduce(and_, (_like(text, part) for part in term.split)))
+        return reduce(or_, found)
+
+    def _weighted(self, term: Term, weight: str, *, last: bool) -> Q:
+        """The term's stems or corrections in the part of the vector with this weight (B places, C
+        labels and partners)."""
+        items = [self._query(term, last=last)] if term.lexemes else []
+        items += [word for word in term.corrections if _WORD.fullmatch(word)]
+        if not items:
+            return Q(NOTHING)
+        query = " | ".join(f"{item}{weight}" if item.endswith(":*") else f"{item}:{weight}" for item in items)
+        return Q(searched__vector=SearchQuery(query, config=SEARCH_CONFIG, search_type="raw"))
+
+    def levels(self) -> tuple[Q, Q, Q]:
+        """Where the weakest word is found: every word in the name; every word in the name or the
+        places (place, municipality, province and their everyday names); every word in those or
+        the labels and partners (any short field). Otherwise some word is only in the descriptions."""
+        last = len(self.terms) - 1
+        name, place, label = [], [], []
+        for i, term in enumerate(self.terms):
+            in_name = self._holds("name", term, last=i == last)
+            in_place = in_name | self._weighted(term, "B", last=i == last)
+            name.append(in_name)
+            place.append(in_place)
+            label.append(in_place | self._holds("names", term, last=i == last)
+                         | self._weighted(term, "C", last=i == last))
+        return reduce(and_, name), reduce(and_, place), reduce(and_, label)
+
+    def in_everyday_place(self) -> Q | None:
+        """The record is in the municipality or province the query names by its everyday name ("den
+        bosch": 's-Hertogenbosch, not the hamlet Op den Bosch); None when it names none."""
         places = self.everyday_places()
-        if places:
-            # "Den Bosch" is the municipality 's-Hertogenbosch, more than the hamlet Op den Bosch.
-            official = reduce(or_, (Q(municipality__name=name) | Q(province__name=name) for name in places))
-            rank = CombinedExpression(rank, "+", Case(When(official, then=Value(1.5)), default=Value(0.0),
-                                                      output_field=FloatField()))
-        if len(self.terms) > 1:
-            plains = [t.plain for t in self.terms]
-            together = (Q(searched__names__contains="".join(plains))
-                        | Q(searched__names__contains=" ".join(plains)))
-            rank = CombinedExpression(rank, "+", Case(When(together, then=Value(0.8)), default=Value(0.0),
-                                                      output_field=FloatField()))
+        if not places:
+            return None
+        return (Q(municipality__in=Municipality.objects.filter(name__in=places))
+                | Q(province__in=Province.objects.filter(name__in=places)))
+
+    def together(self, *, indexed: bool = False) -> Q | None:
+        """The words written as one word ("zorg cooperatie": zorgcooperatie, also inside a longer
+        word) or side by side in a short field, or side by side in a label of the record's kind or
+        services ("care cooperative", an English label); None for a single word. `indexed`: as
+        conditions on the words' index rather than on the row."""
+        if len(self.terms) < 2:
+            return None
+        plains = [t.plain for t in self.terms]
+        side_by_side = Q(searched__names__contains=f" {' '.join(plains)} ")
+        if indexed:
+            together = _has_any(self._words("".join(plains))) | (Q(searched__names__words__contains=plains)
+                                                                 & side_by_side)
+        else:
+            together = _like("names", "".join(plains)) | side_by_side
+        kinds, services = self.labelled_together
+        if kinds:
+            together |= Q(kind__in=kinds)
+        if services:
+            together |= Q(pk__in=Initiative.services.through.objects.filter(service__in=services)
+                          .values("initiative_id"))
+        return together
+
+    def rank(self) -> Expression:
+        """Higher is better, in tiers: 8 for the everyday place named, 4 for the words together, and
+        3, 2, 1 or 0 as the weakest word is found in the name, the places, the other short fields or
+        only the descriptions. Records of the same rank come by name, then id (best_first)."""
+        name, place, label = self.levels()
+        rank: Expression = Case(When(name, then=Value(3.0)), When(place, then=Value(2.0)),
+                                When(label, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+        for condition, weight in ((self.in_everyday_place(), 8.0), (self.together(), 4.0)):
+            if condition is not None:
+                rank = CombinedExpression(rank, "+", Case(When(condition, then=Value(weight)), default=Value(0.0),
+                                                          output_field=FloatField()))
         return rank
+
+    def best(self, *, indexed: bool = False) -> Q:
+        """The records of the highest rank this query can give: in the everyday place it names, with
+        the words together, every word in the name. `indexed`: as conditions the indexes answer
+        (the words of the name and of the short fields), to read that tier alone; otherwise on the row."""
+        last = len(self.terms) - 1
+        if indexed:
+            best = [Q(searched__name__words__overlap=self._wanted(t, last=i == last)) for i, t in enumerate(self.terms)]
+            for i, term in enumerate(self.terms):
+                if term.split and not term.known:
+                    best[i] |= reduce(and_, (Q(searched__name__words__overlap=self._words(part))
+                                             for part in term.split))
+        else:
+            best = [self._holds("name", t, last=i == last) for i, t in enumerate(self.terms)]
+        for condition in (self.in_everyday_place(), self.together(indexed=indexed)):
+            if condition is not None:
+                best.append(condition)
+        return reduce(and_, best)
 
     def everyday_places(self) -> list[str]:
         """The official names of the places the query names by their everyday names (geo.search.ALIASES:
@@ -304,6 +392,24 @@ def _singular_known(plain: str, using: str) -> bool:
         reduce(or_, (Q(word__contains=form) for form in forms))).exists()
 
 
+def _plain(text: str) -> str:
+    """Lower case, accents removed, words between single spaces (as the search's short fields)."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    return " ".join(_WORD.findall(folded))
+
+
+def _labelled_together(plains: list[str], using: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The kinds and services with the words side by side in a label or their other words."""
+    side_by_side = f" {' '.join(plains)} "
+
+    def has(term: Any) -> bool:
+        texts = [term.label_nl, term.label_en, *term.search_words.split(",")]
+        return any(side_by_side in f" {_plain(text)} " for text in texts)
+
+    return (tuple(k.pk for k in Kind.objects.using(using).all() if has(k)),
+            tuple(s.pk for s in Service.objects.using(using).all() if has(s)))
+
+
 def understand(text: str, *, prefix: bool = False, using: str = "default") -> Search:
     """The query's terms with what the database knows of them (one round trip)."""
     found = words(text)
@@ -318,6 +424,9 @@ def understand(text: str, *, prefix: bool = False, using: str = "default") -> Se
     # A stop word ("de", "het", "van", "voor") says nothing, unless it is all there is.
     meaningful = [t for t in terms if t.lexemes]
     understood = Search(text, tuple(meaningful or terms), prefix)
+    if len(understood.terms) > 1:
+        understood = replace(understood, labelled_together=_labelled_together(
+            [t.plain for t in understood.terms], using))
     patterns = sorted(understood.patterns())
     if not patterns:
         return understood
@@ -383,8 +492,7 @@ def suggest(text: str, initiatives: Any, *, limit: int = 5) -> Suggestions:
     plain = [t.plain for t in understood.terms]
     services = [service for service in Service.objects.order_by("order", "code")
                 if all(_offers(service, word) for word in plain)][:limit]
-    found = list(initiatives.filter(understood.condition()).annotate(search_rank=understood.rank())
-                 .best_first().select_related("kind")[:limit])
+    found = list(initiatives.searched(understood).best_first().select_related("kind")[:limit])
     corrected = understood.corrected
     return Suggestions(places, services, found, corrected if corrected and corrected != " ".join(plain) else None)
 

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from registry.models import Initiative
 from registry.operations.demo import seed_demo
-from tests.search_queries import Outcome, means, measure_all, plain_full_text
+from tests.search_queries import QUERIES, Outcome, means, measure_all, plain_full_text
 
 pytestmark = pytest.mark.django_db  # the test database is made for tests that ask for it
 
@@ -30,8 +30,33 @@ def measured(django_db_setup: None, django_db_blocker: Any) -> dict[str, list[Ou
             cursor.execute("ANALYZE")
         base = Initiative.objects.published()
         found = {"search": measure_all(base), "plain": measure_all(base, plain_full_text)}
+        pages = read_pages(base)
         transaction.set_rollback(True)
-    return {name: [o for o in outcomes if o.relevant] for name, outcomes in found.items()}
+    return {**{name: [o for o in outcomes if o.relevant] for name, outcomes in found.items()}, "pages": pages}
+
+
+SLICES = [slice(0, 1), slice(0, 20), slice(20, 40), slice(5, 55), slice(0, 1000), slice(990, 1000)]
+
+
+def read_pages(base: Any) -> list[tuple[str, str, list[int], list[list[int]], int]]:
+    """For every labelled query, on the published records and on a filtered set of them (as the API
+    and the list combine the search with filters): the whole ranking, its slices (read best tier
+    first), and how many of the slices read the best tier alone (by the name's words, unranked)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    read = []
+    for name, records in (("published", base), ("filtered", base.exclude(kind__code="bewonersinitiatief"))):
+        for query in QUERIES:
+            whole = list(records.search(query.text).best_first().values_list("pk", flat=True))
+            sliced, tiered = [], 0
+            for part in SLICES:
+                with CaptureQueriesContext(connection) as statements:
+                    sliced.append(list(records.search(query.text).best_first().values_list("pk", flat=True)[part]))
+                tiered += any('registry_words("registry_initiativesearch"."name") &&' in statement["sql"]
+                              and "CASE WHEN" not in statement["sql"] for statement in statements.captured_queries)
+            read.append((name, query.text, whole, sliced, tiered))
+    return read
 
 
 def test_at_least_60_labelled_queries_of_every_kind_have_records_to_find(measured):
@@ -62,3 +87,18 @@ def test_the_plain_full_text_search_falls_short_of_the_floors(measured):
     plain = means(measured["plain"])
     assert plain["recall"] < 0.6, plain
     assert plain["recall"] < means(measured["search"])["recall"] - 0.3
+
+
+def test_the_first_pages_read_best_tier_first_are_those_of_the_whole_ranking(measured):
+    """InitiativeQuerySet reads a slice of best_first() in two steps (the best tier alone, from the
+    name's words' index, in name order; then the others ranked): the same records in the same order
+    as ranking every match, for every labelled query, with and without a filter beside the search,
+    at every depth."""
+    read = measured["pages"]
+    assert len(read) == 2 * len(QUERIES)
+    wrong = [(name, text, part) for name, text, whole, sliced, _ in read
+             for part, page in zip(SLICES, sliced, strict=True) if page != whole[part]]
+    assert not wrong
+    # Every slice read the best tier alone first, and many queries had more than two pages to read.
+    assert all(tiered == len(SLICES) for *_, tiered in read)
+    assert sum(len(whole) > 40 for _, _, whole, _, _ in read) > len(QUERIES)
