@@ -116,12 +116,13 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
                 or tuple(self.query.order_by) != BEST_FIRST or self.query.is_sliced or self.query.distinct
                 or self.query.combinator or self.query.group_by is not None):
             return super().__getitem__(k)
-        ids = self._chain().prefetch_related(None).values_list("pk", flat=True)  # nothing to prefetch for ids
-        ids._search = None
+        base = self.all().prefetch_related(None)  # ids only: nothing to prefetch for them
+        base._search = None
+        ids = base.values_list("pk", flat=True)
         found = list(ids.filter(understood.best(indexed=True)).order_by(*BEST_FIRST[1:])[:k.stop])
         if len(found) < k.stop:
             found += ids.exclude(understood.best())[:k.stop - len(found)]
-        page = self._chain()
+        page = self.all()
         page._search = None
         return page.filter(pk__in=found)[k]
 
