@@ -104,12 +104,12 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         return self.order_by(*BEST_FIRST)
 
     def __getitem__(self, k: Any) -> Any:
-        """A slice of a search's best_first() order, up to FIRST_PAGES deep, in two steps: the
-        records of the highest rank the query can give (registry.search.Search.best: every word in
-        the name, …), read from the name's words' index in name order; and only when they do not
-        fill the slice, the others ranked. A word that matches a third of the register ranks only
-        the records with it in their name. The same records, in the same order, as ranking every
-        match at once."""
+        """A slice of a search's best_first() order, up to FIRST_PAGES deep: first the records of
+        the highest rank the query can give alone (registry.search.Search.best: every word in the
+        name, …; read by the index on the name's words and sorted by name), and when they fill the
+        slice, that is the slice; otherwise every match ranked, as for any other slice. A word that
+        matches a third of the register sorts only the records with it in their name. The same
+        records, in the same order, as ranking every match."""
         understood = self._search
         if (understood is None or not isinstance(k, slice) or k.step is not None or k.stop is None
                 or not 0 < k.stop <= FIRST_PAGES or (k.start or 0) < 0 or self._result_cache is not None
@@ -118,12 +118,14 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
             return super().__getitem__(k)
         base = self.all().prefetch_related(None)  # ids only: nothing to prefetch for them
         base._search = None
-        ids = base.values_list("pk", flat=True)
-        found = list(ids.filter(understood.best(indexed=True)).order_by(*BEST_FIRST[1:])[:k.stop])
-        if len(found) < k.stop:
-            found += ids.exclude(understood.best())[:k.stop - len(found)]
+        found = list(base.filter(understood.best(indexed=True)).order_by(*BEST_FIRST[1:])
+                     .values_list("pk", flat=True)[:k.stop])
         page = self.all()
         page._search = None
+        if len(found) < k.stop:
+            # Ranking the other matches apart costs more than ranking them all with these (measured:
+            # "den haag" 56 ms against 12 ms, the exclusion's test on every row).
+            return page[k]
         return page.filter(pk__in=found)[k]
 
     def in_area(self, code: str) -> InitiativeQuerySet:
