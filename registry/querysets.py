@@ -118,7 +118,7 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
             return super().__getitem__(k)
         base = self.all().prefetch_related(None)  # ids only: nothing to prefetch for them
         base._search = None
-        found = list(base.filter(understood.best(indexed=True)).order_by(*BEST_FIRST[1:])
+        found = list(base.filter(understood.best()).order_by(*BEST_FIRST[1:])
                      .values_list("pk", flat=True)[:k.stop])
         page = self.all()
         page._search = None

@@ -64,6 +64,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connections
 from django.db.models import BooleanField, Case, FloatField, Q, Value, When
 from django.db.models.expressions import CombinedExpression, Expression
+from django.db.models.functions import Least
 
 from geo.models import Municipality, Province
 from geo.search import ALIASES, Location, find_locations
@@ -244,20 +245,20 @@ class Search:
         query = " | ".join(f"{item}{weight}" if item.endswith(":*") else f"{item}:{weight}" for item in items)
         return Q(searched__vector=SearchQuery(query, config=SEARCH_CONFIG, search_type="raw"))
 
-    def levels(self) -> tuple[Q, Q, Q]:
-        """Where the weakest word is found: every word in the name; every word in the name or the
-        places (place, municipality, province and their everyday names); every word in those or
-        the labels and partners (any short field). Otherwise some word is only in the descriptions."""
+    def level(self) -> Expression:
+        """Where the weakest word is found: 3 every word in the name; 2 every word in the name or
+        the places (place, municipality, province and their everyday names); 1 every word in those
+        or the labels and partners (any short field); 0 some word only in the descriptions. The
+        least of each word's level, so that each condition is tested once a row."""
         last = len(self.terms) - 1
-        name, place, label = [], [], []
-        for i, term in enumerate(self.terms):
-            in_name = self._holds("name", term, last=i == last)
-            in_place = in_name | self._weighted(term, "B", last=i == last)
-            name.append(in_name)
-            place.append(in_place)
-            label.append(in_place | self._holds("names", term, last=i == last)
-                         | self._weighted(term, "C", last=i == last))
-        return reduce(and_, name), reduce(and_, place), reduce(and_, label)
+        each: list[Expression] = [
+            Case(When(self._holds("name", term, last=i == last), then=Value(3.0)),
+                 When(self._weighted(term, "B", last=i == last), then=Value(2.0)),
+                 When(self._holds("names", term, last=i == last) | self._weighted(term, "C", last=i == last),
+                      then=Value(1.0)),
+                 default=Value(0.0), output_field=FloatField())
+            for i, term in enumerate(self.terms)]
+        return each[0] if len(each) == 1 else Least(*each)
 
     def in_everyday_place(self) -> Q | None:
         """The record is in the municipality or province the query names by its everyday name ("den
@@ -292,31 +293,25 @@ class Search:
 
     def rank(self) -> Expression:
         """Higher is better, in tiers: 8 for the everyday place named, 4 for the words together, and
-        3, 2, 1 or 0 as the weakest word is found in the name, the places, the other short fields or
-        only the descriptions. Records of the same rank come by name, then id (best_first)."""
-        name, place, label = self.levels()
-        rank: Expression = Case(When(name, then=Value(3.0)), When(place, then=Value(2.0)),
-                                When(label, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+        level() (3 to 0) for where the weakest word is found. Records of the same rank come by name,
+        then id (best_first)."""
+        rank = self.level()
         for condition, weight in ((self.in_everyday_place(), 8.0), (self.together(), 4.0)):
             if condition is not None:
                 rank = CombinedExpression(rank, "+", Case(When(condition, then=Value(weight)), default=Value(0.0),
                                                           output_field=FloatField()))
         return rank
 
-    def best(self, *, indexed: bool = False) -> Q:
-        """The records of the highest rank this query can give: in the everyday place it names, with
-        the words together, every word in the name. `indexed`: as conditions the indexes answer
-        (the words of the name and of the short fields), to read that tier alone; otherwise on the row."""
+    def best(self) -> Q:
+        """The records of the highest rank this query can give, as conditions the indexes answer (the
+        words of the name and of the short fields): in the everyday place it names, with the words
+        together, every word in the name."""
         last = len(self.terms) - 1
-        if indexed:
-            best = [Q(searched__name__words__overlap=self._wanted(t, last=i == last)) for i, t in enumerate(self.terms)]
-            for i, term in enumerate(self.terms):
-                if term.split and not term.known:
-                    best[i] |= reduce(and_, (Q(searched__name__words__overlap=self._words(part))
-                                             for part in term.split))
-        else:
-            best = [self._holds("name", t, last=i == last) for i, t in enumerate(self.terms)]
-        for condition in (self.in_everyday_place(), self.together(indexed=indexed)):
+        best = [Q(searched__name__words__overlap=self._wanted(t, last=i == last)) for i, t in enumerate(self.terms)]
+        for i, term in enumerate(self.terms):
+            if term.split and not term.known:
+                best[i] |= reduce(and_, (Q(searched__name__words__overlap=self._words(part)) for part in term.split))
+        for condition in (self.in_everyday_place(), self.together(indexed=True)):
             if condition is not None:
                 best.append(condition)
         return reduce(and_, best)
