@@ -193,6 +193,12 @@ def stop_chart(years: Sequence[StopYear]) -> StopChart:
     return StopChart(summary=summary, frame=frame, series=series, x_ticks=x_ticks, y_ticks=y_ticks)
 
 
+# A table of more rows than this (the municipalities that lack a service, in the country or a large
+# province) is folded on the page: a few hundred rows of eight cells are most of a page's elements,
+# laid out for a visitor who may never look at them (issue 14: the monitor's Lighthouse run).
+FOLDED_ROWS = 12
+
+
 # -- the views ----------------------------------------------------------------------------------------
 
 
@@ -244,6 +250,8 @@ def context(request: HttpRequest, monitor: Monitor, *, pdf: bool = False) -> dic
         "stop_reason_years": STOP_REASON_YEARS,
         "volunteers_minimum": VOLUNTEERS_MINIMUM,
         "area_page": reverse("registry:area", args=[code]) if code else None,
+        "fold_coverage": len(monitor.lacking) > FOLDED_ROWS,
+        "coverage_csv": reverse(csv_name, args=[*table_args, "coverage"]),
     }
 
 

@@ -60,6 +60,24 @@ def test_the_monitor_works_on_a_phone_and_offers_its_pdf(browser: Any, site: Sit
         assert response.body().startswith(b"%PDF")
 
 
+def test_the_long_table_of_municipalities_opens_from_its_summary_by_keyboard(browser: Any, site: Site):
+    with checked_page(browser, site, **PHONE) as page:
+        page.goto(site(f"/monitor/{Y}"))
+        table = page.locator("#table-coverage")
+        summary = page.locator("#coverage-details summary")
+        rows = table.locator("tbody tr").count()
+        assert rows > 12 and not table.is_visible()
+        assert summary.inner_text() == f"Toon de {rows} gemeenten die ten minste één van deze voorzieningen missen"
+
+        summary.focus()
+        page.keyboard.press("Enter")
+
+        assert table.is_visible() and page.locator("#coverage-details").get_attribute("open") == ""
+        assert summary.bounding_box()["height"] >= 44
+        assert axe_violations(page, impacts=EVERY_IMPACT) == []
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+
 def test_the_footer_leads_to_this_years_monitor(page: Any, site: Site):
     page.goto(site("/"))
     page.locator(".site-footer").get_by_role("link", name="Jaarmonitor").click()

@@ -140,6 +140,35 @@ def test_the_pdf_holds_the_tables(client: Client, register):
     assert "Kaart" not in lines and "Toegankelijkheidsverklaring" not in text  # the site's menus left out
 
 
+def test_a_long_list_of_municipalities_is_folded_with_its_count_and_its_csv(client: Client, register):
+    country = client.get(f"/monitor/{Y}").content.decode()
+    leiden = client.get(f"/monitor/{Y}/{LEIDEN_CODE}").content.decode()
+
+    # Every municipality but Leiden and Utrecht lacks all three; those two lack one or two.
+    folded = re.search(r'<details class="table-details" id="coverage-details">\s*<summary>([^<]*)</summary>(.*?)'
+                       r"</details>", country, re.DOTALL)
+    assert folded is not None  # closed: no "open"
+    assert folded.group(1) == "Toon de 342 gemeenten die ten minste één van deze voorzieningen missen"
+    rows = tables(folded.group(2))["table-coverage"]
+    assert len(rows) == 342  # all of them, one click away
+    assert rows["Leiden"] == ["Zuid-Holland", "1 (2)", "geen (0)", "geen (0)"]
+    assert rows["Utrecht"] == ["Utrecht", "geen (0)", "geen (0)", "1 (1)"]
+    assert (f'<a class="utrecht-link utrecht-link--html-a" href="/opendata/monitor/{Y}/coverage.csv">'
+            "Dezelfde tabel voor elke gemeente als CSV</a>") in folded.group(2)
+    # A municipality's own row is not folded away.
+    assert "<details" not in leiden and tables(leiden)["table-coverage"] == {
+        "Leiden": ["1 (2)", "geen (0)", "geen (0)"]}
+
+
+def test_the_pdf_shows_a_folded_table_open(client: Client, register):
+    html = client.get(f"/monitor/{Y}/PV28").content.decode()
+    assert re.search(r'<details class="table-details" id="coverage-details">\s*<summary>Toon de \d+ gemeenten', html)
+
+    lines = [" ".join(line.split()) for line in pdf_text(client.get(f"/monitor/{Y}/PV28.pdf").content).splitlines()]
+    assert any(re.fullmatch(r"Leiden 1 \(2\) geen \(0\) geen \(0\)", line) for line in lines)
+    assert not any(line.startswith("Toon de") for line in lines)  # the summary is for the screen
+
+
 def test_the_pdf_speaks_english_when_asked(register):
     text = pdf_text(Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/monitor/{Y}/{LEIDEN_CODE}.pdf").content)
     lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
