@@ -66,6 +66,9 @@ def test_the_long_table_of_municipalities_opens_from_its_summary_by_keyboard(bro
         table = page.locator("#table-coverage")
         summary = page.locator("#coverage-details summary")
         rows = table.locator("tbody tr").count()
+        # The section is laid out when it comes near the screen (content-visibility), in the next frame.
+        summary.scroll_into_view_if_needed()
+        page.wait_for_function("s => document.querySelector(s).innerText !== ''", arg="#coverage-details summary")
         assert rows > 12 and not table.is_visible()
         assert summary.inner_text() == f"Toon de {rows} gemeenten die ten minste één van deze voorzieningen missen"
 
