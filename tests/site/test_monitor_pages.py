@@ -148,6 +148,7 @@ def test_a_long_list_of_municipalities_is_folded_with_its_count_and_its_csv(clie
     folded = re.search(r'<details class="table-details" id="coverage-details">\s*<summary>([^<]*)</summary>(.*?)'
                        r"</details>", country, re.DOTALL)
     assert folded is not None  # closed: no "open"
+    assert "{#" not in country and "{%" not in country  # no template comment shown as text
     assert folded.group(1) == "Toon de 342 gemeenten die ten minste één van deze voorzieningen missen"
     rows = tables(folded.group(2))["table-coverage"]
     assert len(rows) == 342  # all of them, one click away
