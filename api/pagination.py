@@ -24,7 +24,6 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from api.caching import register_version
 from registry import documents
 from registry.caching import kept_count
-from registry.querysets import for_page
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -152,7 +151,7 @@ class DocumentPagination(Pagination):
         url = request.build_absolute_uri()
         return DocumentPage(
             count=counted, returned=returned,
-            documents=documents.assemble(for_page(queryset, counted)[start:start + size], kind, base=base),
+            documents=documents.assemble(queryset[start:start + size], kind, base=base),
             next=replace_query_param(url, self.page_query_param, number + 1) if number < pages else None,
             previous=(None if number == 1 else remove_query_param(url, self.page_query_param) if number == 2
                       else replace_query_param(url, self.page_query_param, number - 1)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -26,13 +26,6 @@ if TYPE_CHECKING:
 BEST_FIRST = ("-search_rank", "searched__sort_name", "pk")
 # How deep a slice of that order is read tier by tier (the API's largest page is 1,000 records).
 FIRST_PAGES = 1000
-
-
-# Below this many matches a page's order is made by sorting them (for_page). Measured on the load
-# test's 144 filtered pages at 100,000: the sum of their times 5.5 s without, 3.4 s from 1,000,
-# 3.0 s from 2,000 and 3.4 s from 5,000 (sorting costs about 8 µs a match, the walk 1.3 µs a row).
-FEW_MATCHES = 2000
-QuerySetT = TypeVar("QuerySetT", bound=models.QuerySet[Any])
 
 
 class InitiativeQuerySet(models.QuerySet["Initiative"]):
@@ -185,26 +178,3 @@ def stale_cutoff(today: datetime.date | None = None) -> datetime.date:
     year, month = divmod(months, 12)
     day = min(today.day, calendar.monthrange(year, month + 1)[1])
     return datetime.date(year, month + 1, day)
-
-
-def for_page(queryset: QuerySetT, matched: int) -> QuerySetT:
-    """The same records in the same order, for taking a page of them when `matched` of them match
-    (a kept count). When few match, the order is made by sorting the matches rather than read from
-    an index: PostgreSQL would otherwise walk the name index from A, testing every record against
-    the filters, and matches that sit together in the alphabet (records named after their service)
-    made it read most of the register for one page (10,368 rows for 50, 110 ms; sorted: a few ms)."""
-    if matched >= FEW_MATCHES:
-        return queryset
-    terms: list[Any] = []
-    for term in queryset.query.order_by:
-        name = term.lstrip("-") if isinstance(term, str) else ""
-        columns = {field.name for field in queryset.model._meta.concrete_fields} | {"pk"}
-        if not isinstance(term, str) or name not in columns:  # an expression, an annotation, a relation's column
-            terms.append(term)
-            continue
-        field = queryset.model._meta.pk if name == "pk" else queryset.model._meta.get_field(name)
-        assert isinstance(field, models.Field), "a concrete field"
-        # COALESCE of one value is the value, in an expression that no index is ordered by.
-        expression = models.Func(models.F(name), function="COALESCE", output_field=field)
-        terms.append(expression.desc() if term.startswith("-") else expression.asc())
-    return queryset.order_by(*terms)

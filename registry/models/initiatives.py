@@ -124,6 +124,12 @@ class Initiative(models.Model):
             # instead of reading every published row up to the page (measured: 85 ms → 2 ms at 40,000).
             models.Index(fields=["name", "id"], condition=Q(publication_state=PublicationState.PUBLISHED),
                          name="published_by_name"),
+            # A page of one province's initiatives by name: walked within the province, where the name
+            # index alone walked from A through every province (and a service whose records are named
+            # alike sits in one stretch of the alphabet: 10,368 rows read for 50, 110 ms). The load
+            # test's 144 filtered pages: 5.5 s in all before, 2.4 s with it.
+            models.Index(fields=["province", "name", "id"], condition=Q(publication_state=PublicationState.PUBLISHED),
+                         name="published_by_province_name"),
             # For distances in metres (near); the plain GiST index on location serves boxes.
             GistIndex(as_geography(models.F("location")), name="initiative_location_geography"),
             # The public boxes (API bbox, map tiles, OGC items): without it PostgreSQL ANDs the box's
