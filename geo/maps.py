@@ -38,6 +38,8 @@ class SiteMap(folium.Map):
                  aria-label="{{ this.label|e }}"></div>
         {% endmacro %}
         {% macro script(this, kwargs) %}
+            L.Icon.Default.imagePath = "";
+            L.Icon.Default.mergeOptions({{ this.default_icon|tojson }});
             var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {
                 center: {{ this.location|tojson }},
                 crs: L.CRS.{{ this.crs }},
@@ -60,6 +62,12 @@ class SiteMap(folium.Map):
         self._name, self._id = "map", name  # a stable element id (map_<name>) for the page and tests
         self.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
         self.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
+        # Leaflet guesses its images' folder from leaflet.css's address and misses the hashed names
+        # of the collected static files (a 404 for the pin's retina image and shadow, so no pin on a
+        # phone): the default pin gets its images' addresses from here.
+        self.default_icon = {"iconUrl": static("vendor/leaflet/images/marker-icon.png"),
+                             "iconRetinaUrl": static("vendor/leaflet/images/marker-icon-2x.png"),
+                             "shadowUrl": static("vendor/leaflet/images/marker-shadow.png")}
         folium.TileLayer(tiles=settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION, name="base",
                          min_zoom=6, max_zoom=19, max_native_zoom=19).add_to(self)
 

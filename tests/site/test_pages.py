@@ -101,3 +101,20 @@ def test_area_pages_count_and_list_the_initiatives_of_a_province_or_municipality
     assert '<h1 class="utrecht-heading-1">Leiden</h1>' in municipality and "Buurtkamer De Linde" in municipality
     assert "Energiecoöperatie Utrecht" not in municipality
     assert client.get("/gebieden/GM9999").status_code == 404
+
+
+def test_the_detail_maps_pin_has_the_addresses_of_leaflets_own_images(client: Client, leiden):
+    """Leaflet guesses the folder of its default pin's images from leaflet.css and misses the hashed
+    names of the collected static files (Lighthouse found 404s for the retina image and the shadow):
+    the map names each image by its static address, and each is a file the site serves."""
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    html = client.get(f"/initiatieven/{leiden.slug}").content.decode()
+    options = json.loads(re.search(r"L\.Icon\.Default\.mergeOptions\((\{.*?\})\);", html).group(1))
+
+    assert 'L.Icon.Default.imagePath = "";' in html
+    assert options == {name: static(f"vendor/leaflet/images/{file}") for name, file in (
+        ("iconUrl", "marker-icon.png"), ("iconRetinaUrl", "marker-icon-2x.png"), ("shadowUrl", "marker-shadow.png"))}
+    assert all(finders.find(f"vendor/leaflet/images/{file}")
+               for file in ("marker-icon.png", "marker-icon-2x.png", "marker-shadow.png"))
