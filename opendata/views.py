@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import Count, Max, QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -41,6 +40,7 @@ from registry.monitor import (
     tables,
     years_with_figures,
 )
+from registry.querysets import InitiativeQuerySet
 
 
 @cached_page()
@@ -56,7 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
-def filtered(request: HttpRequest) -> QuerySet[Initiative] | HttpResponse:
+def filtered(request: HttpRequest) -> InitiativeQuerySet | HttpResponse:
     """The published initiatives that match the API's filters in the address, or a 400 that names
     every bad parameter."""
     filters = InitiativeFilterSet(request.GET, queryset=Initiative.objects.published())
@@ -121,10 +121,10 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
     if settings.PAGE_CACHE and request.GET and keepable(request, KEPT_FILTER_PARAMETERS):
         # The files are made of the initiatives' prepared documents, so they change only with their
         # number and their documents' last preparation: kept across edits of other initiatives.
-        shown = initiatives.aggregate(count=Count("pk"), latest=Max("document__prepared_at"))
-        if shown["count"] <= KEPT_DOWNLOAD_ROWS:
+        shown = initiatives.fingerprint()
+        if shown[0] <= KEPT_DOWNLOAD_ROWS:
             kept = kept_response(request, (site, name), lambda: "".join(stream()).encode(), content_type,
-                                 compress=True, version=(shown["count"], shown["latest"]))
+                                 compress=True, version=shown)
             assert kept is not None  # the stream always makes a body
             return attachment(kept, name)
     return attachment(StreamingHttpResponse((chunk.encode() for chunk in stream()), content_type=content_type), name)

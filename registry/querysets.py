@@ -121,6 +121,15 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
             return page[k]
         return page.filter(pk__in=found)[k]
 
+    def fingerprint(self) -> tuple[int, datetime.datetime | None]:
+        """What an answer made of these initiatives' prepared documents (a page, a tile, a file)
+        depends on: how many there are, and when the last of their documents was prepared. Every
+        edit of one of them, and every change of anything its documents show, prepares its document
+        anew (registry.documents), so the second changes with it; an initiative that joins or leaves
+        them changes the first or the second. One indexed aggregate."""
+        found = self.order_by().aggregate(count=models.Count("pk"), latest=models.Max("document__prepared_at"))
+        return found["count"], found["latest"]
+
     def in_area(self, code: str) -> InitiativeQuerySet:
         """In a province (PV..) or municipality (GM..), by CBS code."""
         if code.upper().startswith("PV"):

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 
 from geo.tilematrixsets import TileMatrixSet
 from geo.tiles import GRID, MVT_EXTENT, Tile, cells_sql, mvt_sql, search_box
@@ -54,8 +54,7 @@ def tile_version(queryset: InitiativeQuerySet, tile: Tile) -> tuple[int, Any] | 
     every tile of the map. None below NARROW_FROM_ZOOM: the register's version."""
     if tile.z < NARROW_FROM_ZOOM:
         return None
-    found = queryset.in_bbox(*search_box(tile)).aggregate(count=Count("pk"), latest=Max("document__prepared_at"))
-    return found["count"], found["latest"]
+    return queryset.in_bbox(*search_box(tile)).fingerprint()
 
 
 def geojson_tile(queryset: InitiativeQuerySet, tile: Tile) -> str:

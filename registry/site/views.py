@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Max, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -22,7 +22,6 @@ from registry.caching import cached_page, kept_count, register_version
 from registry.filters import InitiativeFilterSet
 from registry.models import (
     Initiative,
-    InitiativeDocument,
     Kind,
     Partner,
     Partnership,
@@ -132,17 +131,19 @@ def nulls_last(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
     return queryset.order_by(*terms)
 
 
-def listed(request: HttpRequest) -> tuple[InitiativeFilterSet, Paginator | None]:
-    """The list's filters and its pages (None: a filter's value is invalid), made once per request."""
+def listed(request: HttpRequest) -> tuple[InitiativeFilterSet, Page[Initiative] | None]:
+    """The list's filters and the page the address asks for (None: a filter's value is invalid),
+    made once per request: the page's version (list_version) and the page itself read them."""
     if not hasattr(request, "_listed"):
         filters = site_filters(request.GET, Initiative.objects.published().with_related().order_by("name", "pk"),
                                version=register_version(request))
-        paginator = None
+        page = None
         if filters.is_valid():
             paginator = Paginator(nulls_last(filters.qs), PAGE_SIZE)
             # Counted once per register version and filter, as the API's pages are (90,000 rows: 15 ms).
             paginator.count = kept_count(filters.qs, register_version(request))
-        request._listed = (filters, paginator)  # type: ignore[attr-defined]  # kept on the request
+            page = paginator.get_page(request.GET.get("page"))
+        request._listed = (filters, page)  # type: ignore[attr-defined]  # kept on the request
     return request._listed  # type: ignore[attr-defined]  # set just above
 
 
@@ -152,30 +153,28 @@ def list_version(request: HttpRequest) -> tuple[Any, ...] | None:
     number found and with the filter panel's options. So an edit makes anew only the pages that show
     the edited record (and those whose records move), not every page of every filter. None (an
     invalid filter): the register's version."""
-    filters, paginator = listed(request)
-    if paginator is None:
+    filters, page = listed(request)
+    if page is None:
         return None
-    page = paginator.get_page(request.GET.get("page"))
     # The ids first (read from the name index), then their documents: joining the documents to
     # every row before the page's offset cost more than the two lookups.
     ids = list(nulls_last(filters.qs).values_list("pk", flat=True)[page.start_index() - 1:page.end_index()]
-               if paginator.count else [])
-    prepared = dict(InitiativeDocument.objects.filter(initiative_id__in=ids).values_list("initiative_id",
-                                                                                         "prepared_at"))
-    shown = [(pk, prepared.get(pk)) for pk in ids]
-    return paginator.count, shown, panel_fingerprint(filters, register_version(request))
+               if page.paginator.count else [])
+    # Which records in which order, and the last preparation of their documents: an edit of one of
+    # them prepares its document anew, later than all the others (InitiativeQuerySet.fingerprint).
+    return (page.paginator.count, ids, Initiative.objects.filter(pk__in=ids).fingerprint(),
+            panel_fingerprint(filters, register_version(request)))
 
 
 @cached_page(KEPT_PAGE_PARAMETERS, version=list_version)
 def initiative_list(request: HttpRequest) -> HttpResponse:
     """The results first, sortable, with the filters beside them (below them on a phone)."""
-    filters, paginator = listed(request)
+    filters, page = listed(request)
     sorts = sort_choices(request.GET)
-    if paginator is None:
+    if page is None:
         # A hand-edited address with a bad value: say which, instead of failing.
         return render(request, "registry/initiative_list.html",
                       {"filters": filters, "page": None, "sorts": sorts}, status=400)
-    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     # The sort form sends the filters along; the filter form the order and the point.
