@@ -58,7 +58,8 @@ from registry.querysets import stale_cutoff
 
 DOCUMENTS = InitiativeDocument._meta.db_table
 INITIATIVES = Initiative._meta.db_table
-PARTS = ("geometry", "body", "tail", "marker", "csv_row", "partnership_rows", "export_feature")
+PARTS = ("geometry", "body", "tail", "marker", "csv_row", "partnership_rows", "export_feature", "status",
+         "last_verified_on")
 SEARCHED = InitiativeSearch._meta.db_table
 SEARCH_PARTS = ("vector", "name", "names", "sort_name")
 
@@ -345,7 +346,7 @@ def _build(source: str) -> str:
     `source` selects, set-based; replaced only where a part differs."""
     parts = {"geometry": GEOMETRY, "body": _no_line_separators(_BODY), "tail": _TAIL, "marker": _MARKER,
              "csv_row": _csv_row(), "partnership_rows": "coalesce(ps.rows, '')",
-             "export_feature": _export_feature()}
+             "export_feature": _export_feature(), "status": "i.status", "last_verified_on": "i.last_verified_on"}
     assert tuple(parts) == PARTS
     names = ", ".join(PARTS)
     return f"""
@@ -439,17 +440,21 @@ def stale_documents() -> dict[str, list[int]]:
 # -- reading --------------------------------------------------------------------------------------------
 
 
+# Whether a document `d` is stale (registry.querysets.stale_cutoff, a fact of the day, as its parameter),
+# from its copies of the record's status and last verification.
+STALE = "d.status <> 'gestopt' AND (d.last_verified_on IS NULL OR d.last_verified_on < %s)"
+
+
 def _assembled(kind: str) -> str:
     """A whole document from its parts and what is spliced in: two parameters, the list's absolute
     URL with a closing "/" (for `url`), then registry.querysets.stale_cutoff() (for `stale`)."""
-    url = "to_json(%s || i.id)"
-    stale = ("CASE WHEN i.status <> 'gestopt' AND (i.last_verified_on IS NULL OR i.last_verified_on < %s) "
-             "THEN 'true' ELSE 'false' END")
+    url = "to_json(%s || t.id)"
+    stale = f"CASE WHEN {STALE} THEN 'true' ELSE 'false' END"
     if kind == "record":
-        return (f"""'{{"id":' || i.id || ',"url":' || {url} || ',"location":' || d.geometry || ',' || d.body"""
+        return (f"""'{{"id":' || t.id || ',"url":' || {url} || ',"location":' || d.geometry || ',' || d.body"""
                 f""" || ',"stale":' || {stale} || ',' || d.tail""")
     if kind == "feature":
-        return (f"""'{{"id":' || i.id || ',"type":"Feature","geometry":' || d.geometry"""
+        return (f"""'{{"id":' || t.id || ',"type":"Feature","geometry":' || d.geometry"""
                 f""" || ',"properties":{{"url":' || {url} || ',' || d.body || ',"stale":' || {stale}"""
                 f""" || ',' || d.tail || '}}'""")
     raise ValueError(kind)
@@ -496,8 +501,7 @@ def assemble(queryset: QuerySet[Initiative], kind: str, *, base: str, today: dat
     """The documents of the initiatives the queryset selects (filtered, ordered and sliced by the
     caller), in its order, joined by commas, as UTF-8 made by PostgreSQL.
     `kind` is "record" (the API's JSON) or "feature" (GeoJSON); `base` the list's absolute URL."""
-    return joined_in_order(queryset, _assembled(kind),
-                           f"JOIN {INITIATIVES} i ON i.id = t.id JOIN {DOCUMENTS} d ON d.initiative_id = t.id",
+    return joined_in_order(queryset, _assembled(kind), f"JOIN {DOCUMENTS} d ON d.initiative_id = t.id",
                            [base.rstrip("/") + "/", stale_cutoff(today)])
 
 
@@ -532,13 +536,12 @@ def map_features(queryset: QuerySet[Initiative]) -> str:
         return '{"type":"FeatureCollection","features":[]}'
     # A stale record (registry.querysets.stale_cutoff, a fact of the day) says so, and since when: the
     # map fades its marker and its popup says "not confirmed since …" (never hidden).
-    marker = ("CASE WHEN i.status <> 'gestopt' AND (i.last_verified_on IS NULL OR i.last_verified_on < %s) "
-              "THEN left(d.marker, -2) || ',\"stale\":true,\"lastVerifiedOn\":' "
-              "|| coalesce(to_json(i.last_verified_on)::text, 'null') || '}}' ELSE d.marker END")
+    marker = (f"CASE WHEN {STALE} THEN left(d.marker, -2) || ',\"stale\":true,\"lastVerifiedOn\":' "
+              "|| coalesce(to_json(d.last_verified_on)::text, 'null') || '}}' ELSE d.marker END")
     sql = f"""
         SELECT '{{"type":"FeatureCollection","features":['
                || coalesce(string_agg({marker}, ',' ORDER BY d.initiative_id), '') || ']}}'
-          FROM {DOCUMENTS} d JOIN {Initiative._meta.db_table} i ON i.id = d.initiative_id
+          FROM {DOCUMENTS} d
          WHERE d.initiative_id IN ({ids_sql})"""
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, [stale_cutoff(), *ids_params])
@@ -548,7 +551,6 @@ def map_features(queryset: QuerySet[Initiative]) -> str:
 def map_features_in_order(queryset: QuerySet[Initiative]) -> str:
     """The map Features (the `marker` part, with the record's `status`) of the initiatives the queryset
     selects, in its order (sliced by the caller), as a JSON array: the list beside the map."""
-    marker = "jsonb_set(d.marker::jsonb, '{properties,status}', to_jsonb(i.status))::text"
-    joined = joined_in_order(
-        queryset, marker, f"JOIN {INITIATIVES} i ON i.id = t.id JOIN {DOCUMENTS} d ON d.initiative_id = t.id")
+    marker = "jsonb_set(d.marker::jsonb, '{properties,status}', to_jsonb(d.status))::text"
+    joined = joined_in_order(queryset, marker, f"JOIN {DOCUMENTS} d ON d.initiative_id = t.id")
     return f"[{joined.decode()}]"

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 
 from geo.tilematrixsets import TileMatrixSet
 from geo.tiles import GRID, MVT_EXTENT, Tile, cells_sql, mvt_sql, search_box
+from registry.documents import STALE
 from registry.models import Initiative, InitiativeDocument, Kind, Service, Status
 from registry.querysets import InitiativeQuerySet, stale_cutoff
 
@@ -77,16 +78,15 @@ def geojson_tile(queryset: InitiativeQuerySet, tile: Tile) -> str:
             'bbox', jsonb_build_array(round(c.west::numeric, 5), round(c.south::numeric, 5),
                                       round(c.east::numeric, 5), round(c.north::numeric, 5))))::text"""
     # A record not confirmed within STALE_AFTER_MONTHS says so and since when: the map fades it.
-    marker = "jsonb_set(d.marker::jsonb, '{properties,status}', to_jsonb(i.status))"
-    single = (f"(CASE WHEN i.status <> 'gestopt' AND (i.last_verified_on IS NULL OR i.last_verified_on < %s) "
+    marker = "jsonb_set(d.marker::jsonb, '{properties,status}', to_jsonb(d.status))"
+    single = (f"(CASE WHEN {STALE} "
               f"THEN jsonb_set(jsonb_set({marker}, '{{properties,stale}}', 'true'), '{{properties,lastVerifiedOn}}', "
-              f"coalesce(to_jsonb(i.last_verified_on), 'null'::jsonb)) ELSE {marker} END)::text")
+              f"coalesce(to_jsonb(d.last_verified_on), 'null'::jsonb)) ELSE {marker} END)::text")
     statement = f"""
         SELECT '{{"type":"FeatureCollection","features":['
                || coalesce(string_agg(CASE WHEN c.count = 1 THEN {single} ELSE {cluster} END, ','
                                       ORDER BY c.cy, c.cx), '') || ']}}'
           FROM ({sql}) c
-          LEFT JOIN {INITIATIVES} i ON c.count = 1 AND i.id = c.first_id
           LEFT JOIN {DOCUMENTS} d ON c.count = 1 AND d.initiative_id = c.first_id"""
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(statement, [stale_cutoff(), *params])

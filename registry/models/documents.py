@@ -17,7 +17,9 @@ class InitiativeDocument(models.Model):
     """The prepared parts of one initiative's public documents, as JSON or CSV text.
 
     What depends on the request or the day is not stored but spliced in when a document is read:
-    the record's absolute `url` (the request's scheme and host) and `stale` (today's date).
+    the record's absolute `url` (the request's scheme and host) and `stale` (today's date, from the
+    copies of the record's status and last verification kept here, so that a read of 1,000
+    documents does not also read their 1,000 records).
     Written only by registry.documents.prepare, never by hand.
     """
 
@@ -34,6 +36,9 @@ class InitiativeDocument(models.Model):
     csv_row = models.TextField(_("line of initiatives.csv"))
     partnership_rows = models.TextField(_("lines of partnerships.csv"))
     export_feature = models.TextField(_("feature of initiatives.geojson"))
+    # Copies of the record's, for `stale` and the map's status (registry.querysets.stale_cutoff).
+    status = models.CharField(_("status"), max_length=20)
+    last_verified_on = models.DateField(_("last verified on"), null=True)
     prepared_at = models.DateTimeField(_("prepared at"))
 
     class Meta:

@@ -77,3 +77,27 @@ def test_editors_see_the_records_to_verify_of_their_region(register, leiden):
     assert [(p.code, stale, running) for p, stale, running in overview.context["provinces"]] == [
         ("PV26", 2, 3), ("PV28", 1, 1)]
     assert overview.context["total"] == 3
+
+
+def test_stale_follows_verification_stopping_and_resuming_in_the_api_and_on_the_map(client, register):
+    """`stale` is decided from the documents' copies of the record's status and last verification
+    (registry.documents.STALE): every action that changes them, for one record or many, renews them."""
+    from registry import actions
+    from tests.maintainers import administrator
+
+    admin = administrator()
+
+    def stale() -> dict[str, tuple[bool, bool]]:
+        records = client.get("/api/v1/initiatives?pageSize=10").json()["results"]
+        markers = client.get("/api/v1/initiatives/map").json()["features"]
+        on_map = {feature["properties"]["name"]: feature["properties"].get("stale", False) for feature in markers}
+        return {record["name"]: (record["stale"], on_map[record["name"]]) for record in records}
+
+    assert stale() == {"Vers": (False, False), "Oud": (True, True), "Nooit": (True, True), "Gestopt": (False, False)}
+    actions.mark_verified(register["old"], "telefoon", acting_user=admin)
+    actions.resume(Initiative.objects.get(pk=register["stopped"].pk), acting_user=admin)  # never verified
+    actions.stop_many(Initiative.objects.filter(pk=register["never"].pk), timezone.localdate(), "menskracht",
+                      acting_user=admin)
+    assert stale() == {"Vers": (False, False), "Oud": (False, False), "Nooit": (False, False), "Gestopt": (True, True)}
+    actions.mark_verified_many(Initiative.objects.filter(pk=register["stopped"].pk), "telefoon", acting_user=admin)
+    assert stale()["Gestopt"] == (False, False)
