@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -35,6 +36,21 @@ LEIDEN = Point(4.4970, 52.1601, srid=4326)  # Pieterskerk
 UTRECHT = Point(5.1214, 52.0907, srid=4326)  # Dom
 NORTH_SEA = Point(3.5, 52.6, srid=4326)
 OFF_SCHEVENINGEN = Point(4.262, 52.107, srid=4326)  # about 280 m off the coast of The Hague
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of an API operation that schemathesis generates gets an id of its own, with the
+    operation as its parameter (`test_api_as_staff[GET /api/v1/initiatives]`). pytest 9.2 builds a
+    test's id from its parametrization alone, which schemathesis does not use, so they all shared the
+    test function's id; pytest-xdist hands out tests by id, and ran one operation of each such test
+    and dropped the others without a word."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label is not None and item.parent is not None and item.id.params is None:
+            item._id = item.parent.id.child(item.originalname).with_params(label)  # type: ignore[attr-defined]
+    shared = [nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1]
+    if shared:
+        raise pytest.UsageError(f"Tests that share an id would not all run in parallel: {', '.join(shared)}")
 
 
 @pytest.fixture(scope="session")
