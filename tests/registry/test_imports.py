@@ -701,3 +701,27 @@ def test_a_postcode_point_given_by_the_caller_is_kept_until_the_postcode_changes
     initiative.locate()
 
     assert initiative.location.equals(Postcode.objects.get(pc4="3511").location)
+
+
+def test_an_import_of_many_new_records_tells_the_planner_of_them_before_the_work_that_follows(admin_user):
+    """The statements after the save (documents, search, duplicates) are planned for the register as
+    it now is, not as its statistics said before the import (registry.saving.refresh_statistics)."""
+    from django.db import connection
+
+    def planned_rows() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Initiative._meta.db_table])
+            return cursor.fetchone()[0]
+
+    areas = list(Postcode.objects.order_by("pc4").values_list("pc4", "place")[:50])
+    rows = [[f"S-{n}", f"Buurtinitiatief {n} {areas[n % 50][1]}", "bewonersinitiatief", "winkel",
+             areas[n % 50][0], areas[n % 50][1], "", "", "subsidie", ""] for n in range(300)]
+    assert planned_rows() < 300
+    report = importing.commit(csv_bytes(rows), options(), acting_user=admin_user)
+    assert report.counts["created"] == 300, errors(report)
+    assert planned_rows() == Initiative.objects.count() == 300
+
+    # A few records more change nothing: not worth an ANALYZE.
+    importing.commit(csv_bytes([[f"T-{n}", *row[1:]] for n, row in enumerate(rows[:5])]), options(),
+                     acting_user=admin_user)
+    assert planned_rows() == 300
