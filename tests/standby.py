@@ -87,7 +87,7 @@ def others_transactions(database: dict[str, Any], test_database: str) -> list[st
     shared cluster), which may keep a (re)started standby from opening for reads."""
     with connect(database, devdb.port()) as primary:
         rows = primary.execute(
-            "SELECT format('pid %s in %s, open %s s', pid, datname, round(extract(epoch FROM now() - xact_start))) "
+            "SELECT format('pid %%s in %%s, open %%s s', pid, datname, round(extract(epoch FROM now() - xact_start))) "
             "FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND datname <> %s AND pid <> pg_backend_pid()",
             [test_database]).fetchall()
     return [row[0] for row in rows]
