@@ -130,6 +130,12 @@ class Initiative(models.Model):
             # test's 144 filtered pages: 5.5 s in all before, 2.4 s with it.
             models.Index(fields=["province", "name", "id"], condition=Q(publication_state=PublicationState.PUBLISHED),
                          name="published_by_province_name"),
+            # Whether a record is published, answered from the index alone: the search finds its
+            # matches in its own table and then keeps the published ones. Without it PostgreSQL read
+            # every published row to hash them ("dagbesteding", 9,813 matches: 85 → 39 ms;
+            # "amsterdam": 28 → 4 ms, under load).
+            models.Index(fields=["id"], condition=Q(publication_state=PublicationState.PUBLISHED),
+                         name="published_ids"),
             # For distances in metres (near); the plain GiST index on location serves boxes.
             GistIndex(as_geography(models.F("location")), name="initiative_location_geography"),
             # The public boxes (API bbox, map tiles, OGC items): without it PostgreSQL ANDs the box's
