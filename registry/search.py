@@ -489,7 +489,11 @@ def suggest(text: str, initiatives: Any, *, limit: int = 5) -> Suggestions:
     plain = [t.plain for t in understood.terms]
     services = [service for service in Service.objects.order_by("order", "code")
                 if all(_offers(service, word) for word in plain)][:limit]
-    found = list(initiatives.searched(understood).best_first().select_related("kind")[:limit])
+    # The ids first, then their few records: ranked with every column of the records and of their
+    # search rows, the matches were sorted as wide rows, on disk ("dagbest": 150 ms).
+    ranked = list(initiatives.searched(understood).best_first().values_list("pk", flat=True)[:limit])
+    records = initiatives.filter(pk__in=ranked).select_related("kind").in_bulk()
+    found = [records[pk] for pk in ranked]
     corrected = understood.corrected
     return Suggestions(places, services, found, corrected if corrected and corrected != " ".join(plain) else None)
 
