@@ -84,7 +84,10 @@ def ensure_search_rows() -> None:
         documents.prepare()
     execute("VACUUM ANALYZE registry_initiativesearch")
     execute("VACUUM ANALYZE registry_searchword")
-    execute("ANALYZE registry_initiative")
+    # VACUUM as well: the API benchmark's VACUUM FULL leaves the visibility map empty, and without it
+    # the published ids are read from the table (a hash of 90,000 rows) instead of their index only:
+    # dagbesteding 85 ms against 38.
+    execute("VACUUM ANALYZE registry_initiative")
 
 
 def main() -> None:
