@@ -277,12 +277,13 @@ class Search:
         if len(self.terms) < 2:
             return None
         plains = [t.plain for t in self.terms]
-        side_by_side = Q(searched__names__contains=f" {' '.join(plains)} ")
+        together = _like("names", "".join(plains)) | Q(searched__names__contains=f" {' '.join(plains)} ")
         if indexed:
-            together = _has_any(self._words("".join(plains))) | (Q(searched__names__words__contains=plains)
-                                                                 & side_by_side)
-        else:
-            together = _like("names", "".join(plains)) | side_by_side
+            # The words' index finds these records, with some that have the words apart (@>); the LIKEs
+            # decide. Written the other way round (index conditions OR'd with a LIKE), the planner had
+            # to test the whole OR on every row of the bitmap, splitting each row's text into words
+            # ("zorg cooperatie": 3,400 rows; the page 41 -> 29 ms).
+            together &= _has_any(self._words("".join(plains))) | Q(searched__names__words__contains=plains)
         kinds, services = self.labelled_together
         if kinds:
             together |= Q(kind__in=kinds)
