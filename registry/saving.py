@@ -46,7 +46,7 @@ def after_saving(saved: Sequence[Saved], *, acting_user: User | None,
     if not saved:
         return
     ids = [record.id for record in saved]
-    if sum(record.created for record in saved) > documents.MANY:
+    if sum(record.created for record in saved) > STATISTICS_AFTER:
         refresh_statistics()
     follow_suggestions(ids)
     documents.prepare(ids)
@@ -55,6 +55,9 @@ def after_saving(saved: Sequence[Saved], *, acting_user: User | None,
     duplicates.find_all([record.id for record in saved if record.created or record.renamed_or_moved])
 
 
+# After a save that created more records than this the register's statistics are refreshed at once
+# (refresh_statistics): a few hundred rows more can turn the planner's handful into thousands.
+STATISTICS_AFTER = 200
 # What the statements after a save of many new records filter and join the register on.
 ANALYSED_COLUMNS = ("id", "name", "place", "location", "location_precision", "kvk_number", "email", "website",
                     "phone", "publication_state", "status", "municipality_id", "province_id")
