@@ -74,7 +74,7 @@ from registry.models import Initiative, InitiativeSearch, Kind, NameWord, Search
 MAX_TERMS = 8  # words past these are left out: a query, not a text
 MAX_TERM_LENGTH = 40  # longer "words" are cut (a word of 40 letters is not a typo to correct)
 MIN_PART = 4  # shorter words match the beginning of a word, not any part of one
-TYPO_SIMILARITY = 0.45  # pg_trgm similarity from which a known word stands in for an unknown one
+TYPO_SIMILARITY = 0.4  # pg_trgm similarity from which a known word stands in for an unknown one
 CLOSE_MARGIN = 0.05  # how much less similar than the closest known word another may be and still stand in
 
 _WORD = re.compile(r"[^\W_]+")
@@ -515,8 +515,17 @@ def suggest(text: str, initiatives: Any, *, limit: int = 5) -> Suggestions:
     ranked = list(initiatives.searched(understood).best_first().values_list("pk", flat=True)[:limit])
     records = initiatives.filter(pk__in=ranked).select_related("kind").in_bulk()
     found = [records[pk] for pk in ranked]
+    return Suggestions(places, services, found, correction(understood, initiatives))
+
+
+def correction(understood: Search, initiatives: Any) -> str | None:
+    """The query with its typos corrected ("did you mean"), when that differs from what was typed and
+    finds something among `initiatives` (a queryset): a word that nothing stands in for ("xyzqq
+    amsterdm") keeps the corrected query from finding anything too."""
     corrected = understood.corrected
-    return Suggestions(places, services, found, corrected if corrected and corrected != " ".join(plain) else None)
+    if corrected is None or corrected == " ".join(t.plain for t in understood.terms):
+        return None
+    return corrected if initiatives.search(corrected).exists() else None
 
 
 def _offers(service: Service, word: str) -> bool:

@@ -126,6 +126,25 @@ def test_a_typo_is_offered_as_did_you_mean(register):
     assert search.understand("zorgcoöperatie utrecht").corrected is None
 
 
+def test_a_typo_in_a_short_word_is_corrected(register):
+    # One letter of five or six left out leaves fewer trigrams in common than in a long word.
+    make("Repair Café Winkel", UTRECHT, kind="bewonersinitiatief", place="Winkel")
+    published = Initiative.objects.published()
+    assert search.correction(search.understand("winkl"), published) == "winkel"
+    assert search.correction(search.understand("leidn"), published) == "leiden"
+    assert found("leidn") == ["Dorpswinkel Oud-Leiden"]
+
+
+def test_a_correction_that_would_find_nothing_is_not_offered(register):
+    published = Initiative.objects.published()
+    assert search.correction(search.understand("amsterdm"), published) == "amsterdam"
+    assert search.correction(search.understand("dorpswinkl leidn"), published) == "dorpswinkel leiden"
+    # "amsterdam" is right, but nothing stands in for "xyzqq" (nor for "winkl" in this register).
+    assert search.understand("xyzqq amsterdm").corrected == "xyzqq amsterdam"
+    assert search.correction(search.understand("xyzqq amsterdm"), published) is None
+    assert search.correction(search.understand("amsterdm winkl"), published) is None
+
+
 def test_a_typo_close_to_nothing_is_not_corrected(register):
     assert search.understand("qqxyzzy").corrected is None
     assert found("qqxyzzy") == []
