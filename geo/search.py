@@ -28,6 +28,7 @@ class Location:
     lon: float
     lat: float
     zoom: int
+    municipality: str = ""  # the CBS code of the municipality it is or lies in ("" for a postcode)
 
 
 def find_locations(text: str, limit: int = 8) -> list[Location]:
@@ -54,8 +55,8 @@ def find_locations(text: str, limit: int = 8) -> list[Location]:
               .order_by("exact", "-population", "name")[:limit])
     found = [Location("municipality", m.name, m.province.name,
                       round(m.point.x, 5), round(m.point.y, 5),  # type: ignore[attr-defined]  # annotated above
-                      ZOOM["municipality"]) for m in municipalities]
+                      ZOOM["municipality"], m.code) for m in municipalities]
     found += [Location("place", p.name, p.municipality.name, round(p.location.x, 5), round(p.location.y, 5),
-                       ZOOM["place"]) for p in places
+                       ZOOM["place"], p.municipality.code) for p in places
               if not any(f.name == p.name and f.type == "municipality" for f in found)]
     return found[:limit]

@@ -192,7 +192,7 @@ def did_you_mean(request: HttpRequest, filters: InitiativeFilterSet) -> dict[str
     """The search with its unknown words replaced by the closest known ones, and the address of that
     search with the same filters (None: no word was replaced)."""
     text = filters.form.cleaned_data.get("q") or ""
-    corrected = search.understand(text).corrected if text.strip() else None
+    corrected = search.correction(search.understand(text), Initiative.objects.published()) if text.strip() else None
     if corrected is None:
         return None
     query = request.GET.copy()
@@ -213,7 +213,10 @@ def suggestions(request: HttpRequest) -> HttpResponse:
     groups = [
         {"kind": "places", "label": _("Places"), "items": [
             {"label": place.name, "detail": f"{kinds[place.type]}, {place.context}", "value": place.name,
-             "lon": place.lon, "lat": place.lat, "zoom": place.zoom} for place in found.places]},
+             "lon": place.lon, "lat": place.lat, "zoom": place.zoom,
+             # Only a municipality is one on the list: a place is looked around (suggest.js).
+             "municipality": place.municipality if place.type == "municipality" else ""}
+            for place in found.places]},
         {"kind": "services", "label": _("Services"), "items": [
             {"label": service.label, "detail": "", "service": service.code} for service in found.services]},
         {"kind": "initiatives", "label": _("Initiatives"), "items": [

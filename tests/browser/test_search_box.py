@@ -105,7 +105,58 @@ def test_choosing_a_place_moves_the_map(page: Any, site: Site):
     # (running initiatives, the map's default).
     page.wait_for_function("n => document.getElementById('map-count').dataset.count === String(n)",
                            arg=site.running)
+    # And it stays there: the reload without the text does not fit the view to the whole country.
+    for wait in (0, 700):  # the typing's own reload came 400 ms after the last key
+        page.wait_for_timeout(wait)
+        assert page.evaluate("() => map_initiatives.getZoom()") >= 11
+        center = page.evaluate("() => map_initiatives.getCenter()")
+        assert abs(center["lat"] - 52.16) < 0.05 and abs(center["lng"] - 4.49) < 0.05
     assert axe_violations(page) == []
+
+
+def test_choosing_a_municipality_on_the_list_shows_what_is_in_it(page: Any, site: Site):
+    page.goto(site("/initiatieven"))
+    type_and_wait(page, "Leiden")
+    page.wait_for_function("() => document.querySelector('#filter-q-suggestions .suggestion-label')"
+                           ".textContent === 'Leiden'")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/initiatieven?*municipality=GM0546*")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["municipality"] == ["GM0546"] and not query.get("q", [""])[0] and "near" not in query
+    count = site.by_municipality.get("GM0546", 0)
+    assert page.locator(".count").inner_text().startswith(f"{count} initiatie")
+
+
+def test_a_second_escape_empties_the_box_and_forgets_its_suggestions(page: Any, site: Site):
+    page.goto(site("/initiatieven"))
+    type_and_wait(page, "dorpsh")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    assert page.locator(BOX).input_value() == ""
+    page.keyboard.press("ArrowDown")
+    assert page.locator(BOX).get_attribute("aria-expanded") == "false"
+    assert options(page) == []
+    assert page.locator(BOX).get_attribute("aria-activedescendant") is None
+
+
+def test_a_late_answer_to_an_earlier_text_is_dropped(page: Any, site: Site):
+    # The answer for "da" comes after the visitor has taken a letter away again.
+    page.add_init_script("""(() => {
+        const fetchNow = window.fetch;
+        window.fetch = (url, options) => String(url).endsWith("q=da")
+            ? new Promise(resolve => setTimeout(resolve, 700)).then(() => fetchNow(url, options))
+            : fetchNow(url, options);
+    })();""")
+    page.goto(site("/initiatieven"))
+    page.locator(BOX).focus()
+    page.keyboard.type("da", delay=20)
+    page.wait_for_timeout(250)  # asked (150 ms after the last key), not yet answered
+    page.keyboard.press("Backspace")
+    page.wait_for_timeout(1000)
+    assert page.locator(BOX).input_value() == "d"
+    assert page.locator(BOX).get_attribute("aria-expanded") == "false"
+    assert options(page) == []
 
 
 def test_a_typo_is_offered_as_did_you_mean(page: Any, site: Site):
@@ -117,3 +168,19 @@ def test_a_typo_is_offered_as_did_you_mean(page: Any, site: Site):
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.wait_for_url("**/initiatieven?q=dorpshuis*")
+
+
+def test_choosing_a_place_on_the_list_shows_what_is_around_it_nearest_first(page: Any, site: Site):
+    page.goto(site("/initiatieven"))
+    type_and_wait(page, "Den Burg")
+    page.wait_for_function("() => document.querySelector('#filter-q-suggestions .suggestion-label')"
+                           ".textContent === 'Den Burg'")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/initiatieven?*near=*")
+    query = parse_qs(urlsplit(page.url).query)
+    lon, lat = map(float, query["near"][0].split(","))
+    assert abs(lon - 4.80) < 0.05 and abs(lat - 53.05) < 0.05
+    assert not query.get("q", [""])[0] and not query.get("municipality", [""])[0]
+    assert page.locator("#sort").input_value() == ""  # the default: nearest first
+    assert "Afstand" in page.locator("#sort option:checked").inner_text()

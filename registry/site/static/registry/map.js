@@ -447,10 +447,17 @@
     setUpNearMe(map, text, say);
     setUpPlaceSearch(map, options, say);
     // A place chosen among the search box's suggestions (registry/suggest.js): the map goes there.
+    // The box was emptied before (a place is where to look, not what to look for): the map shows
+    // everything there at once, without waiting for the typing's reload, which would fit the view
+    // to the results all over the country.
     document.addEventListener("registry:go", function (event) {
       var place = event.detail;
       event.preventDefault();
       map.setView([place.lat, place.lon], place.zoom, {animate: false});
+      if (form) {
+        window.clearTimeout(timer);
+        load(false);
+      }
       say(place.label);
     });
     load(!view && (addressQuery(filterQuery()).toString() !== "" || options.lockedQuery !== ""));

@@ -6,8 +6,9 @@
  * box). Without a chosen option Enter submits the form as before; without JavaScript the box is a
  * plain search field.
  *
- * Choosing a place moves the map (the map's script listens for "registry:go"); on the list, the
- * place becomes the search. A service ticks its filter, an initiative opens its page. */
+ * Choosing a place moves the map (the map's script listens for "registry:go"); on the list, it
+ * shows what is in that municipality, or around that place nearest first. A service ticks its
+ * filter, an initiative opens its page. */
 (function () {
   "use strict";
 
@@ -137,33 +138,62 @@
         if (box) box.checked = true;
         submit();
       } else if (chosen.kind === "places") {
+        // The place is where to look, not what to look for: the text goes before the map hears of it.
+        input.value = "";
         var go = new CustomEvent("registry:go", {cancelable: true, detail: item});
-        // The map moves there and takes the event; without a map the place is the search.
-        if (document.dispatchEvent(go)) {
-          input.value = item.value;
-          submit();
-        } else {
-          // The place was where to look, not what to look for: the map's filters no longer hold it.
-          input.value = "";
-          input.dispatchEvent(new Event("input", {bubbles: true}));
-          say(item.label);
-        }
+        if (document.dispatchEvent(go)) lookAround(item);  // no map took it: the list
+        else say(item.label);
       } else {
         input.value = item.value;
         submit();
       }
     }
 
+    // The list of what is around a place: in the municipality when it is one, otherwise within the
+    // filters' default radius, nearest first (the list keeps `near` with its other filters).
+    function lookAround(place) {
+      var municipality = form.querySelector("select[name=municipality]");
+      var province = form.querySelector("select[name=province]");
+      var near = form.querySelector("input[name=near]");
+      var chosen = place.municipality && municipality &&
+        municipality.querySelector('option[value="' + CSS.escape(place.municipality) + '"]');
+      if (chosen) {
+        municipality.value = place.municipality;
+        if (province) province.value = "";
+        if (near) near.remove();
+      } else {
+        if (!near) {
+          near = document.createElement("input");
+          near.type = "hidden";
+          near.name = "near";
+          form.appendChild(near);
+        }
+        near.value = place.lon + "," + place.lat;
+      }
+      submit();
+    }
+
+    // Answers to an earlier text are dropped from the moment the text changes.
+    function forget() {
+      asked++;
+      if (controller) controller.abort();
+      controller = null;
+    }
+
+    function empty() {
+      forget();
+      listbox.replaceChildren();
+      options = [];
+      close();
+    }
+
     function ask() {
       var text = input.value;
       if (text.trim().length < 2) {
-        listbox.replaceChildren();
-        options = [];
-        close();
+        empty();
         return;
       }
       var number = ++asked;
-      if (controller) controller.abort();
       controller = typeof AbortController === "function" ? new AbortController() : null;
       fetch(data.suggestions + "?" + new URLSearchParams({q: text}),
             {headers: {Accept: "application/json"}, signal: controller ? controller.signal : undefined})
@@ -175,6 +205,7 @@
     }
 
     input.addEventListener("input", function () {
+      forget();
       window.clearTimeout(timer);
       timer = window.setTimeout(ask, WAIT_MS);
     });
@@ -203,8 +234,11 @@
           event.preventDefault();
           close();
         } else if (input.value) {
+          // Emptied as by hand: the old suggestions go, and the map shows what the text had hidden.
           event.preventDefault();
           input.value = "";
+          empty();
+          input.dispatchEvent(new Event("input", {bubbles: true}));
         }
       } else if (event.key === "Tab") {
         close();
