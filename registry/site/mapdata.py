@@ -9,6 +9,7 @@ bounds; registry.caching).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 
 from geo.tiles import Tile, TileOutOfRange
-from registry import documents, tiles
+from registry import documents, search, tiles
 from registry.caching import keepable, kept_count, kept_response, kept_value, register_version
 from registry.filters import KEPT_FILTER_PARAMETERS, InitiativeFilterSet
 from registry.models import Initiative
@@ -72,8 +73,9 @@ def tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
 
 @gzip_page
 def overview(request: HttpRequest) -> HttpResponse:
-    """How many initiatives match the filters and the box around them (`count`, `extent`); with
-    `bbox`, also how many of them are in that box and the first LIST_SIZE by name (`inView`)."""
+    """How many initiatives match the filters and the box around them (`count`, `extent`), the search
+    with its typos corrected (`didYouMean`, or null; registry.search.correction); with `bbox`, also
+    how many of them are in that box and the first LIST_SIZE by name (`inView`)."""
     everywhere = request.GET.copy()
     box = everywhere.pop("bbox", None)
     filters, in_view = _filters(everywhere), _filters(request.GET)
@@ -89,8 +91,12 @@ def overview(request: HttpRequest) -> HttpResponse:
         version = register_version(request)
         count = kept_count(qs, version)
         extent = kept_value(qs, version, "extent", lambda: qs.aggregate(extent=Extent("location"))["extent"])
+        text = filters.form.cleaned_data.get("q") or ""
+        corrected = kept_value(qs, version, "did-you-mean", lambda: search.correction(
+            search.understand(text), Initiative.objects.published())) if text.strip() else None
         parts = [f'"count":{count}',
-                 f'"extent":{"null" if extent is None else "[" + ",".join(str(v) for v in extent) + "]"}']
+                 f'"extent":{"null" if extent is None else "[" + ",".join(str(v) for v in extent) + "]"}',
+                 f'"didYouMean":{json.dumps(corrected)}']
         if box:
             shown = in_view.qs.order_by("name", "pk")
             parts.append(f'"inView":{{"count":{shown.count()},'

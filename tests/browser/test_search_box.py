@@ -184,3 +184,22 @@ def test_choosing_a_place_on_the_list_shows_what_is_around_it_nearest_first(page
     assert not query.get("q", [""])[0] and not query.get("municipality", [""])[0]
     assert page.locator("#sort").input_value() == ""  # the default: nearest first
     assert "Afstand" in page.locator("#sort option:checked").inner_text()
+
+
+def test_the_map_says_did_you_mean_for_what_is_typed_now(page: Any, site: Site):
+    page.goto(site("/?q=amsterdm"))
+    hint = page.locator("#map-did-you-mean")
+    assert hint.is_visible() and hint.locator("a").inner_text() == "amsterdam"
+    box = page.locator(BOX)
+    box.fill("")
+    box.focus()
+    page.keyboard.type("dorpshuis", delay=20)  # a known word: nothing to correct
+    page.wait_for_function("() => document.getElementById('map-did-you-mean').hidden")
+    box.fill("")
+    box.focus()
+    page.keyboard.type("dorpshuys", delay=20)
+    page.wait_for_function("() => !document.getElementById('map-did-you-mean').hidden")
+    link = hint.locator("a")
+    assert link.inner_text() == "dorpshuis"
+    assert parse_qs(urlsplit(link.get_attribute("href")).query)["q"] == ["dorpshuis"]
+    assert axe_violations(page) == []

@@ -55,6 +55,16 @@ def test_the_map_says_did_you_mean_too(client, register):
     assert f"Bedoelde u {link}?" in html
 
 
+def test_the_maps_overview_says_did_you_mean_for_the_text_typed_now(client, register):
+    # The map asks for its overview as the box is typed in (map.js), and shows its didYouMean.
+    assert client.get("/kaart/overzicht?q=wijkrestaurent").json()["didYouMean"] == "wijkrestaurant"
+    assert client.get("/kaart/overzicht?q=wijkrestaurant").json()["didYouMean"] is None
+    assert client.get("/kaart/overzicht?q=xyzqq+wijkrestaurent").json()["didYouMean"] is None
+    assert client.get("/kaart/overzicht").json()["didYouMean"] is None
+    html = client.get("/").content.decode()
+    assert '<p id="map-did-you-mean" class="utrecht-paragraph did-you-mean" hidden>' in html
+
+
 def test_the_search_box_is_a_combobox_with_our_own_script(client, register):
     html = client.get("/initiatieven").content.decode()
     assert 'data-suggestions="/zoeken/suggesties"' in html

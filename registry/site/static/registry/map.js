@@ -335,6 +335,7 @@
             count.dataset.count = String(body.count);
           }
           if (empty) empty.hidden = body.count !== 0;
+          offerCorrection(body.didYouMean);
           if (fit && body.extent) {
             var e = body.extent;
             map.fitBounds([[e[1], e[0]], [e[3], e[2]]],
@@ -347,6 +348,19 @@
           if (error.name !== "AbortError") say(format(text.failed, {reason: error.message}), true);
         })
         .finally(function () { working(-1); });
+    }
+
+    // "Did you mean …?" for the text in the box now, not the one the page was opened with.
+    function offerCorrection(corrected) {
+      var hint = document.getElementById("map-did-you-mean");
+      if (!hint) return;
+      hint.hidden = !corrected;
+      if (!corrected) return;
+      var values = filterQuery();
+      values.set("q", corrected);
+      var link = hint.querySelector("a");
+      link.textContent = corrected;
+      link.href = "?" + addressQuery(values).toString();
     }
 
     function showList(inView) {
