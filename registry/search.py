@@ -500,13 +500,18 @@ class Suggestions:
     did_you_mean: str | None
 
 
+PLACES_SUGGESTED = 3
+
+
 def suggest(text: str, initiatives: Any, *, limit: int = 5) -> Suggestions:
     """Suggestions for a text typed so far (its last word perhaps unfinished), from the published
     `initiatives` (a queryset) the box searches."""
     understood = understand(text, prefix=True, using=initiatives.db)
     if understood.empty or len(text.strip()) < 2:
         return Suggestions([], [], [], None)
-    places = find_locations(" ".join(words(text)), limit=limit) if len(text.strip()) >= 2 else []
+    # Three places at most, so that the services and initiatives below them stay in view ("winkel":
+    # five hamlets of that name filled the list on a phone).
+    places = find_locations(" ".join(words(text)), limit=min(limit, PLACES_SUGGESTED))
     plain = [t.plain for t in understood.terms]
     services = [service for service in Service.objects.order_by("order", "code")
                 if all(_offers(service, word) for word in plain)][:limit]

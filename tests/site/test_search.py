@@ -77,6 +77,13 @@ def test_suggestions_are_grouped_places_services_and_initiatives(client, registe
     assert list(groups) == ["places", "services", "initiatives"]
     assert groups["places"]["label"] == "Plaatsen"
     assert {"label": "Winkel", "detail": "plaats, Hollands Kroon"}.items() <= groups["places"]["items"][0].items()
+    # Three of the five places whose name begins so: the services and initiatives stay in view.
+    assert [place["detail"] for place in groups["places"]["items"]] == [
+        "plaats, Hollands Kroon", "plaats, Cranendonck", "plaats, Tilburg"]
+    # A place lists what is around it (near), a municipality what is in it (suggest.js).
+    assert groups["places"]["items"][0]["municipality"] == ""
+    leiden = client.get("/zoeken/suggesties?q=leiden").json()["groups"][0]["items"][0]
+    assert (leiden["label"], leiden["municipality"]) == ("Leiden", "GM0546")
     assert groups["services"]["items"] == [{"label": "Dorps- of buurtwinkel", "detail": "", "service": "winkel"}]
     assert groups["initiatives"]["items"] == [{"label": "Dorpswinkel Oud-Leiden", "detail": "Bewonersbedrijf · Leiden",
                                                "url": "/initiatieven/dorpswinkel-oud-leiden"}]
