@@ -421,13 +421,13 @@ def understand(text: str, *, prefix: bool = False, using: str = "default") -> Se
         forms = cursor.fetchall()
         statements: list[str] = []
         params: dict[str, Any] = {}
-        for ord, (word, plain, lexemes, _stems) in enumerate(forms):
-            statements.append(_KNOWLEDGE.replace("%(", f"%({ord}_"))
+        for index, (word, plain, lexemes, _stems) in enumerate(forms):
+            statements.append(_KNOWLEDGE.replace("%(", f"%({index}_"))
             # A word holds it (or for a short one begins with it), or holds a singular form of it
             # that the stemmer does not give ("dorpshuizen": dorpshuis).
             patterns = [_pattern(plain) or plain + "%", *(f"%{form}%" for form in _singular_forms(plain))]
-            params |= {f"{ord}_{name}": value for name, value in {
-                "ord": ord, "word": word, "plain": plain, "stemmed": bool(lexemes), "patterns": patterns,
+            params |= {f"{index}_{name}": value for name, value in {
+                "ord": index, "word": word, "plain": plain, "stemmed": bool(lexemes), "patterns": patterns,
                 "typo": len(plain) >= MIN_PART, "halves": sorted({half for pair in _halves(plain) for half in pair}),
             }.items()}
         cursor.execute(" UNION ALL ".join(statements) + " ORDER BY 1", params)
@@ -512,6 +512,9 @@ def suggest(text: str, initiatives: Any, *, limit: int = 5) -> Suggestions:
     # Three places at most, so that the services and initiatives below them stay in view ("winkel":
     # five hamlets of that name filled the list on a phone).
     places = find_locations(" ".join(words(text)), limit=min(limit, PLACES_SUGGESTED))
+    corrected = correction(understood, initiatives)
+    if not places and corrected:
+        places = find_locations(corrected, limit=min(limit, PLACES_SUGGESTED))  # "amsterdm": Amsterdam
     plain = [t.plain for t in understood.terms]
     services = [service for service in Service.objects.order_by("order", "code")
                 if all(_offers(service, word) for word in plain)][:limit]
@@ -520,7 +523,7 @@ def suggest(text: str, initiatives: Any, *, limit: int = 5) -> Suggestions:
     ranked = list(initiatives.searched(understood).best_first().values_list("pk", flat=True)[:limit])
     records = initiatives.filter(pk__in=ranked).select_related("kind").in_bulk()
     found = [records[pk] for pk in ranked]
-    return Suggestions(places, services, found, correction(understood, initiatives))
+    return Suggestions(places, services, found, corrected)
 
 
 def correction(understood: Search, initiatives: Any) -> str | None:

@@ -100,6 +100,12 @@ def test_suggestions_take_an_unfinished_word_and_follow_the_language(client, reg
 def test_suggestions_offer_the_corrected_text(client, register):
     body = client.get("/zoeken/suggesties?q=wijkrestaurent").json()
     assert body["didYouMean"] == "wijkrestaurant"
+    # A misspelt place is offered as the place it stands for.
+    body = client.get("/zoeken/suggesties?q=amsterdm").json()
+    assert body["didYouMean"] == "amsterdam"
+    places = next(group for group in body["groups"] if group["kind"] == "places")
+    assert [(place["label"], place["detail"]) for place in places["items"]] == [
+        ("Amsterdam", "gemeente, Noord-Holland"), ("Amsterdamscheveld", "plaats, Emmen")]
 
 
 def test_suggestions_leave_drafts_out(client, register):
