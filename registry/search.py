@@ -365,7 +365,7 @@ SELECT %(ord)s::int, f.holds, c.close, c.closeness, h.halves,
               coalesce(array_agg(n.closeness ORDER BY n.closeness DESC, n.word), '{{}}') AS closeness
          FROM (SELECT w.word, similarity(w.word, %(plain)s) AS closeness
                  FROM {SearchWord._meta.db_table} w
-                WHERE NOT f.holds AND %(typo)s
+                WHERE NOT f.holds AND %(correctable)s
                   AND w.word %% %(plain)s AND similarity(w.word, %(plain)s) >= {TYPO_SIMILARITY}
                 ORDER BY 2 DESC, 1 LIMIT 3) AS n) AS c
  CROSS JOIN LATERAL (
@@ -373,7 +373,7 @@ SELECT %(ord)s::int, f.holds, c.close, c.closeness, h.halves,
          FROM {SearchWord._meta.db_table} w WHERE NOT f.holds AND w.word = ANY (%(halves)s::text[])) AS h"""
 
 MIN_SPLIT = 7  # a shorter unknown word is not taken for two known words written together
-MIN_HALF = 3
+MIN_HALF = MIN_PART - 1  # each of the two: a known word of three letters at least (NameWord's shortest)
 
 
 def _halves(plain: str) -> list[tuple[str, str]]:
@@ -411,8 +411,9 @@ def _labelled_together(plains: list[str], using: str) -> tuple[tuple[int, ...], 
 
 
 def understand(text: str, *, prefix: bool = False, using: str = "default") -> Search:
-    """The query's terms with what the database knows of them (three short statements: the words'
-    forms, what the register knows of each, the known words that hold their parts)."""
+    """The query's terms with what the database knows of them (short statements: the words' forms,
+    what the register knows of each, the known words that hold their parts, and for several words
+    the vocabularies' labels)."""
     found = words(text)
     if not found:
         return Search(text, (), prefix)
@@ -428,7 +429,8 @@ def understand(text: str, *, prefix: bool = False, using: str = "default") -> Se
             patterns = [_pattern(plain) or plain + "%", *(f"%{form}%" for form in _singular_forms(plain))]
             params |= {f"{index}_{name}": value for name, value in {
                 "ord": index, "word": word, "plain": plain, "stemmed": bool(lexemes), "patterns": patterns,
-                "typo": len(plain) >= MIN_PART, "halves": sorted({half for pair in _halves(plain) for half in pair}),
+                "correctable": len(plain) >= MIN_PART,
+                "halves": sorted({half for pair in _halves(plain) for half in pair}),
             }.items()}
         cursor.execute(" UNION ALL ".join(statements) + " ORDER BY 1", params)
         knowledge = cursor.fetchall()

@@ -253,3 +253,19 @@ def test_a_plural_is_understood_not_corrected(register, text):
     so the list must not ask "did you mean dorpshuis?" above what it found."""
     assert found(text) == ["Dorpshuis De Kern"]
     assert search.understand(text).corrected is None
+
+
+@pytest.mark.parametrize(("text", "terms"), [
+    # (plain, known, corrections, split) of each meaningful word
+    ("den", [("den", True, (), ())]),  # three letters: begins a word (Den Haag)
+    ("de winkel", [("winkel", True, (), ())]),  # the stop word says nothing
+    ("de", [("de", True, (), ())]),  # unless it is all there is
+    ("dorpshuizen", [("dorpshuizen", True, (), ())]),  # a plural by a singular the stemmer does not give
+    ("amsterdm", [("amsterdm", False, ("amsterdam",), ())]),
+    ("wijkrestaurantakker", [("wijkrestaurantakker", False, ("wijkrestaurant",), ("wijkrestaurant", "akker"))]),
+    ("qqxyzzy", [("qqxyzzy", True, (), ())]),  # close to nothing: searched as it is, finding nothing
+    ("Zorgcoöperatie", [("zorgcooperatie", True, (), ())]),
+])
+def test_what_the_search_understands_of_each_word(register, text, terms):
+    understood = search.understand(text)
+    assert [(t.plain, t.known, t.corrections, tuple(t.split)) for t in understood.terms] == terms

@@ -129,7 +129,7 @@
       var chosen = options[index];
       if (!chosen) return;
       var item = chosen.item;
-      close();
+      clearSuggestions();  // a late answer to the text chosen from must not reopen them
       if (chosen.kind === "initiatives") {
         window.location.assign(item.url);
       } else if (chosen.kind === "services") {
@@ -149,26 +149,33 @@
       }
     }
 
-    // The list of what is around a place: in the municipality when it is one, otherwise within the
-    // filters' default radius, nearest first (the list keeps `near` with its other filters).
+    // What is in a municipality (its filter), or around a place, nearest first: `near`, on a form that
+    // takes it (the list's, data-near); on another (the embed builder's) the place is the search.
     function lookAround(place) {
+      function drop(name) {
+        form.querySelectorAll("input[type=hidden][name=" + name + "]").forEach(function (field) { field.remove(); });
+      }
       var municipality = form.querySelector("select[name=municipality]");
       var province = form.querySelector("select[name=province]");
-      var near = form.querySelector("input[name=near]");
-      var chosen = place.municipality && municipality &&
+      var inMunicipality = place.municipality && municipality &&
         municipality.querySelector('option[value="' + CSS.escape(place.municipality) + '"]');
-      if (chosen) {
-        municipality.value = place.municipality;
+      if (inMunicipality || "near" in form.dataset) {
         if (province) province.value = "";
-        if (near) near.remove();
-      } else {
-        if (!near) {
-          near = document.createElement("input");
-          near.type = "hidden";
-          near.name = "near";
-          form.appendChild(near);
-        }
+        if (municipality) municipality.value = inMunicipality ? place.municipality : "";
+        drop("near");
+        drop("radius");  // a radius kept from an earlier point: the default suits a place
+      }
+      if (inMunicipality) {
+        // nothing more: the municipality is the filter
+      } else if ("near" in form.dataset) {
+        drop("ordering");  // nearest first
+        var near = document.createElement("input");
+        near.type = "hidden";
+        near.name = "near";
         near.value = place.lon + "," + place.lat;
+        form.appendChild(near);
+      } else {
+        input.value = place.value;
       }
       submit();
     }
@@ -180,7 +187,7 @@
       controller = null;
     }
 
-    function empty() {
+    function clearSuggestions() {
       forget();
       listbox.replaceChildren();
       options = [];
@@ -190,7 +197,7 @@
     function ask() {
       var text = input.value;
       if (text.trim().length < 2) {
-        empty();
+        clearSuggestions();
         return;
       }
       var number = ++asked;
@@ -237,7 +244,7 @@
           // Emptied as by hand: the old suggestions go, and the map shows what the text had hidden.
           event.preventDefault();
           input.value = "";
-          empty();
+          clearSuggestions();
           input.dispatchEvent(new Event("input", {bubbles: true}));
         }
       } else if (event.key === "Tab") {
