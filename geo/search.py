@@ -28,7 +28,7 @@ class Location:
     lon: float
     lat: float
     zoom: int
-    municipality: str = ""  # the CBS code of the municipality it is or lies in ("" for a postcode)
+    municipality: str = ""  # a municipality's CBS code ("" for a place or postcode, which is not one)
 
 
 def find_locations(text: str, limit: int = 8) -> list[Location]:
@@ -57,6 +57,6 @@ def find_locations(text: str, limit: int = 8) -> list[Location]:
                       round(m.point.x, 5), round(m.point.y, 5),  # type: ignore[attr-defined]  # annotated above
                       ZOOM["municipality"], m.code) for m in municipalities]
     found += [Location("place", p.name, p.municipality.name, round(p.location.x, 5), round(p.location.y, 5),
-                       ZOOM["place"], p.municipality.code) for p in places
+                       ZOOM["place"]) for p in places
               if not any(f.name == p.name and f.type == "municipality" for f in found)]
     return found[:limit]

@@ -59,7 +59,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "count": kept_count(filters.qs, register_version(request)) if valid else None,
         "map": initiatives_map(),
         "list_query": filter_query(filters),
-        "did_you_mean": did_you_mean(request, filters) if valid else None,
     }, status=200 if valid else 400)
 
 
@@ -213,9 +212,7 @@ def suggestions(request: HttpRequest) -> HttpResponse:
     groups = [
         {"kind": "places", "label": _("Places"), "items": [
             {"label": place.name, "detail": f"{kinds[place.type]}, {place.context}", "value": place.name,
-             "lon": place.lon, "lat": place.lat, "zoom": place.zoom,
-             # Only a municipality is one on the list: a place is looked around (suggest.js).
-             "municipality": place.municipality if place.type == "municipality" else ""}
+             "lon": place.lon, "lat": place.lat, "zoom": place.zoom, "municipality": place.municipality}
             for place in found.places]},
         {"kind": "services", "label": _("Services"), "items": [
             {"label": service.label, "detail": "", "service": service.code} for service in found.services]},

@@ -50,12 +50,6 @@ def test_the_list_finds_by_compounds_and_says_did_you_mean(client, register):
     assert "Zorgcoöperatie Hart van Utrecht" in html and 'did-you-mean"' not in html
 
 
-def test_the_map_says_did_you_mean_too(client, register):
-    html = client.get("/?q=wijkrestaurent").content.decode()
-    link = '<a class="utrecht-link utrecht-link--html-a" href="?q=wijkrestaurant">wijkrestaurant</a>'
-    assert f"Bedoelde u {link}?" in html
-
-
 def test_the_maps_overview_says_did_you_mean_for_the_text_typed_now(client, register):
     # The map asks for its overview as the box is typed in (map.js), and shows its didYouMean.
     assert client.get("/kaart/overzicht?q=wijkrestaurent").json()["didYouMean"] == "wijkrestaurant"
