@@ -19,7 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from geo.models import Municipality, Province
 from registry import search
 from registry.caching import cached_page, kept_count, register_version
-from registry.filters import InitiativeFilterSet
+from registry.filters import DEFAULT_RADIUS_M, InitiativeFilterSet
 from registry.models import (
     Initiative,
     Kind,
@@ -93,9 +93,12 @@ def embed_builder(request: HttpRequest) -> HttpResponse:
         height = 500
     height = height if height in EMBED_HEIGHTS else 500
     embed_url = request.build_absolute_uri(reverse("registry:embed") + (f"?{locked}" if locked else ""))
+    # Counted as the embedded map shows them: running initiatives unless statuses are chosen.
+    shown = site_filters(with_map_default(request.GET), Initiative.objects.published(),
+                         version=register_version(request)).qs
     return render(request, "registry/embed_builder.html", {
         "filters": filters, "heights": EMBED_HEIGHTS, "height": height, "embed_url": embed_url,
-        "count": kept_count(filters.qs, register_version(request)) if valid else None,
+        "count": kept_count(shown, register_version(request)) if valid else None,
     }, status=200 if valid else 400)
 
 
@@ -180,10 +183,17 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     kept_by_sort = [(name, value) for name in request.GET if name not in ("ordering", "page")
                     for value in request.GET.getlist(name)]
     kept_by_filters = [(name, value) for name in ("ordering", "near", "radius") for value in request.GET.getlist(name)]
+    # A point chosen elsewhere (a place among the suggestions, "near me"), which no control shows:
+    # said above the results, with the way back to the whole country.
+    everywhere = request.GET.copy()
+    for name in ("near", "radius", "page"):
+        everywhere.pop(name, None)
     return render(request, "registry/initiative_list.html", {
         "filters": filters, "page": page, "query": query.urlencode(), "map_query": filter_query(filters),
         "sorts": sorts, "ordering": request.GET.get("ordering", ""), "kept_by_sort": kept_by_sort,
         "kept_by_filters": kept_by_filters, "near": bool(request.GET.get("near")),
+        "radius_km": (filters.form.cleaned_data.get("radius") or DEFAULT_RADIUS_M) / 1000,
+        "everywhere": everywhere.urlencode(),
         "did_you_mean": did_you_mean(request, filters)})
 
 

@@ -183,8 +183,16 @@ def test_choosing_a_place_on_the_list_shows_what_is_around_it_nearest_first(page
     lon, lat = map(float, query["near"][0].split(","))
     assert abs(lon - 4.80) < 0.05 and abs(lat - 53.05) < 0.05
     assert not query.get("q", [""])[0] and not query.get("municipality", [""])[0] and "ordering" not in query
+    assert query["radius"] == ["25000"]  # a village's region, not the API's 5 km default
     assert page.locator("#sort").input_value() == ""  # the default: nearest first
     assert "Afstand" in page.locator("#sort option:checked").inner_text()
+    # Said above the results, since no control shows the point; and the way back to everywhere.
+    note = page.locator(".near-note")
+    assert note.inner_text() == "Dichtstbij het gekozen punt eerst, tot 25 km ver. Overal zoeken"
+    note.get_by_role("link", name="Overal zoeken").click()
+    page.wait_for_url("**/initiatieven?*")
+    assert "near" not in parse_qs(urlsplit(page.url).query) and "radius" not in parse_qs(urlsplit(page.url).query)
+    assert page.locator(".near-note").count() == 0
 
 
 def test_the_map_says_did_you_mean_for_what_is_typed_now(page: Any, site: Site):
@@ -206,3 +214,16 @@ def test_the_map_says_did_you_mean_for_what_is_typed_now(page: Any, site: Site):
     assert link.inner_text() == "dorpshuis"
     assert parse_qs(urlsplit(link.get_attribute("href")).query)["q"] == ["dorpshuis"]
     assert axe_violations(page) == []
+
+
+def test_the_embed_builder_takes_a_place_as_its_search_and_drops_an_earlier_area(page: Any, site: Site):
+    # Its map cannot keep a point (the code it hands out has the site's filters only).
+    page.goto(site("/insluiten?municipality=GM0546"))
+    type_and_wait(page, "Den Burg")
+    page.wait_for_function("() => document.querySelector('#filter-q-suggestions .suggestion-label')"
+                           ".textContent === 'Den Burg'")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/insluiten?*q=Den+Burg*")
+    query = parse_qs(urlsplit(page.url).query)
+    assert not query.get("municipality", [""])[0] and "near" not in query

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.test import Client
 
-from tests.conftest import UTRECHT, make
+from tests.conftest import LEIDEN, UTRECHT, make
 
 
 def local_assets(html: str) -> list[str]:
@@ -78,6 +79,15 @@ def test_the_builder_writes_the_iframe_code(client: Client, leiden):
     assert "De kaart toont 1 initiatief." in html
     # An unknown height falls back to the default rather than failing.
     assert 'height="500"' in client.get("/insluiten?height=99999").content.decode()
+
+
+def test_the_builder_counts_what_the_embedded_map_shows(client: Client, leiden):
+    make("Gestopte Buurtwinkel Leiden", LEIDEN, status="gestopt", stopped_on=datetime.date(2024, 5, 1),
+         stop_reason="menskracht")
+    # The embedded map shows running initiatives unless statuses are chosen, and so does the count.
+    assert "De kaart toont 1 initiatief." in client.get("/insluiten?municipality=GM0546").content.decode()
+    html = client.get("/insluiten?municipality=GM0546&status=actief&status=gestopt").content.decode()
+    assert "De kaart toont 2 initiatieven." in html
 
 
 def test_the_detail_page_has_a_small_map_of_its_location(client: Client, leiden):

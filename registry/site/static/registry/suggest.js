@@ -13,6 +13,7 @@
   "use strict";
 
   var WAIT_MS = 150;  // after the last key, before asking
+  var AROUND_A_PLACE_M = 25000;  // how far the list looks around a chosen place (a village's region)
 
   function setUp(input) {
     var form = input.form;
@@ -159,21 +160,24 @@
       var province = form.querySelector("select[name=province]");
       var inMunicipality = place.municipality && municipality &&
         municipality.querySelector('option[value="' + CSS.escape(place.municipality) + '"]');
-      if (inMunicipality || "near" in form.dataset) {
-        if (province) province.value = "";
-        if (municipality) municipality.value = inMunicipality ? place.municipality : "";
-        drop("near");
-        drop("radius");  // a radius kept from an earlier point: the default suits a place
+      function keep(name, value) {
+        var field = document.createElement("input");
+        field.type = "hidden";
+        field.name = name;
+        field.value = value;
+        form.appendChild(field);
       }
+      // Whatever area was chosen before, this place replaces it.
+      if (province) province.value = "";
+      if (municipality) municipality.value = inMunicipality ? place.municipality : "";
+      drop("near");
+      drop("radius");
       if (inMunicipality) {
         // nothing more: the municipality is the filter
       } else if ("near" in form.dataset) {
         drop("ordering");  // nearest first
-        var near = document.createElement("input");
-        near.type = "hidden";
-        near.name = "near";
-        near.value = place.lon + "," + place.lat;
-        form.appendChild(near);
+        keep("near", place.lon + "," + place.lat);
+        keep("radius", String(AROUND_A_PLACE_M));
       } else {
         input.value = place.value;
       }
