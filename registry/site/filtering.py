@@ -95,6 +95,9 @@ def site_filters(data: QueryDict, queryset: QuerySet[Initiative], *, version: An
     fields = filters.form.fields
     for name, field in fields.items():  # the API's other parameters go by their own names
         field.label = SITE_LABELS.get(name, name)
+        # The API's explanations (for its OpenAPI document) are not shown here; left on, each control
+        # would point aria-describedby at a text that is not on the page.
+        field.help_text = ""
     fields["status"].choices = [(value, capfirst(label)) for value, label in fields["status"].choices]
     for name in ("kind", "service"):
         fields[name].widget = forms.CheckboxSelectMultiple(choices=vocabulary_choices(name, fields[name], version))

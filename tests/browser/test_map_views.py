@@ -239,3 +239,20 @@ def test_every_public_page_has_no_accessibility_violations_in_either_language(br
                 if not page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"):
                     found[(language, path)] = "wider than the screen"
     assert found == {}
+
+
+def test_on_a_phone_a_place_chosen_in_the_box_shows_the_map_there(phone: Any, site: Site):
+    phone.goto(site("/"))
+    wait_for_count(phone, site.running)
+    phone.locator("#filters-toggle").click()
+    box = phone.locator("#filter-q")
+    box.scroll_into_view_if_needed()
+    box.tap()
+    phone.keyboard.type("Leiden", delay=20)
+    phone.wait_for_function("() => document.querySelector('#filter-q-suggestions .suggestion-label')"
+                            "?.textContent === 'Leiden'")
+    phone.locator("#filter-q-suggestions [role=option]").first.tap()
+    phone.wait_for_function("() => map_initiatives.getZoom() >= 11")
+    # The panel that covered the map is closed and the map that moved is on the screen.
+    assert phone.locator("#filters-toggle").get_attribute("aria-expanded") == "false"
+    assert in_viewport(phone, "#map_initiatives")

@@ -50,6 +50,14 @@ def test_the_list_finds_by_compounds_and_says_did_you_mean(client, register):
     assert "Zorgcoöperatie Hart van Utrecht" in html and 'did-you-mean"' not in html
 
 
+@pytest.mark.parametrize("path", ["/", "/initiatieven", "/insluiten"])
+def test_the_filters_point_at_no_explanation_that_is_not_on_the_page(client, register, path):
+    html = client.get(path).content.decode()
+    for described in re.findall(r'aria-describedby="([^"]+)"', html):
+        for target in described.split():
+            assert f'id="{target}"' in html, target
+
+
 def test_the_maps_overview_says_did_you_mean_for_the_text_typed_now(client, register):
     # The map asks for its overview as the box is typed in (map.js), and shows its didYouMean.
     assert client.get("/kaart/overzicht?q=wijkrestaurent").json()["didYouMean"] == "wijkrestaurant"

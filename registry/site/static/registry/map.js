@@ -492,6 +492,13 @@
       set(toggle.getAttribute("aria-expanded") !== "true");
     });
     narrow.addEventListener("change", function () { set(!narrow.matches); });
+    // A place chosen in the box on a phone: the open panel would hide the map that moved there.
+    document.addEventListener("registry:go", function () {
+      if (!narrow.matches) return;
+      set(false);
+      var frame = document.querySelector(".map-frame");
+      if (frame) frame.scrollIntoView({block: "start"});
+    });
   }
 
   function setUpNearMe(map, text, say) {
