@@ -445,6 +445,10 @@ def stale_documents() -> dict[str, list[int]]:
 STALE = "d.status <> 'gestopt' AND (d.last_verified_on IS NULL OR d.last_verified_on < %s)"
 
 
+# A document `d`'s map feature with its record's status (the list beside the map, the GeoJSON tiles).
+MARKER_WITH_STATUS = "jsonb_set(d.marker::jsonb, '{properties,status}', to_jsonb(d.status))"
+
+
 def _assembled(kind: str) -> str:
     """A whole document from its parts and what is spliced in: two parameters, the list's absolute
     URL with a closing "/" (for `url`), then registry.querysets.stale_cutoff() (for `stale`)."""
@@ -551,6 +555,5 @@ def map_features(queryset: QuerySet[Initiative]) -> str:
 def map_features_in_order(queryset: QuerySet[Initiative]) -> str:
     """The map Features (the `marker` part, with the record's `status`) of the initiatives the queryset
     selects, in its order (sliced by the caller), as a JSON array: the list beside the map."""
-    marker = "jsonb_set(d.marker::jsonb, '{properties,status}', to_jsonb(d.status))::text"
-    joined = joined_in_order(queryset, marker, f"JOIN {DOCUMENTS} d ON d.initiative_id = t.id")
+    joined = joined_in_order(queryset, f"{MARKER_WITH_STATUS}::text", f"JOIN {DOCUMENTS} d ON d.initiative_id = t.id")
     return f"[{joined.decode()}]"

@@ -422,6 +422,7 @@ def understand(text: str, *, prefix: bool = False, using: str = "default") -> Se
         forms = cursor.fetchall()
         statements: list[str] = []
         params: dict[str, Any] = {}
+        cuts = [_halves(plain) for _word, plain, _lexemes, _stems in forms]
         for index, (word, plain, lexemes, _stems) in enumerate(forms):
             statements.append(_KNOWLEDGE.replace("%(", f"%({index}_"))
             # A word holds it (or for a short one begins with it), or holds a singular form of it
@@ -430,15 +431,15 @@ def understand(text: str, *, prefix: bool = False, using: str = "default") -> Se
             params |= {f"{index}_{name}": value for name, value in {
                 "ord": index, "word": word, "plain": plain, "stemmed": bool(lexemes), "patterns": patterns,
                 "correctable": len(plain) >= MIN_PART,
-                "halves": sorted({half for pair in _halves(plain) for half in pair}),
+                "halves": sorted({half for pair in cuts[index] for half in pair}),
             }.items()}
         cursor.execute(" UNION ALL ".join(statements) + " ORDER BY 1", params)
         knowledge = cursor.fetchall()
     terms = []
-    for (word, plain, lexemes, stems), (_, holds, close, closeness, halves, in_vector) in zip(
-            forms, knowledge, strict=True):
+    for (word, plain, lexemes, stems), (_, holds, close, closeness, halves, in_vector), pairs in zip(
+            forms, knowledge, cuts, strict=True):
         known_halves = set(halves)
-        split = next((pair for pair in _halves(plain) if set(pair) <= known_halves), ())
+        split = next((pair for pair in pairs if set(pair) <= known_halves), ())
         known = holds or (not close and not split) or bool(in_vector)
         terms.append(Term(word, plain, tuple(lexemes), tuple(stems), known, _closest(close, closeness), tuple(split)))
     # A stop word ("de", "het", "van", "voor") says nothing, unless it is all there is.
@@ -513,10 +514,11 @@ def suggest(text: str, initiatives: Any, *, limit: int = 5) -> Suggestions:
         return Suggestions([], [], [], None)
     # Three places at most, so that the services and initiatives below them stay in view ("winkel":
     # five hamlets of that name filled the list on a phone).
-    places = find_locations(" ".join(words(text)), limit=min(limit, PLACES_SUGGESTED))
+    at_most = min(limit, PLACES_SUGGESTED)
+    places = find_locations(" ".join(words(text)), limit=at_most)
     corrected = correction(understood, initiatives)
     if not places and corrected:
-        places = find_locations(corrected, limit=min(limit, PLACES_SUGGESTED))  # "amsterdm": Amsterdam
+        places = find_locations(corrected, limit=at_most)  # "amsterdm": Amsterdam
     plain = [t.plain for t in understood.terms]
     services = [service for service in Service.objects.order_by("order", "code")
                 if all(_offers(service, word) for word in plain)][:limit]

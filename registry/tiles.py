@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 
 from geo.tilematrixsets import TileMatrixSet
 from geo.tiles import GRID, MVT_EXTENT, Tile, cells_sql, mvt_sql, search_box
-from registry.documents import STALE
+from registry.documents import MARKER_WITH_STATUS, STALE
 from registry.models import Initiative, InitiativeDocument, Kind, Service, Status
 from registry.querysets import InitiativeQuerySet, stale_cutoff
 
@@ -78,7 +78,7 @@ def geojson_tile(queryset: InitiativeQuerySet, tile: Tile) -> str:
             'bbox', jsonb_build_array(round(c.west::numeric, 5), round(c.south::numeric, 5),
                                       round(c.east::numeric, 5), round(c.north::numeric, 5))))::text"""
     # A record not confirmed within STALE_AFTER_MONTHS says so and since when: the map fades it.
-    marker = "jsonb_set(d.marker::jsonb, '{properties,status}', to_jsonb(d.status))"
+    marker = MARKER_WITH_STATUS
     single = (f"(CASE WHEN {STALE} "
               f"THEN jsonb_set(jsonb_set({marker}, '{{properties,stale}}', 'true'), '{{properties,lastVerifiedOn}}', "
               f"coalesce(to_jsonb(d.last_verified_on), 'null'::jsonb)) ELSE {marker} END)::text")

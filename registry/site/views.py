@@ -94,8 +94,7 @@ def embed_builder(request: HttpRequest) -> HttpResponse:
     height = height if height in EMBED_HEIGHTS else 500
     embed_url = request.build_absolute_uri(reverse("registry:embed") + (f"?{locked}" if locked else ""))
     # Counted as the embedded map shows them: running initiatives unless statuses are chosen.
-    shown = site_filters(with_map_default(request.GET), Initiative.objects.published(),
-                         version=register_version(request)).qs
+    shown = InitiativeFilterSet(with_map_default(request.GET), queryset=Initiative.objects.published()).qs
     return render(request, "registry/embed_builder.html", {
         "filters": filters, "heights": EMBED_HEIGHTS, "height": height, "embed_url": embed_url,
         "count": kept_count(shown, register_version(request)) if valid else None,
