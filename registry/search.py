@@ -30,9 +30,10 @@ queries in tests/registry/search_queries.py (tests/benchmarks/search.py at 100,0
 
 Ranking, in tiers (Search.rank): first the records in the municipality or province the query
 names by its everyday name ("den bosch"), then those with the words written together or side by
-side ("zorg cooperatie" → "zorgcooperatie"; "care cooperative", a kind's English label), then by
-where the weakest word is found: in the name, in the places, in the other short fields (labels,
-partners), only in the descriptions. Records of one tier come by name, then id.
+side ("zorg cooperatie" → "zorgcooperatie") or all in one label of their kind or services ("care
+cooperative", a kind's English label; "village shop", the service Village or neighbourhood shop),
+then by where the weakest word is found: in the name, in the places, in the other short fields
+(labels, partners), only in the descriptions. Records of one tier come by name, then id.
 
 Speed (issue 19; tests/benchmarks/search.py at 100,000 records, docs/search.md has the figures).
 Parts of words are looked up among the few thousand known words (NameWord, trigram index: "winkel"
@@ -41,7 +42,10 @@ the words of their short fields: exact, no recheck). A page of the results (a sl
 best_first(), InitiativeQuerySet.__getitem__) reads the best tier the query can give alone
 (Search.best: every word in the name, …; an index on the words of the name) and ranks the other
 matches only when that tier does not fill the page: "ontmoetingsplek" sorts the 5,000 records with
-the word in their name instead of ranking 36,000. The rank was a weighted ts_rank with bonuses,
+the word in their name instead of ranking 36,000. For words together in a label, the labelled
+records (all of one rank, unless a word is also in their name or places) are walked in name order
+from an index and only those that may rank above them are looked up: "village shop" ranks 13,593
+records no more (InitiativeQuerySet._labelled_first). The rank was a weighted ts_rank with bonuses,
 which had to be computed for every match; the tiers give the same records for the labelled queries
 and a better order at the top (precision@20 0.997 → 1.000). Measured and left out: a B-tree walk
 in name order per tier (names made from templates sit together in the alphabet: 60,000 rows read
@@ -62,7 +66,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connections
-from django.db.models import BooleanField, Case, FloatField, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, FloatField, OuterRef, Q, Value, When
 from django.db.models.expressions import CombinedExpression, Expression
 from django.db.models.functions import Least
 
@@ -76,6 +80,14 @@ MAX_TERM_LENGTH = 40  # longer "words" are cut (a word of 40 letters is not a ty
 MIN_PART = 4  # shorter words match the beginning of a word, not any part of one
 TYPO_SIMILARITY = 0.4  # pg_trgm similarity from which a known word stands in for an unknown one
 CLOSE_MARGIN = 0.05  # how much less similar than the closest known word another may be and still stand in
+
+# The rank's tiers (Search.rank): where the weakest word is found, and the bonuses added to it.
+IN_NAME, IN_PLACES, IN_SHORT_FIELDS, IN_DESCRIPTIONS = 3.0, 2.0, 1.0, 0.0
+TOGETHER_BONUS = 4.0  # the words written together, or together in a label
+PLACE_BONUS = 8.0  # in the municipality or province the query names by its everyday name
+# The least a labelled record ranks (Search.labelled): every word is in its kind's or services' labels,
+# which are among the short fields.
+LABELLED_LEAST = TOGETHER_BONUS + IN_SHORT_FIELDS
 
 _WORD = re.compile(r"[^\W_]+")
 NOTHING = Value(False, output_field=BooleanField())  # a condition no record meets
@@ -157,8 +169,9 @@ class Search:
     prefix: bool = False  # the last word may be unfinished (suggestions as you type)
     # The known words (NameWord) each pattern of a part matches (see _pattern), looked up by understand().
     known: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
-    # The kinds and services whose labels (Dutch, English, other words) have the words side by side
-    # ("care cooperative"), looked up by understand() for a query of several words.
+    # The kinds and services with every word of a query of several words in one of their labels
+    # (Dutch, English, other words): "care cooperative", "village shop" (Village or neighbourhood
+    # shop), looked up by understand().
     labelled_together: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
 
     @property
@@ -181,6 +194,8 @@ class Search:
             if term.split and not term.known:
                 found |= {_pattern(part) for part in term.split}
         if len(self.terms) > 1:
+            # The words that begin with a short stem ("care": car), for above_labelled.
+            found |= {_pattern(stem) for term in self.terms for stem in term.stems if len(stem) < MIN_PART}
             found.add(_pattern("".join(t.plain for t in self.terms)))  # the words written together
         return {pattern for pattern in found if pattern is not None}
 
@@ -252,11 +267,11 @@ class Search:
         least of each word's level, so that each condition is tested once a row."""
         last = len(self.terms) - 1
         each: list[Expression] = [
-            Case(When(self._holds("name", term, last=i == last), then=Value(3.0)),
-                 When(self._weighted(term, "B", last=i == last), then=Value(2.0)),
+            Case(When(self._holds("name", term, last=i == last), then=Value(IN_NAME)),
+                 When(self._weighted(term, "B", last=i == last), then=Value(IN_PLACES)),
                  When(self._holds("names", term, last=i == last) | self._weighted(term, "C", last=i == last),
-                      then=Value(1.0)),
-                 default=Value(0.0), output_field=FloatField())
+                      then=Value(IN_SHORT_FIELDS)),
+                 default=Value(IN_DESCRIPTIONS), output_field=FloatField())
             for i, term in enumerate(self.terms)]
         return each[0] if len(each) == 1 else Least(*each)
 
@@ -269,11 +284,10 @@ class Search:
         return (Q(municipality__in=Municipality.objects.filter(name__in=places))
                 | Q(province__in=Province.objects.filter(name__in=places)))
 
-    def together(self, *, indexed: bool = False) -> Q | None:
+    def written_together(self, *, indexed: bool = False) -> Q | None:
         """The words written as one word ("zorg cooperatie": zorgcooperatie, also inside a longer
-        word) or side by side in a short field, or side by side in a label of the record's kind or
-        services ("care cooperative", an English label); None for a single word. `indexed`: as
-        conditions on the words' index rather than on the row."""
+        word) or side by side in a short field; None for a single word. `indexed`: as conditions on
+        the words' index rather than on the row."""
         if len(self.terms) < 2:
             return None
         plains = [t.plain for t in self.terms]
@@ -284,38 +298,77 @@ class Search:
             # to test the whole OR on every row of the bitmap, splitting each row's text into words
             # ("zorg cooperatie": 3,400 rows; the page 41 -> 29 ms).
             together &= _has_any(self._words("".join(plains))) | Q(searched__names__words__contains=plains)
-        kinds, services = self.labelled_together
-        if kinds:
-            together |= Q(kind__in=kinds)
-        if services:
-            together |= Q(pk__in=Initiative.services.through.objects.filter(service__in=services)
-                          .values("initiative_id"))
         return together
+
+    def labelled(self) -> Q | None:
+        """The record's kind or one of its services has every word in one label ("village shop");
+        None when no label has them (or for a single word)."""
+        kinds, services = self.labelled_together
+        if not kinds and not services:
+            return None
+        found = [Q(kind__in=kinds)] if kinds else []
+        if services:
+            # EXISTS rather than IN: PostgreSQL then probes the index for a few records (a page, a
+            # tier) and hashes the services' records only when it ranks many ("meeting point": 38,172).
+            found.append(Q(Exists(Initiative.services.through.objects.filter(
+                initiative_id=OuterRef("pk"), service__in=services))))
+        return reduce(or_, found)
+
+    def together(self, *, indexed: bool = False) -> Q | None:
+        """The words written together (written_together) or together in a label of the record's kind
+        or services (labelled); None for a single word."""
+        found = [q for q in (self.written_together(indexed=indexed), self.labelled()) if q is not None]
+        return reduce(or_, found) if found else None
 
     def rank(self) -> Expression:
         """Higher is better, in tiers: 8 for the everyday place named, 4 for the words together, and
         level() (3 to 0) for where the weakest word is found. Records of the same rank come by name,
         then id (best_first)."""
         rank = self.level()
-        for condition, weight in ((self.in_everyday_place(), 8.0), (self.together(), 4.0)):
+        for condition, weight in ((self.in_everyday_place(), PLACE_BONUS), (self.together(), TOGETHER_BONUS)):
             if condition is not None:
                 rank = CombinedExpression(rank, "+", Case(When(condition, then=Value(weight)), default=Value(0.0),
                                                           output_field=FloatField()))
         return rank
+
+    def _in_name(self, term: Term, *, last: bool) -> Q:
+        """The term in the name, as conditions on the index of the name's words (the same records as
+        _holds("name", …) finds on the row)."""
+        found = Q(searched__name__words__overlap=self._wanted(term, last=last))
+        if term.split and not term.known:
+            found |= reduce(and_, (Q(searched__name__words__overlap=self._words(part)) for part in term.split))
+        return found
 
     def best(self) -> Q:
         """The records of the highest rank this query can give, as conditions the indexes answer (the
         words of the name and of the short fields): in the everyday place it names, with the words
         together, every word in the name."""
         last = len(self.terms) - 1
-        best = [Q(searched__name__words__overlap=self._wanted(t, last=i == last)) for i, t in enumerate(self.terms)]
-        for i, term in enumerate(self.terms):
-            if term.split and not term.known:
-                best[i] |= reduce(and_, (Q(searched__name__words__overlap=self._words(part)) for part in term.split))
+        best = [self._in_name(term, last=i == last) for i, term in enumerate(self.terms)]
         for condition in (self.in_everyday_place(), self.together(indexed=True)):
             if condition is not None:
                 best.append(condition)
         return reduce(and_, best)
+
+    def above_labelled(self) -> list[Q] | None:
+        """Conditions the indexes answer, one a statement, that together hold every record that may
+        rank above LABELLED_LEAST, except labelled ones ranked exactly that: the words written
+        together, and labelled records that may have every word in the name or the places. None when
+        that cannot be said: no label has the words, a place is named (its bonus lifts records that
+        are not labelled), or a word is unknown (corrected, or split in two)."""
+        labelled, written = self.labelled(), self.written_together(indexed=True)
+        if (labelled is None or written is None or self.in_everyday_place() is not None
+                or any(not term.known or not term.stems for term in self.terms)):
+            return None
+        last = len(self.terms) - 1
+        # A word of the name or the places (both among the short fields) that stems as the term does
+        # begins with that stem: Dutch Snowball only cuts endings (never below three letters) and
+        # undoubles a last consonant. So it is among the known words that hold the stem (a part of
+        # the term, _wanted) or, for a stem of three letters, begin with it.
+        named_or_placed = [_has_any(sorted({*self._wanted(term, last=i == last),
+                                            *(word for stem in term.stems for word in self._words(stem))}))
+                           for i, term in enumerate(self.terms)]
+        return [written, labelled & reduce(and_, named_or_placed)]
 
     def everyday_places(self) -> list[str]:
         """The official names of the places the query names by their everyday names (geo.search.ALIASES:
@@ -399,12 +452,14 @@ def _plain(text: str) -> str:
 
 
 def _labelled_together(plains: list[str], using: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The kinds and services with the words side by side in a label or their other words."""
-    side_by_side = f" {' '.join(plains)} "
+    """The kinds and services with every word in one label or one of their other words, as whole
+    words in any order: someone who types "village shop" means the service "Village or
+    neighbourhood shop"."""
+    wanted = set(plains)
 
     def has(term: Any) -> bool:
         texts = [term.label_nl, term.label_en, *term.search_words.split(",")]
-        return any(side_by_side in f" {_plain(text)} " for text in texts)
+        return any(wanted <= set(_plain(text).split()) for text in texts)
 
     return (tuple(k.pk for k in Kind.objects.using(using).all() if has(k)),
             tuple(s.pk for s in Service.objects.using(using).all() if has(s)))

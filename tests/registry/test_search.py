@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from registry import actions, search
 from registry.models import Initiative, Kind, NameWord, Partner, PartnerKind, PublicationState, SearchWord, Service
@@ -196,6 +198,29 @@ def test_records_that_rank_the_same_come_by_name_then_id(register):
     # the word ranks below them.
     assert list(ranked.values_list("name", flat=True)) == [
         "Buurtwinkel Noord", "Buurtwinkel Oost", "Buurtwinkel Zuid", "Dorpswinkel Oud-Leiden"]
+
+
+def test_a_page_for_words_together_in_a_label_is_that_of_the_whole_ranking(register):
+    """ "village shop" is in one label (Village or neighbourhood shop): a page is read from the
+    records with the service walked by name, and from those that may rank above them, which come
+    later in the alphabet here (InitiativeQuerySet._labelled_first)."""
+    for name in ("Aa Buurtkamer", "Bb Buurtkamer"):
+        make(name, LEIDEN, kind="bewonersinitiatief", place="Leiden", services=["winkel"])
+    # "shop" in its name and "village" in its place: above every record that has them only in a label.
+    make("Zz Shop", LEIDEN, kind="bewonersinitiatief", place="Village", services=["winkel"])
+    # No shop, but the words side by side in a partner's name: as high as the labelled records.
+    unlabelled = make("Ab Huiskamer", LEIDEN, kind="bewonersinitiatief", place="Leiden")
+    fund = Partner.objects.create(name="Village Shop Fund", kind=PartnerKind.objects.get(code="vermogensfonds"))
+    partnership(unlabelled, fund, "financier", start="2020")
+    ranked = Initiative.objects.published().search("village shop").best_first()
+    whole = ["Zz Shop", "Aa Buurtkamer", "Ab Huiskamer", "Bb Buurtkamer", "Dorpswinkel Oud-Leiden"]
+    assert list(ranked.values_list("name", flat=True)) == whole
+    for stop in range(1, len(whole) + 1):
+        with CaptureQueriesContext(connection) as statements:
+            page = list(ranked.values_list("name", flat=True)[:stop])
+        assert page == whole[:stop]
+        assert any('ORDER BY "registry_initiative"."name" ASC' in statement["sql"]
+                   for statement in statements.captured_queries)
 
 
 def test_maintainers_find_a_record_by_an_identifier_typed_whole(register):

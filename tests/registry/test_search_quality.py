@@ -38,10 +38,11 @@ def measured(django_db_setup: None, django_db_blocker: Any) -> dict[str, list[Ou
 SLICES = [slice(0, 1), slice(0, 20), slice(20, 40), slice(5, 55), slice(0, 1000), slice(990, 1000)]
 
 
-def read_pages(base: Any) -> list[tuple[str, str, list[int], list[list[int]], int]]:
+def read_pages(base: Any) -> list[tuple[str, str, list[int], list[list[int]], int, int]]:
     """For every labelled query, on the published records and on a filtered set of them (as the API
     and the list combine the search with filters): the whole ranking, its slices (read best tier
-    first), and how many of the slices read the best tier alone (by the name's words, unranked)."""
+    first), how many of the slices read the best tier alone (by the name's words, unranked), and how
+    many were decided by the labelled records walked by name (InitiativeQuerySet._labelled_first)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -49,13 +50,17 @@ def read_pages(base: Any) -> list[tuple[str, str, list[int], list[list[int]], in
     for name, records in (("published", base), ("filtered", base.exclude(kind__code="bewonersinitiatief"))):
         for query in QUERIES:
             whole = list(records.search(query.text).best_first().values_list("pk", flat=True))
-            sliced, tiered = [], 0
+            sliced, tiered, walked = [], 0, 0
             for part in SLICES:
                 with CaptureQueriesContext(connection) as statements:
                     sliced.append(list(records.search(query.text).best_first().values_list("pk", flat=True)[part]))
                 tiered += any('registry_words("registry_initiativesearch"."name") &&' in statement["sql"]
                               and "CASE WHEN" not in statement["sql"] for statement in statements.captured_queries)
-            read.append((name, query.text, whole, sliced, tiered))
+                # The walk decided the slice: its page was ranked among the records found, not all.
+                walked += (any('ORDER BY "registry_initiative"."name" ASC' in statement["sql"]
+                               for statement in statements.captured_queries)
+                           and '"registry_initiative"."id" IN (' in statements.captured_queries[-1]["sql"])
+            read.append((name, query.text, whole, sliced, tiered, walked))
     return read
 
 
@@ -90,15 +95,20 @@ def test_the_plain_full_text_search_falls_short_of_the_floors(measured):
 
 
 def test_the_first_pages_read_best_tier_first_are_those_of_the_whole_ranking(measured):
-    """InitiativeQuerySet reads a slice of best_first() in two steps (the best tier alone, from the
-    name's words' index, in name order; then the others ranked): the same records in the same order
+    """InitiativeQuerySet reads a slice of best_first() in steps (the best tier alone, from the
+    name's words' index, in name order; for words together in a label, the labelled records walked
+    by name and those that may rank above them; then the others ranked): the same records in the same order
     as ranking every match, for every labelled query, with and without a filter beside the search,
     at every depth."""
     read = measured["pages"]
     assert len(read) == 2 * len(QUERIES)
-    wrong = [(name, text, part) for name, text, whole, sliced, _ in read
+    wrong = [(name, text, part) for name, text, whole, sliced, *_ in read
              for part, page in zip(SLICES, sliced, strict=True) if page != whole[part]]
     assert not wrong
     # Every slice read the best tier alone first, and many queries had more than two pages to read.
-    assert all(tiered == len(SLICES) for *_, tiered in read)
-    assert sum(len(whole) > 40 for _, _, whole, _, _ in read) > len(QUERIES)
+    assert all(tiered == len(SLICES) for *_, tiered, _ in read)
+    assert sum(len(whole) > 40 for _, _, whole, *_ in read) > len(QUERIES)
+    # Queries whose words are together in a label ("village shop") read their slices from the
+    # labelled records walked by name, with and without the filter.
+    labelled = {(name, text) for name, text, *_, walked in read if walked}
+    assert len(labelled) >= 4, labelled
