@@ -266,8 +266,7 @@ class DocumentQuery:
         return 2 if self.with_count else 1
 
     def run(self, cursor: Any, number: int, base: str) -> tuple[int | None, bytes]:
-        from registry.documents import _Utf8
-        from registry.querysets import stale_cutoff
+        from registry.documents import _Utf8, assembled_params
 
         params = self.param_sets[number % len(self.param_sets)]
         count = None
@@ -277,7 +276,7 @@ class DocumentQuery:
         # As the app reads them: the runs as PostgreSQL sent them, UTF-8 bytes (registry.documents._Utf8).
         with cursor.connection.cursor() as documents_cursor:
             documents_cursor.adapters.register_loader("text", _Utf8)
-            documents_cursor.execute(self.documents_sql(), [base, stale_cutoff(), *params])
+            documents_cursor.execute(self.documents_sql(), [*assembled_params(base), *params])
             return count, b",".join(run for (run,) in documents_cursor.fetchall())
 
 

@@ -183,6 +183,18 @@ def test_the_map_shows_every_published_record_with_its_services(client: Client, 
                                      "place": "", "lastVerifiedOn": None, "stale": True}
 
 
+def test_the_url_spliced_into_a_document_is_escaped_as_json(register: list[int]):
+    # The list's URL is written into every record and Feature as the inside of a JSON string; a base
+    # with a quote, a backslash, a control character and a letter outside ASCII stays one valid string.
+    base = 'http://testserver/"quoted"\\back\tslash/ë'
+    record = Initiative.objects.published().filter(pk__in=register).order_by("pk")[:1]
+    pk = record[0].pk
+    for kind in ("record", "feature"):
+        document = json.loads(documents.assemble(record, kind, base=base))
+        url = document["url"] if kind == "record" else document["properties"]["url"]
+        assert url == f"{base}/{pk}"
+
+
 # -- kept current ------------------------------------------------------------------------------------
 
 
