@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import calendar
 import datetime
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
+from django.db import connections
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
@@ -26,6 +28,13 @@ if TYPE_CHECKING:
 BEST_FIRST = ("-search_rank", "searched__sort_name", "pk")
 # How deep a slice of that order is read tier by tier (the API's largest page is 1,000 records).
 FIRST_PAGES = 1000
+# The labelled records read for a slice (_labelled_first): this many for each record of the slice, so
+# that filters beside the search leave enough; and for a service, how many of the register's names
+# are walked for each of them, at least the second number.
+LABELLED_READ = 2
+# At most this many records that may rank above the labelled ones are looked up and ranked with them.
+LABELLED_ABOVE = 200
+LABELLED_WALK, LABELLED_WALK_LEAST = 10, 1000
 
 
 class InitiativeQuerySet(models.QuerySet["Initiative"]):
@@ -127,30 +136,62 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
     def _labelled_first(self, understood: Search, stop: int) -> set[int] | None:
         """The records among which are the first `stop` of a search's best_first() order, when the
         query's words are together in a label ("village shop": the 13,593 records with the service
-        Village or neighbourhood shop, all of one rank): the first `stop` labelled records by name,
-        read from the name's index, and those that may rank above them (Search.above_labelled).
-        None when these do not decide the slice. Every other record ranks below them: it is neither
-        labelled nor has the words written together (rank 3 at most, no place being named), or it
-        is labelled, ranks LABELLED_LEAST at most and comes after `stop` labelled records ranked
+        Village or neighbourhood shop, all of one rank): the first `stop` labelled records by name
+        (_labelled_by_name), and those that may rank above them (Search.above_labelled). None when
+        these do not decide the slice. Every other record ranks below them: it is neither labelled
+        nor has the words written together (rank 3 at most, no place being named), or it is
+        labelled, ranks LABELLED_LEAST at most and comes after `stop` labelled records ranked
         LABELLED_LEAST at least."""
         from registry import search
 
         above = understood.above_labelled()
-        labelled = understood.labelled()
-        if above is None or labelled is None:
+        if above is None:
             return None
-        # By the initiative's name, which the search table's sort_name copies (the order of a
-        # tier), so that PostgreSQL walks the published records' name index ("village shop": 34
-        # rows for a page of 20, against 13,593 found and sorted).
-        walked = list(self.filter(labelled).order_by("name", "pk").values_list("pk", flat=True)[:stop])
+        first = self._labelled_by_name(*understood.labelled_together, LABELLED_READ * stop)
+        # The name as the search table's sort_name copies it: the order within a tier.
+        walked = list(self.filter(pk__in=first).order_by("name", "pk").values_list("pk", flat=True)[:stop])
+        if len(walked) < stop:
+            return None  # this queryset's first `stop` labelled records may lie beyond those read
+        if self.filter(Q(search_rank__lt=search.LABELLED_LEAST), pk__in=walked).exists():
+            return None  # a labelled record ranks lower than the labels hold: not one tier
         found = set(walked)
         for condition in above:
-            found.update(self.filter(condition).order_by().values_list("pk", flat=True))
-        if len(found) < stop:
-            return None  # the slice reaches records that are neither labelled nor written together
-        if len(walked) == stop and self.filter(Q(search_rank__lt=search.LABELLED_LEAST), pk__in=walked).exists():
-            return None  # a labelled record ranks lower than the labels hold: not one tier
+            others = list(self.filter(condition).order_by().values_list("pk", flat=True)[:LABELLED_ABOVE + 1])
+            if len(others) > LABELLED_ABOVE:
+                # Words common in the names ("dorps- of buurtwinkel": thousands with "dorps"): ranking
+                # every match costs no more than ranking these.
+                return None
+            found.update(others)
         return found
+
+    def _labelled_by_name(self, kinds: Sequence[int], services: Sequence[int], count: int) -> list[int]:
+        """The first `count` initiatives of the whole register by name, then id, of these kinds or with
+        one of these services; fewer when those of services are not all among the register's first
+        LABELLED_WALK * count names. Whatever the queryset's filters, its first labelled records are
+        the first of these it holds, if it holds enough of them. A kind's records are read from the
+        (kind, name) index; a service's are looked for in a bounded stretch of the name index,
+        because a label whose records are named alike sits far into the alphabet (day activities:
+        68,562 names before the 20th), and tested by a probe each, so the plan cannot go astray
+        (unbounded and joined to the search's condition: 44 s)."""
+        initiatives = self.model._meta.db_table
+        if not services:
+            return list(self.model._base_manager.using(self.db).filter(kind__in=kinds).order_by("name", "pk")
+                        .values_list("pk", flat=True)[:count])
+        links = self.model.services.through._meta.db_table
+        labelled = f"EXISTS (SELECT FROM {links} l WHERE l.initiative_id = w.id AND l.service_id = ANY(%(services)s))"
+        # Without kinds, the stretch is read from the name index alone (no row fetched for kind_id).
+        columns = "id, name, kind_id" if kinds else "id, name"
+        if kinds:
+            labelled = f"w.kind_id = ANY(%(kinds)s) OR {labelled}"
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(f"""
+                SELECT w.id
+                  FROM (SELECT {columns} FROM {initiatives} ORDER BY name, id LIMIT %(stretch)s) w
+                 WHERE {labelled}
+                 ORDER BY w.name, w.id
+                 LIMIT %(count)s""", {"stretch": max(LABELLED_WALK * count, LABELLED_WALK_LEAST),
+                                      "kinds": list(kinds), "services": list(services), "count": count})
+            return [pk for (pk,) in cursor.fetchall()]
 
     def fingerprint(self) -> tuple[int, datetime.datetime | None]:
         """What an answer made of these initiatives' prepared documents (a page, a tile, a file)
