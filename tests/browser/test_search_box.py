@@ -134,6 +134,8 @@ def test_choosing_a_municipality_on_the_list_shows_what_is_in_it(page: Any, site
 def test_a_second_escape_empties_the_box_and_forgets_its_suggestions(page: Any, site: Site):
     page.goto(site("/initiatieven"))
     type_and_wait(page, "dorpsh")
+    status = page.locator("#filter-q-status")
+    assert "suggesties" in status.inner_text()
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
     assert page.locator(BOX).input_value() == ""
@@ -141,6 +143,8 @@ def test_a_second_escape_empties_the_box_and_forgets_its_suggestions(page: Any, 
     assert page.locator(BOX).get_attribute("aria-expanded") == "false"
     assert options(page) == []
     assert page.locator(BOX).get_attribute("aria-activedescendant") is None
+    # Nothing offered, nothing said: typing the same text again is announced anew.
+    assert status.inner_text() == ""
 
 
 def test_a_late_answer_to_an_earlier_text_is_dropped(page: Any, site: Site):

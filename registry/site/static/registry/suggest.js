@@ -196,6 +196,8 @@
       listbox.replaceChildren();
       options = [];
       close();
+      // Nothing is offered any more, so nothing is said: the same text typed again is announced again.
+      say("");
     }
 
     function ask() {
