@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from typing import Any
 
 import django_filters as filters
@@ -27,6 +28,8 @@ MAX_RADIUS_M = 300_000  # the whole country fits in 300 km
 DEFAULT_RADIUS_M = 5_000
 # The Netherlands with a margin: nothing the register holds lies outside.
 NL_BOUNDS = (2.5, 50.5, 7.5, 53.8)
+# A text whose last word is followed by a star: that word is the beginning of a word (q).
+UNFINISHED = re.compile(r"[^\W_]\*+\s*$")
 
 
 class NumbersField(forms.CharField):
@@ -156,7 +159,9 @@ class InitiativeFilterSet(filters.FilterSet):
                            help_text="Free-text search over name, place, municipality and province (also by "
                                      "their everyday names), kind, services, partners and descriptions: every "
                                      "word must match, also as part of a compound word or with a small typo; "
-                                     "ranked, best first, unless `ordering` is given.")
+                                     "ranked, best first, unless `ordering` is given. A `*` after the last "
+                                     "word makes it the beginning of a word (`village sh*`), as the map asks "
+                                     "while someone types.")
     bbox = BBoxFilter(help_text="minLon,minLat,maxLon,maxLat (WGS84).")
     near = LonLatFilter(method="filter_nothing",
                           help_text="lon,lat (WGS84): only initiatives within `radius` metres, nearest first.")
@@ -232,7 +237,7 @@ class InitiativeFilterSet(filters.FilterSet):
     def filter_text(self, qs: InitiativeQuerySet, name: str, value: str) -> InitiativeQuerySet:
         if not value.strip():
             return qs
-        return qs.search(value)
+        return qs.search(value, prefix=UNFINISHED.search(value) is not None)
 
     def filter_queryset(self, queryset: InitiativeQuerySet) -> InitiativeQuerySet:
         queryset = super().filter_queryset(queryset)

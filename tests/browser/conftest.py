@@ -98,11 +98,13 @@ def seed_register() -> dict[str, Any]:
     published = Initiative.objects.published()
     by_province = {row["province__code"]: row["count"] for row in published.counts_by("province__code")}
     by_municipality = {row["municipality__code"]: row["count"] for row in published.counts_by("municipality__code")}
-    # An initiative that a search for its name finds alone, for the popup test.
+    # An initiative that a search for its name finds alone, for the popup test, also as the map asks
+    # while the name is typed (its last word a beginning).
     sample = next(candidate for candidate in published.filter(status=Status.ACTIVE, services__isnull=False,
                                                               place__gt="").select_related("kind")
                   .order_by("pk").distinct()
-                  if InitiativeFilterSet({"q": candidate.name}, queryset=published).qs.count() == 1)
+                  if all(InitiativeFilterSet({"q": text}, queryset=published).qs.count() == 1
+                         for text in (candidate.name, candidate.name + "*")))
     running = published.filter(status=Status.ACTIVE)
     return {"published": published.count(), "by_province": by_province, "by_municipality": by_municipality,
             "sample": sample, "running": running.count(),

@@ -94,6 +94,34 @@ def test_checking_a_service_and_free_text_narrow_the_map(page: Any, site: Site):
     assert page.locator("h1").inner_text() == sample.name
 
 
+def count_on_map(page: Any) -> int:
+    page.wait_for_function("() => document.getElementById('map-count').dataset.count !== '' "
+                           "&& !document.getElementById('map_initiatives').hasAttribute('aria-busy')")
+    return int(page.locator("#map-count").get_attribute("data-count"))
+
+
+def test_while_typing_the_last_word_is_a_beginning(page: Any, site: Site):
+    # "village sh": the services' label "Village or neighbourhood shop" has "village" and a word that
+    # begins with "sh"; as a whole word "sh" is in nothing.
+    page.goto(site("/?q=village+sh"))
+    assert count_on_map(page) == 0
+    page.goto(site("/?q=village+sh*"))
+    beginning = count_on_map(page)
+    assert 0 < beginning < site.running
+
+    page.goto(site("/"))
+    wait_for_count(page, site.running)
+    page.locator("#filter-q").press_sequentially("village sh", delay=30)
+    wait_for_count(page, beginning)
+    # The address keeps the text as typed; leaving the box (a "change") or Enter reloads nothing.
+    assert parse_qs(urlsplit(page.url).query)["q"] == ["village sh"]
+    page.locator("#filter-q").press("Escape")
+    page.locator("#filter-q").press("Enter")
+    page.locator("#map_initiatives").click(position={"x": 5, "y": 5})
+    page.wait_for_timeout(600)
+    assert count_on_map(page) == beginning
+
+
 def test_place_search_and_near_me_move_the_map(page: Any, site: Site):
     page.goto(site("/"))
     wait_for_count(page, site.running)

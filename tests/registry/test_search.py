@@ -236,6 +236,19 @@ def test_a_page_for_words_together_in_a_label_is_that_of_the_whole_ranking(regis
     assert any(decided) and (stretch == 1000 or not all(decided))
 
 
+def test_a_star_after_the_last_word_makes_it_a_beginning(register):
+    # As the map asks while someone types (registry.filters: q), and as the suggestions read a text.
+    from registry.filters import InitiativeFilterSet
+
+    def names(text: str) -> list[str]:
+        found = InitiativeFilterSet({"q": text}, queryset=Initiative.objects.published()).qs
+        return list(found.values_list("name", flat=True))
+
+    assert names("village sh") == []
+    assert names("village sh*") == names("village shop") == ["Dorpswinkel Oud-Leiden"]
+    assert names("village sh *") == []  # a star apart is no word's ending
+
+
 def test_maintainers_find_a_record_by_an_identifier_typed_whole(register):
     shop = register["shop"]
     Initiative.objects.filter(pk=shop.pk).update(kvk_number="87654321", postcode="2311 CS")

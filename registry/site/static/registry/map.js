@@ -390,13 +390,25 @@
       }
     }
 
-    function load(fit) {
+    // `typing`: the search box's text is still being typed, so its last word may be unfinished: the
+    // data is asked for with that word as the beginning of a word (q ends in "*", as the
+    // suggestions read it), not as a whole word that nothing has yet ("village sh": 0 found).
+    function load(fit, typing) {
       var filters = filterQuery();
       writeAddress(filters);
       var next = dataQuery(filters);
+      var text = filters.get("q");
+      var unfinished = next;
+      if (text && /\S$/.test(text)) {
+        var asked = new URLSearchParams(filters);
+        asked.set("q", text + "*");
+        unfinished = dataQuery(asked);
+      }
+      if (typing) next = unfinished;
       // A search box fires "change" again when it loses focus, say on a click on a marker:
-      // reloading the same data then would close the popup that click opens.
-      if (next === query) return;
+      // reloading the same data then would close the popup that click opens. The text as typed
+      // last stays as it was read then, its last word a beginning, also on Enter.
+      if (next === query || unfinished === query) return;
       query = next;
       tiles = {};
       pending = {};
@@ -442,7 +454,11 @@
       var timer = null;
       narrowMunicipalities();
       form.querySelector("select[name=province]").addEventListener("change", narrowMunicipalities);
-      form.addEventListener("submit", function (event) { event.preventDefault(); load(true); });
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        window.clearTimeout(timer);
+        load(true);
+      });
       // A new place, search or partner shows where its results are; a box ticked keeps the view.
       form.addEventListener("change", function (event) {
         if (event.target.name === "status") keepAStatus();
@@ -451,7 +467,7 @@
       form.addEventListener("input", function (event) {
         if (event.target.type !== "search") return;
         window.clearTimeout(timer);
-        timer = window.setTimeout(function () { load(true); }, 400);
+        timer = window.setTimeout(function () { load(true, true); }, 400);
       });
       document.querySelectorAll("[data-reset-filters]").forEach(function (button) {
         button.addEventListener("click", function (event) { event.preventDefault(); reset(); });
