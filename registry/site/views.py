@@ -187,8 +187,13 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     everywhere = request.GET.copy()
     for name in ("near", "radius", "page"):
         everywhere.pop(name, None)
+    map_query = filter_query(filters)
+    if not any(request.GET.getlist("status")):
+        # The list shows every status by default, the map running ones: "show these on the map" names
+        # the list's, as the map's link to the list names the map's.
+        map_query = "&".join(part for part in (map_query, EVERY_STATUS) if part)
     return render(request, "registry/initiative_list.html", {
-        "filters": filters, "page": page, "query": query.urlencode(), "map_query": filter_query(filters),
+        "filters": filters, "page": page, "query": query.urlencode(), "map_query": map_query,
         "sorts": sorts, "ordering": request.GET.get("ordering", ""), "kept_by_sort": kept_by_sort,
         "kept_by_filters": kept_by_filters, "near": bool(request.GET.get("near")),
         "radius_km": (filters.form.cleaned_data.get("radius") or DEFAULT_RADIUS_M) / 1000,

@@ -41,6 +41,14 @@ def test_the_map_page_shows_the_filters_of_its_address(client: Client, leiden, u
     assert 'href="/initiatieven?q=linde&amp;service=ontmoetingsplek&amp;status=actief&amp;province=PV26"' in html
 
 
+def test_the_list_shows_its_records_on_the_map_with_its_statuses(client: Client, leiden, utrecht):
+    # The list shows every status unless one is chosen, the map only running ones: the link says which.
+    html = client.get("/initiatieven?q=linde").content.decode()
+    assert 'href="/?q=linde&amp;status=actief&amp;status=gepauzeerd&amp;status=gestopt">Toon deze op de kaart' in html
+    html = client.get("/initiatieven?status=gestopt&province=PV26").content.decode()
+    assert 'href="/?status=gestopt&amp;province=PV26">Toon deze op de kaart' in html
+
+
 def test_a_bad_filter_on_the_map_page_is_named(client: Client, db):
     response = client.get("/?municipality=GM9999&bbox=x")
 
