@@ -28,13 +28,14 @@ if TYPE_CHECKING:
 BEST_FIRST = ("-search_rank", "searched__sort_name", "pk")
 # How deep a slice of that order is read tier by tier (the API's largest page is 1,000 records).
 FIRST_PAGES = 1000
-# The labelled records read for a slice (_labelled_first): this many for each record of the slice, so
-# that filters beside the search leave enough; and for a service, how many of the register's names
-# are walked for each of them, at least the second number.
-LABELLED_READ = 2
-# At most this many records that may rank above the labelled ones are looked up and ranked with them.
+# For a slice of N words together in a label (_labelled_first): the labelled records read, so many
+# for each record of the slice that the filters beside the search leave enough;
+LABELLED_PER_RECORD = 2
+# for a service's label, the register's names walked to find them, so many for each (at least the
+# second number);
+NAMES_PER_LABELLED, NAMES_WALKED_LEAST = 10, 1000
+# and at most so many records that may rank above them, looked up and ranked with them.
 LABELLED_ABOVE = 200
-LABELLED_WALK, LABELLED_WALK_LEAST = 10, 1000
 
 
 class InitiativeQuerySet(models.QuerySet["Initiative"]):
@@ -109,13 +110,15 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         """A slice of a search's best_first() order, up to FIRST_PAGES deep: first the records of
         the highest rank the query can give alone (registry.search.Search.best: every word in the
         name, …; read by the index on the name's words and sorted by name), and when they fill the
-        slice, that is the slice; otherwise every match ranked, as for any other slice. A word that
-        matches a third of the register sorts only the records with it in their name. The same
-        records, in the same order, as ranking every match."""
+        slice, that is the slice; then, for words together in a label, the labelled records by name
+        and those that may rank above them (_labelled_first); otherwise every match ranked, as for
+        any other slice. A word that matches a third of the register sorts only the records with it
+        in their name. The same records, in the same order, as ranking every match."""
         understood = self._search
         if (understood is None or not isinstance(k, slice) or k.step is not None or k.stop is None
                 or not 0 < k.stop <= FIRST_PAGES or (k.start or 0) < 0 or self._result_cache is not None
-                or tuple(self.query.order_by) != BEST_FIRST or self.query.is_sliced or self.query.distinct
+                or tuple(self.query.order_by) != BEST_FIRST or not self.query.standard_ordering
+                or self.query.is_sliced or self.query.distinct
                 or self.query.combinator or self.query.group_by is not None):
             return super().__getitem__(k)
         base = self.all().prefetch_related(None)  # ids only: nothing to prefetch for them
@@ -147,7 +150,7 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         above = understood.above_labelled()
         if above is None:
             return None
-        first = self._labelled_by_name(*understood.labelled_together, LABELLED_READ * stop)
+        first = self._labelled_by_name(*understood.labelled_together, LABELLED_PER_RECORD * stop)
         # The name as the search table's sort_name copies it: the order within a tier.
         walked = list(self.filter(pk__in=first).order_by("name", "pk").values_list("pk", flat=True)[:stop])
         if len(walked) < stop:
@@ -166,8 +169,9 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
 
     def _labelled_by_name(self, kinds: Sequence[int], services: Sequence[int], count: int) -> list[int]:
         """The first `count` initiatives of the whole register by name, then id, of these kinds or with
-        one of these services; fewer when those of services are not all among the register's first
-        LABELLED_WALK * count names. Whatever the queryset's filters, its first labelled records are
+        one of these services (the records Search.labelled() selects, in SQL of its own for a plan
+        that cannot go astray); fewer when those of services are not all among the register's first
+        NAMES_PER_LABELLED * count names. Whatever the queryset's filters, its first labelled records are
         the first of these it holds, if it holds enough of them. A kind's records are read from the
         (kind, name) index; a service's are looked for in a bounded stretch of the name index,
         because a label whose records are named alike sits far into the alphabet (day activities:
@@ -189,7 +193,7 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
                   FROM (SELECT {columns} FROM {initiatives} ORDER BY name, id LIMIT %(stretch)s) w
                  WHERE {labelled}
                  ORDER BY w.name, w.id
-                 LIMIT %(count)s""", {"stretch": max(LABELLED_WALK * count, LABELLED_WALK_LEAST),
+                 LIMIT %(count)s""", {"stretch": max(NAMES_PER_LABELLED * count, NAMES_WALKED_LEAST),
                                       "kinds": list(kinds), "services": list(services), "count": count})
             return [pk for (pk,) in cursor.fetchall()]
 

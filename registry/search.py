@@ -64,9 +64,9 @@ from functools import reduce
 from operator import and_, or_
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connections
-from django.db.models import BooleanField, Case, Exists, FloatField, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, F, FloatField, Func, OuterRef, Q, Value, When
 from django.db.models.expressions import CombinedExpression, Expression
 from django.db.models.functions import Least
 
@@ -194,8 +194,6 @@ class Search:
             if term.split and not term.known:
                 found |= {_pattern(part) for part in term.split}
         if len(self.terms) > 1:
-            # The words that begin with a short stem ("care": car), for above_labelled.
-            found |= {_pattern(stem) for term in self.terms for stem in term.stems if len(stem) < MIN_PART}
             found.add(_pattern("".join(t.plain for t in self.terms)))  # the words written together
         return {pattern for pattern in found if pattern is not None}
 
@@ -343,6 +341,13 @@ class Search:
             found |= reduce(and_, (Q(searched__name__words__overlap=self._words(part)) for part in term.split))
         return found
 
+    def _in_places(self, term: Term, *, last: bool) -> Q:
+        """The term's stems in the places, by the index of the places' stems alone (the same records
+        as _weighted(term, "B") finds on the row, for a term without corrections)."""
+        places = Func(F("searched__vector"), function="registry_places", output_field=SearchVectorField())
+        query = SearchQuery(self._query(term, last=last), config=SEARCH_CONFIG, search_type="raw")
+        return Q(SearchVectorExact(places, query))
+
     def best(self) -> Q:
         """The records of the highest rank this query can give, as conditions the indexes answer (the
         words of the name and of the short fields): in the everyday place it names, with the words
@@ -356,21 +361,17 @@ class Search:
 
     def above_labelled(self) -> list[Q] | None:
         """Conditions the indexes answer, one a statement, that together hold every record that may
-        rank above LABELLED_LEAST, except labelled ones ranked exactly that: the words written
-        together, and labelled records that may have every word in the name or the places. None when
-        that cannot be said: no label has the words, a place is named (its bonus lifts records that
-        are not labelled), or a word is unknown (corrected, or split in two)."""
+        rank above LABELLED_LEAST, except labelled ones ranked exactly that: the labelled records with
+        every word in the name or the places (as level() finds them there, by the indexes of the
+        name's words and of the places' stems), and the words written together. None when that
+        cannot be said: no label has the words, a place is named (its bonus lifts records that are
+        not labelled), or a word is unknown (corrected, or split in two) or a stop word."""
         labelled, written = self.labelled(), self.written_together(indexed=True)
         if (labelled is None or written is None or self.in_everyday_place() is not None
-                or any(not term.known or not term.stems for term in self.terms)):
+                or any(not term.known or not term.lexemes for term in self.terms)):
             return None
         last = len(self.terms) - 1
-        # A word of the name or the places (both among the short fields) that stems as the term does
-        # begins with that stem: Dutch Snowball only cuts endings (never below three letters) and
-        # undoubles a last consonant. So it is among the known words that hold the stem (a part of
-        # the term, _wanted) or, for a stem of three letters, begin with it.
-        named_or_placed = [_has_any(sorted({*self._wanted(term, last=i == last),
-                                            *(word for stem in term.stems for word in self._words(stem))}))
+        named_or_placed = [self._in_name(term, last=i == last) | self._in_places(term, last=i == last)
                            for i, term in enumerate(self.terms)]
         # The labelled first: when common words make either too many to rank (LABELLED_ABOVE), it
         # is usually this one, and it costs less to find out than the LIKEs of the other.

@@ -97,7 +97,12 @@ class InitiativeSearch(models.Model):
                             name="search_words"),
                    # The best tier of registry.search (every word in the name), read alone by this index.
                    GinIndex(Func(F("name"), function="registry_words", output_field=ArrayField(models.TextField())),
-                            name="search_name_words")]
+                            name="search_name_words"),
+                   # The places' stems alone (the vector's weight B): which records have a word in their
+                   # places, answered by the index without reading each row's vector for its weights
+                   # (registry.search.Search.above_labelled).
+                   GinIndex(Func(F("vector"), function="registry_places", output_field=SearchVectorField()),
+                            name="search_places")]
         verbose_name = _("search entry")
         verbose_name_plural = _("search entries")
 

@@ -208,9 +208,9 @@ def test_a_page_for_words_together_in_a_label_is_that_of_the_whole_ranking(regis
     names are walked to find the labelled records, the page is the same."""
     from registry import querysets
 
-    monkeypatch.setattr(querysets, "LABELLED_READ", 1)
-    monkeypatch.setattr(querysets, "LABELLED_WALK", 1)
-    monkeypatch.setattr(querysets, "LABELLED_WALK_LEAST", stretch)
+    monkeypatch.setattr(querysets, "LABELLED_PER_RECORD", 1)
+    monkeypatch.setattr(querysets, "NAMES_PER_LABELLED", 1)
+    monkeypatch.setattr(querysets, "NAMES_WALKED_LEAST", stretch)
     for name in ("Aa Buurtkamer", "Bb Buurtkamer"):
         make(name, LEIDEN, kind="bewonersinitiatief", place="Leiden", services=["winkel"])
     # "shop" in its name and "village" in its place: above every record that has them only in a label.
@@ -236,6 +236,27 @@ def test_a_page_for_words_together_in_a_label_is_that_of_the_whole_ranking(regis
     assert any(decided) and (stretch == 1000 or not all(decided))
 
 
+def test_a_slice_of_the_reversed_ranking_is_a_slice_of_it(register):
+    for name in ("Aa Buurtkamer", "Bb Buurtkamer"):
+        make(name, LEIDEN, kind="bewonersinitiatief", place="Leiden", services=["winkel"])
+    reversed_ranking = Initiative.objects.published().search("village shop").best_first().reverse()
+    whole = list(reversed_ranking.values_list("name", flat=True))
+    assert whole == ["Dorpswinkel Oud-Leiden", "Bb Buurtkamer", "Aa Buurtkamer"]
+    assert list(reversed_ranking.values_list("name", flat=True)[:1]) == whole[:1]
+
+
+@pytest.mark.parametrize("prefix", [False, True])
+def test_a_labelled_record_with_a_word_in_its_place_comes_first_however_the_stem_is_made(db, prefix):
+    # "care home": the service Care and wellbeing at home. The place Hoom stems as "home" does (hom,
+    # an undoubled vowel) without holding it: a level above the records with the words in the label
+    # only, later in the alphabet (found by the review of the labelled tier).
+    make("Aa Thuiszorg", LEIDEN, kind="bewonersinitiatief", place="Leiden", services=["zorg-welzijn"])
+    make("Zz Care", LEIDEN, kind="bewonersinitiatief", place="Hoom", services=["zorg-welzijn"])
+    ranked = Initiative.objects.published().search("care home", prefix=prefix).best_first()
+    assert list(ranked.values_list("name", flat=True)) == ["Zz Care", "Aa Thuiszorg"]
+    assert list(ranked.values_list("name", flat=True)[:1]) == ["Zz Care"]
+
+
 def test_a_star_after_the_last_word_makes_it_a_beginning(register):
     # As the map asks while someone types (registry.filters: q), and as the suggestions read a text.
     from registry.filters import InitiativeFilterSet
@@ -247,6 +268,7 @@ def test_a_star_after_the_last_word_makes_it_a_beginning(register):
     assert names("village sh") == []
     assert names("village sh*") == names("village shop") == ["Dorpswinkel Oud-Leiden"]
     assert names("village sh *") == []  # a star apart is no word's ending
+    assert names("village s*") == names("village s")  # a single letter is the beginning of too much
 
 
 def test_maintainers_find_a_record_by_an_identifier_typed_whole(register):
