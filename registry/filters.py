@@ -28,8 +28,9 @@ MAX_RADIUS_M = 300_000  # the whole country fits in 300 km
 DEFAULT_RADIUS_M = 5_000
 # The Netherlands with a margin: nothing the register holds lies outside.
 NL_BOUNDS = (2.5, 50.5, 7.5, 53.8)
-# A text whose last word is followed by a star: that word is the beginning of a word (q).
-UNFINISHED = re.compile(r"[^\W_]\*+\s*$")
+# A text whose last word, of two letters or more, is followed by a star: that word is the beginning
+# of a word (q). A single letter would be the beginning of most words in the register.
+UNFINISHED = re.compile(r"[^\W_]{2}\*+\s*$")
 
 
 class NumbersField(forms.CharField):
@@ -160,8 +161,8 @@ class InitiativeFilterSet(filters.FilterSet):
                                      "their everyday names), kind, services, partners and descriptions: every "
                                      "word must match, also as part of a compound word or with a small typo; "
                                      "ranked, best first, unless `ordering` is given. A `*` after the last "
-                                     "word makes it the beginning of a word (`village sh*`), as the map asks "
-                                     "while someone types.")
+                                     "word (two letters at least) makes it the beginning of a word "
+                                     "(`village sh*`), as the map reads its search box.")
     bbox = BBoxFilter(help_text="minLon,minLat,maxLon,maxLat (WGS84).")
     near = LonLatFilter(method="filter_nothing",
                           help_text="lon,lat (WGS84): only initiatives within `radius` metres, nearest first.")

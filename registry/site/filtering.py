@@ -132,9 +132,14 @@ def panel_fingerprint(filters: InitiativeFilterSet, version: Any) -> str:
 MAP_DEFAULT_STATUS = [Status.ACTIVE.value]
 
 
+def names_a_status(data: QueryDict) -> bool:
+    """Whether the address chooses statuses (else the map shows MAP_DEFAULT_STATUS, the list all)."""
+    return any(data.getlist("status"))
+
+
 def with_map_default(data: QueryDict) -> QueryDict:
     """The map's filters: those of the address, with MAP_DEFAULT_STATUS when it names no status."""
-    if any(data.getlist("status")):
+    if names_a_status(data):
         return data
     data = data.copy()
     data.setlist("status", MAP_DEFAULT_STATUS)

@@ -35,6 +35,7 @@ from registry.site.figures import evidence_items, income_mix
 from registry.site.filtering import (
     KEPT_PAGE_PARAMETERS,
     filter_query,
+    names_a_status,
     panel_fingerprint,
     site_filters,
     with_map_default,
@@ -188,7 +189,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     for name in ("near", "radius", "page"):
         everywhere.pop(name, None)
     map_query = filter_query(filters)
-    if not any(request.GET.getlist("status")):
+    if not names_a_status(request.GET):
         # The list shows every status by default, the map running ones: "show these on the map" names
         # the list's, as the map's link to the list names the map's.
         map_query = "&".join(part for part in (map_query, EVERY_STATUS) if part)

@@ -111,15 +111,27 @@ def test_while_typing_the_last_word_is_a_beginning(page: Any, site: Site):
 
     page.goto(site("/"))
     wait_for_count(page, site.running)
-    page.locator("#filter-q").press_sequentially("village sh", delay=30)
+    box = page.locator("#filter-q")
+    box.press_sequentially("village sh", delay=30)
     wait_for_count(page, beginning)
     # The address keeps the text as typed; leaving the box (a "change") or Enter reloads nothing.
     assert parse_qs(urlsplit(page.url).query)["q"] == ["village sh"]
-    page.locator("#filter-q").press("Escape")
-    page.locator("#filter-q").press("Enter")
+    box.press("Escape")
+    box.press("Enter")
     page.locator("#map_initiatives").click(position={"x": 5, "y": 5})
     page.wait_for_timeout(600)
     assert count_on_map(page) == beginning
+
+    # Enter at once, before the typing's reload, reads the text the same way.
+    page.goto(site("/"))
+    wait_for_count(page, site.running)
+    box.press_sequentially("village sh")
+    box.press("Enter")
+    wait_for_count(page, beginning)
+    # So does a box ticked after typing.
+    page.locator("input[name=status][value=gestopt]").check()
+    page.wait_for_function("() => new URLSearchParams(location.search).getAll('status').length === 2")
+    assert 0 < count_on_map(page) >= beginning
 
 
 def test_place_search_and_near_me_move_the_map(page: Any, site: Site):

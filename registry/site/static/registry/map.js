@@ -130,6 +130,21 @@
       return values;
     }
 
+    // The map filters as someone types, so once they type in its search box its last word is read
+    // as the beginning of a word (q ends in "*", as the suggestions read the text): "village sh"
+    // shows the village shops, not nothing (no record has the word "sh"). Also on Enter, on leaving
+    // the box and with other filters, so that the map does not change under them for that alone. An
+    // address opened as it is reads whole words, as the page's count and the list do. A single
+    // letter is no beginning yet.
+    var typed = false;
+
+    function asAsked(filters) {
+      var asked = new URLSearchParams(filters);
+      var text = asked.get("q");
+      if (typed && text && /[\p{L}\p{N}]{2}$/u.test(text)) asked.set("q", text + "*");
+      return asked;
+    }
+
     function dataQuery(filters) {
       var values = new URLSearchParams(filters);
       new URLSearchParams(options.lockedQuery).forEach(function (value, name) { values.append(name, value); });
@@ -390,25 +405,13 @@
       }
     }
 
-    // `typing`: the search box's text is still being typed, so its last word may be unfinished: the
-    // data is asked for with that word as the beginning of a word (q ends in "*", as the
-    // suggestions read it), not as a whole word that nothing has yet ("village sh": 0 found).
-    function load(fit, typing) {
+    function load(fit) {
       var filters = filterQuery();
       writeAddress(filters);
-      var next = dataQuery(filters);
-      var text = filters.get("q");
-      var unfinished = next;
-      if (text && /\S$/.test(text)) {
-        var asked = new URLSearchParams(filters);
-        asked.set("q", text + "*");
-        unfinished = dataQuery(asked);
-      }
-      if (typing) next = unfinished;
+      var next = dataQuery(asAsked(filters));
       // A search box fires "change" again when it loses focus, say on a click on a marker:
-      // reloading the same data then would close the popup that click opens. The text as typed
-      // last stays as it was read then, its last word a beginning, also on Enter.
-      if (next === query || unfinished === query) return;
+      // reloading the same data then would close the popup that click opens.
+      if (next === query) return;
       query = next;
       tiles = {};
       pending = {};
@@ -466,8 +469,9 @@
       });
       form.addEventListener("input", function (event) {
         if (event.target.type !== "search") return;
+        typed = true;
         window.clearTimeout(timer);
-        timer = window.setTimeout(function () { load(true, true); }, 400);
+        timer = window.setTimeout(function () { load(true); }, 400);
       });
       document.querySelectorAll("[data-reset-filters]").forEach(function (button) {
         button.addEventListener("click", function (event) { event.preventDefault(); reset(); });
