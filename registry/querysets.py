@@ -99,6 +99,16 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
             found._search = understood
         return found
 
+    def correction(self) -> str | None:
+        """"Did you mean": this search's text with its typos corrected, when that finds published
+        records (registry.search.correction), from the query the search understood already; None
+        for a queryset that is no search."""
+        from registry import search
+
+        if self._search is None:
+            return None
+        return search.correction(self._search, self.model._default_manager.using(self.db).published())
+
     def best_first(self) -> InitiativeQuerySet:
         """The records a search() found, best match first; records that rank the same by name, then
         by id (the name as the search's table keeps it, so that PostgreSQL can read a tier of the

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 
 from geo.tiles import Tile, TileOutOfRange
-from registry import documents, search, tiles
+from registry import documents, tiles
 from registry.caching import keepable, kept_count, kept_response, kept_value, register_version
 from registry.filters import KEPT_FILTER_PARAMETERS, InitiativeFilterSet
 from registry.models import Initiative
@@ -91,9 +91,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         version = register_version(request)
         count = kept_count(qs, version)
         extent = kept_value(qs, version, "extent", lambda: qs.aggregate(extent=Extent("location"))["extent"])
-        text = filters.form.cleaned_data.get("q") or ""
-        corrected = kept_value(qs, version, "did-you-mean", lambda: search.correction(
-            search.understand(text), Initiative.objects.published())) if text.strip() else None
+        searched = (filters.form.cleaned_data.get("q") or "").strip()
+        corrected = kept_value(qs, version, "did-you-mean", qs.correction) if searched else None
         parts = [f'"count":{count}',
                  f'"extent":{"null" if extent is None else "[" + ",".join(str(v) for v in extent) + "]"}',
                  f'"didYouMean":{json.dumps(corrected)}']

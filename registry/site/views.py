@@ -205,8 +205,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
 def did_you_mean(request: HttpRequest, filters: InitiativeFilterSet) -> dict[str, str] | None:
     """The search with its unknown words replaced by the closest known ones, and the address of that
     search with the same filters (None: no word was replaced)."""
-    text = filters.form.cleaned_data.get("q") or ""
-    corrected = search.correction(search.understand(text), Initiative.objects.published()) if text.strip() else None
+    corrected = filters.qs.correction()
     if corrected is None:
         return None
     query = request.GET.copy()
