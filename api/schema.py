@@ -92,8 +92,8 @@ PARAMETER_BOUNDS: dict[str, dict[str, int]] = {
 
 # What a record's JSON has that its GeoJSON Feature carries outside `properties`.
 FEATURE_MEMBERS = {"id", "code", "location", "geometry"}
-# What only the JSON detail document has (registry.figures.splice_into_record adds them to the record,
-# not to the Feature): a Feature's properties do not promise them.
+# What only the JSON detail document has (registry.documents assembles them into the detail record,
+# not into the Feature): a Feature's properties do not promise them.
 RECORD_ONLY_MEMBERS = {"yearlyFigures", "socialValueEvidence"}
 
 

@@ -548,8 +548,11 @@ def delete_partner(partner: Partner, *, acting_user: User | None) -> None:
         raise NotAllowed(_("Only an administrator deletes partners."))
     if partner.partnerships.exists():
         raise ValidationError(_("This partner still has partnerships; remove those first."))
+    # Years it commissioned show it until the delete empties their commissioning partner.
+    commissioned = list(documents.showing_partner(partner.pk).values_list("pk", flat=True))
     attribute(partner, acting_user, Reasons.DELETED.text())
     partner.delete()
+    documents.prepare(commissioned)
 
 
 def _change_partnerships(initiative: Initiative, changes: PartnershipChanges, acting_user: User | None,

@@ -15,11 +15,16 @@ One builder (`_BUILD`) makes every part of every document, for one id or all of 
 * a line of the open-data initiatives.csv, the lines of partnerships.csv, a Feature of
   initiatives.geojson (the columns of registry.columns).
 
+One part is made in Python instead, in the same `prepare`: what only the API's detail record shows,
+its public yearly figures and evidence (`prepare_detail_members`, from registry.figures, kept in a
+table of its own), whose indicators are Python floats that SQL does not round the same way.
+
 What depends on the request or on the day is spliced in when a document is read, never stored:
 the record's absolute `url` and whether it is `stale`.
 
 Prepared by `prepare(ids)`, which registry.saving calls for every saved initiative and
-registry.actions for what changes elsewhere (a vocabulary term, a partner); `stale_documents()`
+registry.actions for what changes elsewhere (a vocabulary term, a partner, yearly figures or
+evidence, through the save of their initiative); `stale_documents()`
 finds documents that differ from a fresh build (`manage.py check_documents`, and the rebuild
 command `manage.py rebuild_documents` prepares all).
 """
@@ -34,13 +39,15 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from psycopg.adapt import Loader
 
 from geo.crs import CRS, geojson_sql
 from geo.search import ALIASES
+from registry import figures
 from registry.columns import INITIATIVE_COLUMNS, LIST_SEPARATOR, PARTNERSHIP_COLUMNS
 from registry.models import (
+    FiguresDocument,
     FundingSource,
     Initiative,
     InitiativeDocument,
@@ -62,6 +69,7 @@ INITIATIVES = Initiative._meta.db_table
 PARTS = ("geometry", "body", "tail", "marker", "csv_row", "partnership_rows", "export_feature", "status",
          "last_verified_on")
 SEARCHED = InitiativeSearch._meta.db_table
+FIGURES = FiguresDocument._meta.db_table
 SEARCH_PARTS = ("vector", "name", "names", "sort_name")
 
 
@@ -377,7 +385,7 @@ MANY = 200
 def prepare(ids: Iterable[int] | None = None) -> int:
     """Prepare the documents of these initiatives (None: of all), in the caller's transaction, so
     that a document that cannot be prepared fails the write that changed it. Returns how many
-    documents were written (those already current are left alone)."""
+    documents were written (those already current are left alone), the detail members not counted."""
     wanted = None if ids is None else sorted(set(ids))
     if wanted is not None and not wanted:
         return 0
@@ -396,10 +404,45 @@ def prepare(ids: Iterable[int] | None = None) -> int:
             cursor.execute(_build_search(source), params)
             cursor.execute(_remember_words(source), params)
             cursor.execute(_remember_record_words(source), params)
-            return written
         finally:
             if many:
                 cursor.execute("SET LOCAL enable_nestloop = on")
+    prepare_detail_members(wanted)
+    return written
+
+
+# The detail members are prepared for this many initiatives at a time (memory stays bounded in a rebuild).
+MEMBERS_CHUNK = 5000
+
+
+def _chunks(wanted: list[int] | None) -> Iterator[list[int]]:
+    ids = wanted if wanted is not None else list(Initiative.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), MEMBERS_CHUNK):
+        yield ids[start:start + MEMBERS_CHUNK]
+
+
+def prepare_detail_members(wanted: list[int] | None = None) -> int:
+    """Prepare what only the API's detail record shows (its public yearly figures and evidence,
+    registry.figures.shown_members) for these initiatives (None: all). Made in Python, not by the SQL
+    builder: its indicators are Python floats rounded by round() (half to even, on the binary value),
+    which PostgreSQL's numeric rounding (half away from zero) does not reproduce byte for byte.
+    Returns how many initiatives' members were written or removed."""
+    written = 0
+    with connection.cursor() as cursor:
+        for chunk in _chunks(wanted):
+            members = figures.shown_members(chunk)
+            cursor.execute(f"DELETE FROM {FIGURES} WHERE initiative_id = ANY(%s) AND NOT initiative_id = ANY(%s)",
+                           [chunk, list(members)])
+            written += int(cursor.rowcount)
+            if members:
+                cursor.execute(f"""
+                    INSERT INTO {FIGURES} (initiative_id, members)
+                    SELECT * FROM unnest(%s::int[], %s::text[])
+                        ON CONFLICT (initiative_id) DO UPDATE SET members = EXCLUDED.members
+                     WHERE {FIGURES}.members IS DISTINCT FROM EXCLUDED.members""",
+                               [list(members), list(members.values())])
+                written += int(cursor.rowcount)
+    return written
 
 
 def showing_term(model: type[Any], term_id: int) -> QuerySet[Initiative]:
@@ -410,7 +453,9 @@ def showing_term(model: type[Any], term_id: int) -> QuerySet[Initiative]:
 
 
 def showing_partner(partner_id: int) -> QuerySet[Initiative]:
-    return Initiative.objects.filter(partnerships__partner_id=partner_id).order_by().distinct()
+    """The initiatives whose documents show this partner: as a partner, or commissioning a year's work."""
+    return Initiative.objects.filter(Q(partnerships__partner_id=partner_id)
+                                     | Q(yearly_figures__commissioning_partner_id=partner_id)).order_by().distinct()
 
 
 def stale_documents() -> dict[str, list[int]]:
@@ -435,6 +480,12 @@ def stale_documents() -> dict[str, list[int]]:
             for pk, kind in cursor.fetchall():
                 found[kind].add(pk)
             cursor.execute("DROP TABLE fresh_documents")
+        for chunk in _chunks(None):
+            cursor.execute(f"SELECT initiative_id, members FROM {FIGURES} WHERE initiative_id = ANY(%s)", [chunk])
+            stored_members = dict(cursor.fetchall())
+            fresh_members = figures.shown_members(chunk)
+            found["outdated"].update(pk for pk in {*stored_members, *fresh_members}
+                                     if stored_members.get(pk) != fresh_members.get(pk))
     return {kind: sorted(ids) for kind, ids in found.items()}
 
 
@@ -458,6 +509,10 @@ def _assembled(kind: str) -> str:
     if kind == "record":
         return (f"""concat('{{"id":', t.id, ',"url":"', %s::text, t.id, '","location":', d.geometry, ',', d.body,"""
                 f""" ',"stale":', {stale}, ',', d.tail)""")
+    if kind == "detail":  # the record with the members only the detail has (FIGURES f, joined by `assemble`)
+        return (f"""concat('{{"id":', t.id, ',"url":"', %s::text, t.id, '","location":', d.geometry, ',', d.body,"""
+                f""" ',"stale":', {stale}, ',', left(d.tail, -1), ',',"""
+                f""" coalesce(f.members, {_literal(figures.NO_DETAIL_MEMBERS)}), '}}')""")
     if kind == "feature":
         return (f"""concat('{{"id":', t.id, ',"type":"Feature","geometry":', d.geometry, ',"properties":{{"url":"',"""
                 f""" %s::text, t.id, '",', d.body, ',"stale":', {stale}, ',', d.tail, '}}')""")
@@ -510,10 +565,16 @@ def joined_in_order(queryset: QuerySet[Any], expression: str, joins: str = "",
 
 def assemble(queryset: QuerySet[Initiative], kind: str, *, base: str, today: datetime.date | None = None) -> bytes:
     """The documents of the initiatives the queryset selects (filtered, ordered and sliced by the
-    caller), in its order, joined by commas, as UTF-8 made by PostgreSQL.
-    `kind` is "record" (the API's JSON) or "feature" (GeoJSON); `base` the list's absolute URL."""
-    return joined_in_order(queryset, _assembled(kind), f"JOIN {DOCUMENTS} d ON d.initiative_id = t.id",
-                           assembled_params(base, today))
+    caller), in its order, joined by commas, as UTF-8 made by PostgreSQL. `kind` is "record" (the
+    API's JSON), "detail" (the record as the API's detail shows it) or "feature" (GeoJSON); `base`
+    the list's absolute URL."""
+    return joined_in_order(queryset, _assembled(kind), assembled_joins(kind), assembled_params(base, today))
+
+
+def assembled_joins(kind: str) -> str:
+    """The tables _assembled(kind) reads besides `t` (the selected ids)."""
+    joins = f"JOIN {DOCUMENTS} d ON d.initiative_id = t.id"
+    return joins + (f" LEFT JOIN {FIGURES} f ON f.initiative_id = t.id" if kind == "detail" else "")
 
 
 def features(queryset: QuerySet[Initiative], crs: CRS) -> str:

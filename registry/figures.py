@@ -145,13 +145,16 @@ def indicators(rows: Sequence[YearlyFigures]) -> list[Indicators]:
     return found
 
 
+def _public_years(ids: Sequence[int]) -> QuerySet[YearlyFigures]:
+    return (YearlyFigures.objects.filter(initiative_id__in=ids, public=True,
+                                         initiative__publication_state=PublicationState.PUBLISHED)
+            .select_related("commissioning_partner").order_by("initiative_id", "year"))
+
+
 def public_figures(initiative: Initiative | int) -> list[YearlyFigures]:
     """The years of an initiative whose figures it agreed to publish, oldest first (none for a record
     that is not published)."""
-    pk = initiative.pk if isinstance(initiative, Initiative) else initiative
-    return list(YearlyFigures.objects.filter(initiative_id=pk, public=True,
-                                             initiative__publication_state=PublicationState.PUBLISHED)
-                .select_related("commissioning_partner").order_by("year"))
+    return list(_public_years([initiative.pk if isinstance(initiative, Initiative) else initiative]))
 
 
 def _number(value: Any) -> Any:
@@ -160,10 +163,9 @@ def _number(value: Any) -> Any:
     return value
 
 
-def public_document(initiative_id: int) -> list[dict[str, Any]]:
-    """The public years as the API's detail document shows them (`yearlyFigures`): amounts in euros
-    by funding-source code, people and places, and the indicators."""
-    rows = public_figures(initiative_id)
+def _years_document(rows: Sequence[YearlyFigures]) -> list[dict[str, Any]]:
+    """One initiative's public years as the API's detail document shows them (`yearlyFigures`): amounts
+    in euros by funding-source code, people and places, and the indicators."""
     found = []
     for row, shown in zip(rows, indicators(rows), strict=True):
         partner = row.commissioning_partner
@@ -184,6 +186,11 @@ def public_document(initiative_id: int) -> list[dict[str, Any]]:
     return found
 
 
+def public_document(initiative_id: int) -> list[dict[str, Any]]:
+    """The public years of one initiative as the API's detail document shows them (`yearlyFigures`)."""
+    return _years_document(public_figures(initiative_id))
+
+
 def _rounded(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
 
@@ -199,35 +206,58 @@ def _rounded(value: float | None) -> float | None:
 EVIDENCE_SHOWN = ["initiative_id", "method", "year", "result", "figure", "assessed_by", "report_url"]
 
 
+def _public_evidence(ids: Sequence[int]) -> QuerySet[SocialValueEvidence]:
+    return SocialValueEvidence.objects.filter(
+        initiative_id__in=ids, initiative__publication_state=PublicationState.PUBLISHED,
+    ).order_by("initiative_id", "-year", "pk")
+
+
 def public_evidence(initiative: Initiative | int) -> list[SocialValueEvidence]:
     """The evidence of a published initiative's social value, newest first (none for a record that is
     not published)."""
-    pk = initiative.pk if isinstance(initiative, Initiative) else initiative
-    return list(SocialValueEvidence.objects.filter(
-        initiative_id=pk, initiative__publication_state=PublicationState.PUBLISHED).order_by("-year", "pk"))
+    return list(_public_evidence([initiative.pk if isinstance(initiative, Initiative) else initiative]))
+
+
+def _evidence_item(row: SocialValueEvidence) -> dict[str, Any]:
+    return {"year": row.year, "method": row.method, "result": row.result, "figure": _number(row.figure),
+            "assessedBy": row.assessed_by, "reportUrl": row.report_url}
 
 
 def evidence_document(initiative_id: int) -> list[dict[str, Any]]:
     """The evidence as the API's detail document shows it (`socialValueEvidence`)."""
-    return [{"year": row.year, "method": row.method, "result": row.result, "figure": _number(row.figure),
-             "assessedBy": row.assessed_by, "reportUrl": row.report_url}
-            for row in public_evidence(initiative_id)]
+    return [_evidence_item(row) for row in public_evidence(initiative_id)]
 
 
 def _member(value: Any) -> str:
     # As DRF's JSONRenderer writes it (compact, UTF-8, the two line separators JavaScript cannot take
-    # escaped), so the spliced document is byte for byte what the detail serializer makes.
+    # escaped), so the prepared members are byte for byte what the detail serializer makes.
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def splice_into_record(document: str, initiative_id: int) -> str:
-    """An API record (a JSON object as text) with `yearlyFigures` and `socialValueEvidence` added as its
-    last members: additive, so the published contract grows without changing."""
-    assert document.endswith("}"), "an API record is a JSON object"
-    figures = _member(public_document(initiative_id))
-    evidence = _member(evidence_document(initiative_id))
-    return f'{document[:-1]},"yearlyFigures":{figures},"socialValueEvidence":{evidence}}}'
+def detail_members(yearly: list[dict[str, Any]], evidence: list[dict[str, Any]]) -> str:
+    """What only the API's detail record has, as its last JSON members (additive: the published
+    contract grows without changing)."""
+    return f'"yearlyFigures":{_member(yearly)},"socialValueEvidence":{_member(evidence)}'
+
+
+# The detail members of an initiative that shows neither figures nor evidence.
+NO_DETAIL_MEMBERS = detail_members([], [])
+
+
+def shown_members(ids: Sequence[int]) -> dict[int, str]:
+    """detail_members of each of these initiatives that shows public figures or evidence, in two
+    queries: for the read model (registry.documents prepares them when the record or its figures
+    change, so a read of the detail runs no Python per record)."""
+    years: dict[int, list[YearlyFigures]] = {}
+    for row in _public_years(ids):
+        years.setdefault(row.initiative_id, []).append(row)
+    evidence: dict[int, list[SocialValueEvidence]] = {}
+    for item in _public_evidence(ids):
+        evidence.setdefault(item.initiative_id, []).append(item)
+    return {pk: detail_members(_years_document(years.get(pk, [])),
+                               [_evidence_item(item) for item in evidence.get(pk, [])])
+            for pk in sorted({*years, *evidence})}
 
 
 # -- many initiatives: the one aggregation -----------------------------------------------------------------
@@ -309,6 +339,7 @@ def aggregate_by_area(initiatives: QuerySet[Initiative], year: int, area: str) -
     return {code: _aggregate(year, count, grouped.get(code, empty)) for code, count in sorted(counts.items())}
 
 
-__all__ = ["AMOUNT_FIELDS", "EDITABLE", "EVIDENCE_SHOWN", "MIN_GROUP", "SUMMED", "Aggregate", "Indicators", "Stored",
-           "aggregate", "aggregate_by_area", "evidence_document", "indicators", "public_document", "public_evidence",
-           "public_figures", "same_value", "splice_into_record", "store"]
+__all__ = ["AMOUNT_FIELDS", "EDITABLE", "EVIDENCE_SHOWN", "MIN_GROUP", "NO_DETAIL_MEMBERS", "SUMMED", "Aggregate",
+           "Indicators", "Stored", "aggregate", "aggregate_by_area", "detail_members", "evidence_document",
+           "indicators", "public_document", "public_evidence", "public_figures", "same_value", "shown_members",
+           "store"]

@@ -24,7 +24,7 @@ from api.serializers.initiatives import (
     PartnershipSerializer,
 )
 from api.views.common import LastModifiedMixin
-from registry import actions, documents, figures
+from registry import actions, documents
 from registry.caching import response_key
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Partnership, merged_into
@@ -95,13 +95,11 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         def document() -> Response:
-            text = documents.assemble(self.get_queryset().filter(pk=kwargs["pk"]), self.document_kind(),
-                                      base=self.list_url())
+            # The JSON detail also shows the years whose figures the initiative agreed to publish.
+            kind = "detail" if self.document_kind() == "record" else "feature"
+            text = documents.assemble(self.get_queryset().filter(pk=kwargs["pk"]), kind, base=self.list_url())
             if not text:
                 raise Http404
-            if self.document_kind() == "record":
-                # The years whose figures the initiative agreed to publish (an additive member).
-                return Response(figures.splice_into_record(text.decode(), int(kwargs["pk"])))
             return Response(text)
 
         try:

@@ -1,7 +1,7 @@
 """The register's models, one module per subject: the vocabularies, the initiatives, their partners,
 and the maintainers' workflow. Imported from here (`from registry.models import Initiative`)."""
 
-from registry.models.documents import InitiativeDocument, InitiativeSearch, NameWord, SearchWord
+from registry.models.documents import FiguresDocument, InitiativeDocument, InitiativeSearch, NameWord, SearchWord
 from registry.models.figures import (
     AMOUNT_FIELDS,
     INCOME_FIELDS,
@@ -70,6 +70,7 @@ __all__ = [
     "DuplicateCandidate",
     "DuplicateDecision",
     "EvidenceMethod",
+    "FiguresDocument",
     "Frequency",
     "FundingSource",
     "ImportRun",

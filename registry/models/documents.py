@@ -52,6 +52,25 @@ class InitiativeDocument(models.Model):
         return f"#{self.initiative_id}"
 
 
+class FiguresDocument(models.Model):
+    """The members only the API's detail record has, `"yearlyFigures":[…],"socialValueEvidence":[…]`, for
+    an initiative with public figures or evidence (none: no row). Kept apart from InitiativeDocument
+    because they can be several kB: in its rows they would halve how many documents a page of the
+    table holds, and a box of 1,000 Features would read twice the pages for text it never shows.
+    Written only by registry.documents.prepare."""
+
+    initiative = models.OneToOneField(Initiative, on_delete=models.CASCADE, primary_key=True,
+                                      related_name="figures_document", verbose_name=_("initiative"))
+    members = models.TextField(_("yearlyFigures and socialValueEvidence, as JSON members"))
+
+    class Meta:
+        verbose_name = _("prepared figures")
+        verbose_name_plural = _("prepared figures")
+
+    def __str__(self) -> str:
+        return f"#{self.initiative_id}"
+
+
 class Words(Transform):
     """`names__words`: the words of a text as the search stores it (single spaces between words and at
     both ends), as an array, by the function registry_words (migration search_words: strict, so that a

@@ -305,10 +305,10 @@ def seed_demo(count: int, seed: int = 1, *, force: bool = False) -> SeedResult:
     # The first history entry of each record, with its links, written after the areas were derived (the
     # effects of saving but the search for duplicates, which a demo register of 100,000 does not need).
     demo = Reasons.DEMO.text()
-    documents.prepare(ids)
+    figures = demo_figures([r.initiative for r in new], seed)
+    documents.prepare(ids)  # after the figures: the API's detail shows those made public
     write_entries(ids, [demo] * len(ids), ["+"] * len(ids), user_id=None, when=timezone.now())
     Partnership.history.bulk_history_create(partnerships, batch_size=5000, default_change_reason=demo)
-    figures = demo_figures([r.initiative for r in new], seed)
     return SeedResult(created=len(created), present=len(present), skipped=len(taken), figures=figures)
 
 

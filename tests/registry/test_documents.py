@@ -17,6 +17,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core.management import call_command
 from django.db import DatabaseError, connection
+from django.db.models import Count
 from django.test import Client
 from django.utils import translation
 from rest_framework.renderers import JSONRenderer
@@ -29,6 +30,7 @@ from geo.signals import areas_reloaded
 from registry import actions, documents
 from registry.columns import INITIATIVE_COLUMNS, LIST_SEPARATOR, PARTNERSHIP_COLUMNS, values_query
 from registry.models import (
+    FiguresDocument,
     Initiative,
     InitiativeDocument,
     Kind,
@@ -37,6 +39,7 @@ from registry.models import (
     Partnership,
     PublicationState,
     Service,
+    SocialValueEvidence,
     YearlyFigures,
 )
 from registry.operations.demo import seed_demo
@@ -199,10 +202,12 @@ def test_the_url_spliced_into_a_document_is_escaped_as_json(register: list[int])
 
 
 def current(*ids: int) -> None:
-    """The stored documents of these records equal what the serializers make now."""
+    """The stored documents of these records equal what the serializers make now, the detail's too."""
     for record in Initiative.objects.filter(pk__in=ids).with_related():
-        assert documents.assemble(Initiative.objects.filter(pk=record.pk), "record",
-                                  base="http://testserver/api/v1/initiatives") == serialized(record)
+        one = Initiative.objects.filter(pk=record.pk)
+        assert documents.assemble(one, "record", base="http://testserver/api/v1/initiatives") == serialized(record)
+        assert documents.assemble(one, "detail", base="http://testserver/api/v1/initiatives") == serialized(
+            record, detail=True)
     assert documents.stale_documents() == {"missing": [], "outdated": [], "orphaned": []}
 
 
@@ -292,3 +297,77 @@ def test_a_draft_has_a_document_for_its_maintainers_but_not_in_the_public_lists(
     assert InitiativeDocument.objects.filter(pk=draft.pk).exists()
     assert client.get(f"/api/v1/initiatives/{draft.pk}").status_code == 404
     assert draft.pk not in [r["id"] for r in client.get("/api/v1/initiatives?pageSize=1000").json()["results"]]
+
+
+# -- what only the detail shows: public yearly figures and evidence (registry.figures) ----------------
+
+
+def with_public_years(register: list[int]) -> Initiative:
+    """A demo record with at least two public years (so that a change shows in an indicator)."""
+    pk = (YearlyFigures.objects.filter(public=True, initiative__publication_state=PublicationState.PUBLISHED)
+          .values("initiative_id").annotate(years=Count("pk")).filter(years__gte=2)
+          .order_by("initiative_id").values_list("initiative_id", flat=True).first())
+    assert pk is not None and FiguresDocument.objects.filter(pk=pk).exists()
+    return Initiative.objects.get(pk=pk)
+
+
+def test_the_detail_follows_every_change_of_its_figures_and_evidence(client: Client, register: list[int]):
+    record = with_public_years(register)
+    years = list(YearlyFigures.objects.filter(initiative=record, public=True).order_by("year"))
+    years[-1].income_own = (years[-1].income_own or 0) + 1234
+    actions.save_figures(years[-1], acting_user=None)
+    current(record.pk)
+    years[0].public = False  # consent withdrawn: the year and the change against it leave the detail
+    actions.save_figures(years[0], acting_user=None)
+    current(record.pk)
+    assert str(years[0].year) not in [str(y["year"]) for y in client.get(
+        f"/api/v1/initiatives/{record.pk}").json()["yearlyFigures"]]
+    shown = SocialValueEvidence(initiative=record, method="sroi", year=2024, result="Drie euro per euro \u2028.",
+                                figure="3.10")
+    shown.full_clean()
+    actions.save_evidence(shown, acting_user=None)
+    current(record.pk)
+    actions.delete_figures(years[-1], acting_user=None)
+    actions.delete_evidence(shown, acting_user=None)
+    current(record.pk)
+
+
+def test_a_record_without_figures_keeps_no_members_and_one_unpublished_shows_none(client: Client,
+                                                                                  register: list[int]):
+    record = with_public_years(register)
+    before = Initiative.objects.get(pk=record.pk)
+    record.publication_state = PublicationState.DRAFT
+    actions.save_edit(record, before, acting_user=None)
+
+    assert not FiguresDocument.objects.filter(pk=record.pk).exists()
+    current(record.pk)
+    bare = Initiative.objects.exclude(yearly_figures__public=True).exclude(social_value_evidence__isnull=False)
+    assert not FiguresDocument.objects.filter(initiative__in=bare).exists()
+
+
+def test_a_commissioning_partner_renamed_or_deleted_reaches_the_detail(register: list[int]):
+    record = with_public_years(register)
+    year = YearlyFigures.objects.filter(initiative=record, public=True).first()
+    partner = Partner.objects.create(name="Gemeente als opdrachtgever", kind=PartnerKind.objects.get(code="gemeente"))
+    year.commissioning_partner = partner
+    actions.save_figures(year, acting_user=None)
+    assert "Gemeente als opdrachtgever" in FiguresDocument.objects.get(pk=record.pk).members
+
+    before = Partner.objects.get(pk=partner.pk)
+    partner.name = "Gemeente, afdeling Sociaal Domein"
+    actions.save_partner(partner, before, acting_user=None)
+    assert "afdeling Sociaal Domein" in FiguresDocument.objects.get(pk=record.pk).members
+    current(record.pk)
+
+    actions.delete_partner(partner, acting_user=None)
+    assert "afdeling Sociaal Domein" not in FiguresDocument.objects.get(pk=record.pk).members
+    current(record.pk)
+
+
+def test_figures_written_around_the_actions_are_found_and_repaired(register: list[int]):
+    record = with_public_years(register)
+    YearlyFigures.objects.filter(initiative=record, public=True).update(income_own=7)
+
+    assert documents.stale_documents() == {"missing": [], "outdated": [record.pk], "orphaned": []}
+    call_command("check_documents", "--repair", stdout=io.StringIO())
+    current(record.pk)
