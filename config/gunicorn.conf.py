@@ -6,10 +6,17 @@ thresholds, Python ran that full collection in the middle of a request, every fe
 for 150-200 ms: the long tail of the API's latency. Here the objects that live as long as the
 worker are frozen after the fork, automatic full collections are off, and the worker runs one
 after every GC_EVERY_REQUESTS responses, once the response has been sent.
+
+Memory: glibc gives a large buffer (above its mmap threshold) back to the system as soon as it is
+freed, so the next request faults in and zeroes the same pages again. A box of 1,000 Features (2 MB,
+received in runs and joined) cost 1,561 minor page faults per request in process; with large buffers
+kept in the worker's heap, 56, and the request was about a fifth faster. The price is that a worker
+keeps up to its largest request's memory (KEEP_FREE_BYTES at most) until it ends.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 from typing import Any
@@ -31,7 +38,25 @@ accesslog = os.environ.get("ACCESS_LOG") or None
 GC_EVERY_REQUESTS = envint("GC_EVERY_REQUESTS", 20)
 
 
+# glibc's mallopt parameters (malloc.h) and what the worker sets them to.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+KEEP_FROM_HEAP_BYTES = 64 * 2**20  # buffers up to this size come from the heap, not from mmap
+KEEP_FREE_BYTES = 256 * 2**20  # free memory at the heap's top is given back above this
+
+
+def keep_large_buffers() -> bool:
+    """Let freed large buffers be reused instead of returned to the system (see above); False where
+    the C library is not glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, KEEP_FROM_HEAP_BYTES)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_FREE_BYTES))
+
+
 def post_fork(server: Any, worker: Any) -> None:
+    keep_large_buffers()
     gc.collect()
     gc.freeze()
     young, middle, _old = gc.get_threshold()

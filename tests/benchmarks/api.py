@@ -20,7 +20,7 @@ queries of one request. The report goes to stdout and to .bench/api-report.md; g
 log to .bench/gunicorn.log.
 
 Settings (environment): BENCH_COUNT (100000; shared with run.py, a change reseeds), BENCH_DURATION
-(10 s per run), BENCH_CONNECTIONS (8), BENCH_WORKERS (3), BENCH_SQL_REPEAT (20), BENCH_ANON_RATE
+(10 s per run), BENCH_CONNECTIONS (8), BENCH_WORKERS (2), BENCH_SQL_REPEAT (20), BENCH_ANON_RATE
 (1000000/second), BENCH_QUIET_WAIT (120 s: how long, in all, to wait for other processes to leave
 the CPU before a scenario), BENCH_RESPONSE_CACHE (off; `on` measures anonymous reads answered from
 the response cache, into .bench/api-report-cached.md). gunicorn runs with config/gunicorn.conf.py.
