@@ -40,7 +40,8 @@ SEEDED = 400
 # Tables that hold register data (not the vocabularies or the reference areas).
 REGISTER_TABLES = ["registry_yearlyfigures", "registry_historicalyearlyfigures", "registry_socialvalueevidence",
                    "registry_historicalsocialvalueevidence",
-                   "registry_initiativedocument", "registry_initiativesearch", "registry_searchword",
+                   "registry_initiativedocument", "registry_figuresdocument", "registry_initiativesearch",
+                   "registry_searchword",
                    "registry_nameword", "registry_suggestion", "registry_duplicatecandidate",
                    "registry_merge", "registry_verificationround", "registry_verificationoptout",
                    "registry_slugalias", "registry_partnership", "registry_historicalpartnership",
