@@ -121,6 +121,12 @@ def test_while_typing_the_last_word_is_a_beginning(page: Any, site: Site):
     page.locator("#map_initiatives").click(position={"x": 5, "y": 5})
     page.wait_for_timeout(600)
     assert count_on_map(page) == beginning
+    # "Show as a list" lists what the map shows.
+    page.click("#list-link")
+    page.wait_for_url("**/initiatieven?**")
+    assert parse_qs(urlsplit(page.url).query)["q"] == ["village sh*"]
+    assert page.locator("p.count").inner_text() == f"{beginning} initiatieven"
+    page.go_back()
 
     # Enter at once, before the typing's reload, reads the text the same way.
     page.goto(site("/"))

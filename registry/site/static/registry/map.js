@@ -153,7 +153,9 @@
     }
 
     function writeAddress(filters) {
-      if (listLink) listLink.href = options.listUrl + (filters.toString() ? "?" + filters.toString() : "");
+      // The list shows what the map shows: with the last word typed read as a beginning too.
+      var listed = asAsked(filters).toString();
+      if (listLink) listLink.href = options.listUrl + (listed ? "?" + listed : "");
       if (!options.writesAddress) return;
       var centre = map.getCenter();
       var shown = addressQuery(filters).toString();
