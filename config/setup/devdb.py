@@ -125,6 +125,28 @@ def wait_until_ready(timeout: float = 30.0) -> None:
 # give a quarter of its memory; this one shares the machine with the site and its tests.
 SERVER_SETTINGS = {"shared_buffers": os.environ.get("REGISTRY_PG_SHARED_BUFFERS", "1GB")}
 
+# The server processes keep their large buffers (glibc's malloc, docs/scaling.md). A box of 1,000
+# Features assembles and sorts 2 MB per query; by default glibc maps such buffers afresh for each query
+# and unmaps them after, and the backend faulted in and zeroed 786 pages per query. Kept in the heap:
+# none, and the backend's CPU per query 10-20% lower (12.7 -> 10.8 ms, alternated restarts).
+SERVER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(64 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(256 * 2**20)}
+
+
+def server_environment() -> dict[str, str]:
+    """The environment a server process of the project's own clusters starts with."""
+    return {**os.environ, **SERVER_ENVIRONMENT}
+
+
+def write_root_environment(config_dir: Path) -> None:
+    """The Debian cluster's environment file (read by pg_ctlcluster at each start) names
+    SERVER_ENVIRONMENT; a cluster made before it was added gets it at its next start."""
+    path = config_dir / "environment"
+    text = path.read_text() if path.exists() else ""
+    missing = [f"{name} = {value}\n" for name, value in SERVER_ENVIRONMENT.items()
+               if not any(line.split("=")[0].strip() == name for line in text.splitlines())]
+    if missing:
+        path.write_text(text + ("" if not text or text.endswith("\n") else "\n") + "".join(missing))
+
 
 def ensure_root_cluster() -> None:
     version = pg_version()
@@ -136,6 +158,7 @@ def ensure_root_cluster() -> None:
         run("pg_conftool", version, CLUSTER_NAME, "set", "listen_addresses", "")
         for name, value in SERVER_SETTINGS.items():
             run("pg_conftool", version, CLUSTER_NAME, "set", name, value)
+    write_root_environment(config_dir)
     status = run("pg_ctlcluster", version, CLUSTER_NAME, "status", check=False)
     if status.returncode != 0:
         result = run("pg_ctlcluster", version, CLUSTER_NAME, "start", check=False)
@@ -163,7 +186,7 @@ def ensure_user_cluster() -> None:
         options = f"-k {shlex.quote(socket_dir())} -p {port()} -c listen_addresses=''" + "".join(
             f" -c {name}={value}" for name, value in SERVER_SETTINGS.items())
         result = run(str(bindir / "pg_ctl"), "-D", str(data_dir), "-l", str(log_file), "-o", options,
-                     "-w", "start", check=False)
+                     "-w", "start", check=False, env=server_environment())
         if result.returncode != 0:
             sys.exit(f"Could not start PostgreSQL in {data_dir}; see {log_file}:\n{result.stdout}")
     wait_until_ready()
@@ -435,7 +458,7 @@ class Replica:
         else:
             os.makedirs(socket_dir(), mode=0o700, exist_ok=True)
         result = run(self.tool("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-W", "start",
-                     user=self.os_user, check=False)
+                     user=self.os_user, check=False, env=server_environment())
         return result.returncode == 0
 
     def wait_until_open(self, timeout: float = READY_TIMEOUT) -> bool | None:
