@@ -298,6 +298,7 @@ class LoadResult:
     requests: int
     seconds: float
     bytes: int
+    statuses: dict[str, int]  # by code, where wrk's script counts them (not in run_wrk here: BENCH_WRK_CODES)
     socket_errors: dict[str, int]
     latency_us: dict[str, float]
     others_cpu: float = 0.0  # share of the machine's CPU time used by processes outside the benchmark
@@ -774,8 +775,8 @@ def run_wrk(base_url: str, paths: list[str], connections: int, seconds: int,
           f"wrk failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}")
     assert line is not None
     data = json.loads(line.removeprefix("BENCH-RESULT "))
-    return LoadResult(connections, data["requests"], data["duration_us"] / 1e6, data["bytes"], data["errors"],
-                      data["latency_us"],
+    return LoadResult(connections, data["requests"], data["duration_us"] / 1e6, data["bytes"],
+                      {str(k): int(v) for k, v in data["statuses"].items()}, data["errors"], data["latency_us"],
                       others, server_seconds)
 
 
