@@ -43,7 +43,8 @@ GC_EVERY_REQUESTS = envint("GC_EVERY_REQUESTS", 20)
 
 # glibc's mallopt parameters (malloc.h) and what the worker sets them to.
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-KEEP_FROM_HEAP_BYTES = 64 * 2**20  # buffers up to this size come from the heap, not from mmap
+# Buffers up to this size come from the heap, not from mmap: glibc's largest (malloc.h: 32 MiB on 64 bits).
+KEEP_FROM_HEAP_BYTES = 32 * 2**20
 KEEP_FREE_BYTES = 256 * 2**20  # free memory at the heap's top is given back above this
 
 
@@ -55,7 +56,8 @@ def keep_large_buffers() -> bool:
         mallopt = libc.mallopt
     except (OSError, AttributeError):
         return False
-    return bool(mallopt(M_MMAP_THRESHOLD, KEEP_FROM_HEAP_BYTES)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_FREE_BYTES))
+    kept = [mallopt(M_TRIM_THRESHOLD, KEEP_FREE_BYTES), mallopt(M_MMAP_THRESHOLD, KEEP_FROM_HEAP_BYTES)]
+    return all(kept)
 
 
 def post_fork(server: Any, worker: Any) -> None:

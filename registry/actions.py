@@ -537,7 +537,7 @@ def save_partner(partner: Partner, before: Partner | None, *, acting_user: User 
     if before is not None and (before.name, before.slug, before.kind_id) != (partner.name, partner.slug,
                                                                              partner.kind_id):
         # The documents of its initiatives show its name, slug and kind.
-        documents.prepare(documents.showing_partner(partner.pk).values_list("pk", flat=True))
+        documents.prepare(documents.showing_partner(partner.pk))
     return partner
 
 
@@ -549,7 +549,7 @@ def delete_partner(partner: Partner, *, acting_user: User | None) -> None:
     if partner.partnerships.exists():
         raise ValidationError(_("This partner still has partnerships; remove those first."))
     # Years it commissioned show it until the delete empties their commissioning partner.
-    commissioned = list(documents.showing_partner(partner.pk).values_list("pk", flat=True))
+    commissioned = documents.showing_partner(partner.pk)
     attribute(partner, acting_user, Reasons.DELETED.text())
     partner.delete()
     documents.prepare(commissioned)

@@ -39,7 +39,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from psycopg.adapt import Loader
 
 from geo.crs import CRS, geojson_sql
@@ -61,6 +61,7 @@ from registry.models import (
     PublicationState,
     SearchWord,
     Service,
+    YearlyFigures,
 )
 from registry.querysets import stale_cutoff
 
@@ -425,19 +426,22 @@ def prepare_detail_members(wanted: list[int] | None = None) -> None:
     """Prepare what only the API's detail record shows (its public yearly figures and evidence,
     registry.figures.shown_members) for these initiatives (None: all). Made in Python, not by the SQL
     builder: its indicators are Python floats rounded by round() (half to even, on the binary value),
-    which PostgreSQL's numeric rounding (half away from zero) does not reproduce byte for byte."""
+    which PostgreSQL's numeric rounding (half away from zero) does not reproduce byte for byte.
+    Where they change, so does their document's `prepared_at`, which the register's version follows."""
     with connection.cursor() as cursor:
         for chunk in _chunks(wanted):
             members = figures.shown_members(chunk)
-            cursor.execute(f"DELETE FROM {FIGURES} WHERE initiative_id = ANY(%s) AND NOT initiative_id = ANY(%s)",
-                           [chunk, list(members)])
-            if members:
-                cursor.execute(f"""
-                    INSERT INTO {FIGURES} (initiative_id, members)
-                    SELECT * FROM unnest(%s::int[], %s::text[])
-                        ON CONFLICT (initiative_id) DO UPDATE SET members = EXCLUDED.members
-                     WHERE {FIGURES}.members IS DISTINCT FROM EXCLUDED.members""",
-                               [list(members), list(members.values())])
+            cursor.execute(f"""
+                WITH gone AS (DELETE FROM {FIGURES} WHERE initiative_id = ANY(%s) AND NOT initiative_id = ANY(%s)
+                              RETURNING initiative_id),
+                     written AS (INSERT INTO {FIGURES} (initiative_id, members)
+                                 SELECT * FROM unnest(%s::int[], %s::text[])
+                                     ON CONFLICT (initiative_id) DO UPDATE SET members = EXCLUDED.members
+                                  WHERE {FIGURES}.members IS DISTINCT FROM EXCLUDED.members
+                              RETURNING initiative_id)
+                UPDATE {DOCUMENTS} SET prepared_at = statement_timestamp()
+                 WHERE initiative_id IN (SELECT initiative_id FROM gone UNION ALL SELECT initiative_id FROM written)""",
+                           [chunk, list(members), list(members), list(members.values())])
 
 
 def showing_term(model: type[Any], term_id: int) -> QuerySet[Initiative]:
@@ -447,10 +451,11 @@ def showing_term(model: type[Any], term_id: int) -> QuerySet[Initiative]:
     return Initiative.objects.filter(**{relation: term_id}).order_by().distinct()
 
 
-def showing_partner(partner_id: int) -> QuerySet[Initiative]:
-    """The initiatives whose documents show this partner: as a partner, or commissioning a year's work."""
-    return Initiative.objects.filter(Q(partnerships__partner_id=partner_id)
-                                     | Q(yearly_figures__commissioning_partner_id=partner_id)).order_by().distinct()
+def showing_partner(partner_id: int) -> set[int]:
+    """The initiatives whose documents show this partner: as a partner, or commissioning a year's work
+    (two lookups by index: one query joining both would scan the three tables)."""
+    return {*Partnership.objects.filter(partner_id=partner_id).values_list("initiative_id", flat=True),
+            *YearlyFigures.objects.filter(commissioning_partner_id=partner_id).values_list("initiative_id", flat=True)}
 
 
 def stale_documents() -> dict[str, list[int]]:

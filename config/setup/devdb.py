@@ -40,6 +40,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import shlex
 import shutil
 import subprocess
@@ -129,7 +130,8 @@ SERVER_SETTINGS = {"shared_buffers": os.environ.get("REGISTRY_PG_SHARED_BUFFERS"
 # Features assembles and sorts 2 MB per query; by default glibc maps such buffers afresh for each query
 # and unmaps them after, and the backend faulted in and zeroed 786 pages per query. Kept in the heap:
 # none, and the backend's CPU per query 10-20% lower (12.7 -> 10.8 ms, alternated restarts).
-SERVER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(64 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(256 * 2**20)}
+# (glibc's largest mmap threshold, 32 MiB; a backend keeps at most 256 MiB it no longer uses.)
+SERVER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(256 * 2**20)}
 
 
 def server_environment() -> dict[str, str]:
@@ -137,13 +139,27 @@ def server_environment() -> dict[str, str]:
     return {**os.environ, **SERVER_ENVIRONMENT}
 
 
+def started_without_environment(data_dir: Path) -> bool:
+    """Whether the server running in `data_dir` was started before SERVER_ENVIRONMENT was added."""
+    try:
+        pid = int((data_dir / "postmaster.pid").read_text().split()[0])
+        environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except (OSError, ValueError, IndexError):  # not running, or not ours to read
+        return False
+    names = {item.split(b"=", 1)[0].decode(errors="replace") for item in environment}
+    return not set(SERVER_ENVIRONMENT) <= names
+
+
 def write_root_environment(config_dir: Path) -> None:
     """The Debian cluster's environment file (read by pg_ctlcluster at each start) names
     SERVER_ENVIRONMENT; a cluster made before it was added gets it at its next start."""
     path = config_dir / "environment"
     text = path.read_text() if path.exists() else ""
-    missing = [f"{name} = {value}\n" for name, value in SERVER_ENVIRONMENT.items()
-               if not any(line.split("=")[0].strip() == name for line in text.splitlines())]
+    # Its lines are `NAME = value` or `NAME value` (PostgreSQL's configuration syntax); an administrator's
+    # own value for a name is left as it is.
+    named = {re.split(r"[\s=]", line.strip(), maxsplit=1)[0] for line in text.splitlines()
+             if line.strip() and not line.lstrip().startswith("#")}
+    missing = [f"{name} = {value}\n" for name, value in SERVER_ENVIRONMENT.items() if name not in named]
     if missing:
         path.write_text(text + ("" if not text or text.endswith("\n") else "\n") + "".join(missing))
 
@@ -159,6 +175,9 @@ def ensure_root_cluster() -> None:
         for name, value in SERVER_SETTINGS.items():
             run("pg_conftool", version, CLUSTER_NAME, "set", name, value)
     write_root_environment(config_dir)
+    if started_without_environment(Path(f"/var/lib/postgresql/{version}/{CLUSTER_NAME}")):
+        print(f"Restarting PostgreSQL cluster '{CLUSTER_NAME}' once, with its new environment (docs/scaling.md)")
+        run("pg_ctlcluster", version, CLUSTER_NAME, "restart", check=False)
     status = run("pg_ctlcluster", version, CLUSTER_NAME, "status", check=False)
     if status.returncode != 0:
         result = run("pg_ctlcluster", version, CLUSTER_NAME, "start", check=False)
@@ -181,6 +200,9 @@ def ensure_user_cluster() -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         run(str(bindir / "initdb"), "-D", str(data_dir), "-U", role_name(), "--auth=peer",
             "--encoding=UTF8", "--locale=C.UTF-8")
+    if started_without_environment(data_dir):
+        print(f"Restarting PostgreSQL in {data_dir} once, with its new environment (docs/scaling.md)")
+        run(str(bindir / "pg_ctl"), "-D", str(data_dir), "-w", "stop", check=False)
     if run(str(bindir / "pg_ctl"), "-D", str(data_dir), "status", check=False).returncode != 0:
         # pg_ctl hands the options to a shell: quote the directory (the checkout may have spaces).
         options = f"-k {shlex.quote(socket_dir())} -p {port()} -c listen_addresses=''" + "".join(

@@ -1,19 +1,11 @@
 """The members only the API's detail record has (public yearly figures and evidence), prepared with
 the other documents instead of built per request (registry.documents.prepare_detail_members).
 
-Filled for the records already there by the builder itself, as `manage.py rebuild_documents` would:
-the members are made in Python (their indicators are Python floats), so no SQL here can make them.
-That is the code of the day the migration runs, not of this migration: should a later change to the
-figures' models make it fail on a register migrated across both at once, migrate to this point first."""
+The records already there get theirs after the migration (registry.apps, post_migrate): they are
+made in Python by today's code from today's tables, which a migration must not rely on."""
 
 import django.db.models.deletion
 from django.db import migrations, models
-
-
-def prepare_members(apps, schema_editor):
-    from registry.documents import prepare_detail_members
-
-    prepare_detail_members()
 
 
 class Migration(migrations.Migration):
@@ -34,5 +26,4 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'prepared figures',
             },
         ),
-        migrations.RunPython(prepare_members, migrations.RunPython.noop),
     ]

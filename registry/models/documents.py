@@ -39,6 +39,7 @@ class InitiativeDocument(models.Model):
     # Copies of the record's, for `stale` and the map's status (registry.querysets.stale_cutoff).
     status = models.CharField(_("status"), max_length=20)
     last_verified_on = models.DateField(_("last verified on"), null=True)
+    # When a part of it last changed, its detail members (FiguresDocument) included.
     prepared_at = models.DateTimeField(_("prepared at"))
 
     class Meta:

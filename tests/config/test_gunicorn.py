@@ -66,3 +66,13 @@ def test_a_worker_freezes_the_loaded_application_so_collections_skip_it():
     assert views_loaded == "True"  # imported before the freeze, not at the first request
     # What a full collection after a request still looks at: a handful, not the application.
     assert int(frozen) > 100_000 and int(tracked) < 1_000, done.stdout
+
+
+def test_the_hooks_are_ones_gunicorn_calls():
+    """gunicorn ignores a function of the configuration whose name is not one of its settings."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    hooks = {setting.name for setting in KNOWN_SETTINGS}
+    assert {"post_fork", "post_worker_init", "post_request"} <= hooks
+    text = CONFIG.read_text()
+    assert all(f"def {hook}(" in text for hook in ("post_fork", "post_worker_init", "post_request"))

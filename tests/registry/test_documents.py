@@ -344,6 +344,12 @@ def test_a_record_without_figures_keeps_no_members_and_one_unpublished_shows_non
     bare = Initiative.objects.exclude(yearly_figures__public=True).exclude(social_value_evidence__isnull=False)
     assert not FiguresDocument.objects.filter(initiative__in=bare).exists()
 
+    before = Initiative.objects.get(pk=record.pk)
+    record.publication_state = PublicationState.PUBLISHED  # published again: its public years are back
+    actions.save_edit(record, before, acting_user=None)
+    assert '"yearlyFigures":[{"year":' in FiguresDocument.objects.get(pk=record.pk).members
+    current(record.pk)
+
 
 def test_a_commissioning_partner_renamed_or_deleted_reaches_the_detail(register: list[int]):
     record = with_public_years(register)
@@ -365,9 +371,23 @@ def test_a_commissioning_partner_renamed_or_deleted_reaches_the_detail(register:
 
 
 def test_figures_written_around_the_actions_are_found_and_repaired(register: list[int]):
+    from registry.history import last_change
+
     record = with_public_years(register)
     YearlyFigures.objects.filter(initiative=record, public=True).update(income_own=7)
+    version = last_change()
 
     assert documents.stale_documents() == {"missing": [], "outdated": [record.pk], "orphaned": []}
     call_command("check_documents", "--repair", stdout=io.StringIO())
     current(record.pk)
+    assert last_change() > version  # kept answers and Last-Modified follow the repaired members
+
+
+def test_a_register_migrated_to_prepared_members_gets_them_after_migrating(register: list[int]):
+    shown = list(FiguresDocument.objects.order_by("pk").values_list("pk", "members"))
+    FiguresDocument.objects.all().delete()  # as before migration 0028
+
+    call_command("migrate", verbosity=0)
+
+    assert list(FiguresDocument.objects.order_by("pk").values_list("pk", "members")) == shown
+    assert len(shown) > 20
