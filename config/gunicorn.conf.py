@@ -10,21 +10,17 @@ at the fork, before the application was loaded, every such collection still went
 Django, 40 ms: at one client the slowest 1 in 100 requests for a record took 44 ms instead of 8,
 and a box of 1,000 Features at 8 connections was answered 80 times a second instead of 97.)
 
-Memory: glibc gives a large buffer (above its mmap threshold) back to the system as soon as it is
-freed, so the next request faults in and zeroes the same pages again. A box of 1,000 Features (2 MB,
-received in runs and joined) cost 1,561 minor page faults per request in process; with large buffers
-kept in the worker's heap, 56, and the request was about a fifth faster. The price is that a worker
-keeps up to its largest request's memory (KEEP_FREE_BYTES at most) until it ends.
+Memory: each worker keeps its large buffers for the next request (config/malloc.py).
 """
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import os
 from typing import Any
 
 from config.env import envint
+from config.malloc import keep_large_buffers
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 # Four sync workers per core (8 on the 2-core reference machine). Measured with `make loadtest`
@@ -39,25 +35,6 @@ threads = envint("GUNICORN_THREADS", 1)  # more than 1 makes the workers gthread
 timeout = envint("GUNICORN_TIMEOUT", 30)
 accesslog = os.environ.get("ACCESS_LOG") or None
 GC_EVERY_REQUESTS = envint("GC_EVERY_REQUESTS", 20)
-
-
-# glibc's mallopt parameters (malloc.h) and what the worker sets them to.
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-# Buffers up to this size come from the heap, not from mmap: glibc's largest (malloc.h: 32 MiB on 64 bits).
-KEEP_FROM_HEAP_BYTES = 32 * 2**20
-KEEP_FREE_BYTES = 256 * 2**20  # free memory at the heap's top is given back above this
-
-
-def keep_large_buffers() -> bool:
-    """Let freed large buffers be reused instead of returned to the system (see above); False where
-    the C library is not glibc."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    kept = [mallopt(M_TRIM_THRESHOLD, KEEP_FREE_BYTES), mallopt(M_MMAP_THRESHOLD, KEEP_FROM_HEAP_BYTES)]
-    return all(kept)
 
 
 def post_fork(server: Any, worker: Any) -> None:

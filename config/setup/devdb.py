@@ -52,6 +52,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+from config import malloc
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 CLUSTER_NAME = "registry"
 DEBIAN_SOCKET_DIR = "/var/run/postgresql"
@@ -126,12 +128,9 @@ def wait_until_ready(timeout: float = 30.0) -> None:
 # give a quarter of its memory; this one shares the machine with the site and its tests.
 SERVER_SETTINGS = {"shared_buffers": os.environ.get("REGISTRY_PG_SHARED_BUFFERS", "1GB")}
 
-# The server processes keep their large buffers (glibc's malloc, docs/scaling.md). A box of 1,000
-# Features assembles and sorts 2 MB per query; by default glibc maps such buffers afresh for each query
-# and unmaps them after, and the backend faulted in and zeroed 786 pages per query. Kept in the heap:
-# none, and the backend's CPU per query 10-20% lower (12.7 -> 10.8 ms, alternated restarts).
-# (glibc's largest mmap threshold, 32 MiB; a backend keeps at most 256 MiB it no longer uses.)
-SERVER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(256 * 2**20)}
+# The server processes keep their large buffers (config/malloc.py: 786 page faults per query of a
+# box of 1,000 Features, none kept; the backend's CPU for it 10-20% lower).
+SERVER_ENVIRONMENT = malloc.ENVIRONMENT
 
 
 def server_environment() -> dict[str, str]:
