@@ -571,6 +571,32 @@ def assemble(queryset: QuerySet[Initiative], kind: str, *, base: str, today: dat
     return joined_in_order(queryset, _assembled(kind), assembled_joins(kind), assembled_params(base, today))
 
 
+def assemble_one(queryset: QuerySet[Initiative], kind: str, *, base: str, today: datetime.date | None = None
+                 ) -> tuple[bytes, datetime.datetime] | None:
+    """The document of the one initiative the queryset selects (a detail), as `assemble` makes it, with
+    its version: when it last changed (`prepared_at`, which moves only where a part or a member of the
+    detail changed). None when the queryset selects none. One statement: the detail's Last-Modified
+    and ETag need no look at the rest of the register."""
+    try:
+        ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    with connections[queryset.db].cursor() as cursor:
+        cursor.cursor.adapters.register_loader("text", _Utf8)
+        cursor.execute(one_document_sql(kind, ids_sql), [*assembled_params(base, today), *ids_params])
+        rows = cursor.fetchall()
+    if len(rows) > 1:
+        raise ValueError(f"assemble_one: the queryset selects more than one initiative ({queryset.query})")
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def one_document_sql(kind: str, ids_sql: str) -> str:
+    """The statement of assemble_one: the document and version of each initiative `ids_sql` selects
+    (at most two rows, to tell one from more)."""
+    return (f"SELECT {_assembled(kind)}, d.prepared_at FROM unnest(ARRAY({ids_sql})) AS t(id) {assembled_joins(kind)}"
+            " LIMIT 2")
+
+
 def assembled_joins(kind: str) -> str:
     """The tables _assembled(kind) reads besides `t` (the selected ids)."""
     joins = f"JOIN {DOCUMENTS} d ON d.initiative_id = t.id"

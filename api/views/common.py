@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
@@ -13,15 +14,24 @@ from api.caching import register_version
 
 
 class LastModifiedMixin(APIView):
-    """Last-Modified from the register's history; ETag and 304 come from ConditionalGetMiddleware."""
+    """Last-Modified from the register's history, or from the one record an answer shows
+    (`shown_version`, set by the view); ETag and 304 come from ConditionalGetMiddleware."""
+
+    # When what this answer shows last changed, where the view knows it (a detail: its document's
+    # version, read with it); otherwise the register's last change. DRF makes a view per request.
+    shown_version: datetime.datetime | None = None
+
+    def answer_version(self, request: Request) -> datetime.datetime | None:
+        return self.shown_version if self.shown_version is not None else register_version(request)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
-            changed = register_version(request)
+            changed = self.answer_version(request)
             if changed is not None:
                 response["Last-Modified"] = http_date(changed.timestamp())
         return response
+
 
 def count_of(queryset: QuerySet, field: str, distinct: str | None = None) -> Coalesce:
     """The number of rows of `queryset` (or of distinct values of `distinct`) whose `field` is the

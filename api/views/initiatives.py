@@ -65,10 +65,12 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
         response = super().finalize_response(request, response, *args, **kwargs)
         if (request.method in ("GET", "HEAD") and response.status_code == 200
                 and isinstance(response.data, (bytes, str)) and not request.user.is_authenticated):
-            # The answer follows from the register's version, the day and the address, so its ETag
-            # does too: ConditionalGetMiddleware would otherwise hash the whole body (megabytes for
-            # a box) to make one. A maintainer's answer also shows drafts: hashed as before.
-            response["ETag"] = quote_etag(response_key(request, request.accepted_media_type)[-32:])
+            # The answer follows from its version (the register's, or a detail's own), the day and
+            # the address, so its ETag does too: ConditionalGetMiddleware would otherwise hash the
+            # whole body (megabytes for a box) to make one. A maintainer's answer also shows
+            # drafts: hashed as before.
+            response["ETag"] = quote_etag(response_key(request, request.accepted_media_type,
+                                                       version=self.answer_version(request))[-32:])
         return response
 
     def get_queryset(self) -> QuerySet[Initiative]:
@@ -97,9 +99,10 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
         def document() -> Response:
             # The JSON detail also shows the years whose figures the initiative agreed to publish.
             kind = "detail" if self.document_kind() == "record" else "feature"
-            text = documents.assemble(self.get_queryset().filter(pk=kwargs["pk"]), kind, base=self.list_url())
-            if not text:
+            found = documents.assemble_one(self.get_queryset().filter(pk=kwargs["pk"]), kind, base=self.list_url())
+            if found is None:
                 raise Http404
+            text, self.shown_version = found
             return Response(text)
 
         try:

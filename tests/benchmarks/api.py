@@ -251,8 +251,10 @@ class DocumentQuery:
         return f"SELECT count(*) FROM registry_initiative i WHERE {self.count_where or self.where}"
 
     def documents_sql(self) -> str:
-        from registry.documents import INITIATIVES, RUN, _assembled, assembled_joins
+        from registry.documents import INITIATIVES, RUN, _assembled, assembled_joins, one_document_sql
 
+        if self.kind == "detail":  # as registry.documents.assemble_one: the document and its version
+            return one_document_sql(self.kind, f"SELECT i.id FROM {INITIATIVES} i WHERE {self.where}")
         limit = f" LIMIT {self.limit} OFFSET {self.offset}" if self.limit is not None else ""
         # As registry.documents.joined_in_order: joined by PostgreSQL in runs, the runs by the client.
         return (f"SELECT string_agg(piece, ',' ORDER BY ord)\n"
@@ -277,7 +279,7 @@ class DocumentQuery:
         with cursor.connection.cursor() as documents_cursor:
             documents_cursor.adapters.register_loader("text", _Utf8)
             documents_cursor.execute(self.documents_sql(), [*assembled_params(base), *params])
-            return count, b",".join(run for (run,) in documents_cursor.fetchall())
+            return count, b",".join(row[0] for row in documents_cursor.fetchall())
 
 
 # -- the scenarios -------------------------------------------------------------------------------
