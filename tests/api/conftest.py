@@ -8,12 +8,21 @@ from rest_framework.test import APIClient
 from registry.models import Maintainer, Role
 
 
+def forget_throttle_counts() -> None:
+    """Throttle counters live in the shared cache (PostgreSQL's or Redis's) and in each process's
+    tallies (api.throttling)."""
+    from api import throttling
+
+    cache.clear()
+    throttling._tallies.clear()
+
+
 @pytest.fixture(autouse=True)
 def fresh_throttle_counts(db):
-    """Throttle counters live in the shared cache; each test starts with none."""
-    cache.clear()
+    """Each test starts with no throttle counts."""
+    forget_throttle_counts()
     yield
-    cache.clear()
+    forget_throttle_counts()
 
 
 @pytest.fixture

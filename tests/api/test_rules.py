@@ -65,6 +65,42 @@ def test_an_unchanged_response_is_a_304_by_etag_and_by_date(client, leiden):
     assert client.get("/api/v1/initiatives", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
 
 
+def test_a_detail_is_versioned_by_its_own_document_in_one_statement(client, leiden, utrecht):
+    """A detail's Last-Modified and ETag follow its own document, read with it: another record's
+    edit leaves them (and a client's 304) alone, its own edit moves them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils.http import http_date
+
+    from registry.models import InitiativeDocument
+
+    path = f"/api/v1/initiatives/{leiden.pk}"
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(path)
+    prepared_at = InitiativeDocument.objects.get(initiative=leiden).prepared_at
+    assert first["Last-Modified"] == http_date(prepared_at.timestamp())
+    assert [q["sql"] for q in queries.captured_queries if "api_throttle" not in q["sql"]] == [
+        q["sql"] for q in queries.captured_queries if "registry_initiativedocument" in q["sql"]]
+    assert len(queries.captured_queries) == 2  # the throttle's count and the document
+
+    before = type(utrecht).objects.get(pk=utrecht.pk)
+    utrecht.name = "Dorpshuis De Ster"
+    actions.save_edit(utrecht, before, acting_user=None)
+    again = client.get(path)
+    assert (again["ETag"], again["Last-Modified"]) == (first["ETag"], first["Last-Modified"])
+    assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert client.get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+
+    before = type(leiden).objects.get(pk=leiden.pk)
+    leiden.name = "Buurtkamer De Linde en Eik"
+    actions.save_edit(leiden, before, acting_user=None)
+    changed = client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed.json()["name"] == "Buurtkamer De Linde en Eik"
+    assert changed["ETag"] != first["ETag"]
+    assert changed["Last-Modified"] == http_date(
+        InitiativeDocument.objects.get(initiative=leiden).prepared_at.timestamp())
+
+
 def test_an_authenticated_answer_is_not_cached_by_others(staff_client, leiden):
     assert staff_client.get("/api/v1/initiatives")["Cache-Control"] == "private, no-store"
 
@@ -88,6 +124,73 @@ def test_too_many_anonymous_requests_get_a_429_problem_with_retry_after(client, 
     assert response["Content-Type"] == "application/problem+json"
     assert 0 < int(response["Retry-After"]) <= 60
     assert response.json()["status"] == 429
+
+
+def throttle_statements(queries) -> int:
+    return sum("api_throttle" in query["sql"] for query in queries.captured_queries)
+
+
+def hits_in_postgresql() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(hits), 0) FROM api_throttle")
+        return int(cursor.fetchone()[0])
+
+
+def test_a_process_adds_a_clients_requests_to_postgresql_a_batch_at_a_time(client, db, monkeypatch):
+    """A hundredth of the limit per batch: 10 under 1,000 a day (a day, so no window ends mid-test)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "1000/day"})
+    with CaptureQueriesContext(connection) as queries:
+        statuses = {client.get("/api/v1/kinds").status_code for _ in range(25)}
+
+    assert statuses == {200}
+    assert throttle_statements(queries) == 3  # the 1st request, the 11th and the 21st
+    assert hits_in_postgresql() == 21  # the 22nd to the 25th wait here for the next batch
+
+
+def test_the_limit_holds_when_other_processes_count_the_same_client(client, db, monkeypatch):
+    """Near its limit a client's every request is counted in PostgreSQL at once, so requests that
+    other processes let in meanwhile (added to its count there) are seen before this one lets in
+    more: the limit holds exactly here, where without that it would be passed by their 3."""
+    from django.db import connection
+    from rest_framework.throttling import AnonRateThrottle
+
+    def others_let_in(requests: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE api_throttle SET hits = hits + %s", [requests])
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "1000/day"})
+    assert client.get("/api/v1/kinds").status_code == 200
+    others_let_in(985)
+    let_in = 1
+    while hits_in_postgresql() < 990:  # this process's batches
+        assert client.get("/api/v1/kinds").status_code == 200
+        let_in += 1
+    others_let_in(3)
+    while client.get("/api/v1/kinds").status_code == 200:
+        let_in += 1
+        assert let_in < 100
+
+    assert 985 + 3 + let_in == 1000
+    assert hits_in_postgresql() == 985 + 3 + let_in + 1  # and the refused request, counted at once
+
+
+def test_under_a_limit_below_a_hundred_every_request_is_counted_in_postgresql(client, db, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "99/day"})
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(5):
+            client.get("/api/v1/kinds")
+
+    assert throttle_statements(queries) == 5 and hits_in_postgresql() == 5
 
 
 def test_the_map_data_comes_from_the_response_cache_until_the_register_changes(client, leiden):
