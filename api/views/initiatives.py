@@ -99,7 +99,8 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
         def document() -> Response:
             # The JSON detail also shows the years whose figures the initiative agreed to publish.
             kind = "detail" if self.document_kind() == "record" else "feature"
-            found = documents.assemble_one(self.get_queryset().filter(pk=kwargs["pk"]), kind, base=self.list_url())
+            one = self.get_queryset().filter(pk=kwargs["pk"]).order_by()  # one record: no sort to plan
+            found = documents.assemble_one(one, kind, base=self.list_url())
             if found is None:
                 raise Http404
             text, self.shown_version = found
