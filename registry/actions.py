@@ -536,8 +536,9 @@ def save_partner(partner: Partner, before: Partner | None, *, acting_user: User 
     partner.save()
     if before is not None and (before.name, before.slug, before.kind_id) != (partner.name, partner.slug,
                                                                              partner.kind_id):
-        # The documents of its initiatives show its name, slug and kind.
-        documents.prepare(documents.showing_partner(partner.pk))
+        # The records of its initiatives show its name, slug and kind: each a new version.
+        _record_shown_change(sorted(documents.showing_partner(partner.pk)),
+                             Reasons.PARTNER_CHANGED.text(name=before.name), acting_user, timezone.now())
     return partner
 
 
@@ -549,10 +550,10 @@ def delete_partner(partner: Partner, *, acting_user: User | None) -> None:
     if partner.partnerships.exists():
         raise ValidationError(_("This partner still has partnerships; remove those first."))
     # Years it commissioned show it until the delete empties their commissioning partner.
-    commissioned = documents.showing_partner(partner.pk)
+    commissioned = sorted(documents.showing_partner(partner.pk))
     attribute(partner, acting_user, Reasons.DELETED.text())
     partner.delete()
-    documents.prepare(commissioned)
+    _record_shown_change(commissioned, Reasons.PARTNER_DELETED.text(name=partner.name), acting_user, timezone.now())
 
 
 def _change_partnerships(initiative: Initiative, changes: PartnershipChanges, acting_user: User | None,

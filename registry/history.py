@@ -91,6 +91,9 @@ class Reasons:
     AREAS_DERIVED = Reason("areas derived again from the point",
                            pgettext_lazy("history reason", "areas derived again from the point"))
     PARTNERSHIPS_CHANGED = Reason("partnerships changed", pgettext_lazy("history reason", "partnerships changed"))
+    # A partner the record shows (as a partner, or commissioning a public year) renamed or deleted.
+    PARTNER_CHANGED = Reason("partner {name} changed", pgettext_lazy("history reason", "partner {name} changed"))
+    PARTNER_DELETED = Reason("partner {name} deleted", pgettext_lazy("history reason", "partner {name} deleted"))
     # The figures and evidence the public sees (registry.figures): so the change feed lists the initiative.
     PUBLIC_FIGURES_CHANGED = Reason("published yearly figures changed",
                                     pgettext_lazy("history reason", "published yearly figures changed"))
