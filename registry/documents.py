@@ -486,6 +486,7 @@ def stale_documents() -> dict[str, list[int]]:
             fresh_members = figures.shown_members(chunk)
             found["outdated"].update(pk for pk in {*stored_members, *fresh_members}
                                      if stored_members.get(pk) != fresh_members.get(pk))
+    found["outdated"] -= found["missing"]  # a missing document's members are prepared with it: one record, once
     return {kind: sorted(ids) for kind, ids in found.items()}
 
 

@@ -226,13 +226,25 @@ def test_a_vocabulary_label_reaches_every_document_that_shows_it(register: list[
 
 
 def test_a_partner_renamed_reaches_its_initiatives(register: list[int]):
+    from registry import changes
+
     partner = Partner.objects.get(partnerships__initiative=register[0])
+    showing = sorted(Initiative.objects.filter(partnerships__partner=partner).values_list("pk", flat=True))
     before = Partner.objects.get(pk=partner.pk)
+    cursor = changes.latest_id()
     partner.name = "Fonds De Steen"
     actions.save_partner(partner, before, acting_user=None)
 
     current(*register)
     assert "Fonds De Steen" in InitiativeDocument.objects.get(pk=register[1]).body
+    # Their records changed, so the change feed (and so webhooks and digests) lists each, once.
+    events, more = changes.after(cursor, 100)
+    assert not more and sorted(event.id for event in events) == showing
+    assert {(event.action, event.reason) for event in events} == {("updated", f"partner {before.name} changed")}
+    with translation.override("nl"):
+        from registry.history import describe
+
+        assert describe(events[0].reason) == f"partner {before.name} gewijzigd"
 
 
 def test_a_renamed_municipality_reaches_its_initiatives(register: list[int]):
@@ -265,6 +277,19 @@ def test_a_write_around_the_actions_is_found_and_repaired(register: list[int]):
     assert out.getvalue().strip() == (
         "2 documents differed from a fresh build (1 missing, 1 outdated, 0 orphaned); repaired.")
     current(*register)
+
+
+def test_a_record_missing_its_document_and_its_members_is_counted_once(register: list[int]):
+    record = with_public_years(register)
+    InitiativeDocument.objects.filter(pk=record.pk).delete()
+    FiguresDocument.objects.filter(pk=record.pk).delete()
+
+    assert documents.stale_documents() == {"missing": [record.pk], "outdated": [], "orphaned": []}
+    out = io.StringIO()
+    call_command("check_documents", "--repair", stdout=out)
+    assert out.getvalue().strip() == (
+        "1 documents differed from a fresh build (1 missing, 0 outdated, 0 orphaned); repaired.")
+    current(record.pk)
 
 
 def test_a_document_that_cannot_be_prepared_fails_the_write(register: list[int], monkeypatch):
@@ -365,9 +390,15 @@ def test_a_commissioning_partner_renamed_or_deleted_reaches_the_detail(register:
     assert "afdeling Sociaal Domein" in FiguresDocument.objects.get(pk=record.pk).members
     current(record.pk)
 
+    from registry import changes
+
+    cursor = changes.latest_id()
     actions.delete_partner(partner, acting_user=None)
     assert "afdeling Sociaal Domein" not in FiguresDocument.objects.get(pk=record.pk).members
     current(record.pk)
+    events, _more = changes.after(cursor, 100)
+    assert [(event.id, event.reason) for event in events] == [
+        (record.pk, "partner Gemeente, afdeling Sociaal Domein deleted")]
 
 
 def test_figures_written_around_the_actions_are_found_and_repaired(register: list[int]):
