@@ -107,7 +107,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL", devdb.default_url()),
-        engine="django.contrib.gis.db.backends.postgis",
+        engine="config.postgis",  # PostGIS with a cheaper health check
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )

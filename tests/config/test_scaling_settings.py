@@ -57,7 +57,7 @@ def test_each_replica_url_becomes_an_alias_configured_like_the_primary_and_the_r
     assert (first["HOST"], first["USER"], first["NAME"]) == ("replica-a.internal", "reader", "registry")
     assert second["HOST"] == "replica-b.internal"
     for replica in (first, second):
-        assert replica["ENGINE"] == primary["ENGINE"] == "django.contrib.gis.db.backends.postgis"
+        assert replica["ENGINE"] == primary["ENGINE"] == "config.postgis"
         assert replica["CONN_MAX_AGE"] == primary["CONN_MAX_AGE"] == 120
         assert replica["CONN_HEALTH_CHECKS"] is True
         assert replica["OPTIONS"]["options"] == primary["OPTIONS"]["options"] == (
