@@ -180,6 +180,20 @@ def test_the_limit_holds_when_other_processes_count_the_same_client(client, db, 
     assert hits_in_postgresql() == 985 + 3 + let_in + 1  # and the refused request, counted at once
 
 
+def test_a_flood_of_addresses_cannot_grow_a_process_s_tallies(client, db, monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    from api import throttling
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "1000/day"})
+    monkeypatch.setattr(throttling, "MAX_TALLIES", 5)
+    statuses = {client.get("/api/v1/kinds", REMOTE_ADDR=f"192.0.2.{number}").status_code for number in range(12)}
+
+    assert statuses == {200}
+    assert 1 <= len(throttling._tallies) <= 5
+    assert hits_in_postgresql() == 12  # every first request of an address is counted at once
+
+
 def test_under_a_limit_below_a_hundred_every_request_is_counted_in_postgresql(client, db, monkeypatch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
