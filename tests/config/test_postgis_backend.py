@@ -1,6 +1,6 @@
 """The health check of a kept connection (config/postgis/base.py), against the real PostgreSQL: a
-working connection is trusted without a round trip, one the server closed is replaced before the
-request's first query."""
+connection in steady use is trusted without a round trip, one the server closed is replaced before
+the request's first query, one idle for longer or after an error is checked in full."""
 
 from __future__ import annotations
 
@@ -55,6 +55,20 @@ def test_a_connection_the_server_closed_is_replaced_before_the_first_query(kept)
 
     next_request(kept)
     assert backend_pid(kept) != pid  # a new connection, no error
+
+
+def test_a_connection_idle_for_longer_than_the_window_is_checked_in_full(kept, monkeypatch):
+    from config.postgis import base
+
+    pid = backend_pid(kept)
+    round_trips = []
+    original = type(kept).is_usable
+    monkeypatch.setattr(type(kept), "is_usable", lambda self: round_trips.append(1) or original(self))
+    next_request(kept)
+    kept.used_at -= base.USED_WITHIN  # as if the last request had ended that long ago
+
+    assert backend_pid(kept) == pid
+    assert round_trips == [1]
 
 
 def test_a_connection_after_an_error_is_checked_in_full(kept, monkeypatch):
