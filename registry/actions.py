@@ -536,9 +536,8 @@ def save_partner(partner: Partner, before: Partner | None, *, acting_user: User 
     partner.save()
     if before is not None and (before.name, before.slug, before.kind_id) != (partner.name, partner.slug,
                                                                              partner.kind_id):
-        # The records of its initiatives show its name, slug and kind: each a new version.
-        _record_shown_change(sorted(documents.showing_partner(partner.pk)),
-                             Reasons.PARTNER_CHANGED.text(name=before.name), acting_user, timezone.now())
+        _record_partner_change(documents.showing_partner(partner.pk), Reasons.PARTNER_CHANGED.text(name=before.name),
+                               acting_user)
     return partner
 
 
@@ -550,10 +549,18 @@ def delete_partner(partner: Partner, *, acting_user: User | None) -> None:
     if partner.partnerships.exists():
         raise ValidationError(_("This partner still has partnerships; remove those first."))
     # Years it commissioned show it until the delete empties their commissioning partner.
-    commissioned = sorted(documents.showing_partner(partner.pk))
+    commissioned = documents.showing_partner(partner.pk)
     attribute(partner, acting_user, Reasons.DELETED.text())
     partner.delete()
-    _record_shown_change(commissioned, Reasons.PARTNER_DELETED.text(name=partner.name), acting_user, timezone.now())
+    _record_partner_change(commissioned, Reasons.PARTNER_DELETED.text(name=partner.name), acting_user)
+
+
+def _record_partner_change(showing: set[int], reason: str, acting_user: User | None) -> None:
+    """A partner these initiatives may show changed: a new version for each whose public record did
+    change (its document or detail), and for no other, so that a year commissioned in private (which
+    no document shows) leaves no trace in the change feed."""
+    changed = documents.prepare(showing)
+    _record_shown_change(sorted(changed), reason, acting_user, timezone.now())
 
 
 def _change_partnerships(initiative: Initiative, changes: PartnershipChanges, acting_user: User | None,

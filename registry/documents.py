@@ -383,13 +383,13 @@ SELECT i.id, {", ".join(parts.values())}, statement_timestamp()
 MANY = 200
 
 
-def prepare(ids: Iterable[int] | None = None) -> int:
+def prepare(ids: Iterable[int] | None = None) -> set[int]:
     """Prepare the documents of these initiatives (None: of all), in the caller's transaction, so
-    that a document that cannot be prepared fails the write that changed it. Returns how many
-    documents were written (those already current are left alone), the detail members not counted."""
+    that a document that cannot be prepared fails the write that changed it. Returns the initiatives
+    whose document or detail members changed (those already current are left alone)."""
     wanted = None if ids is None else sorted(set(ids))
     if wanted is not None and not wanted:
-        return 0
+        return set()
     with connection.cursor() as cursor:
         many = wanted is None or len(wanted) > MANY
         if many:
@@ -400,16 +400,15 @@ def prepare(ids: Iterable[int] | None = None) -> int:
         try:
             source, params = ((f"SELECT id FROM {INITIATIVES}", []) if wanted is None
                               else (f"SELECT id FROM {INITIATIVES} WHERE id = ANY(%s)", [wanted]))
-            cursor.execute(_build(source), params)
-            written = int(cursor.rowcount)
+            cursor.execute(_build(source) + "\nRETURNING initiative_id", params)
+            written = {pk for (pk,) in cursor.fetchall()}
             cursor.execute(_build_search(source), params)
             cursor.execute(_remember_words(source), params)
             cursor.execute(_remember_record_words(source), params)
         finally:
             if many:
                 cursor.execute("SET LOCAL enable_nestloop = on")
-    prepare_detail_members(wanted)
-    return written
+    return written | prepare_detail_members(wanted)
 
 
 # The detail members are prepared for this many initiatives at a time (memory stays bounded in a rebuild).
@@ -422,12 +421,14 @@ def _chunks(wanted: list[int] | None) -> Iterator[list[int]]:
         yield ids[start:start + MEMBERS_CHUNK]
 
 
-def prepare_detail_members(wanted: list[int] | None = None) -> None:
+def prepare_detail_members(wanted: list[int] | None = None) -> set[int]:
     """Prepare what only the API's detail record shows (its public yearly figures and evidence,
     registry.figures.shown_members) for these initiatives (None: all). Made in Python, not by the SQL
     builder: its indicators are Python floats rounded by round() (half to even, on the binary value),
     which PostgreSQL's numeric rounding (half away from zero) does not reproduce byte for byte.
-    Where they change, so does their document's `prepared_at`, which the register's version follows."""
+    Where they change, so does their document's `prepared_at`, which the register's version follows.
+    Returns the initiatives whose members changed."""
+    changed: set[int] = set()
     with connection.cursor() as cursor:
         for chunk in _chunks(wanted):
             members = figures.shown_members(chunk)
@@ -440,8 +441,11 @@ def prepare_detail_members(wanted: list[int] | None = None) -> None:
                                   WHERE {FIGURES}.members IS DISTINCT FROM EXCLUDED.members
                               RETURNING initiative_id)
                 UPDATE {DOCUMENTS} SET prepared_at = statement_timestamp()
-                 WHERE initiative_id IN (SELECT initiative_id FROM gone UNION ALL SELECT initiative_id FROM written)""",
+                 WHERE initiative_id IN (SELECT initiative_id FROM gone UNION ALL SELECT initiative_id FROM written)
+                RETURNING initiative_id""",
                            [chunk, list(members), list(members), list(members.values())])
+            changed.update(pk for (pk,) in cursor.fetchall())
+    return changed
 
 
 def showing_term(model: type[Any], term_id: int) -> QuerySet[Initiative]:
@@ -575,8 +579,8 @@ def assemble(queryset: QuerySet[Initiative], kind: str, *, base: str, today: dat
 def assemble_one(queryset: QuerySet[Initiative], kind: str, *, base: str, today: datetime.date | None = None
                  ) -> tuple[bytes, datetime.datetime] | None:
     """The document of the one initiative the queryset selects (a detail), as `assemble` makes it, with
-    its version: when it last changed (`prepared_at`, which moves only where a part or a member of the
-    detail changed). None when the queryset selects none. One statement: the detail's Last-Modified
+    its version: when it last changed (`prepared_at`, which moves where a part of its document or a
+    member of its detail changed, and no more often). None when the queryset selects none. One statement: the detail's Last-Modified
     and ETag need no look at the rest of the register."""
     try:
         ids_sql, ids_params = queryset.values("pk").query.sql_with_params()

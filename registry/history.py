@@ -92,8 +92,9 @@ class Reasons:
                            pgettext_lazy("history reason", "areas derived again from the point"))
     PARTNERSHIPS_CHANGED = Reason("partnerships changed", pgettext_lazy("history reason", "partnerships changed"))
     # A partner the record shows (as a partner, or commissioning a public year) renamed or deleted.
-    PARTNER_CHANGED = Reason("partner {name} changed", pgettext_lazy("history reason", "partner {name} changed"))
-    PARTNER_DELETED = Reason("partner {name} deleted", pgettext_lazy("history reason", "partner {name} deleted"))
+    # The name last, so that a long one cut to the column's length still reads (and is translated).
+    PARTNER_CHANGED = Reason("partner changed: {name}", pgettext_lazy("history reason", "partner changed: {name}"))
+    PARTNER_DELETED = Reason("partner deleted: {name}", pgettext_lazy("history reason", "partner deleted: {name}"))
     # The figures and evidence the public sees (registry.figures): so the change feed lists the initiative.
     PUBLIC_FIGURES_CHANGED = Reason("published yearly figures changed",
                                     pgettext_lazy("history reason", "published yearly figures changed"))

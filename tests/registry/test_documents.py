@@ -240,11 +240,11 @@ def test_a_partner_renamed_reaches_its_initiatives(register: list[int]):
     # Their records changed, so the change feed (and so webhooks and digests) lists each, once.
     events, more = changes.after(cursor, 100)
     assert not more and sorted(event.id for event in events) == showing
-    assert {(event.action, event.reason) for event in events} == {("updated", f"partner {before.name} changed")}
+    assert {(event.action, event.reason) for event in events} == {("updated", f"partner changed: {before.name}")}
     with translation.override("nl"):
         from registry.history import describe
 
-        assert describe(events[0].reason) == f"partner {before.name} gewijzigd"
+        assert describe(events[0].reason) == f"partner gewijzigd: {before.name}"
 
 
 def test_a_renamed_municipality_reaches_its_initiatives(register: list[int]):
@@ -398,7 +398,31 @@ def test_a_commissioning_partner_renamed_or_deleted_reaches_the_detail(register:
     current(record.pk)
     events, _more = changes.after(cursor, 100)
     assert [(event.id, event.reason) for event in events] == [
-        (record.pk, "partner Gemeente, afdeling Sociaal Domein deleted")]
+        (record.pk, "partner deleted: Gemeente, afdeling Sociaal Domein")]
+
+
+def test_a_partner_that_commissioned_a_year_in_private_leaves_no_trace_in_the_feed(register: list[int]):
+    """A rename versions only records whose public record shows the partner: the feed must not tell
+    which initiatives have private years commissioned by it."""
+    from registry import changes
+
+    record = Initiative.objects.get(pk=register[0])
+    partner = Partner.objects.create(name="Stichting Stil", kind=PartnerKind.objects.get(code="gemeente"))
+    private = YearlyFigures.objects.create(initiative=record, year=2019, commissioning_partner=partner, public=False)
+    actions.save_figures(private, acting_user=None)
+    members = FiguresDocument.objects.filter(pk=record.pk).values_list("members", flat=True).first()
+    updated_at = Initiative.objects.get(pk=record.pk).updated_at
+    cursor = changes.latest_id()
+
+    before = Partner.objects.get(pk=partner.pk)
+    partner.name = "Stichting Luid"
+    actions.save_partner(partner, before, acting_user=None)
+    actions.delete_partner(partner, acting_user=None)
+
+    assert changes.after(cursor, 100) == ([], False)
+    assert Initiative.objects.get(pk=record.pk).updated_at == updated_at
+    assert FiguresDocument.objects.filter(pk=record.pk).values_list("members", flat=True).first() == members
+    current(record.pk)
 
 
 def test_figures_written_around_the_actions_are_found_and_repaired(register: list[int]):

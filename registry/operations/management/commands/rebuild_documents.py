@@ -20,4 +20,4 @@ class Command(BaseCommand):
         with transaction.atomic():
             prepared = documents.prepare()
             checked = Initiative.objects.count()
-        return f"{checked} documents checked; {prepared} prepared again."
+        return f"{checked} documents checked; {len(prepared)} prepared again."
