@@ -128,8 +128,10 @@ class Access:
             return True
         if not self.can_write:
             return False
-        elsewhere = partner.partnerships.exclude(self.region("initiative__"))
-        return not elsewhere.exists()
+        # Its name shows on the records it works with and on those of the years it commissioned.
+        outside = self.region("initiative__")
+        return not (partner.partnerships.exclude(outside).exists()
+                    or partner.commissioned_figures.exclude(outside).exists())
 
     def require_change_partner(self, partner: Partner) -> None:
         self.require_write()

@@ -16,6 +16,7 @@ from registry.models import (
     Partnership,
     PartnershipRole,
     Role,
+    YearlyFigures,
 )
 from tests.conftest import UTRECHT
 from tests.maintainers import maintainer
@@ -175,6 +176,18 @@ def test_partners_are_shared_an_editor_changes_one_only_used_in_their_region(edi
     assert client.post(f"/admin/registry/partner/{fund.pk}/change/", {**form, "website": ""}).status_code == 403
     assert client.post(f"/admin/registry/partner/{fund.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Partner.objects.get(pk=fund.pk).website == "https://vsbfonds.example"
+
+
+def test_an_editor_changes_no_partner_that_commissioned_work_outside_their_region(editor, leiden, utrecht):
+    """Its name shows in the yearly figures of the record whose work it commissioned."""
+    fund = Partner.objects.get(slug="vsbfonds")  # works with the Leiden initiative only
+    YearlyFigures.objects.create(initiative=utrecht, year=2025, commissioning_partner=fund)
+    client = logged_in(editor)
+    form = {"name": "VSBfonds", "slug": "vsbfonds", "kind": str(fund.kind_id), "kvk_number": "", "oin": "",
+            "website": "https://vsbfonds.example", "municipality": ""}
+
+    assert client.post(f"/admin/registry/partner/{fund.pk}/change/", form).status_code == 403
+    assert Partner.objects.get(pk=fund.pk).website != "https://vsbfonds.example"
 
 
 def test_an_editor_links_partners_only_to_initiatives_of_their_region(editor, leiden, utrecht):
