@@ -40,6 +40,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import QuerySet
+from django.utils import timezone
 from psycopg.adapt import Loader
 
 from geo.crs import CRS, geojson_sql
@@ -63,7 +64,7 @@ from registry.models import (
     Service,
     YearlyFigures,
 )
-from registry.querysets import stale_cutoff
+from registry.querysets import stale_cutoff, stale_since
 
 DOCUMENTS = InitiativeDocument._meta.db_table
 INITIATIVES = Initiative._meta.db_table
@@ -579,27 +580,39 @@ def assemble(queryset: QuerySet[Initiative], kind: str, *, base: str, today: dat
 def assemble_one(queryset: QuerySet[Initiative], kind: str, *, base: str, today: datetime.date | None = None
                  ) -> tuple[bytes, datetime.datetime] | None:
     """The document of the one initiative the queryset selects (a detail), as `assemble` makes it, with
-    its version: when it last changed (`prepared_at`, which moves where a part of its document or a
-    member of its detail changed, and no more often). None when the queryset selects none. One statement: the detail's Last-Modified
-    and ETag need no look at the rest of the register."""
+    its version: when it last changed. That is its `prepared_at` (which moves where a part of its
+    document or a member of its detail changed), or, for a stale record, the start of the day it
+    became stale, if later: its `"stale"` turned true then. None when the queryset selects none.
+    One statement: the detail's Last-Modified and ETag need no look at the rest of the register."""
     try:
         ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
     except EmptyResultSet:
         return None
     with connections[queryset.db].cursor() as cursor:
         cursor.cursor.adapters.register_loader("text", _Utf8)
-        cursor.execute(one_document_sql(kind, ids_sql), [*assembled_params(base, today), *ids_params])
+        cursor.execute(one_document_sql(kind, ids_sql), [*one_document_params(base, today), *ids_params])
         rows = cursor.fetchall()
     if len(rows) > 1:
         raise ValueError(f"assemble_one: the queryset selects more than one initiative ({queryset.query})")
-    return (rows[0][0], rows[0][1]) if rows else None
+    if not rows:
+        return None
+    text, version, stale, verified_on = rows[0]
+    if stale and verified_on is not None:
+        became_stale = timezone.make_aware(datetime.datetime.combine(stale_since(verified_on), datetime.time.min))
+        version = max(version, became_stale)
+    return text, version
 
 
 def one_document_sql(kind: str, ids_sql: str) -> str:
-    """The statement of assemble_one: the document and version of each initiative `ids_sql` selects
-    (at most two rows, to tell one from more)."""
-    return (f"SELECT {_assembled(kind)}, d.prepared_at FROM unnest(ARRAY({ids_sql})) AS t(id) {assembled_joins(kind)}"
-            " LIMIT 2")
+    """The statement of assemble_one (its parameters: one_document_params, then those of `ids_sql`):
+    the document, `prepared_at`, whether stale and the last verification of each initiative `ids_sql`
+    selects (at most two rows, to tell one from more)."""
+    return (f"SELECT {_assembled(kind)}, d.prepared_at, {STALE}, d.last_verified_on"
+            f" FROM unnest(ARRAY({ids_sql})) AS t(id) {assembled_joins(kind)} LIMIT 2")
+
+
+def one_document_params(base: str, today: datetime.date | None = None) -> list[Any]:
+    return [*assembled_params(base, today), stale_cutoff(today)]
 
 
 def assembled_joins(kind: str) -> str:

@@ -269,7 +269,19 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
 def stale_cutoff(today: datetime.date | None = None) -> datetime.date:
     """The earliest verification date that still counts as fresh."""
     today = today or timezone.localdate()
-    months = today.year * 12 + today.month - 1 - settings.STALE_AFTER_MONTHS
-    year, month = divmod(months, 12)
-    day = min(today.day, calendar.monthrange(year, month + 1)[1])
-    return datetime.date(year, month + 1, day)
+    return _months_later(today, -settings.STALE_AFTER_MONTHS)
+
+
+def stale_since(verified_on: datetime.date) -> datetime.date:
+    """The first day on which a record last verified on `verified_on` counts as stale (the first day
+    whose stale_cutoff lies after it)."""
+    day = _months_later(verified_on, settings.STALE_AFTER_MONTHS)  # its cutoff is at most verified_on
+    while stale_cutoff(day) <= verified_on:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def _months_later(day: datetime.date, months: int) -> datetime.date:
+    """The same day of the month `months` later (or earlier), or that month's last day."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return datetime.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

@@ -101,6 +101,31 @@ def test_a_detail_is_versioned_by_its_own_document_in_one_statement(client, leid
         InitiativeDocument.objects.get(initiative=leiden).prepared_at.timestamp())
 
 
+def test_a_stale_detail_was_last_modified_when_it_became_stale(client, leiden):
+    """"stale" turns true on a day without an edit: a copy from before then is not current."""
+    import datetime
+
+    from django.utils import timezone
+    from django.utils.http import http_date
+
+    from registry import documents
+    from registry.models import Initiative, InitiativeDocument
+    from registry.querysets import stale_since
+
+    verified_on = timezone.localdate() - datetime.timedelta(days=800)
+    Initiative.objects.filter(pk=leiden.pk).update(last_verified_on=verified_on)
+    documents.prepare([leiden.pk])
+    long_ago = timezone.now() - datetime.timedelta(days=1000)
+    InitiativeDocument.objects.filter(pk=leiden.pk).update(prepared_at=long_ago)
+
+    answer = client.get(f"/api/v1/initiatives/{leiden.pk}")
+    became_stale = timezone.make_aware(datetime.datetime.combine(stale_since(verified_on), datetime.time.min))
+    assert answer.json()["stale"] is True
+    assert answer["Last-Modified"] == http_date(became_stale.timestamp())
+    assert client.get(f"/api/v1/initiatives/{leiden.pk}",
+                      HTTP_IF_MODIFIED_SINCE=http_date(long_ago.timestamp())).status_code == 200
+
+
 def test_an_authenticated_answer_is_not_cached_by_others(staff_client, leiden):
     assert staff_client.get("/api/v1/initiatives")["Cache-Control"] == "private, no-store"
 

@@ -268,7 +268,7 @@ class DocumentQuery:
         return 2 if self.with_count else 1
 
     def run(self, cursor: Any, number: int, base: str) -> tuple[int | None, bytes]:
-        from registry.documents import _Utf8, assembled_params
+        from registry.documents import _Utf8, assembled_params, one_document_params
 
         params = self.param_sets[number % len(self.param_sets)]
         count = None
@@ -278,7 +278,8 @@ class DocumentQuery:
         # As the app reads them: the runs as PostgreSQL sent them, UTF-8 bytes (registry.documents._Utf8).
         with cursor.connection.cursor() as documents_cursor:
             documents_cursor.adapters.register_loader("text", _Utf8)
-            documents_cursor.execute(self.documents_sql(), [*assembled_params(base), *params])
+            start = one_document_params(base) if self.kind == "detail" else assembled_params(base)
+            documents_cursor.execute(self.documents_sql(), [*start, *params])
             return count, b",".join(row[0] for row in documents_cursor.fetchall())
 
 

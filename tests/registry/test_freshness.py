@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from registry.models import Initiative, Role, Status
-from registry.querysets import stale_cutoff
+from registry.querysets import stale_cutoff, stale_since
 from tests.conftest import UTRECHT, make
 from tests.maintainers import maintainer
 
@@ -27,6 +27,21 @@ def test_twelve_months_back_is_the_same_day_a_year_earlier(today, cutoff):
 def test_six_months_when_configured(settings):
     settings.STALE_AFTER_MONTHS = 6
     assert stale_cutoff(datetime.date(2026, 3, 31)) == datetime.date(2025, 9, 30)
+
+
+@pytest.mark.parametrize("months", [12, 6, 1])
+def test_a_record_becomes_stale_on_the_first_day_whose_cutoff_lies_after_its_verification(settings, months):
+    settings.STALE_AFTER_MONTHS = months
+    verified_on = datetime.date(2027, 1, 1)
+    while verified_on < datetime.date(2029, 1, 1):  # every day of two years, leap day and month ends too
+        became = stale_since(verified_on)
+        assert stale_cutoff(became) > verified_on >= stale_cutoff(became - datetime.timedelta(days=1))
+        verified_on += datetime.timedelta(days=1)
+
+
+def test_a_record_verified_on_31_march_is_stale_from_1_may_under_one_month(settings):
+    settings.STALE_AFTER_MONTHS = 1
+    assert stale_since(datetime.date(2026, 3, 31)) == datetime.date(2026, 5, 1)
 
 
 @pytest.fixture
