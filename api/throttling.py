@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,9 +62,9 @@ class _Tally:
 
 
 # Per process (gunicorn forks its workers before any request, so each starts empty); bounded, so a
-# flood of addresses cannot grow it: past the bound, tallies of earlier windows go, then all of them
-# (what they had not synced, less than a batch each, is not counted).
-_tallies: dict[str, _Tally] = {}
+# flood of addresses cannot grow it: past the bound the least recently seen client's tally goes
+# (what it had not synced, less than a batch, is not counted).
+_tallies: OrderedDict[str, _Tally] = OrderedDict()
 MAX_TALLIES = 10_000
 _tallies_lock = threading.Lock()
 
@@ -105,27 +106,35 @@ class AnonymousRateThrottle(AnonRateThrottle):
         rate = (self.num_requests, self.duration)
         with _tallies_lock:
             tally = _tallies.get(client)
-            if tally is not None and tally.rate == rate and tally.slot == slot:
+            if tally is not None and tally.rate != rate:
+                del _tallies[client]
+                tally = None
+            if tally is not None and tally.slot == slot:
+                _tallies.move_to_end(client)
                 current = tally.current + tally.unsynced + 1
                 if tally.unsynced + 1 < batch and tally.previous * weight + current + batch <= self.num_requests:
                     tally.unsynced += 1
                     return current, tally.previous
             # This request and what is not yet synced, all in this window (earlier hits counted in the
-            # present one make the estimate stricter, never laxer).
-            adding = 1 + (tally.unsynced if tally is not None and tally.rate == rate else 0)
-            _tallies.pop(client, None)
+            # present one make the estimate stricter, never laxer). The tally stays, so that requests
+            # of other threads meanwhile are added to it, not lost.
+            adding = 1 + (tally.unsynced if tally is not None else 0)
+            if tally is not None:
+                tally.unsynced = 0
         # The counts live on the primary, as the cache does (config/replicas.py), whatever the
         # request reads from; raw SQL leaves the router's view of the request's writes alone.
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(COUNT, {"client": client, "slot": slot, "adding": adding})
             current, previous = cursor.fetchone()
         with _tallies_lock:
-            if len(_tallies) >= MAX_TALLIES:
-                for kept in [name for name, known in _tallies.items() if known.slot != slot]:
-                    del _tallies[kept]
-                if len(_tallies) >= MAX_TALLIES:
-                    _tallies.clear()
-            _tallies[client] = _Tally(rate, slot, current, previous)
+            tally = _tallies.get(client)
+            if tally is not None and tally.rate == rate and tally.slot == slot:
+                tally.current, tally.previous = current, previous
+            else:
+                _tallies[client] = _Tally(rate, slot, current, previous)
+            _tallies.move_to_end(client)
+            while len(_tallies) > MAX_TALLIES:
+                _tallies.popitem(last=False)
         return current, previous
 
     def wait(self) -> float | None:
