@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -547,15 +548,32 @@ class _Utf8(Loader):
         return bytes(data)
 
 
+def _selected_ids(queryset: QuerySet[Any]) -> tuple[str, Sequence[Any]] | None:
+    """The statement (and its parameters) that selects the ids of the queryset's rows, in its order;
+    None when its filter can match nothing (such as pk__in=[]), which Django will not compile."""
+    try:
+        return queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
+@contextmanager
+def _utf8_cursor(alias: str) -> Iterator[Any]:
+    """A cursor that reads text as the bytes PostgreSQL sent (_Utf8)."""
+    with connections[alias].cursor() as cursor:
+        cursor.cursor.adapters.register_loader("text", _Utf8)
+        yield cursor
+
+
 def joined_in_order(queryset: QuerySet[Any], expression: str, joins: str = "",
                     params: Sequence[Any] = ()) -> bytes:
     """The SQL text `expression` (over `t.id`, each selected row's id, and the tables of `joins`, which
     take no parameters; `params` are the expression's) for every row the queryset selects, in its order
     (filtered, ordered and sliced by the caller), joined by commas, as UTF-8: no Python per record."""
-    try:
-        ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
-    except EmptyResultSet:  # a filter that can match nothing, such as pk__in=[]
+    selected = _selected_ids(queryset)
+    if selected is None:
         return b""
+    ids_sql, ids_params = selected
     # ARRAY(subquery) keeps the subquery's order, and WITH ORDINALITY numbers it.
     sql = f"""
         SELECT string_agg(piece, ',' ORDER BY ord)
@@ -563,8 +581,7 @@ def joined_in_order(queryset: QuerySet[Any], expression: str, joins: str = "",
                   FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS t(id, ord) {joins}) pieces
          GROUP BY (ord - 1) / {RUN}
          ORDER BY (ord - 1) / {RUN}"""
-    with connections[queryset.db].cursor() as cursor:
-        cursor.cursor.adapters.register_loader("text", _Utf8)
+    with _utf8_cursor(queryset.db) as cursor:
         cursor.execute(sql, [*params, *ids_params])
         return b",".join(run for (run,) in cursor.fetchall())
 
@@ -584,12 +601,11 @@ def assemble_one(queryset: QuerySet[Initiative], kind: str, *, base: str, today:
     document or a member of its detail changed), or, for a stale record, the start of the day it
     became stale, if later: its `"stale"` turned true then. None when the queryset selects none.
     One statement: the detail's Last-Modified and ETag need no look at the rest of the register."""
-    try:
-        ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
-    except EmptyResultSet:
+    selected = _selected_ids(queryset)
+    if selected is None:
         return None
-    with connections[queryset.db].cursor() as cursor:
-        cursor.cursor.adapters.register_loader("text", _Utf8)
+    ids_sql, ids_params = selected
+    with _utf8_cursor(queryset.db) as cursor:
         cursor.execute(one_document_sql(kind, ids_sql), [*one_document_params(base, today), *ids_params])
         rows = cursor.fetchall()
     if len(rows) > 1:
@@ -612,7 +628,8 @@ def one_document_sql(kind: str, ids_sql: str) -> str:
 
 
 def one_document_params(base: str, today: datetime.date | None = None) -> list[Any]:
-    return [*assembled_params(base, today), stale_cutoff(today)]
+    params = assembled_params(base, today)
+    return [*params, params[-1]]  # the stale cutoff again, for whether the record is stale
 
 
 def assembled_joins(kind: str) -> str:
@@ -646,10 +663,10 @@ def parts(queryset: QuerySet[Initiative], part: str, *, chunk: int = 2000) -> It
 
 def map_features(queryset: QuerySet[Initiative]) -> str:
     """These initiatives as the map's one compact GeoJSON FeatureCollection, by id."""
-    try:
-        ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:
+    selected = _selected_ids(queryset.order_by())
+    if selected is None:
         return '{"type":"FeatureCollection","features":[]}'
+    ids_sql, ids_params = selected
     # A stale record (registry.querysets.stale_cutoff, a fact of the day) says so, and since when: the
     # map fades its marker and its popup says "not confirmed since …" (never hidden).
     marker = (f"CASE WHEN {STALE} THEN left(d.marker, -2) || ',\"stale\":true,\"lastVerifiedOn\":' "
