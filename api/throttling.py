@@ -14,7 +14,10 @@ client's requests itself and adds them to PostgreSQL a batch at a time: a hundre
 (at least one), at once when a new window begins, and on every request once the client is within
 a batch of its limit. So a process lets through at most a batch more than it knows of, and the
 processes together at most a batch each beyond the limit (1 % per process); under a limit of
-less than a hundred requests the count is exact, as before. With Redis as the cache (REDIS_URL),
+less than a hundred requests the count is exact, as before. Once a process knows a client is over
+its limit it refuses that client's requests itself, without a statement and without counting them
+(DRF's sliding list keeps no time for a refused request either); the one request that learns it
+from PostgreSQL has been counted there. With Redis as the cache (REDIS_URL),
 DRF's own throttle runs there, where it costs two round trips.
 """
 
@@ -112,6 +115,11 @@ class AnonymousRateThrottle(AnonRateThrottle):
             if tally is not None and tally.slot == slot:
                 _tallies.move_to_end(client)
                 current = tally.current + tally.unsynced + 1
+                if tally.previous * weight + current > self.num_requests:
+                    # Refused on what this process already knows (counts only grow within a window):
+                    # no statement and no count, as DRF keeps no time for a refused request, so a
+                    # client flooding past its limit costs PostgreSQL nothing until its window moves.
+                    return current, tally.previous
                 if tally.unsynced + 1 < batch and tally.previous * weight + current + batch <= self.num_requests:
                     tally.unsynced += 1
                     return current, tally.previous

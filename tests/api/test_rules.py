@@ -202,7 +202,28 @@ def test_the_limit_holds_when_other_processes_count_the_same_client(client, db, 
         assert let_in < 100
 
     assert 985 + 3 + let_in == 1000
-    assert hits_in_postgresql() == 985 + 3 + let_in + 1  # and the refused request, counted at once
+    # The last let in synced the count to the limit, so the refused request was refused here, uncounted.
+    assert hits_in_postgresql() == 1000
+
+
+def test_a_client_over_its_limit_is_refused_without_a_statement_or_a_count(client, db, monkeypatch):
+    """Once this process knows the client is past its limit, a flood of further requests costs
+    PostgreSQL nothing: counts only grow within a window, so what it knows already refuses them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "5/day"})
+    assert [client.get("/api/v1/kinds").status_code for _ in range(5)] == [200] * 5
+    with CaptureQueriesContext(connection) as queries:
+        refused = [client.get("/api/v1/kinds") for _ in range(20)]
+
+    assert [response.status_code for response in refused] == [429] * 20
+    assert all(int(response["Retry-After"]) >= 1 for response in refused)
+    assert throttle_statements(queries) == 0
+    assert hits_in_postgresql() == 5
+    # Another address is not refused for it.
+    assert client.get("/api/v1/kinds", REMOTE_ADDR="192.0.2.99").status_code == 200
 
 
 def test_a_flood_of_addresses_cannot_grow_a_process_s_tallies(client, db, monkeypatch):
