@@ -50,7 +50,10 @@ def post_worker_init(worker: Any) -> None:
     no full collection need look at it again."""
     from django.urls import get_resolver
 
+    from config.release import release
+
     get_resolver().url_patterns  # noqa: B018  # imports every view
+    release()  # read once here, not in the first request
     gc.collect()
     gc.freeze()
 

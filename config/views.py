@@ -16,6 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.exceptions import api_not_found, api_server_error, problem_response
+from config.release import release
 from config.replicas import database_health
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers and monitoring: 200 when this process can query the primary database, else
     503. The document says which databases answer (the primary, each replica with its replication
     lag and whether this process reads from it now) and whether the shared cache answers:
-    "ok" when all do, "degraded" when the primary does and something else does not."""
+    "ok" when all do, "degraded" when the primary does and something else does not. Its "release"
+    tells the machines of a rolling deploy apart (config.release)."""
     databases = database_health()
     try:
         cache.get("healthz")
@@ -108,7 +110,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
         status = "ok"
     else:
         status = "degraded"
-    document = {"status": status, "databases": databases, "cache": {"answers": cache_answers}}
+    document = {"status": status, "release": release(), "databases": databases, "cache": {"answers": cache_answers}}
     if status == "unavailable":
         return JsonResponse(document, status=503, headers={"Retry-After": str(OUTAGE_RETRY_AFTER)})
     return JsonResponse(document)

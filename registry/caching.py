@@ -3,7 +3,8 @@
 the map's data, the statistics). The API's records are not kept: they are assembled from
 prepared documents at the speed of the database (registry.documents).
 
-A key holds the register's version (its last change, from the history), today's date (whether a
+A key holds the release (config.release), the register's version (its last change, from the
+history), today's date (whether a
 record counts as stale changes with it), the path, the known query parameters in a fixed order,
 the language and what else the caller adds, so a kept answer is never stale and never another
 request's. The version also follows the prepared documents (registry.history.last_change), so a
@@ -39,6 +40,7 @@ from django.utils.text import compress_string
 from django.utils.translation import get_language
 
 from config.csp import trust_hashes, trusted_hashes
+from config.release import release
 from registry.history import last_change
 
 RESPONSE_CACHE_SECONDS = 600
@@ -118,14 +120,15 @@ def keepable(request: HttpRequest, known: Collection[str]) -> bool:
 
 
 def response_key(request: HttpRequest, *parts: str, version: Any = None) -> str:
-    """The key of an answer: the register's version (or the `version` of what the answer shows, when
-    that is known to be narrower), the day, and everything of the request that can change it."""
+    """The key of an answer: the release (config.release), the register's version (or the `version`
+    of what the answer shows, when that is known to be narrower), the day, and everything of the
+    request that can change it."""
     # The scheme and host too: answers hold absolute links (embed code, JSON-LD, API hyperlinks),
     # and a load balancer may admit the site under more than one name. The parameters sorted, so
     # that their order makes no second entry.
     query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
     return "response:" + hashlib.sha256("|".join([
-        str(register_version(request) if version is None else version), str(timezone.localdate()),
+        release(), str(register_version(request) if version is None else version), str(timezone.localdate()),
         request.scheme or "", request.get_host(),
         request.path, repr(query), get_language() or "", *parts,
     ]).encode()).hexdigest()

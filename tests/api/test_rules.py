@@ -65,6 +65,55 @@ def test_an_unchanged_response_is_a_304_by_etag_and_by_date(client, leiden):
     assert client.get("/api/v1/initiatives", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
 
 
+def test_a_new_release_changes_every_etag_and_kept_answer(client, leiden, monkeypatch):
+    """A release that changes what an answer holds, with the register unchanged: a client's ETag no
+    longer matches, and the shared cache does not answer with what the release before kept."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry import caching
+
+    def made_again(path: str) -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return any("registry_initiativedocument" in query["sql"] and not query["sql"].startswith("SELECT GREATEST")
+                   for query in queries.captured_queries)
+
+    paths = ["/api/v1/initiatives", f"/api/v1/initiatives/{leiden.pk}"]
+    before = {path: client.get(path)["ETag"] for path in paths}
+    assert [client.get(path, HTTP_IF_NONE_MATCH=before[path]).status_code for path in paths] == [304, 304]
+    kept = "/api/v1/initiatives/map?province=PV28"
+    assert made_again(kept) and not made_again(kept)
+
+    monkeypatch.setattr(caching, "release", lambda: "the next release")
+    for path in paths:
+        again = client.get(path, HTTP_IF_NONE_MATCH=before[path])
+        assert again.status_code == 200 and again["ETag"] != before[path]
+    assert made_again(kept) and not made_again(kept)
+
+
+def test_the_release_is_a_digest_of_the_files_that_shape_the_answers(tmp_path, monkeypatch):
+    from config import release
+
+    monkeypatch.setattr(release, "PROJECT_DIR", tmp_path)
+    monkeypatch.setattr(release, "SHAPING_DIRECTORIES", ("api", "templates"))
+    (tmp_path / "api").mkdir()
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "api" / "views.py").write_text("ANSWER = 1\n")
+    (tmp_path / "templates" / "page.html").write_text("<p>{{ name }}</p>\n")
+
+    def digest() -> str:
+        return release.release.__wrapped__()
+
+    first = digest()
+    (tmp_path / "api" / "notes.md").write_text("not part of an answer\n")
+    (tmp_path / "api" / "__pycache__").mkdir()
+    (tmp_path / "api" / "__pycache__" / "views.py").write_text("compiled\n")
+    assert digest() == first and len(first) == 16
+    (tmp_path / "templates" / "page.html").write_text("<p>{{ name|upper }}</p>\n")
+    assert digest() != first
+
+
 def test_a_detail_is_versioned_by_its_own_document_in_one_statement(client, leiden, utrecht):
     """A detail's Last-Modified and ETag follow its own document, read with it: another record's
     edit leaves them (and a client's 304) alone, its own edit moves them."""

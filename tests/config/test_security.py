@@ -161,6 +161,7 @@ def test_plain_http_is_sent_to_https_except_the_health_check(client: Client, db,
     assert page["Location"] == "https://testserver/initiatieven?page=2"
     assert health.status_code == 200
     assert health.json()["status"] == "ok"
+    assert re.fullmatch(r"[0-9a-f]{16}", health.json()["release"])
 
 
 # -- request size limits --------------------------------------------------------------------------
