@@ -8,7 +8,8 @@ for saves outside the actions (a shell), and for partners and partnerships.
 
 A reason is stored as English text made from a template (`Reason.STOPPED.text(reason="menskracht")`
 gives "stopped: menskracht"): stable, readable in the database and in exports, and matched back to
-its template to be shown translated (`describe`). Several reasons of one save are joined by "; ".
+its template to be shown translated (`describe`). Several reasons of one save are joined by "; "
+(which a value inside a reason may hold as well: `describe` tells them apart).
 """
 
 from __future__ import annotations
@@ -148,7 +149,27 @@ def describe(stored: str | None) -> str:
     """A stored reason in the reader's language (unknown text, such as an old free reason, as it is)."""
     if not stored:
         return ""
-    return SEPARATOR.join(_describe_one(part) for part in stored.split(SEPARATOR))
+    return SEPARATOR.join(_describe_one(part) for part in _joined_reasons(stored))
+
+
+def _joined_reasons(stored: str) -> list[str]:
+    """The reasons a stored text joins. A value inside a reason may hold the separator itself (a
+    file "lijst; 2025.xlsx", a partner "Dorpsraad; Stichting Kern"), so a reason is the fewest
+    pieces from where it starts that match a template; a piece that starts none is shown as it is
+    (which also shows the rest of a value that ends a reason as it was)."""
+    pieces = stored.split(SEPARATOR)
+    reasons: list[str] = []
+    start = 0
+    while start < len(pieces):
+        end = next((end for end in range(start + 1, len(pieces) + 1)
+                    if _matching(SEPARATOR.join(pieces[start:end])) is not None), start + 1)
+        reasons.append(SEPARATOR.join(pieces[start:end]))
+        start = end
+    return reasons
+
+
+def _matching(text: str) -> Reason | None:
+    return next((reason for reason in Reasons.all() if reason.pattern.match(text)), None)
 
 
 def _describe_one(text: str) -> str:

@@ -156,6 +156,14 @@ def test_a_merge_and_a_revert_keep_the_links_in_one_version_each(leiden):
     ("merged with #12 (de-linde)", "samengevoegd met #12 (de-linde)", "merged with #12 (de-linde)"),
     ("a reason from before the constants", "a reason from before the constants",
      "a reason from before the constants"),
+    # A value holding the separator stays one value; a reason after it is still a reason of its own.
+    ("partner changed: Dorpsraad; Stichting Kern; edited", "partner gewijzigd: Dorpsraad; Stichting Kern; bewerkt",
+     "partner changed: Dorpsraad; Stichting Kern; edited"),
+    ("edited; an old free reason", "bewerkt; an old free reason", "edited; an old free reason"),
+    ("figures import (lijst; 2025.xlsx); verified (telefoon)", "cijferimport (lijst; 2025.xlsx); gecontroleerd "
+     "(telefonisch)", "figures import (lijst; 2025.xlsx); verified (by phone)"),
+    ("partner deleted: Kern; verified (telefoon)", "partner verwijderd: Kern; gecontroleerd (telefonisch)",
+     "partner deleted: Kern; verified (by phone)"),
 ])
 def test_reasons_are_stored_as_stable_text_and_shown_in_the_readers_language(stored, dutch, english):
     with translation.override("nl"):
