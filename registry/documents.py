@@ -38,7 +38,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -65,7 +64,7 @@ from registry.models import (
     Service,
     YearlyFigures,
 )
-from registry.querysets import stale_cutoff, stale_since
+from registry.querysets import stale_cutoff, stale_since, statement
 
 DOCUMENTS = InitiativeDocument._meta.db_table
 INITIATIVES = Initiative._meta.db_table
@@ -550,11 +549,8 @@ class _Utf8(Loader):
 
 def _selected_ids(queryset: QuerySet[Any]) -> tuple[str, Sequence[Any]] | None:
     """The statement (and its parameters) that selects the ids of the queryset's rows, in its order;
-    None when its filter can match nothing (such as pk__in=[]), which Django will not compile."""
-    try:
-        return queryset.values("pk").query.sql_with_params()
-    except EmptyResultSet:
-        return None
+    None when it can match nothing."""
+    return statement(queryset.values("pk"))
 
 
 @contextmanager

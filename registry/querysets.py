@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from geo.expressions import WithinMetres, as_geography
@@ -264,6 +265,15 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
             saving.after_saving([saving.Saved(pk, reason, renamed_or_moved=False) for pk in changed],
                                 acting_user=None)
         return len(changed)
+
+
+def statement(queryset: QuerySet[Any]) -> tuple[str, Sequence[Any]] | None:
+    """The SQL (and its parameters) of a queryset, for a statement that builds on it; None when its
+    filter can match nothing (such as pk__in=[]), which Django will not compile."""
+    try:
+        return queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
 
 
 def stale_cutoff(today: datetime.date | None = None) -> datetime.date:

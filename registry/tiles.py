@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -21,7 +20,7 @@ from geo.tilematrixsets import TileMatrixSet
 from geo.tiles import GRID, MVT_EXTENT, Tile, cells_sql, mvt_sql, search_box
 from registry.documents import MARKER_WITH_STATUS, STALE
 from registry.models import Initiative, InitiativeDocument, Kind, Service, Status
-from registry.querysets import InitiativeQuerySet, stale_cutoff
+from registry.querysets import InitiativeQuerySet, stale_cutoff, statement
 
 DOCUMENTS = InitiativeDocument._meta.db_table
 INITIATIVES = Initiative._meta.db_table
@@ -35,11 +34,10 @@ STATUS_COUNTS = {name: f"count(*) FILTER (WHERE status = '{status.value}')"
 def _cells(queryset: InitiativeQuerySet, tile: Tile) -> tuple[str, Any] | None:
     """The cells statement for the initiatives the queryset selects in this tile, and its parameters;
     None when the queryset can match nothing."""
-    in_tile = queryset.in_bbox(*search_box(tile))
-    try:
-        source, params = in_tile.order_by().values_list("id", "location", "status").query.sql_with_params()
-    except EmptyResultSet:
+    selected = statement(queryset.in_bbox(*search_box(tile)).order_by().values_list("id", "location", "status"))
+    if selected is None:
         return None
+    source, params = selected
     return cells_sql(source, tile, STATUS_COUNTS), params
 
 
@@ -129,10 +127,10 @@ def points_tile(queryset: QuerySet[Initiative], matrix_set: TileMatrixSet, level
     geo.tilematrixsets (for NetherlandsRDNewQuad: the map's clusters are Web Mercator only): at
     (level, row, column), layer "initiatives", each point with `slug`, `name`, `kind`, `services` (codes,
     comma-separated), `place` and `status`; empty bytes when none lies there."""
-    try:
-        ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:
+    selected = statement(queryset.order_by().values("pk"))
+    if selected is None:
         return b""
+    ids_sql, ids_params = selected
     tile_size = matrix_set.size / 2 ** level
     services = Initiative.services.through
     # The envelope and the area are computed once (MATERIALIZED): inlined, PostGIS would transform
