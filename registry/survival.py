@@ -26,10 +26,8 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.db.models.expressions import Combinable
-from scipy import stats
 
 from registry.models import Initiative
 from registry.models.choices import FundingModel
@@ -104,6 +102,11 @@ class SurvivalCurve:
 
 def kaplan_meier(lifetimes: Iterable[Lifetime], *, confidence: float = CONFIDENCE) -> SurvivalCurve | None:
     """The Kaplan–Meier curve of these lifetimes, one point per year of age (None: no lifetimes)."""
+    # Imported here, by the monitor's pages and jobs that draw a curve: at the top of the module they
+    # came with the admin into every web worker, 50 MB each that no other request uses.
+    import numpy as np
+    from scipy import stats
+
     rows = [row for row in lifetimes if row.count > 0]
     if not rows:
         return None

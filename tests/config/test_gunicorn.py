@@ -76,3 +76,23 @@ def test_the_hooks_are_ones_gunicorn_calls():
     assert {"post_fork", "post_worker_init", "post_request"} <= hooks
     text = CONFIG.read_text()
     assert all(f"def {hook}(" in text for hook in ("post_fork", "post_worker_init", "post_request"))
+
+
+# What a web worker loads before its first request (post_worker_init: the settings and every view).
+LOADED = """
+import sys
+import django
+django.setup()
+from django.urls import get_resolver
+get_resolver().url_patterns
+print(" ".join(sorted(name for name in ("scipy", "weasyprint", "openpyxl", "pandas") if name in sys.modules)))
+"""
+
+
+def test_a_web_worker_does_not_load_what_only_jobs_and_the_monitor_use():
+    """scipy (the monitor's survival curves) came with the admin into every worker: 60 MB each."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    loaded = subprocess.run([sys.executable, "-c", LOADED], capture_output=True, text=True, check=True,
+                            cwd=CONFIG.parents[1], env=environment).stdout.split()
+
+    assert loaded == []
