@@ -15,18 +15,23 @@ import hashlib
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-# What the answers are made of: the code of the project's own packages, its templates and its
-# translations (the .po files: the compiled .mo files are built from them on each machine).
+# What the answers are made of: the code of the project's own packages, its templates (pages and
+# e-mails), its static files (a kept page names their hashed files), its translations (the .po
+# files: the compiled .mo files are built from them on each machine), and the versions of the
+# libraries it installs. Only kinds of file the repository holds: nothing one machine generates.
 SHAPING_DIRECTORIES = ("api", "config", "geo", "ogc", "opendata", "registry", "templates", "locale")
-SHAPING_SUFFIXES = frozenset({".py", ".html", ".txt", ".xml", ".json", ".po", ".sql"})
+SHAPING_SUFFIXES = frozenset({".py", ".html", ".txt", ".po", ".css", ".js", ".svg"})
+SHAPING_FILES = ("constraints.txt", "package-lock.json")
 
 
 @functools.cache
 def release() -> str:
-    """16 hex digits, the same for the same files; read once per process (2.5 MB, a few ms)."""
+    """16 hex digits, the same for the same files. Per process (gunicorn.conf.py reads it in each
+    worker), never kept by the master: a worker started after a reload describes its own code."""
     digest = hashlib.sha256()
-    files = sorted(path for directory in SHAPING_DIRECTORIES for path in (PROJECT_DIR / directory).rglob("*")
-                   if path.suffix in SHAPING_SUFFIXES and "__pycache__" not in path.parts and path.is_file())
+    files = sorted([*(path for directory in SHAPING_DIRECTORIES for path in (PROJECT_DIR / directory).rglob("*")
+                      if path.suffix in SHAPING_SUFFIXES and "__pycache__" not in path.parts and path.is_file()),
+                    *(PROJECT_DIR / name for name in SHAPING_FILES if (PROJECT_DIR / name).is_file())])
     for path in files:
         digest.update(path.relative_to(PROJECT_DIR).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
