@@ -154,26 +154,35 @@ def describe(stored: str | None) -> str:
 
 def _joined_reasons(stored: str) -> list[str]:
     """The reasons a stored text joins. A value inside a reason may hold the separator itself (a
-    file "lijst; 2025.xlsx", a partner "Dorpsraad; Stichting Kern"), so a reason is the fewest
-    pieces from where it starts that match a template; a piece that starts none is shown as it is
-    (which also shows the rest of a value that ends a reason as it was)."""
+    file "lijst; 2025.xlsx" in "figures import ({file})"), so a piece that begins such a reason but
+    matches none alone runs on to the fewest pieces that match. (A value that ends its reason, such
+    as a partner's name, reads the same either way, and a piece after it is shown as it is.)"""
     pieces = stored.split(SEPARATOR)
     reasons: list[str] = []
     start = 0
     while start < len(pieces):
-        end = next((end for end in range(start + 1, len(pieces) + 1)
-                    if _matching(SEPARATOR.join(pieces[start:end])) is not None), start + 1)
+        end = start + 1
+        if pieces[start].startswith(_ENCLOSING_BEGINNINGS) and _matching(pieces[start]) is None:
+            end = next((end for end in range(start + 2, len(pieces) + 1)
+                        if _matching(SEPARATOR.join(pieces[start:end])) is not None), end)
         reasons.append(SEPARATOR.join(pieces[start:end]))
         start = end
     return reasons
 
 
 def _matching(text: str) -> Reason | None:
-    return next((reason for reason in Reasons.all() if reason.pattern.match(text)), None)
+    return next((reason for reason in _REASONS if reason.pattern.match(text)), None)
+
+
+_REASONS = tuple(Reasons.all())
+# How the reasons begin whose values are followed by more of their text: only a piece that begins
+# so can be the start of a reason that a value cut in pieces.
+_ENCLOSING_BEGINNINGS = tuple(reason.template.split("{")[0] for reason in _REASONS
+                              if re.search(r"\}[^{]", reason.template) and not reason.template.startswith("{"))
 
 
 def _describe_one(text: str) -> str:
-    for reason in Reasons.all():
+    for reason in _REASONS:
         match = reason.pattern.match(text)
         if match is None:
             continue

@@ -156,7 +156,10 @@ def test_a_merge_and_a_revert_keep_the_links_in_one_version_each(leiden):
     ("merged with #12 (de-linde)", "samengevoegd met #12 (de-linde)", "merged with #12 (de-linde)"),
     ("a reason from before the constants", "a reason from before the constants",
      "a reason from before the constants"),
-    # A value holding the separator stays one value; a reason after it is still a reason of its own.
+    # A value holding the separator, followed by more of its reason, stays one value; a reason after
+    # it is still a reason of its own. (A value that ends its reason reads the same either way.)
+    ("import (lijst; oud): updated telefoon; edited", "import (lijst; oud): bijgewerkt telefoon; bewerkt",
+     "import (lijst; oud): updated telefoon; edited"),
     ("partner changed: Dorpsraad; Stichting Kern; edited", "partner gewijzigd: Dorpsraad; Stichting Kern; bewerkt",
      "partner changed: Dorpsraad; Stichting Kern; edited"),
     ("edited; an old free reason", "bewerkt; an old free reason", "edited; an old free reason"),
