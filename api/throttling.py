@@ -17,7 +17,10 @@ processes together at most a batch each beyond the limit (1 % per process); unde
 less than a hundred requests the count is exact, as before. Once a process knows a client is over
 its limit it refuses that client's requests itself, without a statement and without counting them
 (DRF's sliding list keeps no time for a refused request either); the one request that learns it
-from PostgreSQL has been counted there. With Redis as the cache (REDIS_URL),
+from PostgreSQL has been counted there. Its Retry-After is reckoned from what the process knows,
+which may be less than PostgreSQL holds (so it may be early, never late); and an operator who
+deletes a client's counts to let it in again must restart the workers too (or wait for the window
+to move). With Redis as the cache (REDIS_URL),
 DRF's own throttle runs there, where it costs two round trips.
 """
 
