@@ -1128,6 +1128,9 @@ def main() -> None:
         # The stack without SQL (gunicorn, a new TCP connection, Django's middleware): a lone request's floor.
         waited += wait_for_quiet(server, settings.quiet_wait - waited)
         settings.floor = run_wrk(base_url, [FLOOR_PATH], 1, settings.duration, server)
+        check(settings.floor.non_2xx == 0 and settings.floor.errors == 0,
+              f"{FLOOR_PATH} did not answer every request with a 200")
+    waited += wait_for_quiet(None, settings.quiet_wait - waited)
     measure_idle_sql(scenarios, settings.sql_repeat)
     settings.quiet_waited = waited
     loads_after = os.getloadavg()
