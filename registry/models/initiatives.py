@@ -44,7 +44,9 @@ class Initiative(models.Model):
     slug = models.SlugField(_("slug"), max_length=220, unique=True, blank=True,
                             help_text=_("Part of the page address. Made from the name when left empty; "
                                         "an old slug keeps redirecting after a change."))
-    kind = models.ForeignKey(Kind, on_delete=models.PROTECT, related_name="initiatives", verbose_name=_("kind"))
+    # No index of its own: initiative_by_kind_name begins with it.
+    kind = models.ForeignKey(Kind, on_delete=models.PROTECT, related_name="initiatives", verbose_name=_("kind"),
+                             db_index=False)
     services = models.ManyToManyField(Service, blank=True, related_name="initiatives", verbose_name=_("services"))
     short_description = models.CharField(_("short description"), max_length=280, blank=True)
     description = models.TextField(_("description"), blank=True)
