@@ -62,6 +62,7 @@ from registry.models import (
     PublicationState,
     SearchWord,
     Service,
+    Status,
     YearlyFigures,
 )
 from registry.querysets import stale_cutoff, stale_since, statement
@@ -499,8 +500,9 @@ def stale_documents() -> dict[str, list[int]]:
 
 
 # Whether a document `d` is stale (registry.querysets.stale_cutoff, a fact of the day, as its parameter),
-# from its copies of the record's status and last verification.
-STALE = "d.status <> 'gestopt' AND (d.last_verified_on IS NULL OR d.last_verified_on < %s)"
+# from its copies of the record's status and last verification: InitiativeQuerySet.stale() on the
+# document's copies, which a statement over documents alone can read without the record.
+STALE = f"d.status <> '{Status.STOPPED}' AND (d.last_verified_on IS NULL OR d.last_verified_on < %s)"
 
 
 # A document `d`'s map feature with its record's status (the list beside the map, the GeoJSON tiles).
