@@ -83,7 +83,7 @@ lint: venv
 	$(MANAGE) makemigrations --check --dry-run > /dev/null || \
 		{ echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
 
-bench: setup ## Benchmarks with their reports (.bench/report.md, api-report.md, api-report-cached.md, map-report.md, opendata-report.md, duplicates-report.md, import-report.md, backoffice-report.md, ogc-report.md, search-report.md, monitor-report.md, lighthouse-report.md)
+bench: setup ## Benchmarks with their reports (.bench/report.md, api-report.md, api-report-cached.md, map-report.md, opendata-report.md, duplicates-report.md, import-report.md, backoffice-report.md, ogc-report.md, peer-report.md, search-report.md, monitor-report.md, lighthouse-report.md)
 	$(PY) -m tests.benchmarks.run
 	$(PY) -m tests.benchmarks.api
 	BENCH_RESPONSE_CACHE=on $(PY) -m tests.benchmarks.api
@@ -93,6 +93,7 @@ bench: setup ## Benchmarks with their reports (.bench/report.md, api-report.md, 
 	$(PY) -m tests.benchmarks.imports
 	$(PY) -m tests.benchmarks.backoffice
 	$(PY) -m tests.benchmarks.ogc
+	$(PY) -m tests.benchmarks.peer
 	$(PY) -m tests.benchmarks.search
 	$(PY) -m tests.benchmarks.monitor
 	@# Lighthouse retries a failed run and reports what it could not measure; should it stop
