@@ -111,6 +111,11 @@ class Collection:
     def features(self, queryset: QuerySet[Any], crs: CRS) -> str:
         raise NotImplementedError
 
+    def version_of(self, queryset: QuerySet[Any]) -> datetime.datetime | None:
+        """When the features the queryset selects last changed, where the collection knows it of
+        them alone (an item's Last-Modified); None: the register's version stands for it."""
+        return None
+
     def extent(self) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -227,6 +232,9 @@ class Initiatives(Collection):
 
     def features(self, queryset: QuerySet[Any], crs: CRS) -> str:
         return documents.features(queryset, crs)
+
+    def version_of(self, queryset: QuerySet[Any]) -> datetime.datetime | None:
+        return documents.prepared_at(queryset)
 
     def extent(self) -> dict[str, Any]:
         found = self.queryset().aggregate(box=Extent("location"), founded=Min("founded_year"))

@@ -8,6 +8,7 @@ link carries the last key, so a client that follows it neither skips nor repeats
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from typing import Any
@@ -82,6 +83,9 @@ class OgcView(View):
     of a public read."""
 
     parameters: frozenset[str] = frozenset({"f"})
+    # When what this answer shows last changed, where the view knows it of that alone (an item);
+    # otherwise the register's last change dates it.
+    shown_version: datetime.datetime | None = None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response: HttpResponseBase
@@ -92,7 +96,7 @@ class OgcView(View):
             response = problem.response(request)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             patch_cache_control(response, public=True, max_age=MAX_AGE)
-            changed = register_version(request)
+            changed = self.shown_version if self.shown_version is not None else register_version(request)
             if changed is not None:
                 response["Last-Modified"] = http_date(changed.timestamp())
         patch_vary_headers(response, ["Accept", "Accept-Language"])
@@ -390,6 +394,7 @@ class ItemView(CollectionsMixin):
         text = collection.features(found, crs)
         if not text:
             raise missing
+        self.shown_version = collection.version_of(found)
         links = [self.item_link(collection, feature_id, GEOJSON_ENCODING, encoding, crs),
                  self.item_link(collection, feature_id, HTML_ENCODING, encoding, crs),
                  {"href": self.url("collection", collection.id, f="json"), "rel": "collection", "type": params.JSON,

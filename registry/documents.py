@@ -39,7 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from psycopg.adapt import Loader
 
@@ -634,6 +634,15 @@ def assembled_joins(kind: str) -> str:
     """The tables _assembled(kind) reads besides `t` (the selected ids)."""
     joins = f"JOIN {DOCUMENTS} d ON d.initiative_id = t.id"
     return joins + (f" LEFT JOIN {FIGURES} f ON f.initiative_id = t.id" if kind == "detail" else "")
+
+
+def prepared_at(queryset: QuerySet[Initiative]) -> datetime.datetime | None:
+    """When the documents of the initiatives the queryset selects last changed (their latest
+    `prepared_at`), for an answer that shows only their open-data Features, which hold nothing of
+    the day (unlike a detail's "stale": assemble_one)."""
+    found = InitiativeDocument.objects.using(queryset.db).filter(
+        initiative__in=queryset.order_by().values("pk")).aggregate(latest=Max("prepared_at"))["latest"]
+    return found if isinstance(found, datetime.datetime) else None
 
 
 def features(queryset: QuerySet[Initiative], crs: CRS) -> str:

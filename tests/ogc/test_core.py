@@ -328,6 +328,37 @@ def test_the_accept_header_chooses_the_encoding_and_f_overrides_it(client: Clien
     assert refused.status_code == 406 and refused.json()["code"] == "NotAcceptable"
 
 
+def test_an_item_is_dated_by_its_own_record_not_by_the_others(client: Client, register: Any) -> None:
+    """An item's Last-Modified is when its record's document last changed: another record's edit
+    leaves it (and a client's copy by date) alone, its own edit moves it. A municipality, which the
+    register does not date by itself, keeps the register's last change."""
+    import datetime
+
+    from django.utils.http import http_date, parse_http_date
+
+    from registry import actions
+    from registry.models import InitiativeDocument
+
+    leiden, utrecht = register["leiden"], register["utrecht"]
+    long_ago = datetime.datetime(2026, 1, 5, 12, 0, tzinfo=datetime.UTC)
+    InitiativeDocument.objects.filter(initiative=leiden).update(prepared_at=long_ago)
+    path = f"/ogc/v1/collections/initiatives/items/{leiden.pk}"
+    assert client.get(path)["Last-Modified"] == http_date(long_ago.timestamp())
+
+    utrecht.name = "Buurtkamer Utrecht-Oost"
+    actions.save_edit(utrecht, None, acting_user=None)
+    assert client.get(path)["Last-Modified"] == http_date(long_ago.timestamp())
+    assert client.get(path, HTTP_IF_MODIFIED_SINCE=http_date(long_ago.timestamp())).status_code == 304
+    municipality = client.get("/ogc/v1/collections/municipalities/items/GM0546")["Last-Modified"]
+    assert parse_http_date(municipality) > long_ago.timestamp()
+
+    leiden.name = "Buurtkamer Leiden-Noord"
+    actions.save_edit(leiden, None, acting_user=None)
+    moved = client.get(path, HTTP_IF_MODIFIED_SINCE=http_date(long_ago.timestamp()))
+    assert moved.status_code == 200 and moved["Last-Modified"] == http_date(
+        InitiativeDocument.objects.get(initiative=leiden).prepared_at.timestamp())
+
+
 def test_html_pages_use_the_site_design_and_escape_names(client: Client, register: Any) -> None:
     """ATS /conf/html/definition, /conf/html/content."""
     from registry import actions
