@@ -20,6 +20,8 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
+from config.release import release
+
 opener = build_opener(ProxyHandler({}))  # loopback: never through a proxy from the environment
 
 
@@ -79,7 +81,8 @@ def test_during_an_outage_requests_fail_with_503_and_the_server_recovers_by_itse
     assert "Het register is even niet bereikbaar" in page_body.decode()
     # The cache is the database's table here, so it is away too.
     assert (health_status, json.loads(health_body)) == (503, {
-        "status": "unavailable", "databases": {"default": {"answers": False}}, "cache": {"answers": False}})
+        "status": "unavailable", "release": release(), "databases": {"default": {"answers": False}},
+        "cache": {"answers": False}})
 
     # The database is back: the same server process answers, with the same data, unrestarted.
     after_status, _, after = get(api)
@@ -87,7 +90,7 @@ def test_during_an_outage_requests_fail_with_503_and_the_server_recovers_by_itse
     assert json.loads(after) == json.loads(before)
     health_status, _, health_body = get(live_server.url + "/healthz")
     assert (health_status, json.loads(health_body)) == (200, {
-        "status": "ok", "databases": {"default": {"answers": True}}, "cache": {"answers": True}})
+        "status": "ok", "release": release(), "databases": {"default": {"answers": True}}, "cache": {"answers": True}})
 
 
 def test_a_fault_of_one_query_stays_a_500_and_is_not_called_an_outage(rf: Any, db):

@@ -21,6 +21,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.throttling import AnonRateThrottle
 
+from config.release import release
 from tests.config.test_scaling_settings import ROOT, SCALING_VARIABLES, settings_with
 from tests.conftest import LEIDEN, make
 from tests.maintainers import administrator
@@ -192,7 +193,8 @@ def test_while_redis_is_away_requests_answer_503_with_retry_after_and_recover_wh
         assert (page.status_code, page["Content-Type"], page["Retry-After"]) == (503, "text/html; charset=utf-8", "10")
         assert "Het register is even niet bereikbaar" in page.content.decode()
         assert (health.status_code, health.json()) == (200, {
-            "status": "degraded", "databases": {"default": {"answers": True}}, "cache": {"answers": False}})
+            "status": "degraded", "release": release(), "databases": {"default": {"answers": True}},
+            "cache": {"answers": False}})
 
         server.start()  # back, empty, on the same socket: the same process answers again
         assert visitor.get("/api/v1/initiatives").status_code == 200
