@@ -111,10 +111,12 @@ class Collection:
     def features(self, queryset: QuerySet[Any], crs: CRS) -> str:
         raise NotImplementedError
 
-    def version_of(self, queryset: QuerySet[Any]) -> datetime.datetime | None:
-        """When the features the queryset selects last changed, where the collection knows it of
-        them alone (an item's Last-Modified); None: the register's version stands for it."""
-        return None
+    def item(self, queryset: QuerySet[Any], crs: CRS) -> tuple[str, datetime.datetime | None] | None:
+        """The Feature of the one row the queryset selects (None when it selects none), with when it
+        last changed where the collection knows that of it alone (its Last-Modified); None there: the
+        register's version stands for it."""
+        text = self.features(queryset, crs)
+        return (text, None) if text else None
 
     def extent(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -233,8 +235,8 @@ class Initiatives(Collection):
     def features(self, queryset: QuerySet[Any], crs: CRS) -> str:
         return documents.features(queryset, crs)
 
-    def version_of(self, queryset: QuerySet[Any]) -> datetime.datetime | None:
-        return documents.prepared_at(queryset)
+    def item(self, queryset: QuerySet[Any], crs: CRS) -> tuple[str, datetime.datetime | None] | None:
+        return documents.feature(queryset, crs)
 
     def extent(self) -> dict[str, Any]:
         found = self.queryset().aggregate(box=Extent("location"), founded=Min("founded_year"))

@@ -41,6 +41,7 @@ from ogc.params import (
     Encoding,
 )
 from registry.caching import kept_count, register_version
+from registry.querysets import among
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -305,11 +306,12 @@ class ItemsView(CollectionsMixin):
             except ValueError:
                 raise OgcError(_("Not a cursor of this collection: follow the next link, or leave it out."),
                                parameter="cursor") from None
-        keys = list(queryset.values_list(collection.key, flat=True)[:size + 1])
-        more = len(keys) > size
-        keys = keys[:size]
-        page = collection.queryset().filter(**{f"{collection.key}__in": keys}).order_by(collection.key)
-        features = collection.features(page, crs) if keys else ""
+        rows = list(queryset.values_list("pk", collection.key)[:size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        keys = [key for _pk, key in rows]
+        page = among(collection.queryset(), [pk for pk, _key in rows]).order_by(collection.key)
+        features = collection.features(page, crs) if rows else ""
         links = [
             self.items_link(GEOJSON_ENCODING, "self" if encoding is GEOJSON_ENCODING else "alternate"),
             self.items_link(HTML_ENCODING, "self" if encoding is HTML_ENCODING else "alternate"),
@@ -390,11 +392,10 @@ class ItemView(CollectionsMixin):
             key = collection.key_value(feature_id)
         except ValueError:
             raise missing from None
-        found = collection.queryset().filter(**{collection.key: key})
-        text = collection.features(found, crs)
-        if not text:
+        found = collection.item(collection.queryset().filter(**{collection.key: key}), crs)
+        if found is None:
             raise missing
-        self.shown_version = collection.version_of(found)
+        text, self.shown_version = found
         links = [self.item_link(collection, feature_id, GEOJSON_ENCODING, encoding, crs),
                  self.item_link(collection, feature_id, HTML_ENCODING, encoding, crs),
                  {"href": self.url("collection", collection.id, f="json"), "rel": "collection", "type": params.JSON,

@@ -14,6 +14,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from geo.expressions import WithinMetres, as_geography
@@ -274,6 +275,13 @@ def statement(queryset: QuerySet[Any]) -> tuple[str, Sequence[Any]] | None:
         return queryset.query.sql_with_params()
     except EmptyResultSet:
         return None
+
+
+def among(queryset: QuerySet[Any], ids: Sequence[int]) -> QuerySet[Any]:
+    """The queryset's rows whose primary key is one of `ids`, which PostgreSQL gets as one array: as an
+    IN list, a page of 1,000 ids is 1,000 parameters, which psycopg and the planner took longer over
+    (7 ms) than a box's Features took to write."""
+    return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]))
 
 
 def stale_cutoff(today: datetime.date | None = None) -> datetime.date:
