@@ -599,7 +599,22 @@ def correction(understood: Search, initiatives: Any) -> str | None:
     corrected = understood.corrected
     if corrected is None or corrected == " ".join(t.plain for t in understood.terms):
         return None
-    return corrected if initiatives.search(corrected).exists() else None
+    found = list(initiatives.search(corrected).values_list("name", "place", "kind__label_nl")[:WRITTEN_FROM])
+    if not found:
+        return None
+    # The words the search knows are stored without accents; offer them as the records write them
+    # ("zorgcoöperatie", not "zorgcooperatie").
+    written = _as_written(" ".join(text for row in found for text in row if text))
+    return " ".join(written.get(t.corrections[0], t.corrections[0]) if t.corrections else t.word
+                    for t in understood.terms)
+
+
+WRITTEN_FROM = 20  # records whose words give a correction its accents
+
+
+def _as_written(text: str) -> dict[str, str]:
+    """The words of `text` that have accents, in lower case, by their plain form (_plain)."""
+    return {plain: word for word in _WORD.findall(text.casefold()) if (plain := _plain(word)) != word}
 
 
 def _offers(service: Service, word: str) -> bool:

@@ -126,6 +126,9 @@ def test_a_typo_is_offered_as_did_you_mean(register):
     understood = search.understand("zorgcoperatie utreht")
     assert understood.corrected == "zorgcooperatie utrecht"
     assert search.understand("zorgcoöperatie utrecht").corrected is None
+    # Offered as the records write it: the words the search compares with have no accents.
+    published = Initiative.objects.published()
+    assert search.correction(search.understand("zorgcoperatie utreht"), published) == "zorgcoöperatie utrecht"
 
 
 def test_a_typo_in_a_short_word_is_corrected(register):
