@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from config.csp import trust_inline
 from geo.maps import NETHERLANDS_BOUNDS, RenderedMap, ScriptCall, SiteMap, folium_text, render_parts, tooltip_text
+from geo.tiles import ICON_MARGIN
 from registry.models import Initiative, Kind, Service, Status
 from registry.site.filtering import MAP_DEFAULT_STATUS
 
@@ -43,6 +44,7 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False, in_page: 
         "listUrl": reverse("registry:initiatives"),
         "lockedQuery": locked_query,
         "bounds": NETHERLANDS_BOUNDS,
+        "edgePadding": ICON_MARGIN,
         "embedded": embedded,
         "writesAddress": not embedded and not in_page,
         "kinds": {kind.code: kind.label for kind in Kind.objects.all()},
@@ -54,12 +56,17 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False, in_page: 
             "failed": _("The initiatives could not be loaded: %(reason)s"),
             "details": _("More about %(name)s"),
             "services": _("Services"),
-            "notConfirmedSince": _("Not confirmed since %(date)s"),
-            "neverConfirmed": _("Never confirmed"),
+            # As the list and the initiative's page say it.
+            "notConfirmedSince": _("Not verified since %(date)s"),
+            "neverConfirmed": _("Never verified"),
             "youAreHere": _("You are here"),
             "locating": _("Finding your location…"),
             "noGeolocation": _("Your browser cannot tell your location."),
             "geolocationFailed": _("Your location is not available: %(reason)s"),
+            "locationRefused": _("you did not allow this site to know it"),
+            "locationUnknown": _("your device could not determine it"),
+            "locationTimedOut": _("finding it took too long"),
+            "unreachable": _("the register cannot be reached; check your connection and try again"),
             "searching": _("Searching…"),
             "tooShort": _("Type at least two letters or a postcode."),
             "searchFailed": _("The search failed: %(reason)s"),

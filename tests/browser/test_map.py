@@ -166,6 +166,19 @@ def test_place_search_and_near_me_move_the_map(page: Any, site: Site):
     page.wait_for_function("() => map_initiatives.getZoom() === 13")
     centre = page.evaluate("() => map_initiatives.getCenter()")
     assert abs(centre["lat"] - 52.1601) < 0.001 and abs(centre["lng"] - 4.4970) < 0.001
+    # Drawn above the markers and clusters (their pane's z-index is 600), never under one.
+    assert page.evaluate("""() => { const pane = document.querySelector('.leaflet-here-pane');
+        return [getComputedStyle(pane).zIndex, pane.querySelectorAll('path').length]; }""") == ["650", 1]
+
+    # Refused: said in Dutch, not in the browser's English ("User denied Geolocation").
+    page.context.clear_permissions()
+    page.click("#near-me")
+    for _ in range(60):
+        page.wait_for_timeout(250)
+        if not page.locator("#map-status").inner_text().endswith("…"):
+            break
+    assert page.locator("#map-status").inner_text() == (
+        "Uw locatie is niet beschikbaar: u heeft deze site geen toestemming gegeven")
 
 
 def test_the_map_is_usable_with_the_keyboard(page: Any, site: Site):
@@ -264,4 +277,10 @@ def test_an_unconfirmed_initiative_is_faded_on_the_map_and_says_since_when(page:
     marker.focus()
     page.keyboard.press("Enter")
     note = page.locator(".leaflet-popup-content .stale-mark").inner_text()
-    assert note == "Nooit bevestigd" if stale.last_verified_on is None else note.startswith("Niet bevestigd sinds")
+    # In the words and the date format of the list and the initiative's page.
+    from django.utils import formats, translation
+
+    with translation.override("nl"):
+        expected = ("Nooit gecontroleerd" if stale.last_verified_on is None else
+                    "Niet gecontroleerd sinds " + formats.date_format(stale.last_verified_on, "j F Y"))
+    assert note == expected

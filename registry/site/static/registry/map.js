@@ -43,12 +43,23 @@
 
   function getJSON(url, signal) {
     return fetch(url, {signal: signal, headers: {Accept: "application/json"}}).then(function (response) {
-      return response.json().then(function (body) {
-        if (!response.ok) throw new Error(body.detail || response.statusText);
-        return body;
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.ok) return body;
+        var failure = new Error(body.detail || String(response.status));
+        failure.fromServer = true;
+        throw failure;
       });
     });
   }
+
+  // Why a request failed, for a visitor: the register's own problem detail (in the page's language),
+  // or, when it was not reached at all, the page's words for that rather than the browser's English.
+  function reason(error, text) {
+    return error.fromServer ? error.message : text.unreachable;
+  }
+
+  // A popup is panned clear of the zoom buttons (top left) and of the map's edges.
+  var POPUP_OPTIONS = {autoPanPaddingTopLeft: [56, 16], autoPanPaddingBottomRight: [16, 16]};
 
   function start(map, layers, options) {
     var markers = layers.markers;
@@ -57,6 +68,9 @@
     var plural = new Intl.PluralRules(language);
     var number = new Intl.NumberFormat(language);
     var compact = new Intl.NumberFormat(language, {notation: "compact", maximumFractionDigits: 0});
+    // As the pages write a date ("17 juni 2025", "17 June 2025"); a bare date is UTC midnight.
+    var longDate = new Intl.DateTimeFormat(language === "en" ? "en-GB" : language,
+                                           {day: "numeric", month: "long", year: "numeric", timeZone: "UTC"});
     var form = document.getElementById("map-filters");
     var count = document.getElementById("map-count");
     var status = document.getElementById("map-status");
@@ -70,8 +84,14 @@
     var busy = 0;
     var view = readView();
 
+    // The whole country, on any screen, with room at its edges for a cluster drawn inside its cell
+    // (geo.tiles: up to the icon's margin beyond the initiatives it counts).
+    function wholeCountry() {
+      map.fitBounds(options.bounds, {animate: false, padding: [options.edgePadding, options.edgePadding]});
+    }
+
     if (view) map.setView(view.center, view.zoom);
-    else map.fitBounds(options.bounds, {animate: false});  // the whole country, on any screen
+    else wholeCountry();
 
     // On a touch screen one finger scrolls the page and two move and zoom the map: the map must not
     // catch a swipe meant for the page (Leaflet then lets the browser pan the page: touch-action).
@@ -188,7 +208,7 @@
         element("p", {}, [describe(p)]),
         services.length ? element("p", {}, [text.services + ": " + services.join(", ")]) : "",
         p.stale ? element("p", {"class": "stale-mark"}, [p.lastVerifiedOn
-          ? format(text.notConfirmedSince, {date: new Date(p.lastVerifiedOn).toLocaleDateString(language)})
+          ? format(text.notConfirmedSince, {date: longDate.format(new Date(p.lastVerifiedOn))})
           : text.neverConfirmed]) : "",
         element("p", {}, [detailLink(p, format(text.details, {name: p.name}))]),
       ]);
@@ -230,7 +250,7 @@
       var box = p.bbox;  // west, south, east, north of its initiatives
       var together = box[0] === box[2] && box[1] === box[3];
       if (together || map.getZoom() >= map.getMaxZoom()) {
-        marker.bindPopup(element("div", {"class": "popup"}, [text.loading]));
+        marker.bindPopup(element("div", {"class": "popup"}, [text.loading]), POPUP_OPTIONS);
         marker.on("popupopen", function () {
           var query = new URLSearchParams(dataQuery(filterQuery()));
           query.set("bbox", [box[0] - 1e-5, box[1] - 1e-5, box[2] + 1e-5, box[3] + 1e-5].join(","));
@@ -238,7 +258,7 @@
             marker.setPopupContent(listPopup(n, body.inView.items));
             var link = marker.getPopup().getElement().querySelector(".popup a");
             if (link && marker.getElement() === document.activeElement) link.focus();
-          }).catch(function (error) { say(format(text.failed, {reason: error.message})); });
+          }).catch(function (error) { say(format(text.failed, {reason: reason(error, text)})); });
         });
       } else {
         var zoomIn = function () {
@@ -267,7 +287,7 @@
         title: title, autoPanOnFocus: false, opacity: p.stale ? 0.45 : 1,
         icon: L.divIcon({html: "<span></span>", className: "marker-point marker-" + p.status,
                          iconSize: [44, 44]}),
-      }).bindPopup(function () { return popup(p); });
+      }).bindPopup(function () { return popup(p); }, POPUP_OPTIONS);
       marker.key = "point:" + feature.id;
       return marker;
     }
@@ -327,7 +347,7 @@
             tiles[key] = collection.features;
             render();
           })
-          .catch(function (error) { say(format(text.failed, {reason: error.message}), true); })
+          .catch(function (error) { say(format(text.failed, {reason: reason(error, text)}), true); })
           .finally(function () { delete pending[key]; working(-1); });
       });
       render();
@@ -362,7 +382,7 @@
           recovered();
         })
         .catch(function (error) {
-          if (error.name !== "AbortError") say(format(text.failed, {reason: error.message}), true);
+          if (error.name !== "AbortError") say(format(text.failed, {reason: reason(error, text)}), true);
         })
         .finally(function () { working(-1); });
     }
@@ -451,7 +471,7 @@
       form.querySelectorAll("select").forEach(function (select) { select.value = ""; });
       narrowMunicipalities();
       load(false);
-      map.fitBounds(options.bounds, {animate: false});
+      wholeCountry();
       say(text.filtersReset);
     }
 
@@ -533,12 +553,15 @@
       navigator.geolocation.getCurrentPosition(function (position) {
         var point = [position.coords.latitude, position.coords.longitude];
         if (here) here.remove();
-        here = L.circleMarker(point, {radius: 8, color: "#b00020", weight: 3}).bindTooltip(text.youAreHere)
-          .addTo(map);
+        if (!map.getPane("here")) map.createPane("here").style.zIndex = 650;  // above the markers (600)
+        here = L.circleMarker(point, {radius: 8, color: "#b00020", weight: 3, pane: "here"})
+          .bindTooltip(text.youAreHere).addTo(map);
         map.setView(point, 13, {animate: false});
         say(text.youAreHere);
       }, function (error) {
-        say(format(text.geolocationFailed, {reason: error.message}));
+        // The browser's own message is English whatever the page's language: say it by its code.
+        var why = {1: text.locationRefused, 2: text.locationUnknown, 3: text.locationTimedOut}[error.code];
+        say(format(text.geolocationFailed, {reason: why || text.locationUnknown}));
       }, {enableHighAccuracy: false, timeout: 10000, maximumAge: 600000});
     });
   }
@@ -574,7 +597,7 @@
           });
           results.querySelector("button").focus();
         })
-        .catch(function (error) { say(format(text.searchFailed, {reason: error.message})); });
+        .catch(function (error) { say(format(text.searchFailed, {reason: reason(error, text)})); });
     });
   }
 
