@@ -258,10 +258,14 @@ MAP_TILE_ATTRIBUTION = envstr(
     "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.kadaster.nl">Kadaster</a> / PDOK BRT-Achtergrondkaart'
 )
 
-# Who answers questions about the register, its API and its open data.
+# The site's public address, for the links inside exported files written outside a request.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Who answers questions about the register, its API and its open data: the site's contact page
+# unless another is set (a placeholder address sent the API's readers nowhere).
 CONTACT_NAME = envstr("API_CONTACT_NAME", "Beheer register bewonersinitiatieven")
 CONTACT_EMAIL = envstr("API_CONTACT_EMAIL", "register@example.org")
-CONTACT_URL = envstr("API_CONTACT_URL", "https://example.org/contact")
+CONTACT_URL = envstr("API_CONTACT_URL", f"{SITE_URL}/contact")
 
 # --- Backups (manage.py backup_register, restore_register) ------------------------------------
 BACKUP_ROOT = Path(envstr("BACKUP_ROOT", str(BASE_DIR / "var" / "backups")))
@@ -272,8 +276,6 @@ OPENDATA_LICENSE_NAME = envstr("OPENDATA_LICENSE_NAME", "CC0-1.0")
 OPENDATA_LICENSE_TITLE = envstr("OPENDATA_LICENSE_TITLE", "Creative Commons Zero v1.0 Universal")
 OPENDATA_LICENSE_URL = envstr("OPENDATA_LICENSE_URL", "http://creativecommons.org/publicdomain/zero/1.0/")
 OPENDATA_PUBLISHER_NAME = envstr("OPENDATA_PUBLISHER_NAME", "Register van bewonersinitiatieven")
-# The site's public address, for the links inside exported files written outside a request.
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # GDAL's converter, which writes the GeoPackage downloads.
 OGR2OGR = envstr("OGR2OGR", "ogr2ogr")

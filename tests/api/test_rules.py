@@ -29,6 +29,11 @@ def test_the_openapi_document_has_contact_version_and_every_parameter(client, db
     assert document["openapi"].startswith("3.")
     assert re.fullmatch(r"\d+\.\d+\.\d+", document["info"]["version"])
     assert set(document["info"]["contact"]) == {"name", "email", "url"}
+    # Unless an operator names another, the site's own contact page (a placeholder sent readers nowhere).
+    from urllib.parse import urlsplit
+
+    contact = urlsplit(document["info"]["contact"]["url"])
+    assert contact.path == "/contact" and client.get(contact.path).status_code == 200
     parameters = {p["name"] for p in document["paths"]["/api/v1/initiatives"]["get"]["parameters"]}
     assert parameters >= {"kind", "service", "serviceMatch", "partner", "partnerKind", "partnershipRole",
                           "fundingSource", "municipality", "province", "status", "q", "bbox", "near", "radius",
