@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import reduce
@@ -392,9 +393,14 @@ class Search:
     def corrected(self) -> str | None:
         """The query with each unknown word replaced by the closest known one ("did you mean"),
         or None when no word was replaced."""
+        return self.corrected_as({})
+
+    def corrected_as(self, spellings: dict[str, str]) -> str | None:
+        """`corrected`, each replaced word in its spelling where `spellings` has one (by plain form)."""
         if not any(t.corrections for t in self.terms):
             return None
-        return " ".join(t.corrections[0] if t.corrections else t.word for t in self.terms)
+        return " ".join(spellings.get(t.corrections[0], t.corrections[0]) if t.corrections else t.word
+                        for t in self.terms)
 
 
 # A query's words as the search stores text: unaccented lower case, and their Dutch stems.
@@ -599,22 +605,30 @@ def correction(understood: Search, initiatives: Any) -> str | None:
     corrected = understood.corrected
     if corrected is None or corrected == " ".join(t.plain for t in understood.terms):
         return None
-    found = list(initiatives.search(corrected).values_list("name", "place", "kind__label_nl")[:WRITTEN_FROM])
+    # Unordered: any of the records will do, and ordered by name PostgreSQL may walk the name index
+    # testing the search on record after record (querysets._labelled_by_name).
+    found = list(initiatives.search(corrected).order_by().values_list("name", "place", "kind__label_nl")
+                 [:WRITTEN_FROM])
     if not found:
         return None
     # The words the search knows are stored without accents; offer them as the records write them
     # ("zorgcoöperatie", not "zorgcooperatie").
-    written = _as_written(" ".join(text for row in found for text in row if text))
-    return " ".join(written.get(t.corrections[0], t.corrections[0]) if t.corrections else t.word
-                    for t in understood.terms)
+    return understood.corrected_as(_spellings(" ".join(text for row in found for text in row if text)))
 
 
-WRITTEN_FROM = 20  # records whose words give a correction its accents
+# Records whose words give a correction its accents: enough to outvote a record's odd spelling, few
+# enough to read in a moment.
+WRITTEN_FROM = 20
 
 
-def _as_written(text: str) -> dict[str, str]:
-    """The words of `text` that have accents, in lower case, by their plain form (_plain)."""
-    return {plain: word for word in _WORD.findall(text.casefold()) if (plain := _plain(word)) != word}
+def _spellings(text: str) -> dict[str, str]:
+    """The most common spelling of each word of `text` in lower case, by its plain form (_plain): an
+    accented one only where the records mostly write it so ("één" in one name does not make "een")."""
+    counted = Counter(_WORD.findall(text.casefold()))
+    spellings: dict[str, str] = {}
+    for word, _count in counted.most_common():
+        spellings.setdefault(_plain(word), word)
+    return spellings
 
 
 def _offers(service: Service, word: str) -> bool:

@@ -129,6 +129,9 @@ def test_a_typo_is_offered_as_did_you_mean(register):
     # Offered as the records write it: the words the search compares with have no accents.
     published = Initiative.objects.published()
     assert search.correction(search.understand("zorgcoperatie utreht"), published) == "zorgcoöperatie utrecht"
+    # The records' most common spelling: one "Eén" among names with "een" does not make "een" "één".
+    assert search._spellings("Eén Huis een Huis, Zorgcoöperatie; zorgcoöperatie Zorgcooperatie een") == {
+        "een": "een", "huis": "huis", "zorgcooperatie": "zorgcoöperatie"}
 
 
 def test_a_typo_in_a_short_word_is_corrected(register):
