@@ -57,8 +57,8 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False, in_page: 
             "details": _("More about %(name)s"),
             "services": _("Services"),
             # As the list and the initiative's page say it.
-            "notConfirmedSince": _("Not verified since %(date)s"),
-            "neverConfirmed": _("Never verified"),
+            "notVerifiedSince": _("Not verified since %(date)s"),
+            "neverVerified": _("Never verified"),
             "youAreHere": _("You are here"),
             "locating": _("Finding your location…"),
             "noGeolocation": _("Your browser cannot tell your location."),
@@ -67,6 +67,7 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False, in_page: 
             "locationUnknown": _("your device could not determine it"),
             "locationTimedOut": _("finding it took too long"),
             "unreachable": _("the register cannot be reached; check your connection and try again"),
+            "answeredWithError": _("the register answered with an error (%(status)s); try again in a moment"),
             "searching": _("Searching…"),
             "tooShort": _("Type at least two letters or a postcode."),
             "searchFailed": _("The search failed: %(reason)s"),

@@ -43,22 +43,29 @@
 
   function getJSON(url, signal) {
     return fetch(url, {signal: signal, headers: {Accept: "application/json"}}).then(function (response) {
+      if (response.ok) return response.json();
+      // An error answer: the register's problem document says why; a proxy's page says nothing.
       return response.json().catch(function () { return {}; }).then(function (body) {
-        if (response.ok) return body;
-        var failure = new Error(body.detail || String(response.status));
-        failure.fromServer = true;
+        var failure = new Error(body.detail || "");
+        failure.status = response.status;
         throw failure;
       });
+    }, function (error) {
+      if (error.name !== "AbortError") error.unreached = true;
+      throw error;
     });
   }
 
-  // Why a request failed, for a visitor: the register's own problem detail (in the page's language),
-  // or, when it was not reached at all, the page's words for that rather than the browser's English.
+  // Why a request failed, for a visitor, in the page's language (never the browser's English): the
+  // register's own problem detail, or that it was not reached, or that it answered with an error.
   function reason(error, text) {
-    return error.fromServer ? error.message : text.unreachable;
+    if (error.unreached) return text.unreachable;
+    if (error.status && error.message) return error.message;
+    return format(text.answeredWithError, {status: error.status || "?"});
   }
 
-  // A popup is panned clear of the zoom buttons (top left) and of the map's edges.
+  // A popup is panned clear of the zoom buttons (top left: 10 px from the edge, 34 wide) and of the
+  // map's edges, so that its title is never under them on a phone.
   var POPUP_OPTIONS = {autoPanPaddingTopLeft: [56, 16], autoPanPaddingBottomRight: [16, 16]};
 
   function start(map, layers, options) {
@@ -208,8 +215,8 @@
         element("p", {}, [describe(p)]),
         services.length ? element("p", {}, [text.services + ": " + services.join(", ")]) : "",
         p.stale ? element("p", {"class": "stale-mark"}, [p.lastVerifiedOn
-          ? format(text.notConfirmedSince, {date: longDate.format(new Date(p.lastVerifiedOn))})
-          : text.neverConfirmed]) : "",
+          ? format(text.notVerifiedSince, {date: longDate.format(new Date(p.lastVerifiedOn))})
+          : text.neverVerified]) : "",
         element("p", {}, [detailLink(p, format(text.details, {name: p.name}))]),
       ]);
     }
@@ -553,7 +560,7 @@
       navigator.geolocation.getCurrentPosition(function (position) {
         var point = [position.coords.latitude, position.coords.longitude];
         if (here) here.remove();
-        if (!map.getPane("here")) map.createPane("here").style.zIndex = 650;  // above the markers (600)
+        if (!map.getPane("here")) map.createPane("here").style.zIndex = 625;  // above the markers (600), below tooltips (650)
         here = L.circleMarker(point, {radius: 8, color: "#b00020", weight: 3, pane: "here"})
           .bindTooltip(text.youAreHere).addTo(map);
         map.setView(point, 13, {animate: false});
