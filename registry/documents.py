@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -599,22 +599,32 @@ def assemble_one(queryset: QuerySet[Initiative], kind: str, *, base: str, today:
     document or a member of its detail changed), or, for a stale record, the start of the day it
     became stale, if later: its `"stale"` turned true then. None when the queryset selects none.
     One statement: the detail's Last-Modified and ETag need no look at the rest of the register."""
-    selected = _selected_ids(queryset)
-    if selected is None:
+    row = _only_row(queryset, lambda ids_sql: one_document_sql(kind, ids_sql), one_document_params(base, today),
+                    utf8=True)
+    if row is None:
         return None
-    ids_sql, ids_params = selected
-    with _utf8_cursor(queryset.db) as cursor:
-        cursor.execute(one_document_sql(kind, ids_sql), [*one_document_params(base, today), *ids_params])
-        rows = cursor.fetchall()
-    if len(rows) > 1:
-        raise ValueError(f"assemble_one: the queryset selects more than one initiative ({queryset.query})")
-    if not rows:
-        return None
-    text, version, stale, verified_on = rows[0]
+    text, version, stale, verified_on = row
     if stale and verified_on is not None:
         became_stale = timezone.make_aware(datetime.datetime.combine(stale_since(verified_on), datetime.time.min))
         version = max(version, became_stale)
     return text, version
+
+
+def _only_row(queryset: QuerySet[Initiative], statement_of: Callable[[str], str], params: Sequence[Any], *,
+              utf8: bool = False) -> tuple[Any, ...] | None:
+    """The row of the one initiative the queryset selects, from the statement `statement_of` makes of the
+    statement of its ids (taking `params`, then the ids' own, and giving at most two rows, to tell one
+    from more); None when it selects none. `utf8`: text as the bytes PostgreSQL sent (_Utf8)."""
+    selected = _selected_ids(queryset)
+    if selected is None:
+        return None
+    ids_sql, ids_params = selected
+    with (_utf8_cursor(queryset.db) if utf8 else connections[queryset.db].cursor()) as cursor:
+        cursor.execute(statement_of(ids_sql), [*params, *ids_params])
+        rows = cursor.fetchall()
+    if len(rows) > 1:
+        raise ValueError(f"the queryset selects more than one initiative ({queryset.query})")
+    return tuple(rows[0]) if rows else None
 
 
 def one_document_sql(kind: str, ids_sql: str) -> str:
@@ -638,9 +648,10 @@ def assembled_joins(kind: str) -> str:
 
 def _feature(crs: CRS) -> str:
     """The open-data Feature of `i` (the initiative) and `d` (its documents) with the point in `crs`."""
-    # The stored Feature's properties are spliced in as they are: its geometry holds only numbers,
-    # so the first ',"properties":' is where they begin and no later one is unquoted. split_part
-    # finds it by bytes; substr and strpos count characters, which took a quarter of a box's time.
+    # The stored Feature's properties are spliced in as they are, from its one ',"properties":' on:
+    # its geometry holds only numbers and its properties are flat, and to_json escapes the quote of
+    # that text inside a value (\"), so no other occurrence exists for split_part to stop at. It
+    # finds the text by bytes; substr and strpos count characters, a quarter of a box's time.
     return ("""'{"type":"Feature","id":' || i.id || ',"geometry":' || """ + geojson_sql("i.location", crs)
             + """ || ',"properties":' || split_part(d.export_feature, ',"properties":', 2)""")
 
@@ -659,17 +670,9 @@ def feature(queryset: QuerySet[Initiative], crs: CRS) -> tuple[str, datetime.dat
     """The open-data Feature of the one initiative the queryset selects, as `features` makes it,
     with when it last changed (its documents' `prepared_at`: a Feature holds nothing of the day,
     unlike a detail's "stale"), in one statement; None when it selects none."""
-    selected = _selected_ids(queryset)
-    if selected is None:
-        return None
-    ids_sql, ids_params = selected
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"SELECT {_feature(crs)}, d.prepared_at FROM unnest(ARRAY({ids_sql})) AS t(id)"
-                       f" {_FEATURE_JOINS} LIMIT 2", ids_params)
-        rows = cursor.fetchall()
-    if len(rows) > 1:
-        raise ValueError(f"feature: the queryset selects more than one initiative ({queryset.query})")
-    return (rows[0][0], rows[0][1]) if rows else None
+    row = _only_row(queryset, lambda ids_sql: f"SELECT {_feature(crs)}, d.prepared_at"
+                    f" FROM unnest(ARRAY({ids_sql})) AS t(id) {_FEATURE_JOINS} LIMIT 2", ())
+    return (row[0], row[1]) if row is not None else None
 
 
 def parts(queryset: QuerySet[Initiative], part: str, *, chunk: int = 2000) -> Iterator[str]:

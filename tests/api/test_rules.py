@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -33,7 +34,8 @@ def test_the_openapi_document_has_contact_version_and_every_parameter(client, db
     from urllib.parse import urlsplit
 
     contact = urlsplit(document["info"]["contact"]["url"])
-    assert contact.path == "/contact" and client.get(contact.path).status_code == 200
+    if "API_CONTACT_URL" not in os.environ:
+        assert contact.path == "/contact" and client.get(contact.path).status_code == 200
     parameters = {p["name"] for p in document["paths"]["/api/v1/initiatives"]["get"]["parameters"]}
     assert parameters >= {"kind", "service", "serviceMatch", "partner", "partnerKind", "partnershipRole",
                           "fundingSource", "municipality", "province", "status", "q", "bbox", "near", "radius",
