@@ -79,6 +79,9 @@ def test_the_language_switch_gives_english_pages(client: Client, leiden):
     html = response.content.decode()
     assert '<html lang="en">' in html
     assert "1 initiative<" in html and "Skip to content" in html
+    # What the initiative wrote, in Dutch, is marked so (a screen reader reads it with a Dutch voice).
+    detail = client.get(f"/initiatieven/{leiden.slug}").content.decode()
+    assert f'<p class="utrecht-paragraph" lang="nl">{leiden.short_description}</p>' in detail
 
 
 def test_a_partner_page_lists_its_published_initiatives_by_role(client: Client, leiden):
