@@ -549,7 +549,7 @@ class _Utf8(Loader):
         return bytes(data)
 
 
-def _selected_ids(queryset: QuerySet[Any]) -> tuple[str, Sequence[Any]] | None:
+def selected_ids(queryset: QuerySet[Any]) -> tuple[str, Sequence[Any]] | None:
     """The statement (and its parameters) that selects the ids of the queryset's rows, in its order;
     None when it can match nothing."""
     return statement(queryset.values("pk"))
@@ -568,7 +568,7 @@ def joined_in_order(queryset: QuerySet[Any], expression: str, joins: str = "",
     """The SQL text `expression` (over `t.id`, each selected row's id, and the tables of `joins`, which
     take no parameters; `params` are the expression's) for every row the queryset selects, in its order
     (filtered, ordered and sliced by the caller), joined by commas, as UTF-8: no Python per record."""
-    selected = _selected_ids(queryset)
+    selected = selected_ids(queryset)
     if selected is None:
         return b""
     ids_sql, ids_params = selected
@@ -615,7 +615,7 @@ def _only_row(queryset: QuerySet[Initiative], statement_of: Callable[[str], str]
     """The row of the one initiative the queryset selects, from the statement `statement_of` makes of the
     statement of its ids (taking `params`, then the ids' own, and giving at most two rows, to tell one
     from more); None when it selects none. `utf8`: text as the bytes PostgreSQL sent (_Utf8)."""
-    selected = _selected_ids(queryset)
+    selected = selected_ids(queryset)
     if selected is None:
         return None
     ids_sql, ids_params = selected
@@ -687,7 +687,7 @@ def parts(queryset: QuerySet[Initiative], part: str, *, chunk: int = 2000) -> It
 
 def map_features(queryset: QuerySet[Initiative]) -> str:
     """These initiatives as the map's one compact GeoJSON FeatureCollection, by id."""
-    selected = _selected_ids(queryset.order_by())
+    selected = selected_ids(queryset.order_by())
     if selected is None:
         return '{"type":"FeatureCollection","features":[]}'
     ids_sql, ids_params = selected

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from geo.tilematrixsets import TileMatrixSet
 from geo.tiles import GRID, MVT_EXTENT, Tile, cells_sql, mvt_sql, search_box
-from registry.documents import MARKER_WITH_STATUS, STALE
+from registry.documents import MARKER_WITH_STATUS, STALE, selected_ids
 from registry.models import Initiative, InitiativeDocument, Kind, Service, Status
 from registry.querysets import InitiativeQuerySet, stale_cutoff, statement
 
@@ -127,7 +127,7 @@ def points_tile(queryset: QuerySet[Initiative], matrix_set: TileMatrixSet, level
     geo.tilematrixsets (for NetherlandsRDNewQuad: the map's clusters are Web Mercator only): at
     (level, row, column), layer "initiatives", each point with `slug`, `name`, `kind`, `services` (codes,
     comma-separated), `place` and `status`; empty bytes when none lies there."""
-    selected = statement(queryset.order_by().values("pk"))
+    selected = selected_ids(queryset.order_by())
     if selected is None:
         return b""
     ids_sql, ids_params = selected
