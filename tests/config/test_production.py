@@ -46,7 +46,8 @@ def production_environment(tmp_path: Path) -> dict[str, str]:
     key_file.write_text(secrets.token_urlsafe(64) + "\n")
     environment = {name: value for name, value in os.environ.items()
                    if name not in ("DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
-    return {**environment, "SECRET_KEY_FILE": str(key_file), "ALLOWED_HOSTS": HOST}
+    return {**environment, "SECRET_KEY_FILE": str(key_file), "ALLOWED_HOSTS": HOST, "SITE_URL": f"https://{HOST}",
+            "API_CONTACT_EMAIL": f"beheer@{HOST}"}
 
 
 def test_check_deploy_finds_nothing_with_the_production_defaults(tmp_path):
@@ -65,6 +66,22 @@ def test_a_trial_without_tls_is_named_by_check_deploy(tmp_path):
 
     assert result.returncode == 1
     assert "security.W008" in result.stderr
+
+
+def test_a_site_that_does_not_know_its_public_address_is_named_by_check_deploy(tmp_path):
+    environment = {name: value for name, value in production_environment(tmp_path).items()
+                   if name not in ("SITE_URL", "API_CONTACT_EMAIL")}
+
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=PROJECT_DIR, env=environment, capture_output=True, text=True)
+
+    assert result.returncode == 1
+    assert re.findall(r"\?: \((config\.W\d+)\) (.*)", result.stderr) == [
+        ("config.W001", "SITE_URL is http://127.0.0.1:8000, an address on this machine: links in e-mails, in the "
+                        "open-data snapshots and the API's contact point lead there."),
+        ("config.W004", "API_CONTACT_EMAIL is the placeholder register@example.org: the API documents and the "
+                        "open-data catalogue name it as whom to ask, and e-mails are sent from it."),
+    ]
 
 
 def free_port() -> int:
