@@ -35,17 +35,41 @@ def find_locations(text: str, limit: int = 8) -> list[Location]:
     """Postcodes (`2312`, `2312 AB`) by their four digits; otherwise municipalities and places whose
     name starts with the text (exact names first, then larger places first)."""
     text = " ".join(text.split())
+    postcode_area = _postcode_area(text)
+    if postcode_area is not None:
+        return postcode_area
+    return _named(text, "istartswith", limit)
+
+
+def places_named(text: str, limit: int = 3) -> list[Location]:
+    """The postcode area a postcode names, or the municipalities and places whose whole name is the
+    text (in any case, or as an everyday name: "den haag"): the place a search for these words may
+    have meant. Longer names that merely start with the text are not among them."""
+    text = " ".join(text.split())
+    postcode_area = _postcode_area(text)
+    if postcode_area is not None:
+        return postcode_area[:limit]
+    return _named(text, "iexact", limit)
+
+
+def _postcode_area(text: str) -> list[Location] | None:
+    """The area of a postcode's four digits (none when there is no such area); None for a text that
+    is no postcode."""
     try:
         pc4 = normalise_postcode(text, allow_pc4=True)[:4]
     except InvalidPostcode:
-        pc4 = None
-    if pc4 is not None:
-        return [Location("postcode", p.pc4, p.place, round(p.location.x, 5), round(p.location.y, 5), ZOOM["postcode"])
-                for p in Postcode.objects.filter(pc4=pc4)]
+        return None
+    return [Location("postcode", p.pc4, p.place, round(p.location.x, 5), round(p.location.y, 5), ZOOM["postcode"])
+            for p in Postcode.objects.filter(pc4=pc4)]
+
+
+def _named(text: str, lookup: str, limit: int) -> list[Location]:
+    """Municipalities, then places, whose name matches the text by `lookup` (exact names first, then
+    larger places first)."""
     names = [text, ALIASES[text.lower()]] if text.lower() in ALIASES else [text]
     matching = Q()
     for name in names:  # "Gravenhage" and "Hertogenbosch" find the names with 's- as well
-        matching |= Q(name__istartswith=name) | Q(name__istartswith=f"'s-{name}")
+        matching |= Q(**{f"name__{lookup}": name}) | Q(**{f"name__{lookup}": f"'s-{name}"})
     exact_first = Case(When(name__iexact=names[-1], then=Value(0)), default=Value(1), output_field=IntegerField())
     municipalities = (Municipality.objects.current().filter(matching).select_related("province")
                       .annotate(point=PointOnSurface("geometry"), exact=exact_first)
