@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from geo.models import Municipality, Province
+from geo.search import Location, places_named
 from registry.caching import kept_in_process
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Partner, Status
@@ -153,4 +154,44 @@ def filter_query(filters: InitiativeFilterSet) -> str:
         values = [value for value in filters.data.getlist(name) if value]
         if values:
             query.setlist(name, values)
+    return query.urlencode()
+
+
+# How far the list looks around a place someone chose or typed (a village's region); suggest.js reads
+# it from the list's form (data-around).
+AROUND_A_PLACE_M = 25_000
+
+PLACE_KINDS = {"municipality": _("municipality"), "place": _("place"), "postcode": _("postcode")}
+
+
+def place_detail(place: Location) -> str:
+    """What kind of place it is and where: "postcode, Utrecht", "municipality, Overijssel"."""
+    return f"{PLACE_KINDS[place.type]}, {place.context}"
+
+
+def searched_text(filters: InitiativeFilterSet) -> str:
+    return (filters.form.cleaned_data.get("q") or "").strip() if filters.is_valid() else ""
+
+
+def places_meant(filters: InitiativeFilterSet) -> list[Location]:
+    """The places the search's whole text names ("3511", "Zwolle"): someone who typed a place in the
+    search box instead of choosing it among the suggestions wants what is there, and the text alone
+    finds only the records that mention it (none, for a postcode)."""
+    text = searched_text(filters)
+    return places_named(text) if text else []
+
+
+def around_query(data: QueryDict, place: Location) -> str:
+    """The list's address for what is in or around a place, with the other filters kept: a
+    municipality as its filter, any other place as the records within AROUND_A_PLACE_M of it, nearest
+    first (as suggest.js does for a place chosen among the suggestions)."""
+    query = data.copy()
+    for name in ("q", "page", "province", "municipality", "near", "radius"):
+        query.pop(name, None)
+    if place.municipality:
+        query["municipality"] = place.municipality
+    else:
+        query.pop("ordering", None)
+        query["near"] = f"{place.lon},{place.lat}"
+        query["radius"] = str(AROUND_A_PLACE_M)
     return query.urlencode()

@@ -25,6 +25,7 @@ from registry import documents, tiles
 from registry.caching import keepable, kept_count, kept_response, kept_value, register_version
 from registry.filters import KEPT_FILTER_PARAMETERS, InitiativeFilterSet
 from registry.models import Initiative
+from registry.site.filtering import place_detail, places_meant
 
 # Seconds a browser or proxy may keep a tile or summary (after an edit it may show the old one that long).
 SHARED_SECONDS = 300
@@ -74,7 +75,8 @@ def tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
 @gzip_page
 def overview(request: HttpRequest) -> HttpResponse:
     """How many initiatives match the filters and the box around them (`count`, `extent`), the search
-    with its typos corrected (`didYouMean`, or null; registry.search.correction); with `bbox`, also
+    with its typos corrected (`didYouMean`, or null; registry.search.correction), the places its whole
+    text names (`places`: a postcode, a municipality; site.filtering.places_meant); with `bbox`, also
     how many of them are in that box and the first LIST_SIZE by name (`inView`)."""
     everywhere = request.GET.copy()
     box = everywhere.pop("bbox", None)
@@ -93,9 +95,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         extent = kept_value(qs, version, "extent", lambda: qs.aggregate(extent=Extent("location"))["extent"])
         searched = (filters.form.cleaned_data.get("q") or "").strip()
         corrected = kept_value(qs, version, "did-you-mean", qs.correction) if searched else None
+        places = [{"name": place.name, "detail": place_detail(place), "lon": place.lon, "lat": place.lat,
+                   "zoom": place.zoom} for place in places_meant(filters)]
         parts = [f'"count":{count}',
                  f'"extent":{"null" if extent is None else "[" + ",".join(str(v) for v in extent) + "]"}',
-                 f'"didYouMean":{json.dumps(corrected)}']
+                 f'"didYouMean":{json.dumps(corrected)}', f'"places":{json.dumps(places)}']
         if box:
             shown = in_view.qs.order_by("name", "pk")
             parts.append(f'"inView":{{"count":{shown.count()},'

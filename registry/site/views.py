@@ -33,10 +33,14 @@ from registry.models import (
 from registry.schema_org import organisation
 from registry.site.figures import evidence_items, income_mix
 from registry.site.filtering import (
+    AROUND_A_PLACE_M,
     KEPT_PAGE_PARAMETERS,
+    around_query,
     filter_query,
     names_a_status,
     panel_fingerprint,
+    place_detail,
+    places_meant,
     site_filters,
     with_map_default,
 )
@@ -176,7 +180,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     if page is None:
         # A hand-edited address with a bad value: say which, instead of failing.
         return render(request, "registry/initiative_list.html",
-                      {"filters": filters, "page": None, "sorts": sorts}, status=400)
+                      {"filters": filters, "page": None, "sorts": sorts, "around_m": AROUND_A_PLACE_M}, status=400)
     query = request.GET.copy()
     query.pop("page", None)
     # The sort form sends the filters along; the filter form the order and the point.
@@ -196,10 +200,12 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/initiative_list.html", {
         "filters": filters, "page": page, "query": query.urlencode(), "map_query": map_query,
         "sorts": sorts, "ordering": request.GET.get("ordering", ""), "kept_by_sort": kept_by_sort,
-        "kept_by_filters": kept_by_filters, "near": bool(request.GET.get("near")),
+        "around_m": AROUND_A_PLACE_M, "kept_by_filters": kept_by_filters, "near": bool(request.GET.get("near")),
         "radius_km": (filters.form.cleaned_data.get("radius") or DEFAULT_RADIUS_M) / 1000,
         "everywhere": everywhere.urlencode(),
-        "did_you_mean": did_you_mean(request, filters)})
+        "did_you_mean": did_you_mean(request, filters),
+        "places": [{"name": place.name, "detail": place_detail(place), "query": around_query(request.GET, place)}
+                   for place in places_meant(filters)]})
 
 
 def did_you_mean(request: HttpRequest, filters: InitiativeFilterSet) -> dict[str, str] | None:
@@ -222,10 +228,9 @@ def suggestions(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"errors": {name: [str(m) for m in messages] for name, messages in form.errors.items()}},
                             status=400)
     found = search.suggest(form.cleaned_data["q"], Initiative.objects.published())
-    kinds = {"municipality": _("municipality"), "place": _("place"), "postcode": _("postcode")}
     groups = [
         {"kind": "places", "label": _("Places"), "items": [
-            {"label": place.name, "detail": f"{kinds[place.type]}, {place.context}", "value": place.name,
+            {"label": place.name, "detail": place_detail(place), "value": place.name,
              "lon": place.lon, "lat": place.lat, "zoom": place.zoom, "municipality": place.municipality}
             for place in found.places]},
         {"kind": "services", "label": _("Services"), "items": [

@@ -229,3 +229,42 @@ def test_the_embed_builder_takes_a_place_as_its_search_and_drops_an_earlier_area
     page.wait_for_url("**/insluiten?*q=Den+Burg*")
     query = parse_qs(urlsplit(page.url).query)
     assert not query.get("municipality", [""])[0] and "near" not in query
+
+
+def test_a_postcode_typed_in_the_maps_search_box_is_offered_as_a_place_to_go_to(page: Any, site: Site):
+    # Typed and sent without choosing the suggestion: the text alone finds no initiative.
+    page.goto(site("/?q=2311"))
+    page.wait_for_function("() => !document.getElementById('map-places').hidden")
+    hint = page.locator("#map-places")
+    assert hint.inner_text() == "Zoeken rond een plaats: 2311 (postcode, Leiden)"
+    assert page.locator("#map-count").get_attribute("data-count") == "0"
+    link = hint.get_by_role("link", name="2311")
+    address = urlsplit(link.get_attribute("href"))
+    assert ("q" not in parse_qs(address.query), address.fragment.split("/")[0]) == (True, "14")
+
+    link.click()
+    page.wait_for_function("() => map_initiatives.getZoom() === 14")
+    center = page.evaluate("() => map_initiatives.getCenter()")
+    assert abs(center["lat"] - 52.16) < 0.02 and abs(center["lng"] - 4.49) < 0.02
+    assert page.locator(BOX).input_value() == ""
+    page.wait_for_function("n => document.getElementById('map-count').dataset.count === String(n)",
+                           arg=site.running)
+    page.wait_for_function("() => document.getElementById('map-places').hidden")
+    assert "q=" not in urlsplit(page.url).query
+    assert axe_violations(page) == []
+
+
+def test_a_postcode_searched_on_the_list_leads_to_what_is_around_it(page: Any, site: Site):
+    page.goto(site("/initiatieven?q=2311&service=dorpshuis-buurthuis&page=2"))
+    hint = page.locator(".places-meant")
+    assert hint.inner_text() == "Zoeken rond een plaats: 2311 (postcode, Leiden)"
+
+    hint.get_by_role("link", name="2311").click()
+    page.wait_for_url("**/initiatieven?*near=*")
+    query = parse_qs(urlsplit(page.url).query)
+    lon, lat = map(float, query["near"][0].split(","))
+    assert abs(lon - 4.49) < 0.02 and abs(lat - 52.16) < 0.02
+    assert (query["radius"], query["service"], "q" in query, "page" in query) == (
+        ["25000"], ["dorpshuis-buurthuis"], False, False)
+    assert page.locator(".near-note").is_visible()
+    assert page.locator(".places-meant").count() == 0

@@ -56,7 +56,7 @@ def test_the_summary_counts_and_lists_what_is_in_view(client: Client, leiden, ut
 def test_the_summary_of_nothing_says_so(client: Client, leiden):
     body = json.loads(client.get("/kaart/overzicht?q=zwembad").content)
 
-    assert body == {"count": 0, "extent": None, "didYouMean": None}
+    assert body == {"count": 0, "extent": None, "didYouMean": None, "places": []}
 
 
 def test_the_summarys_count_and_extent_are_kept_across_boxes_until_the_register_changes(client: Client, leiden,

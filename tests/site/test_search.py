@@ -116,3 +116,38 @@ def test_suggestions_leave_drafts_out(client, register):
     body = client.get("/zoeken/suggesties?q=dorpswinkel").json()
     initiatives = next(g for g in body["groups"] if g["kind"] == "initiatives")
     assert [i["label"] for i in initiatives["items"]] == ["Dorpswinkel Oud-Leiden"]
+
+
+PLACES_MEANT = re.compile(r'<p class="utrecht-paragraph did-you-mean places-meant">(.*?)</p>', re.S)
+
+
+def test_a_postcode_searched_on_the_list_offers_what_is_around_it_with_the_other_filters(client, register):
+    page = client.get("/initiatieven?q=2311+CS&service=winkel&province=PV28&near=4.8,53.05&radius=2000"
+                      "&ordering=-foundedYear&page=2")
+
+    assert PLACES_MEANT.findall(page.text) == [
+        'Zoeken rond een plaats: <a class="utrecht-link utrecht-link--html-a" '
+        'href="?service=winkel&amp;near=4.4898%2C52.1565&amp;radius=25000">2311</a> (postcode, Leiden)']
+
+
+def test_a_municipality_searched_on_the_list_offers_what_is_in_it_in_the_visitors_language(client, register):
+    page = client.get("/initiatieven?q=leiden&municipality=GM0344&ordering=name", HTTP_ACCEPT_LANGUAGE="en")
+
+    # The text finds only the records that name Leiden (none in Utrecht); the municipality has more.
+    assert "0 initiatives" in page.text
+    assert PLACES_MEANT.findall(page.text) == [
+        'Search around a place: <a class="utrecht-link utrecht-link--html-a" '
+        'href="?ordering=name&amp;municipality=GM0546">Leiden</a> (municipality, Zuid-Holland)']
+
+
+def test_a_text_that_names_no_place_offers_none(client, register):
+    for address in ("/initiatieven?q=dorpswinkel", "/initiatieven?q=leid", "/initiatieven"):
+        assert PLACES_MEANT.findall(client.get(address).text) == []
+
+
+def test_the_maps_overview_names_the_places_the_text_names(client, register):
+    body = client.get("/kaart/overzicht?q=2311&status=actief").json()
+
+    assert body == {"count": 0, "extent": None, "didYouMean": None, "places": [
+        {"name": "2311", "detail": "postcode, Leiden", "lon": 4.4898, "lat": 52.1565, "zoom": 14}]}
+    assert client.get("/kaart/overzicht?q=dorpswinkel").json()["places"] == []

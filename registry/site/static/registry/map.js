@@ -380,6 +380,7 @@
           }
           if (empty) empty.hidden = body.count !== 0;
           offerCorrection(body.didYouMean);
+          offerPlaces(body.places);
           if (fit && body.extent) {
             var e = body.extent;
             map.fitBounds([[e[1], e[0]], [e[3], e[2]]],
@@ -405,6 +406,32 @@
       var link = hint.querySelector("a");
       link.textContent = corrected;
       link.href = "?" + addressQuery(values).toString();
+    }
+
+    // The places the text in the box names ("3511", "Zwolle"): the map goes there, without the text,
+    // which finds only the initiatives that mention it.
+    function offerPlaces(places) {
+      var hint = document.getElementById("map-places");
+      if (!hint) return;
+      places = places || [];
+      hint.hidden = places.length === 0;
+      var values = filterQuery();
+      values.delete("q");
+      var without = addressQuery(values).toString();
+      var parts = [];
+      places.forEach(function (place, index) {
+        var link = element("a", {"class": "utrecht-link utrecht-link--html-a",
+                                 href: "?" + without + "#" + place.zoom + "/" + place.lat + "/" + place.lon}, [place.name]);
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          form.querySelectorAll("input[name=q]").forEach(function (box) { box.value = ""; });
+          document.dispatchEvent(new CustomEvent("registry:go", {cancelable: true, detail: {
+            lat: place.lat, lon: place.lon, zoom: place.zoom, label: place.name}}));
+        });
+        parts.push(index ? " · " : "", link, " (" + place.detail + ")");
+      });
+      var list = hint.querySelector("span");
+      list.replaceChildren.apply(list, parts);
     }
 
     function showList(inView) {

@@ -13,7 +13,6 @@
   "use strict";
 
   var WAIT_MS = 150;  // after the last key, before asking
-  var AROUND_A_PLACE_M = 25000;  // how far the list looks around a chosen place (a village's region)
 
   function setUp(input) {
     var form = input.form;
@@ -177,7 +176,7 @@
       } else if ("near" in form.dataset) {
         drop("ordering");  // nearest first
         keep("near", place.lon + "," + place.lat);
-        keep("radius", String(AROUND_A_PLACE_M));
+        keep("radius", form.dataset.around);  // how far, in metres: the server's AROUND_A_PLACE_M
       } else {
         input.value = place.value;
       }
