@@ -77,6 +77,10 @@ def test_on_a_phone_the_filters_open_apply_and_reset_with_the_count_in_view(phon
     stop_box.check()
     wait_for_count(phone, site.running + stopped)
     assert in_viewport(phone, "#map-count")  # the bar with the count stays on top while filtering
+    # Only the count and the buttons: the place search scrolls away with the page (176 px were on top).
+    tools = phone.locator(".map-tools").bounding_box()
+    assert phone.evaluate("() => window.scrollY") > 300 and (tools["y"], tools["height"] < 110) == (0, True)
+    assert in_viewport(phone, "#filters-toggle") and not in_viewport(phone, "#place-query")
     assert "status=actief&status=gestopt" in urlsplit(phone.url).query
 
     phone.locator("#map-filters [data-reset-filters]").click()
