@@ -35,6 +35,10 @@ DESCRIPTIONS = {
                             "All initiatives as an RFC 7946 FeatureCollection (WGS84)."),
     "initiatives.gpkg": ("GeoPackage met één puntlaag (EPSG:4326).", "GeoPackage with one point layer (EPSG:4326)."),
     "initiatives.jsonld": ("schema.org Organizations als JSON-LD.", "schema.org Organizations as JSON-LD."),
+    "initiatives.xlsx": ("Werkmap met de initiatieven en de partnerschappen als de CSV-bestanden, getallen en data als "
+                         "getallen en data, en een tabblad met de betekenis van elke kolom.",
+                         "Workbook of the initiatives and the partnerships as in the CSV files, numbers and dates as "
+                         "numbers and dates, with a sheet that says what each column means."),
     "datapackage.json": ("Frictionless Data Package: Table Schemas van de CSV-bestanden.",
                          "Frictionless Data Package: Table Schemas of the CSV files."),
     # The national annual monitor: aggregates, one row per figure, every year with yearly figures.

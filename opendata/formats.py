@@ -4,7 +4,9 @@ records) or, for GeoPackage, as a file made by GDAL."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import itertools
 import json
 import subprocess
 import tempfile
@@ -15,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from registry import documents
@@ -170,3 +173,133 @@ def monitor_streams(monitors: Callable[[], Sequence[Monitor]]) -> dict[str, Call
         return stream
 
     return {monitor_file(name): writer(name) for name in TABLE_COLUMNS}
+
+
+# -- a workbook for people with a spreadsheet ------------------------------------------------------------
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Characters wide: enough for a number, a date or a moment; a text column as wide as its longest name
+# or value seen in the first rows, within bounds (a long description wraps when opened).
+XLSX_WIDTHS = {"integer": 10, "number": 11, "date": 11, "datetime": 20}
+XLSX_TEXT_WIDTHS = (10, 40)
+XLSX_MEASURED_ROWS = 200
+
+
+def write_xlsx(initiatives: QuerySet[Initiative], target: Path, site_url: str, created: str) -> None:
+    """initiatives.xlsx, for people with a spreadsheet: the initiatives and the partnerships as the CSV
+    files hold them, one sheet each, every value of its column's type (numbers, dates: no program has
+    to guess them from text in its own locale, as Dutch Excel does with a CSV), with a sheet that says
+    where they come from and what each column means. Written row by row (openpyxl's write-only mode:
+    memory does not grow with the register)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    with override("nl"):
+        _sheet(workbook, "Initiatieven", INITIATIVE_COLUMNS, documents.parts(initiatives, "csv_row"))
+        _sheet(workbook, "Partnerschappen", PARTNERSHIP_COLUMNS, documents.parts(initiatives, "partnership_rows"))
+        _explanation(workbook, site_url, created)
+    workbook.save(target)
+
+
+def _csv_lines(parts: Iterable[str]) -> Iterator[list[str]]:
+    """The fields of prepared CSV parts: a line each, or several (an initiative's partnerships)."""
+    for part in parts:
+        if part:
+            yield from csv.reader(io.StringIO(part))
+
+
+def _typed(text: str, type_: str) -> Any:
+    """A value of a prepared CSV line as a spreadsheet's own type: a number, a date or a moment (in UTC,
+    without its zone: a spreadsheet has none), or the text; an empty value is an empty cell."""
+    if text == "":
+        return None
+    if type_ == "integer":
+        return int(text)
+    if type_ == "number":
+        return float(text)
+    if type_ == "date":
+        return datetime.date.fromisoformat(text)
+    if type_ == "datetime":
+        return datetime.datetime.fromisoformat(text).astimezone(datetime.UTC).replace(tzinfo=None)
+    return text
+
+
+def _sheet(workbook: Any, title: str, columns: Sequence[Column], parts: Iterable[str]) -> None:
+    """A sheet of the columns' names in bold, frozen above a row per CSV line and filterable."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(title)
+    lines = _csv_lines(parts)
+    # The first rows are read ahead to size the text columns (a write-only sheet takes its widths
+    # before its rows).
+    first = [line for _, line in zip(range(XLSX_MEASURED_ROWS), lines, strict=False)]
+    for index, column in enumerate(columns):
+        narrowest, widest = XLSX_TEXT_WIDTHS
+        longest = max([len(column.name), *(len(line[index]) for line in first)])
+        width = XLSX_WIDTHS.get(column.type) or min(max(longest + 1, narrowest), widest)
+        sheet.column_dimensions[get_column_letter(index + 1)].width = max(width, len(column.name) + 1)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = [WriteOnlyCell(sheet, value=column.name) for column in columns]
+    for cell in header:
+        cell.font = bold
+    sheet.append(header)
+    types = [column.type for column in columns]
+
+    def as_text(text: str) -> Any:
+        # openpyxl writes a text that begins with "=" as a formula: a name such as "=HYPERLINK(…)"
+        # would run in the reader's spreadsheet.
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"
+        return cell
+
+    def moment(text: str) -> Any:
+        # With its hours in two digits, or readers (GDAL) take openpyxl's own format for a date.
+        cell = WriteOnlyCell(sheet, value=_typed(text, "datetime"))
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        return cell
+
+    rows = 0
+    for line in itertools.chain(first, lines):
+        # Plain values where they are safe (a date gets its number format from openpyxl): a cell
+        # object each costs a third more.
+        sheet.append([as_text(text) if text.startswith("=") else moment(text) if type_ == "datetime" and text
+                      else _typed(text, type_) for type_, text in zip(types, line, strict=True)])
+        rows += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows + 1}"
+
+
+def _explanation(workbook: Any, site_url: str, created: str) -> None:
+    """Where the data come from, under which licence and when, and each sheet's columns: their type,
+    their meaning and the codes they take (the data dictionary of /opendata)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    sheet = workbook.create_sheet("Toelichting")
+    for letter, width in zip("ABCDE", (18, 22, 10, 60, 60), strict=True):
+        sheet.column_dimensions[letter].width = width
+    bold, wrapped = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+
+    def row(*values: Any, strong: bool = False) -> None:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s" if isinstance(value, str) and value else cell.data_type
+            cell.alignment = wrapped
+            if strong:
+                cell.font = bold
+            cells.append(cell)
+        sheet.append(cells)
+
+    row(str(_("Register of residents' initiatives")), strong=True)
+    row(str(_("Source")), f"{site_url}/opendata")
+    row(str(_("Licence")), settings.OPENDATA_LICENSE_URL)
+    row(str(_("Made")), created)
+    row()
+    row(str(_("Sheet")), str(_("Column")), str(_("Type")), str(_("Meaning")), str(_("Codes")), strong=True)
+    for title, columns in (("Initiatieven", INITIATIVE_COLUMNS), ("Partnerschappen", PARTNERSHIP_COLUMNS)):
+        for column in columns:
+            codes = "; ".join(f"{code} = {label}" for code, label in column.codes()) if column.codes else ""
+            row(title, column.name, column.type, str(column.description), codes)

@@ -64,6 +64,8 @@ DISTRIBUTIONS = [
                  "Initiatives (GeoPackage)", "GPKG"),
     Distribution("initiatives.jsonld", "application/ld+json", "Initiatieven (JSON-LD, schema.org)",
                  "Initiatives (JSON-LD, schema.org)", "JSON_LD"),
+    Distribution("initiatives.xlsx", formats.XLSX_MEDIA_TYPE, "Initiatieven en partnerschappen (Excel)",
+                 "Initiatives and partnerships (Excel)", "XLSX"),
     # The national annual monitor's tables, every year with yearly figures (registry.monitor).
     *[Distribution(formats.monitor_file(table), "text/csv", f"Jaarmonitor: {nl} (CSV)", f"Annual monitor: {en} (CSV)",
                    "CSV") for table, (nl, en) in MONITOR_TITLES.items()],
@@ -117,6 +119,7 @@ def writers(initiatives: QuerySet[Initiative], created: str) -> dict[str, Callab
         "initiatives.geojson": lambda path: write_text(path, streams["initiatives.geojson"]()),
         "initiatives.gpkg": lambda path: formats.write_geopackage(initiatives, path),
         "initiatives.jsonld": lambda path: write_text(path, streams["initiatives.jsonld"]()),
+        "initiatives.xlsx": lambda path: formats.write_xlsx(initiatives, path, site, created),
         **{name: text_writer(stream) for name, stream in monitor.items()},
         "datapackage.json": lambda path: path.write_text(json.dumps(data_package(
             {"initiatives": "initiatives.csv", "partnerships": "partnerships.csv"}, site, created,

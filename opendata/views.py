@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -13,6 +14,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseRedirect,
     JsonResponse,
     StreamingHttpResponse,
 )
@@ -21,6 +23,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from opendata import formats
@@ -97,14 +100,11 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
         if crs not in formats.GEOPACKAGE_SRIDS:
             return HttpResponseBadRequest(_("crs: use one of %(crs)s.") % {"crs": ", ".join(formats.GEOPACKAGE_SRIDS)}
                                           + "\n", content_type="text/plain; charset=utf-8")
-        # A GeoPackage is a database file: written by GDAL to a temporary file, then sent.
-        folder = tempfile.TemporaryDirectory()
-        path = Path(folder.name) / name
-        formats.write_geopackage(initiatives, path, formats.GEOPACKAGE_SRIDS[crs])
-        response = FileResponse(path.open("rb"), content_type=media_type)
-        # Removed once sent: Django calls these when the response is closed.
-        response._resource_closers.append(folder.cleanup)  # type: ignore[attr-defined]  # not in django-stubs
-        return attachment(response, name)
+        # A GeoPackage is a database file: written by GDAL.
+        return written_file(name, media_type, lambda path: formats.write_geopackage(
+            initiatives, path, formats.GEOPACKAGE_SRIDS[crs]))
+    if name == "initiatives.xlsx":
+        return workbook(request, initiatives, site)
     if name == "datapackage.json":
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         created = timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -128,6 +128,43 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
             assert kept is not None  # the stream always makes a body
             return attachment(kept, name)
     return attachment(StreamingHttpResponse((chunk.encode() for chunk in stream()), content_type=content_type), name)
+
+
+def written_file(name: str, media_type: str, write: Callable[[Path], object]) -> FileResponse:
+    """A file that is not text (a GeoPackage, a workbook): written to a temporary file, then sent."""
+    folder = tempfile.TemporaryDirectory()
+    path = Path(folder.name) / name
+    write(path)
+    response = FileResponse(path.open("rb"), content_type=media_type)
+    # Removed once sent: Django calls these when the response is closed.
+    response._resource_closers.append(folder.cleanup)  # type: ignore[attr-defined]  # not in django-stubs
+    return attachment(response, name)
+
+
+# A workbook takes about 0.4 ms a row to write (openpyxl): up to this many rows one is written for the
+# request; a larger selection of the whole register is the day's snapshot's (the background job's).
+WORKBOOK_ROWS = 20_000
+
+
+def workbook(request: HttpRequest, initiatives: InitiativeQuerySet, site: str) -> HttpResponseBase:
+    name = "initiatives.xlsx"
+    count = initiatives.count()
+    if count > WORKBOOK_ROWS:
+        latest = next((snapshot for snapshot in snapshots(settings.OPENDATA_ROOT)
+                       if any(file["name"] == name for file in snapshot["files"])), None)
+        if not request.GET and latest is not None:
+            return HttpResponseRedirect(reverse("opendata:snapshot-file", args=[latest["date"], name]))
+        return HttpResponseBadRequest(
+            _("A workbook of %(count)s initiatives is more than one request makes (at most %(most)s): choose "
+              "fewer with the filters, take this selection as CSV, or the whole register from the daily "
+              "snapshot (%(page)s).") % {
+                "count": number_format(count, force_grouping=True),
+                "most": number_format(WORKBOOK_ROWS, force_grouping=True),
+                "page": request.build_absolute_uri(reverse("opendata:index"))}
+            + "\n", content_type="text/plain; charset=utf-8")
+    created = timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return written_file(name, formats.XLSX_MEDIA_TYPE,
+                        lambda path: formats.write_xlsx(initiatives, path, site, created))
 
 
 MONITOR_FILES = {formats.monitor_file(table) for table in TABLE_COLUMNS}

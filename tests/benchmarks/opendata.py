@@ -43,7 +43,7 @@ from tests.benchmarks.common import (
 REPORT_FILE = BENCH_DIR / "opendata-report.md"
 SIZES = (10_000, 100_000)
 FILE_FORMATS = ["initiatives.csv", "partnerships.csv", "initiatives.geojson", "initiatives.jsonld",
-                "initiatives.gpkg", "copy.csv"]
+                "initiatives.gpkg", "initiatives.xlsx", "copy.csv"]
 DOWNLOADS = ["initiatives.csv", "initiatives.geojson"]
 MEMORY_TARGET_MB = 200
 
@@ -96,6 +96,8 @@ def worker(task: str, name: str, selection: str, target: str) -> None:
         path = Path(target)
         if name == "initiatives.gpkg":
             formats.write_geopackage(initiatives, path)
+        elif name == "initiatives.xlsx":
+            formats.write_xlsx(initiatives, path, "https://example.org", "2026-01-01T00:00:00Z")
         else:
             with path.open("w", encoding="utf-8", newline="") as stream:
                 stream.writelines(formats.text_streams(initiatives, "https://example.org")[name]())

@@ -99,7 +99,7 @@ def test_a_bad_filter_on_a_download_is_named(client: Client, db):
     text = response.content.decode()
     assert "province: Selecteer een geldige keuze. PV99 is geen beschikbare keuze." in text
     assert "bbox: Verwacht 4 getallen" in text
-    assert client.get("/opendata/initiatives.xlsx").status_code == 404
+    assert client.get("/opendata/initiatives.ods").status_code == 404
 
 
 def test_the_snapshot_is_a_valid_data_package_with_its_foreign_key(snapshot: Path):
@@ -213,8 +213,8 @@ def test_the_manifest_and_checksums_describe_every_file(snapshot: Path):
     assert manifest["date"] == "2026-11-22" and manifest["initiatives"] == 2
     assert [entry["name"] for entry in manifest["files"]] == [
         "initiatives.csv", "partnerships.csv", "initiatives.geojson", "initiatives.gpkg", "initiatives.jsonld",
-        "monitor-figures.csv", "monitor-survival.csv", "monitor-stop-reasons.csv", "monitor-coverage.csv",
-        "monitor-volunteers.csv", "monitor-income.csv", "datapackage.json"]
+        "initiatives.xlsx", "monitor-figures.csv", "monitor-survival.csv", "monitor-stop-reasons.csv",
+        "monitor-coverage.csv", "monitor-volunteers.csv", "monitor-income.csv", "datapackage.json"]
     for entry in manifest["files"]:
         content = (snapshot / entry["name"]).read_bytes()
         assert entry["bytes"] == len(content)
@@ -272,7 +272,7 @@ def test_the_catalogue_is_dcat_ap_nl_valid_in_json_ld_and_turtle(client: Client,
         conforms, _report, text = shacl_validate(graph, shacl_graph=shapes, inference="none")
         assert conforms, text
         distributions = list(graph.objects(None, DCAT.distribution))
-        assert len(distributions) == 13  # the files (six of them the monitor's tables) and the OGC API
+        assert len(distributions) == 14  # the files (six of them the monitor's tables) and the OGC API
         ogc = URIRef("http://testserver/opendata#ogc-api-features")
         assert str(graph.value(ogc, DCAT.accessURL)) == "http://testserver/ogc/v1"
         assert URIRef("http://www.opengis.net/doc/IS/ogcapi-features-1/1.0") in set(
