@@ -13,16 +13,16 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Tags, Warning, register
 from django.http.request import validate_host
 
-PLACEHOLDER_DOMAIN = "example.org"
-
 
 def on_this_machine(host: str) -> bool:
-    if host == "localhost":
+    """A name or address that leads to the machine the reader is on, or to none (0.0.0.0)."""
+    if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        return ip_address(host).is_loopback
+        address = ip_address(host)
     except ValueError:
         return False
+    return address.is_loopback or address.is_unspecified
 
 
 @register(Tags.security, deploy=True)
@@ -30,7 +30,13 @@ def public_address(app_configs: Iterable[Any] | None = None, **kwargs: Any) -> l
     problems: list[CheckMessage] = []
     address = urlsplit(settings.SITE_URL)
     host = address.hostname or ""
-    if on_this_machine(host):
+    if address.scheme not in ("http", "https") or not host:
+        problems.append(Warning(
+            f"SITE_URL is {settings.SITE_URL!r}, not an address with a scheme and a host: the links the site "
+            "writes outside a request (e-mails, open-data snapshots, the API's contact) are broken.",
+            hint="Set SITE_URL to the site's public address, such as https://register.example.nl.",
+            id="config.W005"))
+    elif on_this_machine(host):
         problems.append(Warning(
             f"SITE_URL is {settings.SITE_URL}, an address on this machine: links in e-mails, in the "
             "open-data snapshots and the API's contact point lead there.",
@@ -45,7 +51,7 @@ def public_address(app_configs: Iterable[Any] | None = None, **kwargs: Any) -> l
             f"SITE_URL is {settings.SITE_URL}, but the site sends every visitor to https: the links it "
             "writes outside a request each cost a redirect.",
             hint="Write SITE_URL with https://.", id="config.W003"))
-    if settings.CONTACT_EMAIL.endswith("@" + PLACEHOLDER_DOMAIN):
+    if settings.CONTACT_EMAIL == settings.CONTACT_EMAIL_PLACEHOLDER:
         sender = ", and e-mails are sent from it" if settings.DEFAULT_FROM_EMAIL == settings.CONTACT_EMAIL else ""
         problems.append(Warning(
             f"API_CONTACT_EMAIL is the placeholder {settings.CONTACT_EMAIL}: the API documents and the "

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "registry.site.apps.SiteConfig",  # the public site
     "registry.backoffice.apps.BackofficeConfig",  # the maintainers' admin
     "registry.operations.apps.OperationsConfig",  # commands, backups, demo data, background jobs
+    "config.apps.ProjectConfig",  # the deploy checks of the site's own settings (config/checks.py)
     "api",
     "opendata",
     "ogc",  # OGC API Features for GIS software
@@ -264,7 +265,8 @@ SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Who answers questions about the register, its API and its open data: the site's contact page
 # unless another is set (a placeholder address sent the API's readers nowhere).
 CONTACT_NAME = envstr("API_CONTACT_NAME", "Beheer register bewonersinitiatieven")
-CONTACT_EMAIL = envstr("API_CONTACT_EMAIL", "register@example.org")
+CONTACT_EMAIL_PLACEHOLDER = "register@example.org"  # check --deploy warns while it is the contact (config/checks.py)
+CONTACT_EMAIL = envstr("API_CONTACT_EMAIL", CONTACT_EMAIL_PLACEHOLDER)
 CONTACT_URL = envstr("API_CONTACT_URL", f"{SITE_URL}/contact")
 
 # --- Backups (manage.py backup_register, restore_register) ------------------------------------

@@ -8,6 +8,3 @@ class OperationsConfig(AppConfig):
     name = "registry.operations"
     label = "registry_operations"
     verbose_name = _("Operations")
-
-    def ready(self) -> None:
-        import config.checks  # noqa: F401  # registers the deploy checks of the site's own settings

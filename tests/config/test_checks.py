@@ -21,11 +21,19 @@ def test_a_public_https_address_among_the_allowed_hosts_and_a_real_contact_pass(
     assert found() == []
 
 
-@pytest.mark.parametrize("address", ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]", "http://127.0.1.1"])
+@pytest.mark.parametrize("address", ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]", "http://127.0.1.1",
+                                     "http://0.0.0.0:8000", "http://register.localhost"])
 def test_an_address_on_this_machine_is_named(address):
     assert found(SITE_URL=address) == [(
         "config.W001", f"SITE_URL is {address}, an address on this machine: links in e-mails, in the open-data "
                        "snapshots and the API's contact point lead there.")]
+
+
+@pytest.mark.parametrize("address", ["register.example.nl", "https://", "ftp://register.example.nl"])
+def test_an_address_without_a_scheme_and_host_is_named(address):
+    assert found(SITE_URL=address, ALLOWED_HOSTS=["*"]) == [(
+        "config.W005", f"SITE_URL is {address!r}, not an address with a scheme and a host: the links the site "
+                       "writes outside a request (e-mails, open-data snapshots, the API's contact) are broken.")]
 
 
 def test_a_host_the_site_refuses_is_named():

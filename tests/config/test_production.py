@@ -50,7 +50,7 @@ def production_environment(tmp_path: Path) -> dict[str, str]:
             "API_CONTACT_EMAIL": f"beheer@{HOST}"}
 
 
-def test_check_deploy_finds_nothing_with_the_production_defaults(tmp_path):
+def test_check_deploy_finds_nothing_with_the_production_settings(tmp_path):
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=PROJECT_DIR, env=production_environment(tmp_path), capture_output=True, text=True)
 
