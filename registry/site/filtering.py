@@ -177,14 +177,15 @@ def places_meant(filters: InitiativeFilterSet) -> list[Location]:
     """The places the search's whole text names ("3511", "Zwolle"): someone who typed a place in the
     search box instead of choosing it among the suggestions wants what is there, and the text alone
     finds only the records that mention it (none, for a postcode)."""
-    text = searched_text(filters)
+    # Without the "*" the map's script puts after a word still being typed (registry.filters.UNFINISHED).
+    text = searched_text(filters).rstrip("* ")
     return places_named(text) if text else []
 
 
 def around_query(data: QueryDict, place: Location) -> str:
     """The list's address for what is in or around a place, with the other filters kept: a
     municipality as its filter, any other place as the records within AROUND_A_PLACE_M of it, nearest
-    first (as suggest.js does for a place chosen among the suggestions)."""
+    first (as suggest.js's lookAround does for a place chosen among the suggestions: change both)."""
     query = data.copy()
     for name in ("q", "page", "province", "municipality", "near", "radius"):
         query.pop(name, None)

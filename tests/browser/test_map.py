@@ -273,7 +273,8 @@ def test_an_unconfirmed_initiative_is_faded_on_the_map_and_says_since_when(page:
     page.goto(site("/?q=" + stale.name.replace(" ", "+")))
     wait_for_count(page, 1)
     marker = page.locator(".leaflet-marker-icon:not(.marker-cluster)")
-    assert marker.evaluate("icon => icon.style.opacity") == "0.45"
+    assert marker.evaluate("icon => getComputedStyle(icon).opacity") == "0.45"
+    assert page.locator(".legend-icon.marker-faded").evaluate("icon => getComputedStyle(icon).opacity") == "0.45"
     marker.focus()
     page.keyboard.press("Enter")
     note = page.locator(".leaflet-popup-content .stale-mark").inner_text()

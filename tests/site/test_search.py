@@ -126,7 +126,7 @@ def test_a_postcode_searched_on_the_list_offers_what_is_around_it_with_the_other
                       "&ordering=-foundedYear&page=2")
 
     assert PLACES_MEANT.findall(page.text) == [
-        'Zoeken rond een plaats: <a class="utrecht-link utrecht-link--html-a" '
+        'Zoeken in of rond een plaats: <a class="utrecht-link utrecht-link--html-a" '
         'href="?service=winkel&amp;near=4.4898%2C52.1565&amp;radius=25000">2311</a> (postcode, Leiden)']
 
 
@@ -136,7 +136,7 @@ def test_a_municipality_searched_on_the_list_offers_what_is_in_it_in_the_visitor
     # The text finds only the records that name Leiden (none in Utrecht); the municipality has more.
     assert "0 initiatives" in page.text
     assert PLACES_MEANT.findall(page.text) == [
-        'Search around a place: <a class="utrecht-link utrecht-link--html-a" '
+        'Search in or around a place: <a class="utrecht-link utrecht-link--html-a" '
         'href="?ordering=name&amp;municipality=GM0546">Leiden</a> (municipality, Zuid-Holland)']
 
 
@@ -149,5 +149,7 @@ def test_the_maps_overview_names_the_places_the_text_names(client, register):
     body = client.get("/kaart/overzicht?q=2311&status=actief").json()
 
     assert body == {"count": 0, "extent": None, "didYouMean": None, "places": [
-        {"name": "2311", "detail": "postcode, Leiden", "lon": 4.4898, "lat": 52.1565, "zoom": 14}]}
+        {"name": "2311", "type": "postcode", "context": "Leiden", "lon": 4.4898, "lat": 52.1565, "zoom": 14}]}
     assert client.get("/kaart/overzicht?q=dorpswinkel").json()["places"] == []
+    # As the map asks while the box is typed in: the last word may be unfinished.
+    assert [place["name"] for place in client.get("/kaart/overzicht?q=zwolle*").json()["places"]] == ["Zwolle"]

@@ -289,11 +289,12 @@
       var title = p.status === "actief" ? p.name : p.name + " (" + statusText(p.status) + ")";
       // No panning when a marker gets the focus: every marker is in view, and a pan would redraw them
       // and send the Tab key round the same markers again.
-      // A record its initiative has not confirmed for a while is faded, never left out.
+      // A record its initiative has not confirmed for a while is faded (site.css, as in the legend),
+      // never left out.
       var marker = L.marker([c[1], c[0]], {
-        title: title, autoPanOnFocus: false, opacity: p.stale ? 0.45 : 1,
-        icon: L.divIcon({html: "<span></span>", className: "marker-point marker-" + p.status,
-                         iconSize: [44, 44]}),
+        title: title, autoPanOnFocus: false,
+        icon: L.divIcon({html: "<span></span>", iconSize: [44, 44],
+                         className: "marker-point marker-" + p.status + (p.stale ? " marker-faded" : "")}),
       }).bindPopup(function () { return popup(p); }, POPUP_OPTIONS);
       marker.key = "point:" + feature.id;
       return marker;
@@ -428,7 +429,7 @@
           document.dispatchEvent(new CustomEvent("registry:go", {cancelable: true, detail: {
             lat: place.lat, lon: place.lon, zoom: place.zoom, label: place.name}}));
         });
-        parts.push(index ? " · " : "", link, " (" + place.detail + ")");
+        parts.push(index ? " · " : "", link, " (" + text[place.type] + ", " + place.context + ")");
       });
       var list = hint.querySelector("span");
       list.replaceChildren.apply(list, parts);

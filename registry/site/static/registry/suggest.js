@@ -150,7 +150,9 @@
     }
 
     // What is in a municipality (its filter), or around a place, nearest first: `near`, on a form that
-    // takes it (the list's, data-near); on another (the embed builder's) the place is the search.
+    // takes it (the list's, data-near); on another (the embed builder's) the place is the search. The
+    // list's offer of a place its search names does the same on the server (site/filtering.py,
+    // around_query): change both.
     function lookAround(place) {
       function drop(name) {
         form.querySelectorAll("input[type=hidden][name=" + name + "]").forEach(function (field) { field.remove(); });
