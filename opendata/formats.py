@@ -183,6 +183,7 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 XLSX_WIDTHS = {"integer": 10, "number": 11, "date": 11, "datetime": 20}
 XLSX_TEXT_WIDTHS = (10, 40)
 XLSX_MEASURED_ROWS = 200
+XLSX_CELL_CHARACTERS = 32_767  # the most a spreadsheet's cell holds; a longer description is cut there
 
 
 def write_xlsx(initiatives: QuerySet[Initiative], target: Path, site_url: str, created: str) -> None:
@@ -227,6 +228,7 @@ def _typed(text: str, type_: str) -> Any:
 def _sheet(workbook: Any, title: str, columns: Sequence[Column], parts: Iterable[str]) -> None:
     """A sheet of the columns' names in bold, frozen above a row per CSV line and filterable."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -234,7 +236,7 @@ def _sheet(workbook: Any, title: str, columns: Sequence[Column], parts: Iterable
     lines = _csv_lines(parts)
     # The first rows are read ahead to size the text columns (a write-only sheet takes its widths
     # before its rows).
-    first = [line for _, line in zip(range(XLSX_MEASURED_ROWS), lines, strict=False)]
+    first = list(itertools.islice(lines, XLSX_MEASURED_ROWS))
     for index, column in enumerate(columns):
         narrowest, widest = XLSX_TEXT_WIDTHS
         longest = max([len(column.name), *(len(line[index]) for line in first)])
@@ -249,8 +251,8 @@ def _sheet(workbook: Any, title: str, columns: Sequence[Column], parts: Iterable
     types = [column.type for column in columns]
 
     def as_text(text: str) -> Any:
-        # openpyxl writes a text that begins with "=" as a formula: a name such as "=HYPERLINK(…)"
-        # would run in the reader's spreadsheet.
+        # openpyxl writes a text that begins with "=" as a formula (a name such as "=HYPERLINK(…)"
+        # would run in the reader's spreadsheet), and "#N/A" as an error.
         cell = WriteOnlyCell(sheet, value=text)
         cell.data_type = "s"
         return cell
@@ -261,12 +263,23 @@ def _sheet(workbook: Any, title: str, columns: Sequence[Column], parts: Iterable
         cell.number_format = "yyyy-mm-dd hh:mm:ss"
         return cell
 
-    rows = 0
-    for line in itertools.chain(first, lines):
+    def value(text: str, type_: str) -> Any:
         # Plain values where they are safe (a date gets its number format from openpyxl): a cell
         # object each costs a third more.
-        sheet.append([as_text(text) if text.startswith("=") else moment(text) if type_ == "datetime" and text
-                      else _typed(text, type_) for type_, text in zip(types, line, strict=True)])
+        if type_ == "datetime" and text:
+            return moment(text)
+        if type_ != "string":
+            return _typed(text, type_)
+        # A control character (a form feed in a pasted text) is no character of a workbook: openpyxl
+        # refuses it, which would cost the day its whole snapshot.
+        text = ILLEGAL_CHARACTERS_RE.sub(" ", text)
+        if len(text) > XLSX_CELL_CHARACTERS:  # Excel would call the file damaged
+            text = text[:XLSX_CELL_CHARACTERS - 1] + "…"
+        return as_text(text) if text.startswith("=") or text in ERROR_CODES else text or None
+
+    rows = 0
+    for line in itertools.chain(first, lines):
+        sheet.append([value(text, type_) for type_, text in zip(types, line, strict=True)])
         rows += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows + 1}"
 
@@ -282,24 +295,28 @@ def _explanation(workbook: Any, site_url: str, created: str) -> None:
         sheet.column_dimensions[letter].width = width
     bold, wrapped = Font(bold=True), Alignment(wrap_text=True, vertical="top")
 
-    def row(*values: Any, strong: bool = False) -> None:
+    def row(*values: str, strong: bool = False) -> None:
         cells = []
         for value in values:
             cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s" if isinstance(value, str) and value else cell.data_type
+            cell.data_type = "s"
             cell.alignment = wrapped
             if strong:
                 cell.font = bold
             cells.append(cell)
         sheet.append(cells)
 
-    row(str(_("Register of residents' initiatives")), strong=True)
-    row(str(_("Source")), f"{site_url}/opendata")
-    row(str(_("Licence")), settings.OPENDATA_LICENSE_URL)
-    row(str(_("Made")), created)
+    types = {"string": _("text"), "integer": _("whole number"), "number": _("number"), "date": _("date"),
+             "datetime": _("date and time (UTC)")}
+    row(_("Register of residents' initiatives"), strong=True)
+    row(_("Source"), f"{site_url}/opendata")
+    row(_("Licence"), settings.OPENDATA_LICENSE_URL)
+    row(_("Made"), created)
     row()
-    row(str(_("Sheet")), str(_("Column")), str(_("Type")), str(_("Meaning")), str(_("Codes")), strong=True)
+    row(_("Sheet"), _("Column"), _("Type"), _("Meaning"), _("Codes"), strong=True)
     for title, columns in (("Initiatieven", INITIATIVE_COLUMNS), ("Partnerschappen", PARTNERSHIP_COLUMNS)):
         for column in columns:
-            codes = "; ".join(f"{code} = {label}" for code, label in column.codes()) if column.codes else ""
-            row(title, column.name, column.type, str(column.description), codes)
+            # A code's label where it says more than the code ("actief" says enough).
+            codes = "; ".join(code if label.lower() == code else f"{code} = {label}"
+                              for code, label in column.codes()) if column.codes else ""
+            row(title, column.name, types[column.type], str(column.description), codes)

@@ -80,21 +80,41 @@ def test_the_workbook_says_where_its_data_come_from_and_what_each_column_means(s
     assert [(sheet, name) for sheet, name, *_ in columns] == (
         [("Initiatieven", column.name) for column in INITIATIVE_COLUMNS]
         + [("Partnerschappen", column.name) for column in PARTNERSHIP_COLUMNS])
-    status = next(row for row in columns if row[1] == "status")
-    assert status == ("Initiatieven", "status", "string", "status",
-                      "actief = actief; gepauzeerd = gepauzeerd; gestopt = gestopt")
+    by_name = {name: row for _sheet, name, *row in columns}
+    assert by_name["status"] == ["tekst", "status", "actief; gepauzeerd; gestopt"]
+    # A code's label only where it says more than the code.
+    assert by_name["kind"][2] == ("bewonersinitiatief; bewonersbedrijf; dorpscooperatie = Dorpscoöperatie; "
+                                  "zorgcooperatie = Zorgcoöperatie; buurtcooperatie = Buurtcoöperatie; wijkonderneming")
+    assert [by_name[name][0] for name in ("id", "latitude", "stopped_on", "updated_at")] == [
+        "geheel getal", "getal", "datum", "datum en tijd (UTC)"]
 
 
-def test_a_text_that_looks_like_a_formula_stays_a_text(client: Client, db, tmp_path: Path):
-    make('=HYPERLINK("https://evil.example","Klik")', UTRECHT, short_description="=1+1")
+def test_a_text_that_looks_like_a_formula_or_an_error_stays_a_text(client: Client, db, tmp_path: Path):
+    make('=HYPERLINK("https://evil.example","Klik")', UTRECHT, short_description="=1+1", street="#N/A")
 
     path = tmp_path / "initiatives.xlsx"
-    path.write_bytes(body(client.get("/opendata/initiatives.xlsx")))
+    path.write_bytes(body(client.get("/opendata/initiatives.xlsx?status=actief")))
 
     row = next(load_workbook(path)["Initiatieven"].iter_rows(min_row=2))
     by_name = {column.name: cell for column, cell in zip(INITIATIVE_COLUMNS, row, strict=True)}
-    assert [(by_name[name].data_type, by_name[name].value) for name in ("name", "short_description")] == [
-        ("s", '=HYPERLINK("https://evil.example","Klik")'), ("s", "=1+1")]
+    assert [(by_name[name].data_type, by_name[name].value) for name in ("name", "short_description", "street")] == [
+        ("s", '=HYPERLINK("https://evil.example","Klik")'), ("s", "=1+1"), ("s", "#N/A")]
+
+
+def test_a_control_character_or_a_text_too_long_for_a_cell_costs_no_snapshot(db, settings, tmp_path: Path):
+    # A form feed and a vertical tab, as pasted texts bring them (the import lets a form feed through).
+    make("Buurt\x0chuis", UTRECHT, description="Een" + "\x0b" + "x" * 40_000)
+    settings.OPENDATA_ROOT = tmp_path
+
+    snapshot = export_snapshot(tmp_path, DAY)
+
+    row = next(load_workbook(snapshot / "initiatives.xlsx")["Initiatieven"].iter_rows(min_row=2, values_only=True))
+    by_name = dict(zip((column.name for column in INITIATIVE_COLUMNS), row, strict=True))
+    assert by_name["name"] == "Buurt huis"
+    assert (len(by_name["description"]), by_name["description"][:5], by_name["description"][-1]) == (
+        32_767, "Een x", "…")
+    # The CSV keeps every character of the text.
+    assert "x" * 40_000 in (snapshot / "initiatives.csv").read_text(encoding="utf-8")
 
 
 def test_a_filtered_workbook_is_made_for_the_request(client: Client, leiden, utrecht, tmp_path: Path):
@@ -121,9 +141,20 @@ def test_a_selection_too_large_for_one_request_is_refused_with_the_ways_to_it(cl
     whole = client.get("/opendata/initiatives.xlsx")
 
     assert (refused.status_code, refused.content.decode()) == (400, (
-        "Een werkmap van 2 initiatieven is meer dan één verzoek maakt (ten hoogste 1): kies er minder met de "
-        "filters, neem deze selectie als CSV, of het hele register uit de dagelijkse momentopname "
+        "Een werkmap van 2 initiatieven is te groot om voor één verzoek te maken (ten hoogste 1): kies er minder "
+        "met de filters, neem deze selectie als CSV, of het hele register uit de dagelijkse momentopname "
         "(http://testserver/opendata).\n"))
     assert before_a_snapshot.status_code == 400
     assert (whole.status_code, whole["Location"]) == (302, f"/opendata/snapshots/{DAY.isoformat()}/initiatives.xlsx")
     assert client.get(whole["Location"])["Content-Type"] == XLSX
+
+
+def test_the_whole_registers_workbook_is_the_latest_snapshots_whatever_its_size(client: Client, leiden, settings,
+                                                                                tmp_path: Path):
+    settings.OPENDATA_ROOT = tmp_path
+    made_here = client.get("/opendata/initiatives.xlsx")  # no snapshot yet
+    export_snapshot(tmp_path, DAY)
+
+    assert (made_here.status_code, made_here["Content-Type"]) == (200, XLSX)
+    assert client.get("/opendata/initiatives.xlsx")["Location"] == (
+        f"/opendata/snapshots/{DAY.isoformat()}/initiatives.xlsx")
