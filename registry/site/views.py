@@ -47,6 +47,8 @@ from registry.site.filtering import (
 from registry.site.maps import initiative_location_map, initiatives_map
 
 PAGE_SIZE = 20
+# What the list and an area's page offer to download of what they list (registry/_downloads.html).
+DOWNLOAD_FORMATS = [("initiatives.xlsx", "Excel"), ("initiatives.csv", "CSV"), ("initiatives.geojson", "GeoJSON")]
 # An area's map shows what its list and counts hold: every status, each with its own marker.
 EVERY_STATUS = "&".join(f"status={status.value}" for status in Status)
 EMBED_HEIGHTS = (300, 400, 500, 600, 800)
@@ -200,12 +202,24 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/initiative_list.html", {
         "filters": filters, "page": page, "query": query.urlencode(), "map_query": map_query,
         "sorts": sorts, "ordering": request.GET.get("ordering", ""), "kept_by_sort": kept_by_sort,
-        "around_m": AROUND_A_PLACE_M, "kept_by_filters": kept_by_filters, "near": bool(request.GET.get("near")),
+        "around_m": AROUND_A_PLACE_M, "kept_by_filters": kept_by_filters,
+        "download_query": "&".join(part for part in (filter_query(filters), near_query(request.GET)) if part),
+        "formats": DOWNLOAD_FORMATS, "near": bool(request.GET.get("near")),
         "radius_km": (filters.form.cleaned_data.get("radius") or DEFAULT_RADIUS_M) / 1000,
         "everywhere": everywhere.urlencode(),
         "did_you_mean": did_you_mean(request, filters),
         "places": [{"name": place.name, "detail": place_detail(place), "query": around_query(request.GET, place)}
                    for place in places_meant(filters)]})
+
+
+def near_query(data: QueryDict) -> str:
+    """The point and radius a list was narrowed to (a place chosen, "near me"), as its address has them."""
+    query = QueryDict(mutable=True)
+    for name in ("near", "radius"):
+        value = data.get(name)
+        if value:
+            query[name] = value
+    return query.urlencode()
 
 
 def did_you_mean(request: HttpRequest, filters: InitiativeFilterSet) -> dict[str, str] | None:
@@ -334,6 +348,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         "page": Paginator(initiatives.select_related("kind").order_by("name", "pk"), PAGE_SIZE)
         .get_page(request.GET.get("page")),
         "list_url": f"{reverse('registry:initiatives')}?{parameter}={code}",
+        "download_query": f"{parameter}={code}", "formats": DOWNLOAD_FORMATS,
         "map": initiatives_map(locked_query=f"{parameter}={code}&{EVERY_STATUS}", in_page=True) if total else None,
     })
 
