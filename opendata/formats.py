@@ -1,5 +1,5 @@
 """The open-data formats, written as streams of text chunks (memory independent of the number of
-records) or, for GeoPackage, as a file made by GDAL."""
+records) or as files: a GeoPackage made by GDAL, a workbook by openpyxl."""
 
 from __future__ import annotations
 

@@ -127,6 +127,11 @@ def writers(initiatives: QuerySet[Initiative], created: str) -> dict[str, Callab
     }
 
 
+def now_stamp() -> str:
+    """This moment as the files say when they were made: UTC, to the second (2026-11-22T08:00:00Z)."""
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def export_snapshot(root: Path, day: datetime.date, *, fail_after: str | None = None) -> Path:
     """Write every format of the published register into `root/<day>` (replacing a snapshot of the
     same day) and return its folder. `fail_after` (tests) raises after writing that file."""
@@ -139,7 +144,7 @@ def export_snapshot(root: Path, day: datetime.date, *, fail_after: str | None = 
 def _export(root: Path, day: datetime.date, fail_after: str | None) -> Path:
     work = Path(tempfile.mkdtemp(prefix=f".{day.isoformat()}-", dir=root))
     try:
-        created = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        created = now_stamp()
         # One consistent view of the register for every file (the partnerships match the initiatives);
         # inside a caller's transaction (tests) that transaction's view is used.
         fresh_transaction = not connection.in_atomic_block

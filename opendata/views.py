@@ -21,7 +21,6 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -29,7 +28,7 @@ from django.utils.translation import gettext as _
 from opendata import formats
 from opendata.catalog import catalog_graph
 from opendata.package import data_package
-from opendata.snapshots import BY_FILE, DISTRIBUTIONS, SNAPSHOT_NAME, snapshots
+from opendata.snapshots import BY_FILE, DISTRIBUTIONS, SNAPSHOT_NAME, now_stamp, snapshots
 from registry.caching import cached_page, keepable, kept_response, register_version
 from registry.columns import INITIATIVE_COLUMNS, PARTNERSHIP_COLUMNS
 from registry.filters import KEPT_FILTER_PARAMETERS, InitiativeFilterSet
@@ -150,10 +149,11 @@ def workbook(request: HttpRequest, initiatives: InitiativeQuerySet, site: str) -
     """The workbook of a selection, written for the request; the whole register's is the latest
     snapshot's (written once a day by the background job, rather than once per visitor)."""
     name = "initiatives.xlsx"
-    latest = next((snapshot for snapshot in snapshots(settings.OPENDATA_ROOT)
-                   if any(file["name"] == name for file in snapshot["files"])), None)
-    if not request.GET and latest is not None:
-        return HttpResponseRedirect(reverse("opendata:snapshot-file", args=[latest["date"], name]))
+    if not request.GET:
+        latest = next((snapshot for snapshot in snapshots(settings.OPENDATA_ROOT)
+                       if any(file["name"] == name for file in snapshot["files"])), None)
+        if latest is not None:
+            return HttpResponseRedirect(reverse("opendata:snapshot-file", args=[latest["date"], name]))
     count = initiatives.count()
     if count > WORKBOOK_ROWS:
         return HttpResponseBadRequest(
@@ -167,11 +167,6 @@ def workbook(request: HttpRequest, initiatives: InitiativeQuerySet, site: str) -
     created = now_stamp()
     return written_file(name, formats.XLSX_MEDIA_TYPE,
                         lambda path: formats.write_xlsx(initiatives, path, site, created))
-
-
-def now_stamp() -> str:
-    """This moment as the files say when they were made: UTC, to the second (2026-11-22T08:00:00Z)."""
-    return timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 MONITOR_FILES = {formats.monitor_file(table) for table in TABLE_COLUMNS}

@@ -25,7 +25,7 @@ from registry import documents, tiles
 from registry.caching import keepable, kept_count, kept_response, kept_value, register_version
 from registry.filters import KEPT_FILTER_PARAMETERS, InitiativeFilterSet
 from registry.models import Initiative
-from registry.site.filtering import places_meant
+from registry.site.filtering import places_meant, searched_text
 
 # Seconds a browser or proxy may keep a tile or summary (after an edit it may show the old one that long).
 SHARED_SECONDS = 300
@@ -93,8 +93,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         version = register_version(request)
         count = kept_count(qs, version)
         extent = kept_value(qs, version, "extent", lambda: qs.aggregate(extent=Extent("location"))["extent"])
-        searched = (filters.form.cleaned_data.get("q") or "").strip()
-        corrected = kept_value(qs, version, "did-you-mean", qs.correction) if searched else None
+        corrected = kept_value(qs, version, "did-you-mean", qs.correction) if searched_text(filters) else None
         # Without words of a language: the answer is kept for every language (map.js names the type).
         places = [{"name": place.name, "type": place.type, "context": place.context, "lon": place.lon,
                    "lat": place.lat, "zoom": place.zoom} for place in places_meant(filters)]
