@@ -236,7 +236,7 @@ def test_a_postcode_typed_in_the_maps_search_box_is_offered_as_a_place_to_go_to(
     page.goto(site("/?q=2311"))
     page.wait_for_function("() => !document.getElementById('map-places').hidden")
     hint = page.locator("#map-places")
-    assert hint.inner_text() == "Zoeken in of rond een plaats: 2311 (Postcode, Leiden)"
+    assert hint.inner_text() == "Zoekt u een plaats? 2311 (postcode, Leiden)"
     assert page.locator("#map-count").get_attribute("data-count") == "0"
     link = hint.get_by_role("link", name="2311")
     address = urlsplit(link.get_attribute("href"))
@@ -244,6 +244,8 @@ def test_a_postcode_typed_in_the_maps_search_box_is_offered_as_a_place_to_go_to(
 
     link.click()
     page.wait_for_function("() => map_initiatives.getZoom() === 14")
+    # The link went with the text: the keyboard goes on from the map.
+    assert page.evaluate("() => document.activeElement.id") == "map_initiatives"
     center = page.evaluate("() => map_initiatives.getCenter()")
     assert abs(center["lat"] - 52.16) < 0.02 and abs(center["lng"] - 4.49) < 0.02
     assert page.locator(BOX).input_value() == ""
@@ -260,7 +262,7 @@ def test_a_place_typed_in_the_maps_search_box_is_offered_while_it_is_typed(page:
     type_and_wait(page, "Leiden")
     page.keyboard.press("Escape")  # the suggestions closed: what the text alone finds, and the offer
     page.wait_for_function("() => !document.getElementById('map-places').hidden")
-    assert page.locator("#map-places").inner_text() == "Zoeken in of rond een plaats: Leiden (Gemeente, Zuid-Holland)"
+    assert page.locator("#map-places").inner_text() == "Zoekt u een plaats? Leiden (gemeente, Zuid-Holland)"
     page.locator("#map-places").get_by_role("link", name="Leiden").click()
     page.wait_for_function("() => map_initiatives.getZoom() === 11")
     assert page.locator(BOX).input_value() == ""
@@ -269,7 +271,7 @@ def test_a_place_typed_in_the_maps_search_box_is_offered_while_it_is_typed(page:
 def test_a_postcode_searched_on_the_list_leads_to_what_is_around_it(page: Any, site: Site):
     page.goto(site("/initiatieven?q=2311&service=dorpshuis-buurthuis&page=2"))
     hint = page.locator(".places-meant")
-    assert hint.inner_text() == "Zoeken in of rond een plaats: 2311 (postcode, Leiden)"
+    assert hint.inner_text() == "Zoekt u een plaats? 2311 (postcode, Leiden)"
 
     hint.get_by_role("link", name="2311").click()
     page.wait_for_url("**/initiatieven?*near=*")

@@ -39,7 +39,7 @@ def test_the_list_offers_its_selection_with_its_filters_and_point(client: Client
     query = "service=energie&near=5.12%2C52.09&radius=10000"
     assert links(page.text) == [f"/opendata/initiatives.xlsx?{query}", f"/opendata/initiatives.csv?{query}",
                                 f"/opendata/initiatives.geojson?{query}", "/opendata"]
-    assert DOWNLOADS.findall(page.text)[0].startswith("Download deze initiatieven:")
+    assert DOWNLOADS.findall(page.text)[0].startswith("Download alle 2 initiatieven van deze selectie:")
     expected = sorted(initiative.pk for initiative in near)
     for address in links(page.text)[1:3]:
         assert sorted(download_ids(client, address)) == expected

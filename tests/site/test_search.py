@@ -126,7 +126,7 @@ def test_a_postcode_searched_on_the_list_offers_what_is_around_it_with_the_other
                       "&ordering=-foundedYear&page=2")
 
     assert PLACES_MEANT.findall(page.text) == [
-        'Zoeken in of rond een plaats: <a class="utrecht-link utrecht-link--html-a" '
+        'Zoekt u een plaats? <a class="utrecht-link utrecht-link--html-a" '
         'href="?service=winkel&amp;near=4.4898%2C52.1565&amp;radius=25000">2311</a> (postcode, Leiden)']
 
 
@@ -136,7 +136,7 @@ def test_a_municipality_searched_on_the_list_offers_what_is_in_it_in_the_visitor
     # The text finds only the records that name Leiden (none in Utrecht); the municipality has more.
     assert "0 initiatives" in page.text
     assert PLACES_MEANT.findall(page.text) == [
-        'Search in or around a place: <a class="utrecht-link utrecht-link--html-a" '
+        'Looking for a place? <a class="utrecht-link utrecht-link--html-a" '
         'href="?ordering=name&amp;municipality=GM0546">Leiden</a> (municipality, Zuid-Holland)']
 
 

@@ -428,8 +428,11 @@
           form.querySelectorAll("input[name=q]").forEach(function (box) { box.value = ""; });
           document.dispatchEvent(new CustomEvent("registry:go", {cancelable: true, detail: {
             lat: place.lat, lon: place.lon, zoom: place.zoom, label: place.name}}));
+          // The link is gone with the text: the keyboard goes on from the map that moved.
+          map.getContainer().focus({preventScroll: true});
         });
-        parts.push(index ? " · " : "", link, " (" + text[place.type] + ", " + place.context + ")");
+        // In the words of the list and the suggestions ("postcode, Utrecht").
+        parts.push(index ? " · " : "", link, " (" + text[place.type].toLowerCase() + ", " + place.context + ")");
       });
       var list = hint.querySelector("span");
       list.replaceChildren.apply(list, parts);
