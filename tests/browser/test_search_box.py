@@ -238,6 +238,8 @@ def test_a_postcode_typed_in_the_maps_search_box_is_offered_as_a_place_to_go_to(
     hint = page.locator("#map-places")
     assert hint.inner_text() == "Zoekt u een plaats? 2311 (postcode, Leiden)"
     assert page.locator("#map-count").get_attribute("data-count") == "0"
+    # Also where a phone shows "nothing found", its filters (and the box) folded away.
+    assert page.locator("#map-empty [data-places-offer]").inner_text() == "Zoekt u een plaats? 2311 (postcode, Leiden)"
     link = hint.get_by_role("link", name="2311")
     address = urlsplit(link.get_attribute("href"))
     assert ("q" not in parse_qs(address.query), address.fragment.split("/")[0]) == (True, "14")

@@ -412,10 +412,15 @@
     // The places the text in the box names ("3511", "Zwolle"): the map goes there, without the text,
     // which finds only the initiatives that mention it.
     function offerPlaces(places) {
-      var hint = document.getElementById("map-places");
-      if (!hint) return;
       places = places || [];
-      hint.hidden = places.length === 0;
+      document.querySelectorAll("[data-places-offer]").forEach(function (hint) {
+        hint.hidden = places.length === 0;
+        var list = hint.querySelector("span");
+        list.replaceChildren.apply(list, placeLinks(places));
+      });
+    }
+
+    function placeLinks(places) {
       var values = filterQuery();
       values.delete("q");
       var without = addressQuery(values).toString();
@@ -434,8 +439,7 @@
         // In the words of the list and the suggestions ("postcode, Utrecht").
         parts.push(index ? " · " : "", link, " (" + text[place.type].toLowerCase() + ", " + place.context + ")");
       });
-      var list = hint.querySelector("span");
-      list.replaceChildren.apply(list, parts);
+      return parts;
     }
 
     function showList(inView) {
