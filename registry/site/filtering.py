@@ -160,6 +160,10 @@ def filter_query(filters: InitiativeFilterSet) -> str:
 # How far the list looks around a place someone chose or typed (a village's region); suggest.js reads
 # it from the list's form (data-around).
 AROUND_A_PLACE_M = 25_000
+# The list's address for what is around a point: the point, how far, and the place's name to say it
+# by (only shown: the filters take the first two).
+AROUND_PARAMETERS = ("near", "radius", "nearName")
+NEAR_NAME_CHARACTERS = 100
 
 PLACE_KINDS = {"municipality": _("municipality"), "place": _("place"), "postcode": _("postcode")}
 
@@ -187,7 +191,7 @@ def around_query(data: QueryDict, place: Location) -> str:
     municipality as its filter, any other place as the records within AROUND_A_PLACE_M of it, nearest
     first (as suggest.js's lookAround does for a place chosen among the suggestions: change both)."""
     query = data.copy()
-    for name in ("q", "page", "province", "municipality", "near", "radius"):
+    for name in ("q", "page", "province", "municipality", *AROUND_PARAMETERS):
         query.pop(name, None)
     if place.municipality:
         query["municipality"] = place.municipality
@@ -195,4 +199,5 @@ def around_query(data: QueryDict, place: Location) -> str:
         query.pop("ordering", None)
         query["near"] = f"{place.lon},{place.lat}"
         query["radius"] = str(AROUND_A_PLACE_M)
+        query["nearName"] = place.name
     return query.urlencode()

@@ -34,7 +34,9 @@ from registry.schema_org import organisation
 from registry.site.figures import evidence_items, income_mix
 from registry.site.filtering import (
     AROUND_A_PLACE_M,
+    AROUND_PARAMETERS,
     KEPT_PAGE_PARAMETERS,
+    NEAR_NAME_CHARACTERS,
     around_query,
     filter_query,
     names_a_status,
@@ -188,11 +190,13 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     # The sort form sends the filters along; the filter form the order and the point.
     kept_by_sort = [(name, value) for name in request.GET if name not in ("ordering", "page")
                     for value in request.GET.getlist(name)]
-    kept_by_filters = [(name, value) for name in ("ordering", "near", "radius") for value in request.GET.getlist(name)]
+    kept_by_filters = [(name, value) for name in ("ordering", *AROUND_PARAMETERS)
+                       for value in request.GET.getlist(name)]
     # A point chosen elsewhere (a place among the suggestions, "near me"), which no control shows:
-    # said above the results, with the way back to the whole country.
+    # said above the results, by the place's name when it came with one, with the way back to the
+    # whole country.
     everywhere = request.GET.copy()
-    for name in ("near", "radius", "page"):
+    for name in (*AROUND_PARAMETERS, "page"):
         everywhere.pop(name, None)
     map_query = filter_query(filters)
     if not names_a_status(request.GET):
@@ -205,6 +209,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
         "around_m": AROUND_A_PLACE_M, "kept_by_filters": kept_by_filters,
         "download_query": "&".join(part for part in (filter_query(filters), near_query(request.GET)) if part),
         "formats": DOWNLOAD_FORMATS, "near": bool(request.GET.get("near")),
+        "near_name": (request.GET.get("nearName") or "")[:NEAR_NAME_CHARACTERS],
         "radius_km": (filters.form.cleaned_data.get("radius") or DEFAULT_RADIUS_M) / 1000,
         "everywhere": everywhere.urlencode(),
         "did_you_mean": did_you_mean(request, filters),

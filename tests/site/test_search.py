@@ -127,7 +127,8 @@ def test_a_postcode_searched_on_the_list_offers_what_is_around_it_with_the_other
 
     assert PLACES_MEANT.findall(page.text) == [
         'Zoekt u een plaats? <a class="utrecht-link utrecht-link--html-a" '
-        'href="?service=winkel&amp;near=4.4898%2C52.1565&amp;radius=25000">2311</a> (postcode, Leiden)']
+        'href="?service=winkel&amp;near=4.4898%2C52.1565&amp;radius=25000&amp;nearName=2311">2311</a> '
+        '(postcode, Leiden)']
 
 
 def test_a_municipality_searched_on_the_list_offers_what_is_in_it_in_the_visitors_language(client, register):
@@ -153,3 +154,15 @@ def test_the_maps_overview_names_the_places_the_text_names(client, register):
     assert client.get("/kaart/overzicht?q=dorpswinkel").json()["places"] == []
     # As the map asks while the box is typed in: the last word may be unfinished.
     assert [place["name"] for place in client.get("/kaart/overzicht?q=zwolle*").json()["places"]] == ["Zwolle"]
+
+
+NEAR_NOTE = re.compile(r'<p class="utrecht-paragraph near-note">(.*?) <a ', re.S)
+
+
+def test_the_list_around_a_point_says_it_by_the_places_name_when_it_has_one(client, register):
+    named = client.get("/initiatieven?near=5.12,52.09&radius=25000&nearName=" + "<b>Utrecht</b>" + "x" * 200)
+    unnamed = client.get("/initiatieven?near=5.12,52.09&radius=25000")
+
+    assert NEAR_NOTE.findall(named.text) == [
+        f"Dichtstbij &lt;b&gt;Utrecht&lt;/b&gt;{'x' * 86} eerst, tot 25 km ver."]  # escaped, cut at 100
+    assert NEAR_NOTE.findall(unnamed.text) == ["Dichtstbij het gekozen punt eerst, tot 25 km ver."]

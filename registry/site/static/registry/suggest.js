@@ -173,12 +173,14 @@
       if (municipality) municipality.value = inMunicipality ? place.municipality : "";
       drop("near");
       drop("radius");
+      drop("nearName");
       if (inMunicipality) {
         // nothing more: the municipality is the filter
       } else if ("near" in form.dataset) {
         drop("ordering");  // nearest first
         keep("near", place.lon + "," + place.lat);
         keep("radius", form.dataset.around);  // how far, in metres: the server's AROUND_A_PLACE_M
+        keep("nearName", place.label);  // what the list calls the point
       } else {
         input.value = place.value;
       }
