@@ -250,13 +250,6 @@ def _sheet(workbook: Any, title: str, columns: Sequence[Column], parts: Iterable
     sheet.append(header)
     types = [column.type for column in columns]
 
-    def as_text(text: str) -> Any:
-        # openpyxl writes a text that begins with "=" as a formula (a name such as "=HYPERLINK(…)"
-        # would run in the reader's spreadsheet), and "#N/A" as an error.
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.data_type = "s"
-        return cell
-
     def moment(text: str) -> Any:
         # With its hours in two digits, or readers (GDAL) take openpyxl's own format for a date.
         cell = WriteOnlyCell(sheet, value=_typed(text, "datetime"))
@@ -275,7 +268,7 @@ def _sheet(workbook: Any, title: str, columns: Sequence[Column], parts: Iterable
         text = ILLEGAL_CHARACTERS_RE.sub(" ", text)
         if len(text) > XLSX_CELL_CHARACTERS:  # Excel would call the file damaged
             text = text[:XLSX_CELL_CHARACTERS - 1] + "…"
-        return as_text(text) if text.startswith("=") or text in ERROR_CODES else text or None
+        return _text_cell(sheet, text) if text.startswith("=") or text in ERROR_CODES else text or None
 
     rows = 0
     for line in itertools.chain(first, lines):
@@ -284,10 +277,19 @@ def _sheet(workbook: Any, title: str, columns: Sequence[Column], parts: Iterable
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows + 1}"
 
 
+def _text_cell(sheet: Any, text: str) -> Any:
+    """A cell that holds the text as text: openpyxl writes one that begins with "=" as a formula (a
+    name such as "=HYPERLINK(…)" would run in the reader's spreadsheet), and "#N/A" as an error."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    return cell
+
+
 def _explanation(workbook: Any, site_url: str, created: str) -> None:
     """Where the data come from, under which licence and when, and each sheet's columns: their type,
     their meaning and the codes they take (the data dictionary of /opendata)."""
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
     sheet = workbook.create_sheet("Toelichting")
@@ -298,8 +300,7 @@ def _explanation(workbook: Any, site_url: str, created: str) -> None:
     def row(*values: str, strong: bool = False) -> None:
         cells = []
         for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
+            cell = _text_cell(sheet, value)
             cell.alignment = wrapped
             if strong:
                 cell.font = bold

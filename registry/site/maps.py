@@ -15,7 +15,7 @@ from config.csp import trust_inline
 from geo.maps import NETHERLANDS_BOUNDS, RenderedMap, ScriptCall, SiteMap, folium_text, render_parts, tooltip_text
 from geo.tiles import ICON_MARGIN
 from registry.models import Initiative, Kind, Service, Status
-from registry.site.filtering import MAP_DEFAULT_STATUS
+from registry.site.filtering import MAP_DEFAULT_STATUS, PLACE_KINDS
 
 
 def rendered(folium_map: folium.Map) -> RenderedMap:
@@ -49,6 +49,8 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False, in_page: 
         "writesAddress": not embedded and not in_page,
         "kinds": {kind.code: kind.label for kind in Kind.objects.all()},
         "services": {service.code: service.label for service in Service.objects.all()},
+        # As the list and the suggestions name a place's kind (site.filtering.place_detail).
+        "placeKinds": {kind: str(label) for kind, label in PLACE_KINDS.items()},
         "text": {
             "countOne": ngettext("%(count)s initiative", "%(count)s initiatives", 1),
             "countOther": ngettext("%(count)s initiative", "%(count)s initiatives", 2),
@@ -73,9 +75,6 @@ def initiatives_map(*, locked_query: str = "", embedded: bool = False, in_page: 
             "searchFailed": _("The search failed: %(reason)s"),
             "noLocations": _("No place, municipality or postcode found for “%(query)s”."),
             "locationsFound": _("Choose a result:"),
-            "postcode": _("Postcode"),
-            "place": _("Place"),
-            "municipality": _("Municipality"),
             "closePopup": _("Close"),
             "status": {status.value: str(capfirst(status.label)) for status in Status},
             "including": _("including %(list)s"),

@@ -35,6 +35,13 @@
     return node;
   }
 
+  // What kind of place it is and where ("postcode, Utrecht"), in the words of the list and the
+  // suggestions (site.filtering.place_detail); `first` starts it with a capital, as a result on its own.
+  function placeDetail(place, kinds, first) {
+    var kind = kinds[place.type];
+    return (first ? kind.charAt(0).toUpperCase() + kind.slice(1) : kind) + ", " + place.context;
+  }
+
   function readView() {
     var parts = window.location.hash.replace(/^#/, "").split("/").map(Number);
     if (parts.length !== 3 || parts.some(function (n) { return !isFinite(n); })) return null;
@@ -436,8 +443,7 @@
           // The link is gone with the text: the keyboard goes on from the map that moved.
           map.getContainer().focus({preventScroll: true});
         });
-        // In the words of the list and the suggestions ("postcode, Utrecht").
-        parts.push(index ? " · " : "", link, " (" + text[place.type].toLowerCase() + ", " + place.context + ")");
+        parts.push(index ? " · " : "", link, " (" + placeDetail(place, options.placeKinds, false) + ")");
       });
       return parts;
     }
@@ -633,7 +639,7 @@
           say(text.locationsFound);
           locations.forEach(function (location) {
             var button = element("button", {type: "button"},
-                                 [location.name + " (" + text[location.type] + ", " + location.context + ")"]);
+                                 [location.name + " (" + placeDetail(location, options.placeKinds, true) + ")"]);
             button.addEventListener("click", function () { results.replaceChildren(); go(location); });
             results.appendChild(element("li", {}, [button]));
           });
