@@ -10,7 +10,7 @@ import itertools
 import json
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -186,19 +186,23 @@ XLSX_MEASURED_ROWS = 200
 XLSX_CELL_CHARACTERS = 32_767  # the most a spreadsheet's cell holds; a longer description is cut there
 
 
-def write_xlsx(initiatives: QuerySet[Initiative], target: Path, site_url: str, created: str) -> None:
+def write_xlsx(initiatives: QuerySet[Initiative], target: Path, site_url: str, created: str,
+               language: str | None = None) -> None:
     """initiatives.xlsx, for people with a spreadsheet: the initiatives and the partnerships as the CSV
     files hold them, one sheet each, every value of its column's type (numbers, dates: no program has
     to guess them from text in its own locale, as Dutch Excel does with a CSV), with a sheet that says
     where they come from and what each column means. Written row by row (openpyxl's write-only mode:
-    memory does not grow with the register)."""
+    memory does not grow with the register). The sheets' names and the explanation are in `language`
+    (the site's default: Dutch); the columns' names and the values are the CSV files', the same in
+    every language."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    with override("nl"):
-        _sheet(workbook, "Initiatieven", INITIATIVE_COLUMNS, documents.parts(initiatives, "csv_row"))
-        _sheet(workbook, "Partnerschappen", PARTNERSHIP_COLUMNS, documents.parts(initiatives, "partnership_rows"))
-        _explanation(workbook, site_url, created)
+    with override(language or settings.LANGUAGE_CODE):
+        sheets = {_("Initiatives"): INITIATIVE_COLUMNS, _("Partnerships"): PARTNERSHIP_COLUMNS}
+        for (title, columns), part in zip(sheets.items(), ("csv_row", "partnership_rows"), strict=True):
+            _sheet(workbook, title, columns, documents.parts(initiatives, part))
+        _explanation(workbook, sheets, site_url, created)
     workbook.save(target)
 
 
@@ -287,12 +291,12 @@ def _text_cell(sheet: Any, text: str) -> Any:
     return cell
 
 
-def _explanation(workbook: Any, site_url: str, created: str) -> None:
+def _explanation(workbook: Any, sheets: Mapping[str, Sequence[Column]], site_url: str, created: str) -> None:
     """Where the data come from, under which licence and when, and each sheet's columns: their type,
     their meaning and the codes they take (the data dictionary of /opendata)."""
     from openpyxl.styles import Alignment, Font
 
-    sheet = workbook.create_sheet("Toelichting")
+    sheet = workbook.create_sheet(_("Explanation"))
     for letter, width in zip("ABCDE", (18, 22, 10, 60, 60), strict=True):
         sheet.column_dimensions[letter].width = width
     bold, wrapped = Font(bold=True), Alignment(wrap_text=True, vertical="top")
@@ -315,7 +319,7 @@ def _explanation(workbook: Any, site_url: str, created: str) -> None:
     row(_("Made"), created)
     row()
     row(_("Sheet"), _("Column"), _("Type"), _("Meaning"), _("Codes"), strong=True)
-    for title, columns in (("Initiatieven", INITIATIVE_COLUMNS), ("Partnerschappen", PARTNERSHIP_COLUMNS)):
+    for title, columns in sheets.items():
         for column in columns:
             # A code's label where it says more than the code ("actief" says enough).
             codes = "; ".join(code if label.lower() == code else f"{code} = {label}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -16,6 +18,7 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseRedirect,
     JsonResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
@@ -23,6 +26,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from opendata import formats
@@ -83,6 +87,41 @@ def attachment(response: R, name: str) -> R:
     return response
 
 
+# What of a selection goes into its file's name: letters, digits, dots and hyphens, at most this many.
+SELECTION_NAME_CHARACTERS = 60
+
+
+def selection_name(name: str, query: QueryDict) -> str:
+    """The file's name with its selection's values in it ("initiatives-GM0344-winkel.csv"): downloads
+    of two selections are two files a person can tell apart, not "initiatives (1).csv"."""
+    values = "-".join(value for parameter in query for value in query.getlist(parameter))
+    words = re.sub(r"[^A-Za-z0-9.]+", "-", unicodedata.normalize("NFKD", values).encode("ascii", "ignore").decode())
+    selection = words.strip("-.")[:SELECTION_NAME_CHARACTERS].rstrip("-.")
+    if not selection:
+        return name
+    stem, _dot, extension = name.partition(".")
+    return f"{stem}-{selection}.{extension}"
+
+
+def kept_download(request: HttpRequest, initiatives: InitiativeQuerySet, name: str, content_type: str,
+                  produce: Callable[[], bytes], *, compress: bool) -> HttpResponse | None:
+    """A selection's file as kept from an earlier request, or made now and kept: for a selection of at
+    most KEPT_DOWNLOAD_ROWS initiatives whose address holds only bounded filters (registry.caching).
+    The files are made of the initiatives' prepared documents, so they change only with their number
+    and their documents' last preparation: kept across edits of other initiatives. None when the
+    selection is not to be kept."""
+    known = KEPT_FILTER_PARAMETERS | {"crs"}
+    if not (settings.PAGE_CACHE and request.GET and keepable(request, known)):
+        return None
+    shown = initiatives.fingerprint()
+    if shown[0] > KEPT_DOWNLOAD_ROWS:
+        return None
+    site = request.build_absolute_uri("/").rstrip("/")
+    kept = kept_response(request, (site, name), produce, content_type, compress=compress, version=shown)
+    assert kept is not None  # `produce` always makes a body
+    return kept
+
+
 def download(request: HttpRequest, name: str) -> HttpResponseBase:
     if name not in BY_FILE:
         raise Http404(name)
@@ -100,7 +139,7 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
             return HttpResponseBadRequest(_("crs: use one of %(crs)s.") % {"crs": ", ".join(formats.GEOPACKAGE_SRIDS)}
                                           + "\n", content_type="text/plain; charset=utf-8")
         # A GeoPackage is a database file: written by GDAL.
-        return written_file(name, media_type, lambda path: formats.write_geopackage(
+        return written_file(request, initiatives, name, media_type, lambda path: formats.write_geopackage(
             initiatives, path, formats.GEOPACKAGE_SRIDS[crs]))
     if name == "initiatives.xlsx":
         return workbook(request, initiatives, site)
@@ -117,27 +156,35 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
         return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
     stream = formats.text_streams(initiatives, site)[name]
     content_type = f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
-    if settings.PAGE_CACHE and request.GET and keepable(request, KEPT_FILTER_PARAMETERS):
-        # The files are made of the initiatives' prepared documents, so they change only with their
-        # number and their documents' last preparation: kept across edits of other initiatives.
-        shown = initiatives.fingerprint()
-        if shown[0] <= KEPT_DOWNLOAD_ROWS:
-            kept = kept_response(request, (site, name), lambda: "".join(stream()).encode(), content_type,
-                                 compress=True, version=shown)
-            assert kept is not None  # the stream always makes a body
-            return attachment(kept, name)
-    return attachment(StreamingHttpResponse((chunk.encode() for chunk in stream()), content_type=content_type), name)
+    filename = selection_name(name, request.GET)
+    kept = kept_download(request, initiatives, name, content_type, lambda: "".join(stream()).encode(), compress=True)
+    if kept is not None:
+        return attachment(kept, filename)
+    return attachment(StreamingHttpResponse((chunk.encode() for chunk in stream()), content_type=content_type),
+                      filename)
 
 
-def written_file(name: str, media_type: str, write: Callable[[Path], object]) -> FileResponse:
-    """A file that is not text (a GeoPackage, a workbook): written to a temporary file, then sent."""
+def written_file(request: HttpRequest, initiatives: InitiativeQuerySet, name: str, media_type: str,
+                 write: Callable[[Path], object]) -> HttpResponseBase:
+    """A file that is not text (a GeoPackage, a workbook), written to a temporary file: kept as a text
+    download is (kept_download; no compression, these are compressed already), or sent and removed."""
+    def written() -> bytes:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            write(path)
+            return path.read_bytes()
+
+    filename = selection_name(name, request.GET)
+    kept = kept_download(request, initiatives, name, media_type, written, compress=False)
+    if kept is not None:
+        return attachment(kept, filename)
     folder = tempfile.TemporaryDirectory()
     path = Path(folder.name) / name
     write(path)
     response = FileResponse(path.open("rb"), content_type=media_type)
     # Removed once sent: Django calls these when the response is closed.
     response._resource_closers.append(folder.cleanup)  # type: ignore[attr-defined]  # not in django-stubs
-    return attachment(response, name)
+    return attachment(response, filename)
 
 
 # A workbook takes about 0.35 ms a row to write (openpyxl): up to this many rows (3–4 s) one is
@@ -164,9 +211,9 @@ def workbook(request: HttpRequest, initiatives: InitiativeQuerySet, site: str) -
                 "most": number_format(WORKBOOK_ROWS, force_grouping=True),
                 "page": request.build_absolute_uri(reverse("opendata:index"))}
             + "\n", content_type="text/plain; charset=utf-8")
-    created = now_stamp()
-    return written_file(name, formats.XLSX_MEDIA_TYPE,
-                        lambda path: formats.write_xlsx(initiatives, path, site, created))
+    created, language = now_stamp(), get_language()
+    return written_file(request, initiatives, name, formats.XLSX_MEDIA_TYPE,
+                        lambda path: formats.write_xlsx(initiatives, path, site, created, language))
 
 
 MONITOR_FILES = {formats.monitor_file(table) for table in TABLE_COLUMNS}

@@ -318,3 +318,16 @@ def test_text_files_of_a_snapshot_go_compressed_to_clients_that_accept_gzip(clie
 def test_export_opendata_refuses_a_bad_date(db, tmp_path):
     with pytest.raises(CommandError, match="'2026-13-01' is not a date"):
         call_command("export_opendata", "--date", "2026-13-01", "--root", str(tmp_path))
+
+
+def test_a_selections_file_is_named_by_its_filters_values(client: Client, register):
+    def name(address: str) -> str:
+        return client.get(address)["Content-Disposition"].removeprefix('attachment; filename="').removesuffix('"')
+
+    assert name("/opendata/initiatives.csv?q=coöperatie&service=winkel&service=ontmoetingsplek") == (
+        "initiatives-cooperatie-winkel-ontmoetingsplek.csv")
+    assert name("/opendata/partnerships.csv?bbox=4.4,52.1,4.6,52.2") == "partnerships-4.4-52.1-4.6-52.2.csv"
+    # Cut where a name grows long, and nothing but the name of the file when no value is a word.
+    assert name(f"/opendata/initiatives.geojson?q={'dorpshuis ' * 20}") == (
+        "initiatives-" + "-".join(["dorpshuis"] * 6) + ".geojson")
+    assert name("/opendata/initiatives.csv?q=%22%3F%22") == "initiatives.csv"

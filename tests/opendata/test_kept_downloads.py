@@ -10,8 +10,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from opendata import formats, views
 from registry import actions
 from tests.maintainers import administrator
+from tests.opendata.test_exports import body
 
 
 def rows(content: bytes) -> list[list[str]]:
@@ -37,7 +39,7 @@ def test_a_filtered_download_is_kept_until_what_it_holds_changes(client: Client,
     actions.save_edit(leiden, type(leiden).objects.get(pk=leiden.pk), acting_user=maintainer)
     changed = client.get(url)
 
-    assert not built.streaming and built["Content-Disposition"] == 'attachment; filename="initiatives.csv"'
+    assert not built.streaming and built["Content-Disposition"] == 'attachment; filename="initiatives-PV28.csv"'
     assert kept.content == built.content
     assert kept_queries < built_queries
     assert kept_after_other_edit.content == built.content and queries_after_other_edit == kept_queries
@@ -52,3 +54,42 @@ def test_the_whole_register_streams(client: Client, leiden, utrecht):
 
     assert response.streaming
     assert len(rows(b"".join(response.streaming_content))) == 3
+
+
+def test_a_selections_workbook_and_geopackage_are_kept_until_what_they_hold_changes(client: Client, leiden, utrecht,
+                                                                                 monkeypatch):
+    written: list[str] = []
+    for name in ("write_xlsx", "write_geopackage"):
+        original = getattr(formats, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            written.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(formats, name, counted)
+    workbook, geopackage = "/opendata/initiatives.xlsx?province=PV28", "/opendata/initiatives.gpkg?province=PV28"
+
+    first = [body(client.get(url)) for url in (workbook, geopackage)]
+    again = [body(client.get(url)) for url in (workbook, geopackage)]
+    leiden.name = "Buurtkamer De Linde en Eik"
+    actions.save_edit(leiden, type(leiden).objects.get(pk=leiden.pk), acting_user=administrator())
+    client.get(workbook)
+    in_rd_new = client.get(geopackage + "&crs=EPSG:28992")
+
+    assert again == first
+    # Once each, then again for the changed selection; RD New is a file of its own.
+    assert written == ["write_xlsx", "write_geopackage", "write_xlsx", "write_geopackage"]
+    assert in_rd_new["Content-Disposition"] == 'attachment; filename="initiatives-PV28-EPSG-28992.gpkg"'
+    assert "Content-Encoding" not in in_rd_new  # compressed already: not again
+
+
+def test_a_selection_too_large_to_keep_is_written_for_each_request(client: Client, leiden, utrecht, monkeypatch):
+    monkeypatch.setattr(views, "KEPT_DOWNLOAD_ROWS", 0)
+    written: list[int] = []
+    original = formats.write_xlsx
+    monkeypatch.setattr(formats, "write_xlsx", lambda *args, **kwargs: written.append(1) or original(*args, **kwargs))
+
+    responses = [client.get("/opendata/initiatives.xlsx?province=PV28") for _ in range(2)]
+
+    assert len(written) == 2
+    assert body(responses[0])[:2] == body(responses[1])[:2] == b"PK"  # a zip file, as a workbook is

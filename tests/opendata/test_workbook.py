@@ -121,10 +121,30 @@ def test_a_filtered_workbook_is_made_for_the_request(client: Client, leiden, utr
     response = client.get("/opendata/initiatives.xlsx?province=PV26")
 
     assert (response.status_code, response["Content-Type"], response["Content-Disposition"]) == (
-        200, XLSX, 'attachment; filename="initiatives.xlsx"')
+        200, XLSX, 'attachment; filename="initiatives-PV26.xlsx"')
     path = tmp_path / "initiatives.xlsx"
     path.write_bytes(body(response))
     assert [row["id"] for row in gdal_rows(path, "Initiatieven")] == [utrecht.pk]
+
+
+def test_a_workbook_asked_for_in_english_names_its_sheets_and_explains_its_columns_in_english(
+        client: Client, leiden, utrecht, tmp_path: Path):
+    dutch, english = tmp_path / "nl.xlsx", tmp_path / "en.xlsx"
+    dutch.write_bytes(body(client.get("/opendata/initiatives.xlsx?status=actief", HTTP_ACCEPT_LANGUAGE="nl")))
+    english.write_bytes(body(client.get("/opendata/initiatives.xlsx?status=actief", HTTP_ACCEPT_LANGUAGE="en")))
+
+    assert load_workbook(dutch, read_only=True).sheetnames == ["Initiatieven", "Partnerschappen", "Toelichting"]
+    assert load_workbook(english, read_only=True).sheetnames == ["Initiatives", "Partnerships", "Explanation"]
+    # The same rows in both: the columns' names and the values are the CSV files'.
+    assert gdal_rows(english, "Initiatives") == gdal_rows(dutch, "Initiatieven")
+    explanation = [tuple(cell for cell in row if cell is not None)
+                   for row in load_workbook(english, read_only=True)["Explanation"].iter_rows(values_only=True)]
+    assert explanation[0] == ("Register of residents' initiatives",)
+    assert explanation[5] == ("Sheet", "Column", "Type", "Meaning", "Codes")
+    by_name = {name: row for _sheet, name, *row in explanation[6:]}
+    assert [by_name[name][0] for name in ("id", "latitude", "stopped_on", "updated_at")] == [
+        "whole number", "number", "date", "date and time (UTC)"]
+    assert by_name["kind"][2].startswith("bewonersinitiatief = Residents' initiative; ")
 
 
 def test_a_selection_too_large_for_one_request_is_refused_with_the_ways_to_it(client: Client, db, settings,
