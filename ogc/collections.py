@@ -21,7 +21,7 @@ from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from geo.crs import CRS, geojson_sql
+from geo.crs import CRS, STORAGE_SRID, geojson_sql
 from geo.models import Municipality, Province
 from ogc.errors import OgcError
 from ogc.filtering import Queryable
@@ -40,6 +40,7 @@ from registry.models import (
     Service,
     Status,
 )
+from registry.querysets import InitiativeQuerySet
 
 # OGC API Features Part 1, the temporal reference system of an extent.
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
@@ -82,6 +83,9 @@ class Collection:
     queryables: ClassVar[dict[str, Queryable]]
     # The properties an HTML page of items shows beside the id and the geometry.
     columns: ClassVar[tuple[str, ...]]
+    # Whether all its items show changes the register's version (registry.history.last_change): then
+    # a page's ETag follows from that version and the address, rather than from hashing the page.
+    follows_the_register: ClassVar[bool] = False
 
     def column_properties(self) -> list[Property]:
         by_name = {prop.name: prop for prop in self.properties}
@@ -108,25 +112,27 @@ class Collection:
     def filtered(self, queryset: QuerySet[Any], parameters: Mapping[str, list[str]]) -> QuerySet[Any]:
         return queryset
 
-    def features(self, queryset: QuerySet[Any], crs: CRS) -> str:
+    def features(self, queryset: QuerySet[Any], crs: CRS) -> bytes:
+        """The Features of the rows the queryset selects, in its order, joined by commas, as UTF-8 (as
+        PostgreSQL made them: a page goes out without being decoded and encoded again)."""
         raise NotImplementedError
 
     def item(self, queryset: QuerySet[Any], crs: CRS) -> tuple[str, datetime.datetime | None] | None:
         """The Feature of the one row the queryset selects (None when it selects none), with when it
         last changed where the collection knows that of it alone (its Last-Modified); None there: the
         register's version stands for it."""
-        text = self.features(queryset, crs)
+        text = self.features(queryset, crs).decode()
         return (text, None) if text else None
 
     def extent(self) -> dict[str, Any]:
         raise NotImplementedError
 
 
-def _assemble(queryset: QuerySet[Any], feature: str, joins: str, params: list[Any]) -> str:
+def _assemble(queryset: QuerySet[Any], feature: str, joins: str, params: list[Any]) -> bytes:
     """The Features (SQL expression `feature` over the row `x` and `joins`) of the rows the queryset
-    selects, in its order, joined by commas, as text made by PostgreSQL."""
+    selects, in its order, joined by commas, as UTF-8 made by PostgreSQL."""
     return documents.joined_in_order(
-        queryset, feature, f"JOIN {_table(queryset.model)} x ON x.id = t.id {joins}", params).decode()
+        queryset, feature, f"JOIN {_table(queryset.model)} x ON x.id = t.id {joins}", params)
 
 
 def _codes(model: Any) -> Any:
@@ -148,6 +154,7 @@ class Initiatives(Collection):
         "selects by the initiative's lifetime: from 1 January of its founding year (open when unknown) to the "
         "day it stopped (open while it runs).")
     geometry_type = "Point"
+    follows_the_register = True  # its Features are the prepared documents (registry.documents)
     columns = ("name", "kind", "place", "status")
     temporal = _("lifetime: founded_year (from 1 January) to stopped_on")
     filter_parameters = tuple(name for name in InitiativeFilterSet.base_filters if name not in ("bbox", "ordering"))
@@ -209,6 +216,8 @@ class Initiatives(Collection):
         return Initiative.objects.published()
 
     def in_box(self, queryset: QuerySet[Any], box: Polygon) -> QuerySet[Any]:
+        if box.srid == STORAGE_SRID and isinstance(queryset, InitiativeQuerySet):
+            return queryset.in_bbox(*box.extent)  # a rectangle in longitude and latitude: as the REST API's
         # GeoDjango transforms a box in another CRS to the stored one (ST_Transform of a constant).
         return queryset.filter(location__intersects=box)
 
@@ -232,7 +241,7 @@ class Initiatives(Collection):
             raise OgcError(f"{name}: {' '.join(messages)}", parameter=name)
         return filters.qs
 
-    def features(self, queryset: QuerySet[Any], crs: CRS) -> str:
+    def features(self, queryset: QuerySet[Any], crs: CRS) -> bytes:
         return documents.features(queryset, crs)
 
     def item(self, queryset: QuerySet[Any], crs: CRS) -> tuple[str, datetime.datetime | None] | None:
@@ -286,7 +295,7 @@ class Partners(Collection):
     def in_box(self, queryset: QuerySet[Any], box: Polygon) -> QuerySet[Any]:
         return queryset.filter(municipality__geometry__intersects=box)
 
-    def features(self, queryset: QuerySet[Any], crs: CRS) -> str:
+    def features(self, queryset: QuerySet[Any], crs: CRS) -> bytes:
         kinds = _table(Partner._meta.get_field("kind").related_model)
         initiatives = (f"(SELECT count(DISTINCT p.initiative_id) FROM {_table(Partnership)} p"
                        f" JOIN {_table(Initiative)} i ON i.id = p.initiative_id"
@@ -351,7 +360,7 @@ class Municipalities(Collection):
             queryset = queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
         return queryset
 
-    def features(self, queryset: QuerySet[Any], crs: CRS) -> str:
+    def features(self, queryset: QuerySet[Any], crs: CRS) -> bytes:
         feature = (
             """'{"type":"Feature","id":' || to_json(x.code) || ',"geometry":' || """ + geojson_sql("x.geometry", crs)
             + """ || ',"properties":{"code":' || to_json(x.code) || ',"name":' || to_json(x.name)"""
@@ -399,7 +408,7 @@ class Provinces(Collection):
     def in_box(self, queryset: QuerySet[Any], box: Polygon) -> QuerySet[Any]:
         return queryset.filter(geometry__intersects=box)
 
-    def features(self, queryset: QuerySet[Any], crs: CRS) -> str:
+    def features(self, queryset: QuerySet[Any], crs: CRS) -> bytes:
         feature = (
             """'{"type":"Feature","id":' || to_json(x.code) || ',"geometry":' || """ + geojson_sql("x.geometry", crs)
             + """ || ',"properties":{"code":' || to_json(x.code) || ',"name":' || to_json(x.name)"""

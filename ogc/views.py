@@ -40,7 +40,7 @@ from ogc.params import (
     SCHEMA_ENCODING,
     Encoding,
 )
-from registry.caching import kept_count, register_version
+from registry.caching import kept_count, register_version, version_etag
 from registry.querysets import among
 
 CONFORMANCE = [
@@ -311,7 +311,7 @@ class ItemsView(CollectionsMixin):
         rows = rows[:size]
         keys = [key for _pk, key in rows]
         page = among(collection.queryset(), [pk for pk, _key in rows]).order_by(collection.key)
-        features = collection.features(page, crs) if rows else ""
+        features = collection.features(page, crs) if rows else b""
         links = [
             self.items_link(GEOJSON_ENCODING, "self" if encoding is GEOJSON_ENCODING else "alternate"),
             self.items_link(HTML_ENCODING, "self" if encoding is HTML_ENCODING else "alternate"),
@@ -323,14 +323,20 @@ class ItemsView(CollectionsMixin):
         stamp = timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
         if encoding is HTML_ENCODING:
             response = render(request, "ogc/items.html", {
-                "collection": collection, "rows": _rows(collection, json.loads(f"[{features}]"), crs),
+                "collection": collection, "rows": _rows(collection, json.loads(b"[" + features + b"]"), crs),
                 "columns": collection.column_properties(), "matched": matched,
                 "returned": len(keys), "links": links, "crs": crs,
                 "next": links[-1]["href"] if more else None})
         else:
-            text = (f'{{"type":"FeatureCollection","timeStamp":"{stamp}","numberMatched":{matched},'
-                    f'"numberReturned":{len(keys)},"links":{dumps(links)},"features":[{features}]}}')
-            response = HttpResponse(text, content_type=GEOJSON_ENCODING.media_type)
+            head = (f'{{"type":"FeatureCollection","timeStamp":"{stamp}","numberMatched":{matched},'
+                    f'"numberReturned":{len(keys)},"links":{dumps(links)},"features":[')
+            response = HttpResponse(b"".join((head.encode(), features, b"]}")),
+                                    content_type=GEOJSON_ENCODING.media_type)
+            if collection.follows_the_register:
+                # The page follows from the register's version and the address; its timeStamp does not
+                # (hence weak).
+                response["ETag"] = version_etag(request, GEOJSON_ENCODING.media_type,
+                                                version=register_version(request), weak=True)
         response["Content-Crs"] = f"<{crs.uri}>"
         return response
 

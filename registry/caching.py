@@ -36,6 +36,7 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import quote_etag
 from django.utils.text import compress_string
 from django.utils.translation import get_language
 
@@ -132,6 +133,14 @@ def response_key(request: HttpRequest, *parts: str, version: Any = None) -> str:
         request.scheme or "", request.get_host(),
         request.path, repr(query), get_language() or "", *parts,
     ]).encode()).hexdigest()
+
+
+def version_etag(request: HttpRequest, *parts: str, version: Any, weak: bool = False) -> str:
+    """An answer's ETag from what it follows from (response_key: the release, `version`, the day, the
+    address and `parts`), for an answer whose body would cost more to hash (megabytes of Features).
+    `weak` for an answer whose bytes differ where its meaning does not (the moment it was made)."""
+    tag = quote_etag(response_key(request, *parts, version=version)[-32:])
+    return f"W/{tag}" if weak else tag
 
 
 def single_flight(key: str, produce: Callable[[], Any], *, timeout: int = RESPONSE_CACHE_SECONDS) -> Any:

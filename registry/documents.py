@@ -659,11 +659,11 @@ def _feature(crs: CRS) -> str:
 _FEATURE_JOINS = f"JOIN {INITIATIVES} i ON i.id = t.id JOIN {DOCUMENTS} d ON d.initiative_id = t.id"
 
 
-def features(queryset: QuerySet[Initiative], crs: CRS) -> str:
+def features(queryset: QuerySet[Initiative], crs: CRS) -> bytes:
     """The open-data Features (initiatives.geojson's: flat columns, no personal data) of the
     initiatives the queryset selects, in its order, joined by commas, with the point transformed
-    by PostGIS into `crs` (geo.crs: its axis order and precision), for the OGC API."""
-    return joined_in_order(queryset, _feature(crs), _FEATURE_JOINS).decode()
+    by PostGIS into `crs` (geo.crs: its axis order and precision), for the OGC API, as UTF-8."""
+    return joined_in_order(queryset, _feature(crs), _FEATURE_JOINS)
 
 
 def feature(queryset: QuerySet[Initiative], crs: CRS) -> tuple[str, datetime.datetime] | None:

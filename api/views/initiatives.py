@@ -5,7 +5,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
-from django.utils.http import quote_etag
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -25,7 +24,7 @@ from api.serializers.initiatives import (
 )
 from api.views.common import LastModifiedMixin
 from registry import actions, documents
-from registry.caching import response_key
+from registry.caching import version_etag
 from registry.filters import InitiativeFilterSet
 from registry.models import Initiative, Partnership, merged_into
 from registry.roles import access_for, signed_in
@@ -69,8 +68,7 @@ class InitiativeViewSet(LastModifiedMixin, viewsets.ModelViewSet):
             # the address, so its ETag does too: ConditionalGetMiddleware would otherwise hash the
             # whole body (megabytes for a box) to make one. A maintainer's answer also shows
             # drafts: hashed as before.
-            response["ETag"] = quote_etag(response_key(request, request.accepted_media_type,
-                                                       version=self.answer_version(request))[-32:])
+            response["ETag"] = version_etag(request, request.accepted_media_type, version=self.answer_version(request))
         return response
 
     def get_queryset(self) -> QuerySet[Initiative]:
