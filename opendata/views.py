@@ -104,14 +104,14 @@ def selection_name(name: str, query: QueryDict) -> str:
 
 
 def kept_download(request: HttpRequest, initiatives: InitiativeQuerySet, name: str, content_type: str,
-                  produce: Callable[[], bytes], *, compress: bool) -> HttpResponse | None:
+                  produce: Callable[[], bytes], *, compress: bool, bounded: frozenset[str] = frozenset()
+                  ) -> HttpResponse | None:
     """A selection's file as kept from an earlier request, or made now and kept: for a selection of at
-    most KEPT_DOWNLOAD_ROWS initiatives whose address holds only bounded filters (registry.caching).
-    The files are made of the initiatives' prepared documents, so they change only with their number
-    and their documents' last preparation: kept across edits of other initiatives. None when the
-    selection is not to be kept."""
-    known = KEPT_FILTER_PARAMETERS | {"crs"}
-    if not (settings.PAGE_CACHE and request.GET and keepable(request, known)):
+    most KEPT_DOWNLOAD_ROWS initiatives whose address holds only bounded filters (registry.caching)
+    and the file's own `bounded` parameters (checked already). The files are made of the initiatives'
+    prepared documents, so they change only with their number and their documents' last preparation:
+    kept across edits of other initiatives. None when the selection is not to be kept."""
+    if not (settings.PAGE_CACHE and request.GET and keepable(request, KEPT_FILTER_PARAMETERS | bounded)):
         return None
     shown = initiatives.fingerprint()
     if shown[0] > KEPT_DOWNLOAD_ROWS:
@@ -140,7 +140,7 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
                                           + "\n", content_type="text/plain; charset=utf-8")
         # A GeoPackage is a database file: written by GDAL.
         return written_file(request, initiatives, name, media_type, lambda path: formats.write_geopackage(
-            initiatives, path, formats.GEOPACKAGE_SRIDS[crs]))
+            initiatives, path, formats.GEOPACKAGE_SRIDS[crs]), bounded=frozenset({"crs"}))
     if name == "initiatives.xlsx":
         return workbook(request, initiatives, site)
     if name == "datapackage.json":
@@ -165,9 +165,10 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
 
 
 def written_file(request: HttpRequest, initiatives: InitiativeQuerySet, name: str, media_type: str,
-                 write: Callable[[Path], object]) -> HttpResponseBase:
+                 write: Callable[[Path], object], *, bounded: frozenset[str] = frozenset()) -> HttpResponseBase:
     """A file that is not text (a GeoPackage, a workbook), written to a temporary file: kept as a text
-    download is (kept_download; no compression, these are compressed already), or sent and removed."""
+    download is (kept_download, with its `bounded`; no compression, these are compressed already), or
+    sent and removed."""
     def written() -> bytes:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
@@ -175,7 +176,7 @@ def written_file(request: HttpRequest, initiatives: InitiativeQuerySet, name: st
             return path.read_bytes()
 
     filename = selection_name(name, request.GET)
-    kept = kept_download(request, initiatives, name, media_type, written, compress=False)
+    kept = kept_download(request, initiatives, name, media_type, written, compress=False, bounded=bounded)
     if kept is not None:
         return attachment(kept, filename)
     folder = tempfile.TemporaryDirectory()

@@ -93,3 +93,13 @@ def test_a_selection_too_large_to_keep_is_written_for_each_request(client: Clien
 
     assert len(written) == 2
     assert body(responses[0])[:2] == body(responses[1])[:2] == b"PK"  # a zip file, as a workbook is
+
+
+def test_a_parameter_only_a_geopackage_bounds_keeps_no_other_file(client: Client, leiden, utrecht):
+    # `crs` chooses among three systems for a GeoPackage; to a CSV it is a made-up parameter, and a
+    # flood of its values must not fill the cache.
+    address = "/opendata/initiatives.csv?province=PV28&crs="
+
+    responses = [client.get(address + value) for value in ("EPSG:28992", "made-up")]
+
+    assert [response.streaming for response in responses] == [True, True]
