@@ -18,21 +18,24 @@ class LocationQuerySerializer(serializers.Serializer):
 
 
 class LocationSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["postcode", "place", "municipality"])
+    type = serializers.ChoiceField(choices=["postcode", "place", "municipality", "province"])
     name = serializers.CharField()
     context = serializers.CharField(  # type: ignore[assignment]  # a field: DRF takes it off the class
-        help_text="The place of a postcode, the municipality of a place, the province of a municipality.")
+        help_text="The place of a postcode, the municipality of a place, the province of a municipality; "
+                  "empty for a province.")
     lon = serializers.FloatField()
     lat = serializers.FloatField()
     zoom = serializers.IntegerField(help_text="A map zoom level that shows it well.")
 
 
 class LocationSearchView(APIView):
-    """Find a postcode, place or municipality from the register's own reference tables (GeoNames
-    places and PC4 postcodes, CBS municipalities): at most 8 matches, no external geocoder."""
+    """Find a postcode, place, municipality or province from the register's own reference tables
+    (GeoNames places and PC4 postcodes, CBS municipalities and provinces): at most 8 matches, no
+    external geocoder."""
 
     @extend_schema(parameters=[OpenApiParameter("q", str, required=True, description=(
-        "A postcode (`2312` or `2312 AB`) or the start of a place or municipality name (2–100 characters)."))],
+        "A postcode (`2312` or `2312 AB`) or the start of a place, municipality or province name "
+        "(2–100 characters)."))],
         responses=LocationSerializer(many=True))
     def get(self, request: Request) -> Any:
         query = LocationQuerySerializer(data=request.query_params)

@@ -165,12 +165,13 @@ AROUND_A_PLACE_M = 25_000
 AROUND_PARAMETERS = ("near", "radius", "nearName")
 NEAR_NAME_CHARACTERS = 100
 
-PLACE_KINDS = {"municipality": _("municipality"), "place": _("place"), "postcode": _("postcode")}
+PLACE_KINDS = {"municipality": _("municipality"), "province": _("province"), "place": _("place"),
+               "postcode": _("postcode")}
 
 
 def place_detail(place: Location) -> str:
-    """What kind of place it is and where: "postcode, Utrecht", "municipality, Overijssel"."""
-    return f"{PLACE_KINDS[place.type]}, {place.context}"
+    """What kind of place it is and where: "postcode, Utrecht", "municipality, Overijssel", "province"."""
+    return f"{PLACE_KINDS[place.type]}, {place.context}" if place.context else str(PLACE_KINDS[place.type])
 
 
 def searched_text(filters: InitiativeFilterSet) -> str:
@@ -188,13 +189,16 @@ def places_meant(filters: InitiativeFilterSet) -> list[Location]:
 
 def around_query(data: QueryDict, place: Location) -> str:
     """The list's address for what is in or around a place, with the other filters kept: a
-    municipality as its filter, any other place as the records within AROUND_A_PLACE_M of it, nearest
-    first (as suggest.js's lookAround does for a place chosen among the suggestions: change both)."""
+    municipality or province as its filter, any other place as the records within AROUND_A_PLACE_M of
+    it, nearest first (as suggest.js's lookAround does for a place chosen among the suggestions:
+    change both)."""
     query = data.copy()
     for name in ("q", "page", "province", "municipality", *AROUND_PARAMETERS):
         query.pop(name, None)
     if place.municipality:
         query["municipality"] = place.municipality
+    elif place.province:
+        query["province"] = place.province
     else:
         query.pop("ordering", None)
         query["near"] = f"{place.lon},{place.lat}"

@@ -250,7 +250,8 @@ def suggestions(request: HttpRequest) -> HttpResponse:
     groups = [
         {"kind": "places", "label": _("Places"), "items": [
             {"label": place.name, "detail": place_detail(place), "value": place.name,
-             "lon": place.lon, "lat": place.lat, "zoom": place.zoom, "municipality": place.municipality}
+             "lon": place.lon, "lat": place.lat, "zoom": place.zoom, "municipality": place.municipality,
+             "province": place.province}
             for place in found.places]},
         {"kind": "services", "label": _("Services"), "items": [
             {"label": service.label, "detail": "", "service": service.code} for service in found.services]},

@@ -71,6 +71,10 @@ def test_locations_finds_postcodes_municipalities_and_places(client, db):
         ("municipality", "Leiden"), ("municipality", "Leiderdorp"), ("municipality", "Leidschendam-Voorburg")]
     assert [(found["type"], found["name"], found["context"]) for found in place] == [("place", "Den Burg", "Texel")]
     assert client.get("/api/v1/locations?q=Xyzzyville").json() == []
+    # A province, named in full or begun, without a larger area around it.
+    province = client.get("/api/v1/locations?q=noord-hol").json()
+    assert [(found["type"], found["name"], found["context"], found["zoom"]) for found in province] == [
+        ("province", "Noord-Holland", "", 9)]
     # Everyday names the official tables do not use ('s-Gravenhage, 's-Hertogenbosch).
     for query, official in [("Den Haag", "'s-Gravenhage"), ("den bosch", "'s-Hertogenbosch"),
                             ("Hertogenbosch", "'s-Hertogenbosch")]:

@@ -131,6 +131,18 @@ def test_choosing_a_municipality_on_the_list_shows_what_is_in_it(page: Any, site
     assert page.locator(".count").inner_text().startswith(f"{count} initiatie")
 
 
+def test_choosing_a_province_on_the_list_shows_what_is_in_it(page: Any, site: Site):
+    page.goto(site("/initiatieven?municipality=GM0546&near=4.8,53.05&radius=2000"))  # an earlier area goes
+    type_until_first(page, "Zuid-Holl", "Zuid-Holland")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/initiatieven?*province=PV28*")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["province"] == ["PV28"] and not query.get("municipality", [""])[0]
+    assert "near" not in query and "radius" not in query and not query.get("q", [""])[0]
+    assert page.locator("select[name=province]").input_value() == "PV28"
+
+
 def test_a_second_escape_empties_the_box_and_forgets_its_suggestions(page: Any, site: Site):
     page.goto(site("/initiatieven"))
     type_and_wait(page, "dorpsh")

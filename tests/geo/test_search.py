@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from geo.search import places_named
+from geo.search import find_locations, places_named
 
 pytestmark = pytest.mark.django_db
 
 
 def named(text: str) -> list[tuple[str, str, str, str]]:
-    return [(place.type, place.name, place.context, place.municipality) for place in places_named(text)]
+    return [(place.type, place.name, place.context, place.municipality or place.province)
+            for place in places_named(text)]
 
 
 def test_a_postcode_names_its_area_with_or_without_its_letters():
@@ -37,3 +38,17 @@ def test_a_beginning_of_a_name_names_nothing():
 
 def test_places_of_one_name_are_all_named():
     assert named("Bergen") == [("place", "Bergen", "Bergen (NH.)", ""), ("place", "Bergen", "Bergen (L.)", "")]
+
+
+def test_a_province_is_named_by_its_name_or_its_everyday_one_after_a_municipality_of_that_name():
+    assert named("zuid-holland") == [("province", "Zuid-Holland", "", "PV28")]
+    assert named("Friesland")[0] == ("province", "Fryslân", "", "PV21")
+    # Someone who types "Utrecht" more often means the city.
+    assert named("Utrecht") == [("municipality", "Utrecht", "Utrecht", "GM0344"), ("province", "Utrecht", "", "PV26")]
+
+
+def test_a_province_is_suggested_by_the_beginning_of_its_name_and_shown_whole():
+    holland = [place for place in find_locations("zuid-hol") if place.type == "province"]
+    assert [(place.name, place.province, place.zoom) for place in holland] == [("Zuid-Holland", "PV28", 9)]
+    # Its middle, where the map goes: inside the Netherlands' box.
+    assert 3.3 < holland[0].lon < 7.3 and 50.7 < holland[0].lat < 53.6

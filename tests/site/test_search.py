@@ -141,6 +141,18 @@ def test_a_municipality_searched_on_the_list_offers_what_is_in_it_in_the_visitor
         'href="?ordering=name&amp;municipality=GM0546">Leiden</a> (municipality, Zuid-Holland)']
 
 
+def test_a_province_searched_on_the_list_offers_what_is_in_it(client, register):
+    page = client.get("/initiatieven?q=Zuid-Holland&municipality=GM0344&service=winkel")
+
+    assert PLACES_MEANT.findall(page.text) == [
+        'Zoekt u een plaats? <a class="utrecht-link utrecht-link--html-a" '
+        'href="?service=winkel&amp;province=PV28">Zuid-Holland</a> (provincie)']
+    # As a suggestion, with its code for the list's province filter (suggest.js).
+    suggested = client.get("/zoeken/suggesties?q=zuid-holl").json()["groups"][0]["items"]
+    assert [(place["label"], place["detail"], place["province"], place["municipality"]) for place in suggested] == [
+        ("Zuid-Holland", "provincie", "PV28", "")]
+
+
 def test_a_text_that_names_no_place_offers_none(client, register):
     for address in ("/initiatieven?q=dorpswinkel", "/initiatieven?q=leid", "/initiatieven"):
         assert PLACES_MEANT.findall(client.get(address).text) == []

@@ -39,7 +39,7 @@
   // suggestions (site.filtering.place_detail); `first` starts it with a capital, as a result on its own.
   function placeDetail(place, kinds, first) {
     var kind = kinds[place.type];
-    return (first ? kind.charAt(0).toUpperCase() + kind.slice(1) : kind) + ", " + place.context;
+    return (first ? kind.charAt(0).toUpperCase() + kind.slice(1) : kind) + (place.context ? ", " + place.context : "");
   }
 
   function readView() {

@@ -149,10 +149,10 @@
       }
     }
 
-    // What is in a municipality (its filter), or around a place, nearest first: `near`, on a form that
-    // takes it (the list's, data-near); on another (the embed builder's) the place is the search. The
-    // list's offer of a place its search names does the same on the server (site/filtering.py,
-    // around_query): change both.
+    // What is in a municipality or province (its filter), or around a place, nearest first: `near`, on a
+    // form that takes it (the list's, data-near); on another (the embed builder's) the place is the
+    // search. The list's offer of a place its search names does the same on the server
+    // (site/filtering.py, around_query): change both.
     function lookAround(place) {
       function drop(name) {
         form.querySelectorAll("input[type=hidden][name=" + name + "]").forEach(function (field) { field.remove(); });
@@ -161,6 +161,8 @@
       var province = form.querySelector("select[name=province]");
       var inMunicipality = place.municipality && municipality &&
         municipality.querySelector('option[value="' + CSS.escape(place.municipality) + '"]');
+      var inProvince = place.province && province &&
+        province.querySelector('option[value="' + CSS.escape(place.province) + '"]');
       function keep(name, value) {
         var field = document.createElement("input");
         field.type = "hidden";
@@ -169,13 +171,13 @@
         form.appendChild(field);
       }
       // Whatever area was chosen before, this place replaces it.
-      if (province) province.value = "";
+      if (province) province.value = inProvince ? place.province : "";
       if (municipality) municipality.value = inMunicipality ? place.municipality : "";
       drop("near");
       drop("radius");
       drop("nearName");
-      if (inMunicipality) {
-        // nothing more: the municipality is the filter
+      if (inMunicipality || inProvince) {
+        // nothing more: the area is the filter
       } else if ("near" in form.dataset) {
         drop("ordering");  // nearest first
         keep("near", place.lon + "," + place.lat);
