@@ -93,8 +93,10 @@ SELECTION_NAME_CHARACTERS = 60
 
 def selection_name(name: str, query: QueryDict) -> str:
     """The file's name with its selection's values in it ("initiatives-GM0344-winkel.csv"): downloads
-    of two selections are two files a person can tell apart, not "initiatives (1).csv"."""
-    values = "-".join(value for parameter in query for value in query.getlist(parameter))
+    of two selections are two files a person can tell apart, not "initiatives (1).csv". Around a
+    place that has a name, the name rather than the point and the radius ("initiatives-Bergen.csv")."""
+    point = {"near", "radius"} if query.get("nearName") else set()
+    values = "-".join(value for parameter in query if parameter not in point for value in query.getlist(parameter))
     words = re.sub(r"[^A-Za-z0-9.]+", "-", unicodedata.normalize("NFKD", values).encode("ascii", "ignore").decode())
     selection = words.strip("-.")[:SELECTION_NAME_CHARACTERS].rstrip("-.")
     if not selection:

@@ -218,9 +218,10 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
 
 
 def near_query(data: QueryDict) -> str:
-    """The point and radius a list was narrowed to (a place chosen, "near me"), as its address has them."""
+    """The point and radius a list was narrowed to (a place chosen, "near me"), and the place's name
+    (which names a download's file), as its address has them."""
     query = QueryDict(mutable=True)
-    for name in ("near", "radius"):
+    for name in AROUND_PARAMETERS:
         value = data.get(name)
         if value:
             query[name] = value

@@ -150,6 +150,12 @@ def test_place_search_and_near_me_move_the_map(page: Any, site: Site):
     centre = page.evaluate("() => map_initiatives.getCenter()")
     assert abs(centre["lat"] - 52.157) < 0.05 and abs(centre["lng"] - 4.543) < 0.05  # Leiderdorp
 
+    # What was said of the place gone to goes when the filters change what the map shows.
+    assert page.locator("#map-status").inner_text() == "Leiderdorp"
+    page.locator("#filter-q").fill("dorpshuis")
+    page.locator("#filter-q").press("Enter")
+    page.wait_for_function("() => document.getElementById('map-status').textContent === ''")
+
     page.fill("#place-query", "Den")
     page.click("#place-search button[type=submit]")
     page.locator("#place-results button").first.wait_for()

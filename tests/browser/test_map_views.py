@@ -91,6 +91,29 @@ def test_on_a_phone_the_filters_open_apply_and_reset_with_the_count_in_view(phon
     assert phone.locator("#map-status").inner_text() == "De filters zijn gewist."
 
 
+def test_on_a_phone_folding_the_filters_or_showing_them_lands_on_the_map(phone: Any, site: Site):
+    phone.goto(site("/"))
+    wait_for_count(phone, site.running)
+    toggle = phone.locator("#filters-toggle")
+
+    # Scrolled down to the panel's last filters, then folded with the sticky button: the page is
+    # shorter now, and the map, not the footer, is what the screen shows.
+    toggle.click()
+    phone.locator("#map-filters .filter-buttons").scroll_into_view_if_needed()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert in_viewport(phone, "#map_initiatives")
+
+    # The panel's own button shows the filtered map.
+    toggle.click()
+    service = phone.locator("#map-filters input[name=service]").first
+    service.scroll_into_view_if_needed()
+    service.check()
+    phone.locator("#map-filters .filter-buttons button[type=submit]").click()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert in_viewport(phone, "#map_initiatives")
+
+
 # Every layout shift of the page, from the start of its load (before its own scripts), with what moved.
 LAYOUT_SHIFTS = """window.__shifts = [];
 new PerformanceObserver(list => { for (const entry of list.getEntries()) window.__shifts.push({

@@ -92,3 +92,17 @@ def test_the_api_documentation_works_under_the_content_security_policy(page: Any
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert "/api/v1/initiatives" in paths
     assert "/api/v1/initiatives/{id}" in paths
+
+
+def test_a_features_page_of_the_ogc_api_fits_a_phone(browser: Any, site: Site):
+    from tests.browser.conftest import PHONE, checked_page
+
+    with checked_page(browser, site, **PHONE) as phone:
+        phone.goto(site(f"/ogc/v1/collections/initiatives/items/{site.sample.pk}?f=html"))
+        # Its two columns wrap within the screen (the CRS's long address once widened the table to
+        # 631 pixels, and cut off every value in its scrolled box).
+        widths = phone.evaluate("""() => { const box = document.querySelector('.table-scroll');
+                                           return [box.scrollWidth, box.clientWidth]; }""")
+        assert widths[0] <= widths[1], widths
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+        assert axe_violations(phone) == []

@@ -178,6 +178,25 @@ def test_a_late_answer_to_an_earlier_text_is_dropped(page: Any, site: Site):
     assert options(page) == []
 
 
+def test_an_answer_still_to_come_when_the_text_is_searched_does_not_reopen_the_list(page: Any, site: Site):
+    # On the map the search runs in the page and the box keeps the focus: an answer that arrives after
+    # Enter must not cover the results (and the places offered under the box).
+    page.add_init_script("""(() => {
+        const fetchNow = window.fetch;
+        window.fetch = (url, options) => String(url).includes("suggesties")
+            ? new Promise(resolve => setTimeout(resolve, 400)).then(() => fetchNow(url, options))
+            : fetchNow(url, options);
+    })();""")
+    page.goto(site("/"))
+    page.locator(BOX).focus()
+    page.keyboard.type("Bergen", delay=10)
+    page.keyboard.press("Enter")  # before the box has asked for suggestions, or heard back
+    page.wait_for_timeout(1200)
+
+    assert page.locator(BOX).get_attribute("aria-expanded") == "false"
+    assert options(page) == [] and page.evaluate("() => document.activeElement.id") == "filter-q"
+
+
 def test_a_typo_is_offered_as_did_you_mean(page: Any, site: Site):
     page.goto(site("/initiatieven"))
     type_and_wait(page, "dorpshuys")

@@ -327,6 +327,10 @@ def test_a_selections_file_is_named_by_its_filters_values(client: Client, regist
     assert name("/opendata/initiatives.csv?q=coöperatie&service=winkel&service=ontmoetingsplek") == (
         "initiatives-cooperatie-winkel-ontmoetingsplek.csv")
     assert name("/opendata/partnerships.csv?bbox=4.4,52.1,4.6,52.2") == "partnerships-4.4-52.1-4.6-52.2.csv"
+    # Around a place by its name, as the list says it; a point without one by its numbers.
+    assert name("/opendata/initiatives.csv?service=winkel&near=4.70417,52.66917&radius=25000&nearName=Bergen") == (
+        "initiatives-winkel-Bergen.csv")
+    assert name("/opendata/initiatives.csv?near=4.7,52.6") == "initiatives-4.7-52.6.csv"
     # Cut where a name grows long, and nothing but the name of the file when no value is a word.
     assert name(f"/opendata/initiatives.geojson?q={'dorpshuis ' * 20}") == (
         "initiatives-" + "-".join(["dorpshuis"] * 6) + ".geojson")

@@ -130,3 +130,20 @@ def test_bad_filters_are_named_as_the_form_names_them(client: Client, db):
 
     assert "<strong>Soort</strong> (<code>kind</code>): Selecteer een geldige keuze. xyz is geen" in html
     assert "<strong>bbox</strong>: Verwacht 4 getallen" in html
+
+
+LEGEND = re.compile(r'<section class="legend".*?</section>', re.S)
+
+
+def test_the_legend_shows_each_cluster_colour_and_names_the_status_filter_only_where_there_is_one(
+        client: Client, leiden):
+    on_the_map = LEGEND.search(client.get("/").text).group(0)
+    on_an_area = LEGEND.search(client.get("/gebieden/GM0546").text).group(0)
+
+    # The three colours the map draws (registry/site/static/registry/map.js: under 10, under 100, more).
+    assert re.findall(r'marker-cluster (marker-cluster-\w+)"><span>', on_the_map) == [
+        "marker-cluster-small", "marker-cluster-medium", "marker-cluster-large"]
+    assert "groen: minder dan 10, geel: 10 tot 99, oranje: 100 of meer" in on_the_map
+    assert "Een gestopt initiatief (te zien als u gestopte meeneemt onder Status)." in on_the_map
+    # An area's map shows every status, and has no Status filter to point to.
+    assert "Een gestopt initiatief.</li>" in on_an_area and "onder Status" not in on_an_area

@@ -527,19 +527,24 @@
       var timer = null;
       narrowMunicipalities();
       form.querySelector("select[name=province]").addEventListener("change", narrowMunicipalities);
+      // What was said of an earlier action (a place gone to: "Bergen (NH.)") goes when the filters
+      // change what the map shows.
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         window.clearTimeout(timer);
+        say("");
         load(true);
       });
       // A new place, search or partner shows where its results are; a box ticked keeps the view.
       form.addEventListener("change", function (event) {
         if (event.target.name === "status") keepAStatus();
+        say("");
         load(event.target.type !== "checkbox");
       });
       form.addEventListener("input", function (event) {
         if (event.target.type !== "search") return;
         typed = true;
+        say("");
         window.clearTimeout(timer);
         timer = window.setTimeout(function () { load(true); }, 400);
       });
@@ -577,17 +582,30 @@
       toggle.setAttribute("aria-expanded", String(open));
       form.classList.toggle("is-open", open);
     }
-    set(!narrow.matches);
-    toggle.addEventListener("click", function () {
-      set(toggle.getAttribute("aria-expanded") !== "true");
-    });
-    narrow.addEventListener("change", function () { set(!narrow.matches); });
-    // A place chosen in the box on a phone: the open panel would hide the map that moved there.
-    document.addEventListener("registry:go", function () {
-      if (!narrow.matches) return;
+    // Folded on a phone, the panel leaves the page shorter: where someone had scrolled down to its
+    // last filters there is only the footer. The map comes into view instead.
+    function foldAndShowTheMap() {
       set(false);
       var frame = document.querySelector(".map-frame");
-      if (frame) frame.scrollIntoView({block: "start"});
+      if (!frame) return;
+      var box = frame.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) frame.scrollIntoView({block: "start"});
+    }
+    set(!narrow.matches);
+    toggle.addEventListener("click", function () {
+      if (toggle.getAttribute("aria-expanded") !== "true") set(true);
+      else if (narrow.matches) foldAndShowTheMap();
+      else set(false);
+    });
+    narrow.addEventListener("change", function () { set(!narrow.matches); });
+    // A place chosen in the box, or the filters shown with their button, on a phone: the open panel
+    // would hide the map that shows them. (Enter in the search box keeps it open: the places that
+    // the text names are offered under the box.)
+    document.addEventListener("registry:go", function () {
+      if (narrow.matches) foldAndShowTheMap();
+    });
+    form.addEventListener("submit", function (event) {
+      if (narrow.matches && event.submitter && event.submitter.closest(".filter-buttons")) foldAndShowTheMap();
     });
   }
 

@@ -264,6 +264,12 @@
     });
 
     input.addEventListener("blur", function () { close(); });
+    // Once the text is searched, an answer still to come must not reopen the list over the results
+    // (on the map the form is submitted in the page, and the box keeps the focus).
+    form.addEventListener("submit", function () {
+      window.clearTimeout(timer);
+      clearSuggestions();
+    });
   }
 
   function start() {
