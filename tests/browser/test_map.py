@@ -151,7 +151,7 @@ def test_place_search_and_near_me_move_the_map(page: Any, site: Site):
     assert abs(centre["lat"] - 52.157) < 0.05 and abs(centre["lng"] - 4.543) < 0.05  # Leiderdorp
 
     # What was said of the place gone to goes when the filters change what the map shows.
-    assert page.locator("#map-status").inner_text() == "Leiderdorp"
+    assert page.locator("#map-status").inner_text() == "Leiderdorp (gemeente, Zuid-Holland)"
     page.locator("#filter-q").fill("dorpshuis")
     page.locator("#filter-q").press("Enter")
     page.wait_for_function("() => document.getElementById('map-status').textContent === ''")
@@ -161,6 +161,15 @@ def test_place_search_and_near_me_move_the_map(page: Any, site: Site):
     page.locator("#place-results button").first.wait_for()
     assert page.evaluate("() => document.activeElement.closest('#place-results') !== null")
     assert page.locator("#place-results button").count() > 1
+    # Dropped down over the map, which stays where it was; Escape folds the list back to the box.
+    map_top = page.locator("#map_initiatives").bounding_box()["y"]
+    page.fill("#place-query", "Bergen")
+    page.click("#place-search button[type=submit]")
+    page.locator("#place-results li:nth-child(8) button").wait_for()
+    assert page.locator("#map_initiatives").bounding_box()["y"] == map_top
+    page.keyboard.press("Escape")
+    assert page.locator("#place-results button").count() == 0
+    assert page.evaluate("() => document.activeElement.id") == "place-query"
 
     page.click("#near-me")  # the browser context reports Leiden's Pieterskerk
     # Polled from here: Chromium answers the emulated position only while the page is left alone.

@@ -439,7 +439,8 @@
           event.preventDefault();
           form.querySelectorAll("input[name=q]").forEach(function (box) { box.value = ""; });
           document.dispatchEvent(new CustomEvent("registry:go", {cancelable: true, detail: {
-            lat: place.lat, lon: place.lon, zoom: place.zoom, label: place.name}}));
+            lat: place.lat, lon: place.lon, zoom: place.zoom, label: place.name,
+            detail: placeDetail(place, options.placeKinds, false)}}));
           // The link is gone with the text: the keyboard goes on from the map that moved.
           map.getContainer().focus({preventScroll: true});
         });
@@ -567,7 +568,7 @@
         window.clearTimeout(timer);
         load(false);
       }
-      say(place.label);
+      say(place.detail ? place.label + " (" + place.detail + ")" : place.label);
     });
     load(!view && (addressQuery(filterQuery()).toString() !== "" || options.lockedQuery !== ""));
   }
@@ -641,8 +642,19 @@
 
     function go(location) {
       map.setView([location.lat, location.lon], location.zoom, {animate: false});
-      say(location.name);
+      say(location.name + " (" + placeDetail(location, options.placeKinds, false) + ")");
     }
+
+    // The list drops down over the page: Escape, or the focus leaving the search, folds it away.
+    function fold(event) {
+      if (!results.children.length) return;
+      if (event.type === "keydown" && event.key !== "Escape") return;
+      if (event.type === "focusout" && form.contains(event.relatedTarget)) return;
+      results.replaceChildren();
+      if (event.type === "keydown") input.focus();
+    }
+    form.addEventListener("keydown", fold);
+    form.addEventListener("focusout", fold);
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
