@@ -187,14 +187,14 @@ XLSX_CELL_CHARACTERS = 32_767  # the most a spreadsheet's cell holds; a longer d
 
 
 def write_xlsx(initiatives: QuerySet[Initiative], target: Path, site_url: str, created: str,
-               language: str | None = None) -> None:
+               language: str | None = None, selection: str | None = None) -> None:
     """initiatives.xlsx, for people with a spreadsheet: the initiatives and the partnerships as the CSV
     files hold them, one sheet each, every value of its column's type (numbers, dates: no program has
     to guess them from text in its own locale, as Dutch Excel does with a CSV), with a sheet that says
     where they come from and what each column means. Written row by row (openpyxl's write-only mode:
     memory does not grow with the register). The sheets' names and the explanation are in `language`
     (the site's default: Dutch); the columns' names and the values are the CSV files', the same in
-    every language."""
+    every language. `selection`: the address that chose the initiatives (None: the whole register)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -202,7 +202,7 @@ def write_xlsx(initiatives: QuerySet[Initiative], target: Path, site_url: str, c
         sheets = {_("Initiatives"): INITIATIVE_COLUMNS, _("Partnerships"): PARTNERSHIP_COLUMNS}
         for (title, columns), part in zip(sheets.items(), ("csv_row", "partnership_rows"), strict=True):
             _sheet(workbook, title, columns, documents.parts(initiatives, part))
-        _explanation(workbook, sheets, site_url, created)
+        _explanation(workbook, sheets, site_url, created, selection)
     workbook.save(target)
 
 
@@ -291,7 +291,8 @@ def _text_cell(sheet: Any, text: str) -> Any:
     return cell
 
 
-def _explanation(workbook: Any, sheets: Mapping[str, Sequence[Column]], site_url: str, created: str) -> None:
+def _explanation(workbook: Any, sheets: Mapping[str, Sequence[Column]], site_url: str, created: str,
+                 selection: str | None) -> None:
     """Where the data come from, under which licence and when, and each sheet's columns: their type,
     their meaning and the codes they take (the data dictionary of /opendata)."""
     from openpyxl.styles import Alignment, Font
@@ -317,6 +318,7 @@ def _explanation(workbook: Any, sheets: Mapping[str, Sequence[Column]], site_url
     row(_("Source"), f"{site_url}/opendata")
     row(_("Licence"), settings.OPENDATA_LICENSE_URL)
     row(_("Made"), created)
+    row(_("Selection"), selection or _("every published initiative"))
     row()
     row(_("Sheet"), _("Column"), _("Type"), _("Meaning"), _("Codes"), strong=True)
     for title, columns in sheets.items():

@@ -215,8 +215,9 @@ def workbook(request: HttpRequest, initiatives: InitiativeQuerySet, site: str) -
                 "page": request.build_absolute_uri(reverse("opendata:index"))}
             + "\n", content_type="text/plain; charset=utf-8")
     created, language = now_stamp(), get_language()
+    selection = request.build_absolute_uri() if request.GET else None
     return written_file(request, initiatives, name, formats.XLSX_MEDIA_TYPE,
-                        lambda path: formats.write_xlsx(initiatives, path, site, created, language))
+                        lambda path: formats.write_xlsx(initiatives, path, site, created, language, selection))
 
 
 MONITOR_FILES = {formats.monitor_file(table) for table in TABLE_COLUMNS}

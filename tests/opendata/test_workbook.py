@@ -72,11 +72,12 @@ def test_the_workbook_says_where_its_data_come_from_and_what_each_column_means(s
     sheet = load_workbook(snapshot / "initiatives.xlsx", read_only=True)["Toelichting"]
     rows = [tuple(cell for cell in row if cell is not None) for row in sheet.iter_rows(values_only=True)]
 
-    assert rows[:6] == [("Register van bewonersinitiatieven",), ("Bron", "http://127.0.0.1:8000/opendata"),
+    assert rows[:7] == [("Register van bewonersinitiatieven",), ("Bron", "http://127.0.0.1:8000/opendata"),
                         ("Licentie", "http://creativecommons.org/publicdomain/zero/1.0/"),
-                        ("Gemaakt", json.loads((snapshot / "manifest.json").read_text())["created"]), (),
+                        ("Gemaakt", json.loads((snapshot / "manifest.json").read_text())["created"]),
+                        ("Selectie", "alle gepubliceerde initiatieven"), (),
                         ("Tabblad", "Kolom", "Type", "Betekenis", "Codes")]
-    columns = rows[6:]
+    columns = rows[7:]
     assert [(sheet, name) for sheet, name, *_ in columns] == (
         [("Initiatieven", column.name) for column in INITIATIVE_COLUMNS]
         + [("Partnerschappen", column.name) for column in PARTNERSHIP_COLUMNS])
@@ -140,8 +141,10 @@ def test_a_workbook_asked_for_in_english_names_its_sheets_and_explains_its_colum
     explanation = [tuple(cell for cell in row if cell is not None)
                    for row in load_workbook(english, read_only=True)["Explanation"].iter_rows(values_only=True)]
     assert explanation[0] == ("Register of residents' initiatives",)
-    assert explanation[5] == ("Sheet", "Column", "Type", "Meaning", "Codes")
-    by_name = {name: row for _sheet, name, *row in explanation[6:]}
+    # Which initiatives it holds: the address that chose them.
+    assert explanation[4] == ("Selection", "http://testserver/opendata/initiatives.xlsx?status=actief")
+    assert explanation[6] == ("Sheet", "Column", "Type", "Meaning", "Codes")
+    by_name = {name: row for _sheet, name, *row in explanation[7:]}
     assert [by_name[name][0] for name in ("id", "latitude", "stopped_on", "updated_at")] == [
         "whole number", "number", "date", "date and time (UTC)"]
     assert by_name["kind"][2].startswith("bewonersinitiatief = Residents' initiative; ")
