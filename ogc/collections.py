@@ -83,8 +83,9 @@ class Collection:
     queryables: ClassVar[dict[str, Queryable]]
     # The properties an HTML page of items shows beside the id and the geometry.
     columns: ClassVar[tuple[str, ...]]
-    # Whether all its items show changes the register's version (registry.history.last_change): then
-    # a page's ETag follows from that version and the address, rather than from hashing the page.
+    # Whether every change to what its items show moves the register's version (registry.history.
+    # last_change): then a page's ETag follows from that version and the address, rather than from
+    # hashing the page.
     follows_the_register: ClassVar[bool] = False
 
     def column_properties(self) -> list[Property]:

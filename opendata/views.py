@@ -87,16 +87,18 @@ def attachment(response: R, name: str) -> R:
     return response
 
 
-# What of a selection goes into its file's name: letters, digits, dots and hyphens, at most this many.
+# What of a selection goes into its file's name: letters, digits, dots and hyphens, at most this many,
+# of the parameters that choose it (not a newsletter's utm_source).
 SELECTION_NAME_CHARACTERS = 60
+SELECTION_PARAMETERS = frozenset(InitiativeFilterSet.base_filters) | {"nearName", "crs"}
 
 
 def selection_name(name: str, query: QueryDict) -> str:
     """The file's name with its selection's values in it ("initiatives-GM0344-winkel.csv"): downloads
     of two selections are two files a person can tell apart, not "initiatives (1).csv". Around a
     place that has a name, the name rather than the point and the radius ("initiatives-Bergen.csv")."""
-    point = {"near", "radius"} if query.get("nearName") else set()
-    values = "-".join(value for parameter in query if parameter not in point for value in query.getlist(parameter))
+    naming = SELECTION_PARAMETERS - ({"near", "radius"} if query.get("nearName") else set())
+    values = "-".join(value for parameter in query if parameter in naming for value in query.getlist(parameter))
     words = re.sub(r"[^A-Za-z0-9.]+", "-", unicodedata.normalize("NFKD", values).encode("ascii", "ignore").decode())
     selection = words.strip("-.")[:SELECTION_NAME_CHARACTERS].rstrip("-.")
     if not selection:
@@ -142,7 +144,7 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
                                           + "\n", content_type="text/plain; charset=utf-8")
         # A GeoPackage is a database file: written by GDAL.
         return written_file(request, initiatives, name, media_type, lambda path: formats.write_geopackage(
-            initiatives, path, formats.GEOPACKAGE_SRIDS[crs]), bounded=frozenset({"crs"}))
+            initiatives, path, formats.GEOPACKAGE_SRIDS[crs]), bounded=frozenset({"crs"}), compress=True)
     if name == "initiatives.xlsx":
         return workbook(request, initiatives, site)
     if name == "datapackage.json":
@@ -167,10 +169,11 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
 
 
 def written_file(request: HttpRequest, initiatives: InitiativeQuerySet, name: str, media_type: str,
-                 write: Callable[[Path], object], *, bounded: frozenset[str] = frozenset()) -> HttpResponseBase:
+                 write: Callable[[Path], object], *, bounded: frozenset[str] = frozenset(),
+                 compress: bool = False) -> HttpResponseBase:
     """A file that is not text (a GeoPackage, a workbook), written to a temporary file: kept as a text
-    download is (kept_download, with its `bounded`; no compression, these are compressed already), or
-    sent and removed."""
+    download is (kept_download, with its `bounded`, and compressed with `compress`: a GeoPackage's
+    SQLite pages shrink, a workbook is a zip already), or sent and removed."""
     def written() -> bytes:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
@@ -178,7 +181,7 @@ def written_file(request: HttpRequest, initiatives: InitiativeQuerySet, name: st
             return path.read_bytes()
 
     filename = selection_name(name, request.GET)
-    kept = kept_download(request, initiatives, name, media_type, written, compress=False, bounded=bounded)
+    kept = kept_download(request, initiatives, name, media_type, written, compress=compress, bounded=bounded)
     if kept is not None:
         return attachment(kept, filename)
     folder = tempfile.TemporaryDirectory()

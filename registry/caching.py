@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import time
 from collections.abc import Callable, Collection, Iterable
 from functools import wraps
@@ -116,8 +117,25 @@ def kept_in_process(key: str, version: Any, read: Callable[[], Any]) -> Any:
 
 
 def keepable(request: HttpRequest, known: Collection[str]) -> bool:
-    """Whether an answer to this request may be kept: every query parameter is one of `known`."""
-    return all(name in known for name in request.GET)
+    """Whether an answer to this request may be kept: every query parameter is one of `known`, and
+    each value is written in its one plain way. The key holds the values as written, so without
+    that one selection would be endless entries ("province=PV28&province=PV28…", "foundedFrom=
+    1990.0", "01990", " 1990", "ordering=name,name"), each a file of megabytes, and the flood of
+    them would evict what matters; such a request is answered, only not kept."""
+    return all(name in known and _plainly_written(request.GET.getlist(name)) for name in request.GET)
+
+
+def _plainly_written(values: list[str]) -> bool:
+    items = [item for value in values for item in value.split(",")]
+    return len(set(items)) == len(items) and all(
+        item == item.strip() and (PLAIN_NUMBER.fullmatch(item) is not None or NUMBER_LIKE.fullmatch(item) is None)
+        for item in items)
+
+
+# A number as the register's bounded parameters take one (a year: 1990), against anything a number
+# parser would also read (+1990, 1990.0, 1e3, 01990).
+PLAIN_NUMBER = re.compile(r"0|[1-9][0-9]*")
+NUMBER_LIKE = re.compile(r"[-+0-9.eE]+")
 
 
 def response_key(request: HttpRequest, *parts: str, version: Any = None) -> str:

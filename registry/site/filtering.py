@@ -170,7 +170,8 @@ PLACE_KINDS = {"municipality": _("municipality"), "province": _("province"), "pl
 
 
 def place_detail(place: Location) -> str:
-    """What kind of place it is and where: "postcode, Utrecht", "municipality, Overijssel", "province"."""
+    """What kind of place it is and where: "postcode, Utrecht", "municipality, Overijssel", "province"
+    (map.js's placeDetail writes it alike, from PLACE_KINDS)."""
     return f"{PLACE_KINDS[place.type]}, {place.context}" if place.context else str(PLACE_KINDS[place.type])
 
 

@@ -170,6 +170,12 @@ def test_place_search_and_near_me_move_the_map(page: Any, site: Site):
     page.keyboard.press("Escape")
     assert page.locator("#place-results button").count() == 0
     assert page.evaluate("() => document.activeElement.id") == "place-query"
+    # Chosen with the mouse: the list goes, the map moves, and the keyboard goes on from the map.
+    page.click("#place-search button[type=submit]")
+    page.locator("#place-results li:nth-child(2) button").click()
+    assert page.locator("#place-results button").count() == 0
+    assert page.evaluate("() => document.activeElement.id") == "map_initiatives"
+    assert page.locator("#map-status").inner_text() == "Bergen (NH.) (gemeente, Noord-Holland)"
 
     page.click("#near-me")  # the browser context reports Leiden's Pieterskerk
     # Polled from here: Chromium answers the emulated position only while the page is left alone.

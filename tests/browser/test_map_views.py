@@ -113,6 +113,16 @@ def test_on_a_phone_folding_the_filters_or_showing_them_lands_on_the_map(phone: 
     assert toggle.get_attribute("aria-expanded") == "false"
     assert in_viewport(phone, "#map_initiatives")
 
+    # Enter in the search box (whose submitter the browser also calls the Show button) keeps the panel
+    # open, where the place the text names is offered under the box.
+    toggle.click()
+    box = phone.locator("#filter-q")
+    box.scroll_into_view_if_needed()
+    box.fill("3511")
+    box.press("Enter")
+    phone.locator("#map-places").wait_for()
+    assert toggle.get_attribute("aria-expanded") == "true" and phone.locator("#map-places").is_visible()
+
 
 # Every layout shift of the page, from the start of its load (before its own scripts), with what moved.
 LAYOUT_SHIFTS = """window.__shifts = [];

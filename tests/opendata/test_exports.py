@@ -335,3 +335,5 @@ def test_a_selections_file_is_named_by_its_filters_values(client: Client, regist
     assert name(f"/opendata/initiatives.geojson?q={'dorpshuis ' * 20}") == (
         "initiatives-" + "-".join(["dorpshuis"] * 6) + ".geojson")
     assert name("/opendata/initiatives.csv?q=%22%3F%22") == "initiatives.csv"
+    # Only what chooses the selection: not a newsletter's tracking.
+    assert name("/opendata/initiatives.csv?utm_source=nieuwsbrief&service=winkel") == "initiatives-winkel.csv"

@@ -45,3 +45,20 @@ def test_a_failing_maker_releases_the_others():
         single_flight(key, lambda: 1 / 0)
     assert responses().get(key + ":making") is None
     assert single_flight(key, lambda: b"made") == b"made"
+
+
+@pytest.mark.parametrize(("query", "kept"), [
+    ("province=PV28&service=winkel&service=ontmoetingsplek", True),
+    ("foundedFrom=1990&ordering=-foundedYear,name", True),
+    ("province=", True),
+    # One selection written another way would be another entry, endlessly: answered, not kept.
+    ("province=PV28&province=PV28", False),
+    ("foundedFrom=1990.0", False), ("foundedFrom=01990", False), ("foundedFrom=%2B1990", False),
+    ("foundedFrom=%201990", False), ("foundedFrom=1e3", False),
+    ("ordering=name,name", False),
+    ("unknown=1", False),
+])
+def test_only_an_answer_to_a_plainly_written_query_is_kept(rf, query: str, kept: bool):
+    known = {"province", "service", "foundedFrom", "ordering"}
+
+    assert caching.keepable(rf.get(f"/initiatieven?{query}"), known) is kept

@@ -135,6 +135,9 @@
       status.dataset.failure = failure ? "true" : "";
     }
     function recovered() { if (status.dataset.failure) say(""); }
+    // A message over the map (the place gone to) goes once the map moves on or a popup opens under it;
+    // one said with the move (map.setView, then say) stays.
+    map.on("movestart popupopen", function () { if (!status.dataset.failure) say(""); });
 
     function working(delta) {
       busy += delta;
@@ -250,7 +253,7 @@
       var c = feature.geometry.coordinates;
       var p = feature.properties;
       var n = p.count;
-      var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+      var size = n < 10 ? "small" : n < 100 ? "medium" : "large";  // as the legend says (_map_legend.html)
       var mixed = p.paused || p.stopped ? " marker-cluster-mixed" : "";
       var marker = L.marker([c[1], c[0]], {
         title: clusterTitle(p),
@@ -600,13 +603,17 @@
     });
     narrow.addEventListener("change", function () { set(!narrow.matches); });
     // A place chosen in the box, or the filters shown with their button, on a phone: the open panel
-    // would hide the map that shows them. (Enter in the search box keeps it open: the places that
-    // the text names are offered under the box.)
+    // would hide the map that shows them. Enter in the search box keeps it open, where the places
+    // the text names are offered under the box: the browser names the Show button the submitter of
+    // that Enter too, but the focus is still in the box (a tapped button has it, or in Safari nothing).
     document.addEventListener("registry:go", function () {
       if (narrow.matches) foldAndShowTheMap();
     });
     form.addEventListener("submit", function (event) {
-      if (narrow.matches && event.submitter && event.submitter.closest(".filter-buttons")) foldAndShowTheMap();
+      var typing = document.activeElement && document.activeElement.matches("input[type=search], input[type=text]");
+      if (narrow.matches && !typing && event.submitter && event.submitter.closest(".filter-buttons")) {
+        foldAndShowTheMap();
+      }
     });
   }
 
@@ -655,6 +662,9 @@
     }
     form.addEventListener("keydown", fold);
     form.addEventListener("focusout", fold);
+    // Safari and Firefox on a Mac do not focus a clicked button: the focus would leave the search
+    // (and fold the list) before the click arrives. As suggest.js does for its options.
+    results.addEventListener("mousedown", function (event) { event.preventDefault(); });
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -670,7 +680,12 @@
           locations.forEach(function (location) {
             var button = element("button", {type: "button"},
                                  [location.name + " (" + placeDetail(location, options.placeKinds, true) + ")"]);
-            button.addEventListener("click", function () { results.replaceChildren(); go(location); });
+            button.addEventListener("click", function () {
+              results.replaceChildren();
+              go(location);
+              // The button is gone with the list: the keyboard goes on from the map that moved.
+              map.getContainer().focus({preventScroll: true});
+            });
             results.appendChild(element("li", {}, [button]));
           });
           results.querySelector("button").focus();

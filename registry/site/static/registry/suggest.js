@@ -7,8 +7,8 @@
  * plain search field.
  *
  * Choosing a place moves the map (the map's script listens for "registry:go"); on the list, it
- * shows what is in that municipality, or around that place nearest first. A service ticks its
- * filter, an initiative opens its page. */
+ * shows what is in that municipality or province, or around that place nearest first. A service
+ * ticks its filter, an initiative opens its page. */
 (function () {
   "use strict";
 
