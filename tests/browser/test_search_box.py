@@ -3,8 +3,11 @@ an ARIA combobox whose options are grouped places, services and initiatives; axe
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 from tests.browser.conftest import Site, axe_violations
 
@@ -27,6 +30,16 @@ def type_until_first(page: Any, text: str, first: str) -> None:
     type_and_wait(page, text)
     page.wait_for_function("first => document.querySelector('#filter-q-suggestions .suggestion-label')"
                            "?.textContent === first", arg=first)
+
+
+def answer_late(page: Any, address_part: str, ms: int) -> None:
+    """Every fetch of an address holding `address_part` answers `ms` milliseconds late."""
+    page.add_init_script("""(([part, ms]) => {
+        const fetchNow = window.fetch;
+        window.fetch = (url, options) => String(url).includes(part)
+            ? new Promise(resolve => setTimeout(resolve, ms)).then(() => fetchNow(url, options))
+            : fetchNow(url, options);
+    })(""" + json.dumps([address_part, ms]) + ");")
 
 
 def active_option(page: Any) -> str:
@@ -118,29 +131,23 @@ def test_choosing_a_place_moves_the_map(page: Any, site: Site):
     assert axe_violations(page) == []
 
 
-def test_choosing_a_municipality_on_the_list_shows_what_is_in_it(page: Any, site: Site):
-    page.goto(site("/initiatieven?near=4.8,53.05&radius=2000"))  # an earlier point and radius go
-    type_until_first(page, "Leiden", "Leiden")
+@pytest.mark.parametrize(("typed", "first", "area", "code"), [
+    ("Leiden", "Leiden", "municipality", "GM0546"), ("Zuid-Holl", "Zuid-Holland", "province", "PV28")])
+def test_choosing_a_municipality_or_province_on_the_list_shows_what_is_in_it(page: Any, site: Site, typed: str,
+                                                                            first: str, area: str, code: str):
+    # An earlier area, point and radius go.
+    page.goto(site("/initiatieven?municipality=GM0344&province=PV26&near=4.8,53.05&radius=2000"))
+    type_until_first(page, typed, first)
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/initiatieven?*municipality=GM0546*")
+    page.wait_for_url(f"**/initiatieven?*{area}={code}*")
     query = parse_qs(urlsplit(page.url).query)
-    assert query["municipality"] == ["GM0546"] and not query.get("q", [""])[0]
+    other = {"municipality": "province", "province": "municipality"}[area]
+    assert query[area] == [code] and not query.get(other, [""])[0] and not query.get("q", [""])[0]
     assert "near" not in query and "radius" not in query
-    count = site.by_municipality["GM0546"]
+    assert page.locator(f"select[name={area}]").input_value() == code
+    count = {"municipality": site.by_municipality, "province": site.by_province}[area][code]
     assert page.locator(".count").inner_text().startswith(f"{count} initiatie")
-
-
-def test_choosing_a_province_on_the_list_shows_what_is_in_it(page: Any, site: Site):
-    page.goto(site("/initiatieven?municipality=GM0546&near=4.8,53.05&radius=2000"))  # an earlier area goes
-    type_until_first(page, "Zuid-Holl", "Zuid-Holland")
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/initiatieven?*province=PV28*")
-    query = parse_qs(urlsplit(page.url).query)
-    assert query["province"] == ["PV28"] and not query.get("municipality", [""])[0]
-    assert "near" not in query and "radius" not in query and not query.get("q", [""])[0]
-    assert page.locator("select[name=province]").input_value() == "PV28"
 
 
 def test_a_second_escape_empties_the_box_and_forgets_its_suggestions(page: Any, site: Site):
@@ -161,12 +168,7 @@ def test_a_second_escape_empties_the_box_and_forgets_its_suggestions(page: Any, 
 
 def test_a_late_answer_to_an_earlier_text_is_dropped(page: Any, site: Site):
     # The answer for "da" comes after the visitor has taken a letter away again.
-    page.add_init_script("""(() => {
-        const fetchNow = window.fetch;
-        window.fetch = (url, options) => String(url).endsWith("q=da")
-            ? new Promise(resolve => setTimeout(resolve, 700)).then(() => fetchNow(url, options))
-            : fetchNow(url, options);
-    })();""")
+    answer_late(page, "q=da", 700)
     page.goto(site("/initiatieven"))
     page.locator(BOX).focus()
     page.keyboard.type("da", delay=20)
@@ -181,12 +183,7 @@ def test_a_late_answer_to_an_earlier_text_is_dropped(page: Any, site: Site):
 def test_an_answer_still_to_come_when_the_text_is_searched_does_not_reopen_the_list(page: Any, site: Site):
     # On the map the search runs in the page and the box keeps the focus: an answer that arrives after
     # Enter must not cover the results (and the places offered under the box).
-    page.add_init_script("""(() => {
-        const fetchNow = window.fetch;
-        window.fetch = (url, options) => String(url).includes("suggesties")
-            ? new Promise(resolve => setTimeout(resolve, 400)).then(() => fetchNow(url, options))
-            : fetchNow(url, options);
-    })();""")
+    answer_late(page, "suggesties", 400)
     page.goto(site("/"))
     page.locator(BOX).focus()
     page.keyboard.type("Bergen", delay=10)
