@@ -7,7 +7,7 @@ import tempfile
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import (
@@ -108,16 +108,17 @@ def selection_name(name: str, query: QueryDict) -> str:
 
 
 def kept_download(request: HttpRequest, initiatives: InitiativeQuerySet, name: str, content_type: str,
-                  produce: Callable[[], bytes], *, compress: bool, bounded: frozenset[str] = frozenset()
-                  ) -> HttpResponse | None:
+                  produce: Callable[[], bytes], *, compress: bool, bounded: frozenset[str] = frozenset(),
+                  shown: tuple[int, Any] | None = None) -> HttpResponse | None:
     """A selection's file as kept from an earlier request, or made now and kept: for a selection of at
     most KEPT_DOWNLOAD_ROWS initiatives whose address holds only bounded filters (registry.caching)
     and the file's own `bounded` parameters (checked already). The files are made of the initiatives'
     prepared documents, so they change only with their number and their documents' last preparation:
-    kept across edits of other initiatives. None when the selection is not to be kept."""
+    kept across edits of other initiatives (`shown`: their fingerprint, when the caller has it). None
+    when the selection is not to be kept."""
     if not (settings.PAGE_CACHE and request.GET and keepable(request, KEPT_FILTER_PARAMETERS | bounded)):
         return None
-    shown = initiatives.fingerprint()
+    shown = shown or initiatives.fingerprint()
     if shown[0] > KEPT_DOWNLOAD_ROWS:
         return None
     site = request.build_absolute_uri("/").rstrip("/")
@@ -170,7 +171,7 @@ def download(request: HttpRequest, name: str) -> HttpResponseBase:
 
 def written_file(request: HttpRequest, initiatives: InitiativeQuerySet, name: str, media_type: str,
                  write: Callable[[Path], object], *, bounded: frozenset[str] = frozenset(),
-                 compress: bool = False) -> HttpResponseBase:
+                 compress: bool = False, shown: tuple[int, Any] | None = None) -> HttpResponseBase:
     """A file that is not text (a GeoPackage, a workbook), written to a temporary file: kept as a text
     download is (kept_download, with its `bounded`, and compressed with `compress`: a GeoPackage's
     SQLite pages shrink, a workbook is a zip already), or sent and removed."""
@@ -181,7 +182,8 @@ def written_file(request: HttpRequest, initiatives: InitiativeQuerySet, name: st
             return path.read_bytes()
 
     filename = selection_name(name, request.GET)
-    kept = kept_download(request, initiatives, name, media_type, written, compress=compress, bounded=bounded)
+    kept = kept_download(request, initiatives, name, media_type, written, compress=compress, bounded=bounded,
+                         shown=shown)
     if kept is not None:
         return attachment(kept, filename)
     folder = tempfile.TemporaryDirectory()
@@ -207,7 +209,8 @@ def workbook(request: HttpRequest, initiatives: InitiativeQuerySet, site: str) -
                        if any(file["name"] == name for file in snapshot["files"])), None)
         if latest is not None:
             return HttpResponseRedirect(reverse("opendata:snapshot-file", args=[latest["date"], name]))
-    count = initiatives.count()
+    shown = initiatives.fingerprint()  # its count, and what a kept workbook follows (kept_download)
+    count = shown[0]
     if count > WORKBOOK_ROWS:
         return HttpResponseBadRequest(
             _("A workbook of %(count)s initiatives is too large to make for one request (at most %(most)s): "
@@ -220,7 +223,8 @@ def workbook(request: HttpRequest, initiatives: InitiativeQuerySet, site: str) -
     created, language = now_stamp(), get_language()
     selection = request.build_absolute_uri() if request.GET else None
     return written_file(request, initiatives, name, formats.XLSX_MEDIA_TYPE,
-                        lambda path: formats.write_xlsx(initiatives, path, site, created, language, selection))
+                        lambda path: formats.write_xlsx(initiatives, path, site, created, language, selection),
+                        shown=shown)
 
 
 MONITOR_FILES = {formats.monitor_file(table) for table in TABLE_COLUMNS}

@@ -135,9 +135,11 @@
       status.dataset.failure = failure ? "true" : "";
     }
     function recovered() { if (status.dataset.failure) say(""); }
-    // A message over the map (the place gone to) goes once the map moves on or a popup opens under it;
-    // one said with the move (map.setView, then say) stays.
-    map.on("movestart popupopen", function () { if (!status.dataset.failure) say(""); });
+    // A message over the map (the place gone to: "Bergen (NH.)") goes once the map moves on, a popup
+    // opens under it or the filters change what it shows (load); one said with the move (map.setView,
+    // then say) stays.
+    function moveOn() { if (!status.dataset.failure) say(""); }
+    map.on("movestart popupopen", moveOn);
 
     function working(delta) {
       busy += delta;
@@ -487,6 +489,7 @@
       // reloading the same data then would close the popup that click opens.
       if (next === query) return;
       query = next;
+      moveOn();
       tiles = {};
       pending = {};
       markers.clearLayers();
@@ -531,24 +534,19 @@
       var timer = null;
       narrowMunicipalities();
       form.querySelector("select[name=province]").addEventListener("change", narrowMunicipalities);
-      // What was said of an earlier action (a place gone to: "Bergen (NH.)") goes when the filters
-      // change what the map shows.
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         window.clearTimeout(timer);
-        say("");
         load(true);
       });
       // A new place, search or partner shows where its results are; a box ticked keeps the view.
       form.addEventListener("change", function (event) {
         if (event.target.name === "status") keepAStatus();
-        say("");
         load(event.target.type !== "checkbox");
       });
       form.addEventListener("input", function (event) {
         if (event.target.type !== "search") return;
         typed = true;
-        say("");
         window.clearTimeout(timer);
         timer = window.setTimeout(function () { load(true); }, 400);
       });
