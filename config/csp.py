@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -32,14 +32,19 @@ def trust_inline(kind: str, content: str) -> None:
     trust_hashes({kind: {source_hash(content)}})
 
 
+def trust_blocks(blocks: Iterable[tuple[str, str]]) -> None:
+    """Allow each (kind, content) inline block, as trust_inline does one."""
+    for kind, content in blocks:
+        trust_inline(kind, content)
+
+
 INLINE_BLOCK = re.compile(r"<(script|style)(?![^>]*\bsrc\s*=)[^>]*>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE)
 
 
 def trust_inline_blocks(html: str) -> None:
     """Allow every inline block of a page rendered from a template that holds nobody's text but
     ours or a library's (never for pages that show records, names or anything typed)."""
-    for kind, content in INLINE_BLOCK.findall(html):
-        trust_inline(kind.lower(), content)
+    trust_blocks((kind.lower(), content) for kind, content in INLINE_BLOCK.findall(html))
 
 
 def trust_hashes(hashes: dict[str, set[str]]) -> None:

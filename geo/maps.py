@@ -112,6 +112,11 @@ class RenderedMap:
     script: SafeString
     styles: tuple[str, ...]
 
+    @property
+    def inline_blocks(self) -> list[tuple[str, str]]:
+        """The (kind, content) of each inline block the page will hold, for its policy."""
+        return [("script", str(self.script)), *(("style", style) for style in self.styles)]
+
 
 def render_parts(folium_map: folium.Map) -> RenderedMap:
     figure = folium_map.get_root()

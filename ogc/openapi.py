@@ -215,7 +215,9 @@ def definition(server: str) -> dict[str, Any]:
         "components": {
             "parameters": _parameters(),
             "schemas": _schemas(),
-            "responses": {"Problem": {"description": _("What is wrong with the request"), "content": {
-                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}},
+            "responses": {"Problem": {"description": _(
+                "What is wrong with the request: a problem document, or a page saying it where f=html was asked for"),
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+                            HTML: {"schema": {"type": "string"}}}}},
         },
     }

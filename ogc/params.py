@@ -111,8 +111,9 @@ def crs(request: HttpRequest, name: str = "crs") -> Crs:
 
 
 def bbox(request: HttpRequest) -> Polygon | None:
-    """The box in `bbox` (in `bbox-crs`, default CRS84) as a polygon in that CRS; None without one."""
-    raw = request.GET.get("bbox")
+    """The box in `bbox` (in `bbox-crs`, default CRS84) as a polygon in that CRS; None without one
+    (an empty bbox too: what an HTML form sends for a field left empty)."""
+    raw = request.GET.get("bbox") or None
     box_crs = crs(request, "bbox-crs")
     if raw is None:
         if "bbox-crs" in request.GET:

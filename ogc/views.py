@@ -31,6 +31,8 @@ from geo.crs import CRS, CRS84, SUPPORTED
 from ogc import filtering, params
 from ogc.collections import COLLECTIONS, Collection
 from ogc.errors import NotFound, OgcError
+from ogc.maps import BOX_BUTTON_ID, BOX_FIELD_ID, features_map
+from ogc.maps import DATA_ID as MAP_DATA_ID
 from ogc.openapi import definition
 from ogc.params import (
     GEOJSON_ENCODING,
@@ -95,6 +97,9 @@ class OgcView(View):
             response = super().dispatch(request, *args, **kwargs)
         except OgcError as problem:
             response = problem.response(request)
+            if request.GET.get("f") == HTML_ENCODING.name and not isinstance(problem, _Throttled):
+                # Someone reading the HTML pages (a form of them sent): the problem as a page.
+                response = render(request, "ogc/problem.html", {"problem": problem}, status=problem.status)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             patch_cache_control(response, public=True, max_age=MAX_AGE)
             changed = self.shown_version if self.shown_version is not None else register_version(request)
@@ -322,11 +327,13 @@ class ItemsView(CollectionsMixin):
             links.append(self.items_link(encoding, "next", cursor=str(keys[-1])))
         stamp = timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
         if encoding is HTML_ENCODING:
+            shown = json.loads(b"[" + features + b"]")
+            rows = _rows(collection, shown, crs)
             response = render(request, "ogc/items.html", {
-                "collection": collection, "rows": _rows(collection, json.loads(b"[" + features + b"]"), crs),
-                "columns": collection.column_properties(), "matched": matched,
-                "returned": len(keys), "links": links, "crs": crs,
-                "next": links[-1]["href"] if more else None})
+                "collection": collection, "rows": rows, "columns": collection.column_properties(),
+                "matched": matched, "returned": len(keys), "document": {"links": links}, "crs": crs,
+                "next": links[-1]["href"] if more else None, "form": _items_form(request, size),
+                **_map_context(_("Map of the features on this page"), shown, rows, crs, with_box=True)})
         else:
             head = (f'{{"type":"FeatureCollection","timeStamp":"{stamp}","numberMatched":{matched},'
                     f'"numberReturned":{len(keys)},"links":{dumps(links)},"features":[')
@@ -353,8 +360,8 @@ class ItemsView(CollectionsMixin):
 
 def cql2_filter(request: HttpRequest, collection: Collection) -> Q | None:
     """The items' `filter` (with `filter-lang` and `filter-crs`) as a Q on the collection's
-    queryables, or None without one."""
-    text = request.GET.get("filter")
+    queryables, or None without one (or with an empty one, as an HTML form sends it)."""
+    text = request.GET.get("filter") or None
     language = request.GET.get("filter-lang", "cql2-text")
     if language not in filtering.LANGUAGES:
         raise OgcError(_("filter-lang %(lang)s is not supported; use cql2-text or cql2-json.") % {"lang": language},
@@ -408,10 +415,14 @@ class ItemView(CollectionsMixin):
                   "title": str(collection.title)}]
         if encoding is HTML_ENCODING:
             feature = json.loads(text)
+            titles = {prop.name: prop.title for prop in collection.properties}
             response = render(request, "ogc/item.html", {
                 "collection": collection, "feature": feature, "document": {"links": links}, "crs": crs,
-                "values": [(name, _shown(value)) for name, value in (feature["properties"] or {}).items()],
-                "geometry": _geometry(feature)})
+                "values": [(titles.get(name, name), name, _shown(value))
+                           for name, value in (feature["properties"] or {}).items()],
+                "geometry": _geometry(feature),
+                **_map_context(_("Map of %(feature)s") % {"feature": feature_id}, [feature],
+                               [{"id": feature["id"], "href": ""}], crs, with_box=False)})
         else:
             response = HttpResponse(text[:-1] + f',"links":{dumps(links)}}}', content_type=GEOJSON_ENCODING.media_type)
         response["Content-Crs"] = f"<{crs.uri}>"
@@ -449,6 +460,30 @@ def _rows(collection: Collection, features: list[dict[str, Any]], crs: CRS) -> l
              "values": [_shown((feature["properties"] or {}).get(column.name))
                         for column in collection.column_properties()],
              "geometry": _geometry(feature)} for feature in features]
+
+
+def _items_form(request: HttpRequest, size: int) -> dict[str, Any]:
+    """The filter form's values: the box, the page size and a CQL2 text filter as asked, and every
+    other parameter but the cursor (a new filter starts at the first page) kept as it was."""
+    typed = {"bbox", "limit", "filter", "cursor", "f"}
+    if request.GET.get("filter-lang", "cql2-text") != "cql2-text":
+        typed -= {"filter"}  # a JSON filter is kept as it is, not shown in a text box
+    return {"box_id": BOX_FIELD_ID, "box_button_id": BOX_BUTTON_ID, "bbox": request.GET.get("bbox", ""),
+            "limit": size, "max_limit": params.MAX_LIMIT,
+            "filter": request.GET.get("filter", "") if "filter" in typed else "",
+            "kept": [(name, value) for name, values in request.GET.lists() if name not in typed
+                     for value in values]}
+
+
+def _map_context(label: str, features: list[dict[str, Any]], rows: list[dict[str, Any]], crs: CRS, *,
+                 with_box: bool) -> dict[str, Any]:
+    """The map of a page's features, and the data it draws; none in another CRS than CRS84, whose
+    coordinates a web map cannot place."""
+    if crs is not CRS84 or not features:
+        return {"map": None}
+    return {"map": features_map(label, with_box=with_box), "map_data_id": MAP_DATA_ID, "map_data": {
+        "collection": {"type": "FeatureCollection", "features": features},
+        "links": [{"id": row["id"], "href": row["href"]} for row in rows if row["href"]]}}
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

@@ -11,7 +11,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.csp import trust_inline
+from config.csp import trust_blocks
 from geo.maps import NETHERLANDS_BOUNDS, RenderedMap, ScriptCall, SiteMap, folium_text, render_parts, tooltip_text
 from geo.tiles import ICON_MARGIN
 from registry.models import Initiative, Kind, Service, Status
@@ -22,9 +22,7 @@ def rendered(folium_map: folium.Map) -> RenderedMap:
     """The map's parts for a page, whose Content-Security-Policy then allows the map's own script
     and folium's style blocks (the page places them inline)."""
     parts = render_parts(folium_map)
-    trust_inline("script", parts.script)
-    for style in parts.styles:
-        trust_inline("style", style)
+    trust_blocks(parts.inline_blocks)
     return parts
 
 

@@ -106,3 +106,25 @@ def test_a_features_page_of_the_ogc_api_fits_a_phone(browser: Any, site: Site):
         assert widths[0] <= widths[1], widths
         assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
         assert axe_violations(phone) == []
+
+
+def test_the_ogc_api_items_page_maps_its_features_and_takes_the_maps_view_as_its_box(page: Any, site: Site):
+    page.goto(site("/ogc/v1/collections/initiatives/items?f=html&limit=100"))
+    markers = page.locator("#map_features path.leaflet-interactive")
+    assert markers.count() == 100
+    assert axe_violations(page) == []
+    # Zoomed in on a part of the country, the map's view becomes the box: fewer features, each in it.
+    page.evaluate("() => { const map = Object.values(window).find(v => v instanceof L.Map);"
+                  " map.setView([52.1, 5.1], 10, {animate: false}); }")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Neem het kaartbeeld").click()
+    box = [float(value) for value in page.locator("#items-bbox").input_value().split(",")]
+    assert box[0] < 5.1 < box[2] and box[1] < 52.1 < box[3], box
+    features = page.evaluate("() => JSON.parse(document.getElementById('features-data').textContent)"
+                             ".collection.features.map(f => f.geometry.coordinates)")
+    assert 0 < len(features) < 100
+    assert all(box[0] <= lon <= box[2] and box[1] <= lat <= box[3] for lon, lat in features)
+    # A marker leads to its feature's page.
+    with page.expect_navigation():
+        page.locator("#map_features path.leaflet-interactive").first.click(force=True)
+    assert "/ogc/v1/collections/initiatives/items/" in page.url and "f=html" in page.url

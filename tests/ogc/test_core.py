@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from tests.ogc.conftest import BASE, CRS84, get_json
+from tests.ogc.conftest import BASE, CRS84, RD_NEW, get_json
 
 pytestmark = pytest.mark.usefixtures("in_english")
 
@@ -472,3 +472,77 @@ def test_the_anonymous_rate_applies(client: Client, db: None, monkeypatch: pytes
     assert statuses == [200, 200, 200, 429]
     assert refused["Content-Type"] == "application/problem+json"
     assert refused.json()["code"] == "TooManyRequests" and 0 < int(refused["Retry-After"]) <= 60
+
+
+def _map_data(page: str) -> Any:
+    start = page.index('<script id="features-data" type="application/json">') + len(
+        '<script id="features-data" type="application/json">')
+    return json.loads(page[start:page.index("</script>", start)])
+
+
+def test_an_html_page_of_items_has_a_filter_form_a_map_of_its_features_and_its_links(
+        client: Client, register: Any) -> None:
+    """As pygeoapi's HTML pages: the page's features on a map (drawn from data the page holds,
+    never script text), a form that filters by box, CQL2 and page size, and the page's links."""
+    leiden, utrecht = register["leiden"], register["utrecht"]
+    page = client.get("/ogc/v1/collections/initiatives/items?f=html&limit=2&filter=founded_year%3E2000"
+                      "&status=actief").content.decode()
+    data = _map_data(page)
+    assert [feature["id"] for feature in data["collection"]["features"]] == [leiden.pk, utrecht.pk]
+    assert data["collection"]["features"][0]["geometry"] == {"type": "Point", "coordinates": [4.497, 52.1601]}
+    assert data["links"] == [
+        {"id": leiden.pk, "href": f"/ogc/v1/collections/initiatives/items/{leiden.pk}?f=html"},
+        {"id": utrecht.pk, "href": f"/ogc/v1/collections/initiatives/items/{utrecht.pk}?f=html"}]
+    assert 'id="map_features"' in page and "ogcFeatures.start" in page
+    # The form shows what was asked and keeps the other filters; a new filter starts at page one.
+    assert 'name="filter" value="founded_year&gt;2000"' in page
+    assert 'name="limit" value="2"' in page and 'name="bbox" value=""' in page
+    assert '<input type="hidden" name="status" value="actief">' in page
+    assert 'name="cursor"' not in page
+    # The page's links, JSON among them.
+    assert (f'<a class="utrecht-link utrecht-link--html-a" href="{BASE}/collections/initiatives/items?f=json&amp;'
+            f'limit=2&amp;filter=founded_year%3E2000&amp;status=actief" type="application/geo+json">') in page
+
+
+def test_a_page_in_another_crs_has_no_map_and_a_hostile_name_stays_data(client: Client, register: Any) -> None:
+    from registry import actions
+
+    leiden = register["leiden"]
+    leiden.name = "</script><script>alert(1)</script>"
+    actions.save_edit(leiden, None, acting_user=None)
+    page = client.get("/ogc/v1/collections/initiatives/items?f=html").content.decode()
+    assert _map_data(page)["collection"]["features"][0]["properties"]["name"] == leiden.name
+    assert "<script>alert(1)" not in page
+    rd = client.get("/ogc/v1/collections/initiatives/items?f=html&crs=" + RD_NEW).content.decode()
+    assert "features-data" not in rd and "ogcFeatures.start" not in rd
+    assert f'<input type="hidden" name="crs" value="{RD_NEW}">' in rd
+
+
+def test_an_empty_box_or_filter_is_none(client: Client, register: Any) -> None:
+    """What an HTML form sends for a field left empty."""
+    every = get_json(client, "/ogc/v1/collections/initiatives/items?f=json")
+    empty = get_json(client, "/ogc/v1/collections/initiatives/items?f=json&bbox=&filter=")
+    assert [f["id"] for f in empty["features"]] == [f["id"] for f in every["features"]]
+    assert empty["numberMatched"] == every["numberMatched"] == 3
+
+
+def test_a_bad_parameter_of_an_html_page_answers_a_page_that_says_what_is_wrong(client: Client, db: None) -> None:
+    response = client.get("/ogc/v1/collections/initiatives/items?f=html&bbox=1,2")
+    assert (response.status_code, response["Content-Type"]) == (400, "text/html; charset=utf-8")
+    page = response.content.decode()
+    assert ('<div class="utrecht-alert utrecht-alert--error" role="alert"><p class="utrecht-paragraph">bbox must be '
+            "the lower corner, then the upper corner (x, y (longitude, latitude) in "
+            f"{CRS84}): four numbers (or six, with heights). (<code>bbox</code>)</p></div>") in page
+    missing = client.get("/ogc/v1/collections/initiatives/items/999999?f=html")
+    assert (missing.status_code, missing["Content-Type"]) == (404, "text/html; charset=utf-8")
+    assert "There is no feature 999999 in initiatives." in missing.content.decode()
+    # Without f=html, the problem document as before.
+    assert client.get("/ogc/v1/collections/initiatives/items?bbox=1,2")["Content-Type"] == "application/problem+json"
+
+
+def test_a_feature_page_names_each_property_and_its_name_in_the_data(client: Client, register: Any) -> None:
+    leiden = register["leiden"]
+    page = client.get(f"/ogc/v1/collections/initiatives/items/{leiden.pk}?f=html").content.decode()
+    assert ('<tr><th scope="row">Founded (year) <code class="property-name">founded_year</code></th>'
+            "<td>2015</td></tr>") in page
+    assert [feature["id"] for feature in _map_data(page)["collection"]["features"]] == [leiden.pk]
