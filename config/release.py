@@ -24,15 +24,31 @@ SHAPING_SUFFIXES = frozenset({".py", ".html", ".txt", ".po", ".css", ".js", ".sv
 SHAPING_FILES = ("constraints.txt", "package-lock.json")
 
 
+def _shaping_files() -> list[Path]:
+    return sorted([*(path for directory in SHAPING_DIRECTORIES for path in (PROJECT_DIR / directory).rglob("*")
+                     if path.suffix in SHAPING_SUFFIXES and "__pycache__" not in path.parts and path.is_file()),
+                   *(PROJECT_DIR / name for name in SHAPING_FILES if (PROJECT_DIR / name).is_file())])
+
+
 @functools.cache
 def release() -> str:
     """16 hex digits, the same for the same files. Per process (gunicorn.conf.py reads it in each
     worker), never kept by the master: a worker started after a reload describes its own code."""
     digest = hashlib.sha256()
-    files = sorted([*(path for directory in SHAPING_DIRECTORIES for path in (PROJECT_DIR / directory).rglob("*")
-                      if path.suffix in SHAPING_SUFFIXES and "__pycache__" not in path.parts and path.is_file()),
-                    *(PROJECT_DIR / name for name in SHAPING_FILES if (PROJECT_DIR / name).is_file())])
-    for path in files:
+    for path in _shaping_files():
         digest.update(path.relative_to(PROJECT_DIR).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]
+
+
+@functools.cache
+def released_at() -> float:
+    """When this machine's copy of the release last changed (a POSIX time): the newest modification
+    of its files, or of their folders (where a file was removed). An answer's Last-Modified is never
+    earlier (registry.caching.last_modified), so a client that asks If-Modified-Since with a copy of
+    the release before gets the new answer, not a 304; the ETag moves with release() already. Any
+    moment after the deploy is as right (only a few more whole answers), so machines and workers
+    that differ a little disagree harmlessly."""
+    folders = [path for directory in SHAPING_DIRECTORIES for path in (PROJECT_DIR / directory).rglob("*")
+               if path.is_dir() and "__pycache__" not in path.parts]
+    return max(path.stat().st_mtime for path in [*_shaping_files(), *folders])

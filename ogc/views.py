@@ -22,7 +22,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views import View
 from rest_framework.settings import api_settings
@@ -42,7 +41,7 @@ from ogc.params import (
     SCHEMA_ENCODING,
     Encoding,
 )
-from registry.caching import kept_count, register_version, version_etag
+from registry.caching import kept_count, last_modified, register_version, version_etag
 from registry.querysets import among
 
 CONFORMANCE = [
@@ -104,7 +103,7 @@ class OgcView(View):
             patch_cache_control(response, public=True, max_age=MAX_AGE)
             changed = self.shown_version if self.shown_version is not None else register_version(request)
             if changed is not None:
-                response["Last-Modified"] = http_date(changed.timestamp())
+                response["Last-Modified"] = last_modified(changed)
         patch_vary_headers(response, ["Accept", "Accept-Language"])
         return response
 

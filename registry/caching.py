@@ -37,12 +37,12 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import quote_etag
+from django.utils.http import http_date, quote_etag
 from django.utils.text import compress_string
 from django.utils.translation import get_language
 
 from config.csp import trust_hashes, trusted_hashes
-from config.release import release
+from config.release import release, released_at
 from registry.history import last_change
 
 RESPONSE_CACHE_SECONDS = 600
@@ -151,6 +151,12 @@ def response_key(request: HttpRequest, *parts: str, version: Any = None) -> str:
         request.scheme or "", request.get_host(),
         request.path, repr(query), get_language() or "", *parts,
     ]).encode()).hexdigest()
+
+
+def last_modified(changed: datetime.datetime) -> str:
+    """The Last-Modified of an answer whose content last changed at `changed`, but never before the
+    release that made it (config.release.released_at)."""
+    return http_date(max(changed.timestamp(), released_at()))
 
 
 def version_etag(request: HttpRequest, *parts: str, version: Any, weak: bool = False) -> str:

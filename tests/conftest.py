@@ -127,6 +127,13 @@ def default_language() -> Any:
 
 
 @pytest.fixture
+def released_long_ago(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The running release as if deployed long before any test's dates, so that an answer's
+    Last-Modified is its records' own (config.release.released_at: this checkout's files)."""
+    monkeypatch.setattr("registry.caching.released_at", lambda: 0.0)
+
+
+@pytest.fixture
 def in_english(settings: Any) -> None:
     """English as the default language, for tests that read messages in their source text."""
     settings.LANGUAGE_CODE = "en"

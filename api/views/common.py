@@ -5,12 +5,12 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils.http import http_date
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.caching import register_version
+from registry.caching import last_modified
 
 
 class LastModifiedMixin(APIView):
@@ -29,7 +29,7 @@ class LastModifiedMixin(APIView):
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             changed = self.answer_version(request)
             if changed is not None:
-                response["Last-Modified"] = http_date(changed.timestamp())
+                response["Last-Modified"] = last_modified(changed)
         return response
 
 

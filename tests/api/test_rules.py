@@ -122,7 +122,7 @@ def test_the_release_is_a_digest_of_the_files_that_shape_the_answers(tmp_path, m
     assert digest() != first
 
 
-def test_a_detail_is_versioned_by_its_own_document_in_one_statement(client, leiden, utrecht):
+def test_a_detail_is_versioned_by_its_own_document_in_one_statement(client, leiden, utrecht, released_long_ago):
     """A detail's Last-Modified and ETag follow its own document, read with it: another record's
     edit leaves them (and a client's 304) alone, its own edit moves them."""
     from django.db import connection
@@ -158,7 +158,43 @@ def test_a_detail_is_versioned_by_its_own_document_in_one_statement(client, leid
         InitiativeDocument.objects.get(initiative=leiden).prepared_at.timestamp())
 
 
-def test_a_stale_detail_was_last_modified_when_it_became_stale(client, leiden):
+def test_an_answer_is_never_older_than_the_release_that_made_it(client, leiden, monkeypatch):
+    """A release changes what answers hold (a template, a document assembled at read time) without an
+    edit: a copy from before it, revalidated by date, is answered anew; by ETag too."""
+    import datetime
+
+    from django.utils.http import http_date
+
+    from registry.models import InitiativeDocument
+
+    long_ago = datetime.datetime(2026, 1, 5, 12, 0, tzinfo=datetime.UTC)
+    InitiativeDocument.objects.filter(pk=leiden.pk).update(prepared_at=long_ago)
+    path = f"/api/v1/initiatives/{leiden.pk}"
+    monkeypatch.setattr("registry.caching.released_at", lambda: long_ago.timestamp() - 3600)
+    before = client.get(path)
+    assert before["Last-Modified"] == http_date(long_ago.timestamp())
+    assert client.get(path, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"]).status_code == 304
+
+    deployed = long_ago + datetime.timedelta(days=30)
+    monkeypatch.setattr("registry.caching.released_at", lambda: deployed.timestamp())
+    monkeypatch.setattr("registry.caching.release", lambda: "0123456789abcdef")
+    after = client.get(path, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"], HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and after["Last-Modified"] == http_date(deployed.timestamp())
+    assert after["ETag"] != before["ETag"]
+    ogc = client.get(f"/ogc/v1/collections/initiatives/items/{leiden.pk}")
+    assert ogc["Last-Modified"] == http_date(deployed.timestamp())
+
+
+def test_released_at_is_this_checkouts_newest_file():
+    """The moment is read off the files, so that every worker of a machine's release agrees."""
+    from config.release import PROJECT_DIR, released_at
+
+    newest = max((PROJECT_DIR / "registry" / "caching.py").stat().st_mtime,
+                 (PROJECT_DIR / "templates" / "base.html").stat().st_mtime)
+    assert newest <= released_at() <= __import__("time").time()
+
+
+def test_a_stale_detail_was_last_modified_when_it_became_stale(client, leiden, released_long_ago):
     """"stale" turns true on a day without an edit: a copy from before then is not current."""
     import datetime
 

@@ -328,7 +328,8 @@ def test_the_accept_header_chooses_the_encoding_and_f_overrides_it(client: Clien
     assert refused.status_code == 406 and refused.json()["code"] == "NotAcceptable"
 
 
-def test_an_item_is_dated_by_its_own_record_not_by_the_others(client: Client, register: Any) -> None:
+def test_an_item_is_dated_by_its_own_record_not_by_the_others(client: Client, register: Any,
+                                                               released_long_ago: None) -> None:
     """An item's Last-Modified is when its record's document last changed: another record's edit
     leaves it (and a client's copy by date) alone, its own edit moves it. A municipality, which the
     register does not date by itself, keeps the register's last change."""
