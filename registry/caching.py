@@ -196,18 +196,22 @@ def single_flight(key: str, produce: Callable[[], Any], *, timeout: int = RESPON
 def kept_response(request: HttpRequest, parts: tuple[str, ...], produce: Callable[[], bytes | None],
                   content_type: str, *, compress: bool, version: Any = None) -> HttpResponse | None:
     """A body kept under `parts` (see response_key, and its `version`), made by `produce` on a miss
-    (once, see single_flight); None when `produce` declines (an answer that is not to be kept). With
-    `compress`, a client that accepts gzip gets the body compressed once and kept so."""
+    (once, see single_flight), with an ETag from the same key; None when `produce` declines (an answer
+    that is not to be kept). With `compress`, a client that accepts gzip gets the body compressed once
+    and kept so."""
     gzipped = compress and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
 
     def make() -> bytes | None:
         body = produce()
         return compress_string(body) if body is not None and gzipped else body
 
-    body = single_flight(response_key(request, *parts, "gzip" if gzipped else "", version=version), make)
+    coding = "gzip" if gzipped else ""
+    body = single_flight(response_key(request, *parts, coding, version=version), make)
     if body is None:
         return None
     response = HttpResponse(body, content_type=content_type)
+    # Tagged by what it is kept under, not by hashing megabytes for every request that fetches it.
+    response["ETag"] = version_etag(request, *parts, coding, version=version)
     if gzipped:
         response["Content-Encoding"] = "gzip"
     if compress:

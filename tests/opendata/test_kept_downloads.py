@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 
 from django.db import connection
@@ -47,6 +48,13 @@ def test_a_filtered_download_is_kept_until_what_it_holds_changes(client: Client,
     assert zipped["Content-Encoding"] == "gzip"
     assert gzip.decompress(zipped.content) == built.content
     assert [row[2] for row in rows(changed.content)[1:]] == ["Buurtkamer De Linde en Eik"]
+    # Tagged by what the file is kept under (its selection's fingerprint), not by hashing it per request:
+    # the same tag while it is kept, another for the compressed body and for the changed file.
+    assert built["ETag"] == kept["ETag"] == kept_after_other_edit["ETag"]
+    assert built["ETag"] != f'"{hashlib.md5(built.content, usedforsecurity=False).hexdigest()}"'
+    assert len({built["ETag"], zipped["ETag"], changed["ETag"]}) == 3
+    assert client.get(url, HTTP_IF_NONE_MATCH=changed["ETag"]).status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH=built["ETag"]).status_code == 200
 
 
 def test_the_whole_register_streams(client: Client, leiden, utrecht):
