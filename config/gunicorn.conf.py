@@ -50,10 +50,11 @@ def post_worker_init(worker: Any) -> None:
     no full collection need look at it again."""
     from django.urls import get_resolver
 
-    from config.release import release
+    from config.release import release, released_at
 
     get_resolver().url_patterns  # noqa: B018  # imports every view
     release()  # read once here, not in the first request
+    released_at()
     gc.collect()
     gc.freeze()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -44,11 +45,10 @@ def release() -> str:
 @functools.cache
 def released_at() -> float:
     """When this machine's copy of the release last changed (a POSIX time): the newest modification
-    of its files, or of their folders (where a file was removed). An answer's Last-Modified is never
-    earlier (registry.caching.last_modified), so a client that asks If-Modified-Since with a copy of
-    the release before gets the new answer, not a 304; the ETag moves with release() already. Any
-    moment after the deploy is as right (only a few more whole answers), so machines and workers
-    that differ a little disagree harmlessly."""
-    folders = [path for directory in SHAPING_DIRECTORIES for path in (PROJECT_DIR / directory).rglob("*")
-               if path.is_dir() and "__pycache__" not in path.parts]
-    return max(path.stat().st_mtime for path in [*_shaping_files(), *folders])
+    of its files, never later than now. An answer's Last-Modified is never earlier (registry.caching.
+    last_modified), so a client that asks If-Modified-Since with a copy of the release before gets
+    the new answer, not a 304; the ETag moves with release() already. Any moment after the deploy is
+    as right (only a few more whole answers), so machines that differ a little disagree harmlessly;
+    a moment in the future (a skewed clock, an archive's dates) would date every answer there and
+    hide later edits from such clients, hence the bound."""
+    return min(max(path.stat().st_mtime for path in _shaping_files()), time.time())

@@ -68,8 +68,12 @@ class SiteMap(folium.Map):
         self.default_icon = {"iconUrl": static("vendor/leaflet/images/marker-icon.png"),
                              "iconRetinaUrl": static("vendor/leaflet/images/marker-icon-2x.png"),
                              "shadowUrl": static("vendor/leaflet/images/marker-shadow.png")}
-        folium.TileLayer(tiles=settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION, name="base",
-                         min_zoom=6, max_zoom=19, max_native_zoom=19).add_to(self)
+        base = folium.TileLayer(tiles=settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION, name="base",
+                                min_zoom=6, max_zoom=19, max_native_zoom=19)
+        # Named, not numbered at random: the same map renders the same bytes (and CSP hash), so a page
+        # holding it keeps its ETag and a client's copy its 304.
+        base._id = f"{name}_base"
+        base.add_to(self)
 
 
 class ScriptCall(MacroElement):

@@ -95,10 +95,11 @@ class OgcView(View):
             self.check_request(request, kwargs)
             response = super().dispatch(request, *args, **kwargs)
         except OgcError as problem:
-            response = problem.response(request)
-            if request.GET.get("f") == HTML_ENCODING.name and not isinstance(problem, _Throttled):
+            if _reads_html(request) and not isinstance(problem, _Throttled):
                 # Someone reading the HTML pages (a form of them sent): the problem as a page.
                 response = render(request, "ogc/problem.html", {"problem": problem}, status=problem.status)
+            else:
+                response = problem.response(request)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             patch_cache_control(response, public=True, max_age=MAX_AGE)
             changed = self.shown_version if self.shown_version is not None else register_version(request)
@@ -148,6 +149,15 @@ class OgcView(View):
         """self and alternate links of this resource, one per encoding."""
         return [{"href": self.url(name, *args, f=encoding.name), "rel": "self" if encoding is chosen else "alternate",
                  "type": encoding.media_type, "title": titles[encoding.name]} for encoding in encodings]
+
+
+def _reads_html(request: HttpRequest) -> bool:
+    """Whether the request asked for HTML (by f or by its Accept header), as the answer would have
+    been chosen."""
+    try:
+        return params.negotiate(request, [JSON_ENCODING, HTML_ENCODING]) is HTML_ENCODING
+    except OgcError:  # f names another encoding
+        return False
 
 
 class _Throttled(OgcError):
@@ -332,7 +342,7 @@ class ItemsView(CollectionsMixin):
                 "collection": collection, "rows": rows, "columns": collection.column_properties(),
                 "matched": matched, "returned": len(keys), "document": {"links": links}, "crs": crs,
                 "next": links[-1]["href"] if more else None, "form": _items_form(request, size),
-                **_map_context(_("Map of the features on this page"), shown, rows, crs, with_box=True)})
+                **_map_context(collection, shown, rows, crs, with_box=True)})
         else:
             head = (f'{{"type":"FeatureCollection","timeStamp":"{stamp}","numberMatched":{matched},'
                     f'"numberReturned":{len(keys)},"links":{dumps(links)},"features":[')
@@ -420,8 +430,8 @@ class ItemView(CollectionsMixin):
                 "values": [(titles.get(name, name), name, _shown(value))
                            for name, value in (feature["properties"] or {}).items()],
                 "geometry": _geometry(feature),
-                **_map_context(_("Map of %(feature)s") % {"feature": feature_id}, [feature],
-                               [{"id": feature["id"], "href": ""}], crs, with_box=False)})
+                **_map_context(collection, [feature], [{"id": feature["id"], "href": ""}], crs,
+                               with_box=False)})
         else:
             response = HttpResponse(text[:-1] + f',"links":{dumps(links)}}}', content_type=GEOJSON_ENCODING.media_type)
         response["Content-Crs"] = f"<{crs.uri}>"
@@ -462,26 +472,33 @@ def _rows(collection: Collection, features: list[dict[str, Any]], crs: CRS) -> l
 
 
 def _items_form(request: HttpRequest, size: int) -> dict[str, Any]:
-    """The filter form's values: the box, the page size and a CQL2 text filter as asked, and every
-    other parameter but the cursor (a new filter starts at the first page) kept as it was."""
-    typed = {"bbox", "limit", "filter", "cursor", "f"}
-    if request.GET.get("filter-lang", "cql2-text") != "cql2-text":
-        typed -= {"filter"}  # a JSON filter is kept as it is, not shown in a text box
-    return {"box_id": BOX_FIELD_ID, "box_button_id": BOX_BUTTON_ID, "bbox": request.GET.get("bbox", ""),
+    """The filter form's values. The form asks for a box in CRS84 and a CQL2 text filter: a box or a
+    filter asked for otherwise (bbox-crs, filter-crs, cql2-json) is not shown in it, and a submitted
+    form leaves it out. Every other parameter but the cursor (a new filter starts at the first
+    page) is kept as it was."""
+    typed = {"bbox", "bbox-crs", "limit", "filter", "filter-lang", "filter-crs", "cursor", "f"}
+    box_in_crs84 = params.crs(request, "bbox-crs") is CRS84
+    text_filter = (request.GET.get("filter-lang", "cql2-text") == "cql2-text"
+                   and params.crs(request, "filter-crs") is CRS84)
+    return {"box_id": BOX_FIELD_ID, "box_button_id": BOX_BUTTON_ID,
+            "bbox": request.GET.get("bbox", "") if box_in_crs84 else "",
+            "filter": request.GET.get("filter", "") if text_filter else "",
             "limit": size, "max_limit": params.MAX_LIMIT,
-            "filter": request.GET.get("filter", "") if "filter" in typed else "",
             "kept": [(name, value) for name, values in request.GET.lists() if name not in typed
                      for value in values]}
 
 
-def _map_context(label: str, features: list[dict[str, Any]], rows: list[dict[str, Any]], crs: CRS, *,
-                 with_box: bool) -> dict[str, Any]:
-    """The map of a page's features, and the data it draws; none in another CRS than CRS84, whose
-    coordinates a web map cannot place."""
-    if crs is not CRS84 or not features:
+def _map_context(collection: Collection, features: list[dict[str, Any]], rows: list[dict[str, Any]], crs: CRS,
+                 *, with_box: bool) -> dict[str, Any]:
+    """The map of a page's points and the data it draws: each one's id, name and point. None for a
+    collection of areas (a page of 1,000 boundaries would be megabytes of HTML; their table says
+    what they are) or in another CRS than CRS84, whose coordinates a web map cannot place."""
+    if crs is not CRS84 or collection.geometry_type != "Point" or not features:
         return {"map": None}
-    return {"map": features_map(label, with_box=with_box), "map_data_id": MAP_DATA_ID, "map_data": {
-        "collection": {"type": "FeatureCollection", "features": features},
+    points = [{"type": "Feature", "id": feature["id"], "geometry": feature["geometry"],
+               "properties": {"name": (feature["properties"] or {}).get("name")}} for feature in features]
+    return {"map": features_map(with_box=with_box), "map_data_id": MAP_DATA_ID, "map_data": {
+        "collection": {"type": "FeatureCollection", "features": points},
         "links": [{"id": row["id"], "href": row["href"]} for row in rows if row["href"]]}}
 
 

@@ -163,7 +163,11 @@ def version_etag(request: HttpRequest, *parts: str, version: Any, weak: bool = F
     """An answer's ETag from what it follows from (response_key: the release, `version`, the day, the
     address and `parts`), for an answer whose body would cost more to hash (megabytes of Features).
     `weak` for an answer whose bytes differ where its meaning does not (the moment it was made)."""
-    tag = quote_etag(response_key(request, *parts, version=version)[-32:])
+    return _etag(response_key(request, *parts, version=version), weak=weak)
+
+
+def _etag(key: str, *, weak: bool) -> str:
+    tag = quote_etag(key[-32:])
     return f"W/{tag}" if weak else tag
 
 
@@ -205,13 +209,15 @@ def kept_response(request: HttpRequest, parts: tuple[str, ...], produce: Callabl
         body = produce()
         return compress_string(body) if body is not None and gzipped else body
 
-    coding = "gzip" if gzipped else ""
-    body = single_flight(response_key(request, *parts, coding, version=version), make)
+    key = response_key(request, *parts, "gzip" if gzipped else "", version=version)
+    body = single_flight(key, make)
     if body is None:
         return None
     response = HttpResponse(body, content_type=content_type)
-    # Tagged by what it is kept under, not by hashing megabytes for every request that fetches it.
-    response["ETag"] = version_etag(request, *parts, coding, version=version)
+    # Tagged by what it is kept under, not by hashing megabytes for every request that fetches it;
+    # weak, since a file made again under the same key (once evicted) may differ in its bytes where
+    # its meaning does not (a workbook's moment of writing).
+    response["ETag"] = _etag(key, weak=True)
     if gzipped:
         response["Content-Encoding"] = "gzip"
     if compress:

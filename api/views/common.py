@@ -15,7 +15,8 @@ from registry.caching import last_modified
 
 class LastModifiedMixin(APIView):
     """Last-Modified from the register's history, or from the one record an answer shows
-    (`shown_version`, set by the view); ETag and 304 come from ConditionalGetMiddleware."""
+    (`shown_version`, set by the view), never before the release (registry.caching.last_modified);
+    304 comes from ConditionalGetMiddleware, as does the ETag where the view sets none."""
 
     # When what this answer shows last changed, where the view knows it (a detail: its document's
     # version, read with it); otherwise the register's last change. DRF makes a view per request.

@@ -117,7 +117,7 @@ def test_the_ogc_api_items_page_maps_its_features_and_takes_the_maps_view_as_its
     page.evaluate("() => { const map = Object.values(window).find(v => v instanceof L.Map);"
                   " map.setView([52.1, 5.1], 10, {animate: false}); }")
     with page.expect_navigation():
-        page.get_by_role("button", name="Neem het kaartbeeld").click()
+        page.get_by_role("button", name="Toon wat in het kaartbeeld ligt").click()
     box = [float(value) for value in page.locator("#items-bbox").input_value().split(",")]
     assert box[0] < 5.1 < box[2] and box[1] < 52.1 < box[3], box
     features = page.evaluate("() => JSON.parse(document.getElementById('features-data').textContent)"

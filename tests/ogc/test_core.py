@@ -547,3 +547,33 @@ def test_a_feature_page_names_each_property_and_its_name_in_the_data(client: Cli
     assert ('<tr><th scope="row">Founded (year) <code class="property-name">founded_year</code></th>'
             "<td>2015</td></tr>") in page
     assert [feature["id"] for feature in _map_data(page)["collection"]["features"]] == [leiden.pk]
+
+
+def test_the_filter_form_asks_in_crs84_and_cql2_text_only(client: Client, register: Any) -> None:
+    """A box or filter asked for in another way is not put into the form (a submitted form would
+    send the kept bbox-crs with degrees typed in the box, or an empty filter with its filter-lang)."""
+    from urllib.parse import quote
+
+    page = client.get("/ogc/v1/collections/initiatives/items?f=html&bbox=90000,460000,100000,470000&bbox-crs="
+                      + quote(RD_NEW) + "&filter-lang=cql2-json&filter="
+                      + quote('{"op":">","args":[{"property":"founded_year"},2000]}')).content.decode()
+    assert 'name="bbox" value=""' in page and 'name="filter" value=""' in page
+    assert 'type="hidden" name="bbox-crs"' not in page and 'type="hidden" name="filter' not in page
+
+
+def test_a_page_renders_the_same_bytes_each_time_so_a_copy_is_revalidated(client: Client, register: Any) -> None:
+    path = f"/ogc/v1/collections/initiatives/items/{register['leiden'].pk}?f=html"
+    first, second = client.get(path), client.get(path)
+    assert first.content == second.content
+    assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_a_browser_asking_for_html_by_accept_gets_its_problem_as_a_page(client: Client, db: None) -> None:
+    response = client.get("/ogc/v1/collections/initiatives/items?bbox=1,2", HTTP_ACCEPT="text/html,*/*;q=0.8")
+    assert (response.status_code, response["Content-Type"]) == (400, "text/html; charset=utf-8")
+
+
+def test_a_collection_of_areas_has_no_map_of_its_boundaries(client: Client, db: None) -> None:
+    page = client.get("/ogc/v1/collections/municipalities/items?f=html&limit=20").content.decode()
+    assert "features-data" not in page and "ogcFeatures.start" not in page
+    assert page.count("MultiPolygon") == 20

@@ -51,7 +51,7 @@ def test_a_filtered_download_is_kept_until_what_it_holds_changes(client: Client,
     # Tagged by what the file is kept under (its selection's fingerprint), not by hashing it per request:
     # the same tag while it is kept, another for the compressed body and for the changed file.
     assert built["ETag"] == kept["ETag"] == kept_after_other_edit["ETag"]
-    assert built["ETag"] != f'"{hashlib.md5(built.content, usedforsecurity=False).hexdigest()}"'
+    assert built["ETag"].startswith('W/"') and hashlib.md5(built.content).hexdigest() not in built["ETag"]
     assert len({built["ETag"], zipped["ETag"], changed["ETag"]}) == 3
     assert client.get(url, HTTP_IF_NONE_MATCH=changed["ETag"]).status_code == 304
     assert client.get(url, HTTP_IF_NONE_MATCH=built["ETag"]).status_code == 200
