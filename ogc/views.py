@@ -337,12 +337,12 @@ class ItemsView(CollectionsMixin):
         stamp = timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
         if encoding is HTML_ENCODING:
             shown = json.loads(b"[" + features + b"]")
-            rows = _rows(collection, shown, crs)
+            table = _rows(collection, shown, crs)
             response = render(request, "ogc/items.html", {
-                "collection": collection, "rows": rows, "columns": collection.column_properties(),
+                "collection": collection, "rows": table, "columns": collection.column_properties(),
                 "matched": matched, "returned": len(keys), "document": {"links": links}, "crs": crs,
                 "next": links[-1]["href"] if more else None, "form": _items_form(request, size),
-                **_map_context(collection, shown, rows, crs, with_box=True)})
+                **_map_context(collection, shown, crs, pages={row["id"]: row["href"] for row in table})})
         else:
             head = (f'{{"type":"FeatureCollection","timeStamp":"{stamp}","numberMatched":{matched},'
                     f'"numberReturned":{len(keys)},"links":{dumps(links)},"features":[')
@@ -430,8 +430,7 @@ class ItemView(CollectionsMixin):
                 "values": [(titles.get(name, name), name, _shown(value))
                            for name, value in (feature["properties"] or {}).items()],
                 "geometry": _geometry(feature),
-                **_map_context(collection, [feature], [{"id": feature["id"], "href": ""}], crs,
-                               with_box=False)})
+                **_map_context(collection, [feature], crs)})
         else:
             response = HttpResponse(text[:-1] + f',"links":{dumps(links)}}}', content_type=GEOJSON_ENCODING.media_type)
         response["Content-Crs"] = f"<{crs.uri}>"
@@ -488,18 +487,20 @@ def _items_form(request: HttpRequest, size: int) -> dict[str, Any]:
                      for value in values]}
 
 
-def _map_context(collection: Collection, features: list[dict[str, Any]], rows: list[dict[str, Any]], crs: CRS,
-                 *, with_box: bool) -> dict[str, Any]:
-    """The map of a page's points and the data it draws: each one's id, name and point. None for a
-    collection of areas (a page of 1,000 boundaries would be megabytes of HTML; their table says
-    what they are) or in another CRS than CRS84, whose coordinates a web map cannot place."""
+def _map_context(collection: Collection, features: list[dict[str, Any]], crs: CRS, *,
+                 pages: dict[Any, str] | None = None) -> dict[str, Any]:
+    """The map of a page's points and the data it draws: each one's id, name and point, and with
+    `pages` (a page of items) the address of each one's own page, where a click leads, and the
+    map's view as the form's box. None for a collection of areas (a page of 1,000 boundaries would
+    be megabytes of HTML; their table says what they are) or in another CRS than CRS84, whose
+    coordinates a web map cannot place."""
     if crs is not CRS84 or collection.geometry_type != "Point" or not features:
         return {"map": None}
     points = [{"type": "Feature", "id": feature["id"], "geometry": feature["geometry"],
                "properties": {"name": (feature["properties"] or {}).get("name")}} for feature in features]
-    return {"map": features_map(with_box=with_box), "map_data_id": MAP_DATA_ID, "map_data": {
+    return {"map": features_map(with_box=pages is not None), "map_data_id": MAP_DATA_ID, "map_data": {
         "collection": {"type": "FeatureCollection", "features": points},
-        "links": [{"id": row["id"], "href": row["href"]} for row in rows if row["href"]]}}
+        "links": [{"id": key, "href": href} for key, href in (pages or {}).items()]}}
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

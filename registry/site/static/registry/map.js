@@ -42,6 +42,11 @@
     return (first ? kind.charAt(0).toUpperCase() + kind.slice(1) : kind) + (place.context ? ", " + place.context : "");
   }
 
+  // "Bergen (place, Bergen (NH.))": a place by its name and its detail.
+  function placeName(place, kinds, first) {
+    return place.name + " (" + placeDetail(place, kinds, first) + ")";
+  }
+
   function readView() {
     var parts = window.location.hash.replace(/^#/, "").split("/").map(Number);
     if (parts.length !== 3 || parts.some(function (n) { return !isFinite(n); })) return null;
@@ -647,7 +652,7 @@
 
     function go(location) {
       map.setView([location.lat, location.lon], location.zoom, {animate: false});
-      say(location.name + " (" + placeDetail(location, options.placeKinds, false) + ")");
+      say(placeName(location, options.placeKinds, false));
     }
 
     // The list drops down over the page: Escape, or the focus leaving the search, folds it away.
@@ -677,7 +682,7 @@
           say(text.locationsFound);
           locations.forEach(function (location) {
             var button = element("button", {type: "button"},
-                                 [location.name + " (" + placeDetail(location, options.placeKinds, true) + ")"]);
+                                 [placeName(location, options.placeKinds, true)]);
             button.addEventListener("click", function () {
               results.replaceChildren();
               go(location);
