@@ -124,7 +124,14 @@ def test_the_ogc_api_items_page_maps_its_features_and_takes_the_maps_view_as_its
                              ".collection.features.map(f => f.geometry.coordinates)")
     assert 0 < len(features) < 100
     assert all(box[0] <= lon <= box[2] and box[1] <= lat <= box[3] for lon, lat in features)
-    # A marker leads to its feature's page.
+    # A marker leads to its feature's page: one clicked where nothing lies over it (a control, another
+    # marker), as a person would.
+    page.locator("#map_features").scroll_into_view_if_needed()
+    point = page.evaluate("""() => {
+      for (const path of document.querySelectorAll('#map_features path.leaflet-interactive')) {
+        const box = path.getBoundingClientRect(), x = box.x + box.width / 2, y = box.y + box.height / 2;
+        if (document.elementFromPoint(x, y) === path) return [x, y]; } }""")
+    assert point is not None
     with page.expect_navigation():
-        page.locator("#map_features path.leaflet-interactive").first.click(force=True)
+        page.mouse.click(*point)
     assert "/ogc/v1/collections/initiatives/items/" in page.url and "f=html" in page.url

@@ -25,7 +25,9 @@
       },
     }).addTo(map);
     var bounds = drawn.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, {padding: [20, 20], maxZoom: 15});
+    // Clear of the zoom buttons (top left) and the scale and attribution (bottom): a point under
+    // them could not be clicked.
+    if (bounds.isValid()) map.fitBounds(bounds, {paddingTopLeft: [60, 20], paddingBottomRight: [20, 40], maxZoom: 15});
 
     var field = options.boxField && document.getElementById(options.boxField);
     var button = options.boxButton && document.getElementById(options.boxButton);
